@@ -1,0 +1,42 @@
+package io.membrane.maps;
+
+/** The kernel's {@code enum bpf_map_type} values for the map types Membrane uses. */
+public enum MapType {
+    HASH(1),
+    ARRAY(2),
+    PROG_ARRAY(3),
+    PERF_EVENT_ARRAY(4),
+    PERCPU_HASH(5),
+    PERCPU_ARRAY(6),
+    LRU_HASH(9),
+    LPM_TRIE(11),
+    HASH_OF_MAPS(13);
+
+    private final int kernelId;
+
+    MapType(int kernelId) {
+        this.kernelId = kernelId;
+    }
+
+    public int kernelId() {
+        return kernelId;
+    }
+
+    public boolean isPerCpu() {
+        return this == PERCPU_HASH || this == PERCPU_ARRAY;
+    }
+
+    /** Array-like maps have every index from 0 to max_entries - 1 and cannot delete. */
+    public boolean isArray() {
+        return this == ARRAY || this == PERCPU_ARRAY;
+    }
+
+    public static MapType ofKernelId(int id) {
+        for (MapType t : values()) {
+            if (t.kernelId == id) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("map type " + id + " is not one Membrane uses");
+    }
+}

@@ -18,4 +18,10 @@ public interface LibC {
 
     @Variadic(fixedCount = 1)
     long syscall(long number, Pointer attr, int pid, int cpu, int groupFd, long flags);
+
+    int if_nametoindex(String name);
+
+    int setns(int fd, int nsType);
+
+    int vsnprintf(Pointer buf, @jnr.ffi.types.size_t long size, Pointer format, Pointer args);
 }

@@ -53,6 +53,11 @@ public final class NativeLibs {
         return Holder.RUNTIME;
     }
 
+    /** errno saved after the last libbpf call marked SaveError on this thread (those returning pointers). */
+    public static int lastLibbpfErrno() {
+        return Holder.RUNTIME.getLastError();
+    }
+
     /** errno saved after the last libc call on this thread; meaningful only after that call failed. */
     public static int lastErrno() {
         return Holder.LIBC_RUNTIME.getLastError();

@@ -24,4 +24,6 @@ public interface LibC {
     int setns(int fd, int nsType);
 
     int vsnprintf(Pointer buf, @jnr.ffi.types.size_t long size, Pointer format, Pointer args);
+
+    int open(String path, int flags);
 }

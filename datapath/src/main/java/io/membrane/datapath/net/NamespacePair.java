@@ -81,14 +81,19 @@ public final class NamespacePair implements AutoCloseable {
     public int pingFromA(String from, String to, int count) {
         Command.Result r = Netns.exec(nsA, "ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2", "-W", "1",
                 "-I", from, to);
-        for (String line : r.output().split("\n")) {
+        return repliesIn(r.output());
+    }
+
+    /** The "N received" count of ping's summary line. */
+    public static int repliesIn(String pingOutput) {
+        for (String line : pingOutput.split("\n")) {
             int idx = line.indexOf(" received");
             if (idx > 0) {
                 String head = line.substring(0, idx);
                 return Integer.parseInt(head.substring(head.lastIndexOf(' ') + 1));
             }
         }
-        throw new IllegalStateException("ping printed no summary: " + r.output());
+        throw new IllegalStateException("ping printed no summary: " + pingOutput);
     }
 
     @Override

@@ -1,0 +1,137 @@
+package io.membrane.datapath;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.membrane.datapath.net.Devices;
+import io.membrane.datapath.net.NamespacePair;
+import io.membrane.datapath.net.Netns;
+import io.membrane.maps.BpfHashMap;
+import io.membrane.maps.KernelTest;
+import io.membrane.maps.MapSpec;
+import io.membrane.maps.layout.Layout;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * XDP and tc attachment to a veth in a namespace of the test's own: attach, list, replace while traffic flows
+ * (no packet may be lost during the swaps), detach.
+ */
+@Tag("kernel")
+class AttachTest {
+    @RegisterExtension
+    final KernelTest kernel = new KernelTest();
+
+    private NamespacePair lab;
+    private BpfHashMap<Integer, Long> counter;
+    private BpfObject obj;
+
+    @BeforeEach
+    void setUp() {
+        lab = NamespacePair.create("mbrat");
+        counter = kernel.pins().openOrCreate(MapSpec.hash("test_values", Layout.U32, LoaderTest.PAIR_BYTES, 16));
+        counter.put(0, 0L);
+        obj = BpfObject.open(TestObjects.object());
+        obj.bind("test_values", counter);
+        obj.load();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (obj != null) {
+            obj.close();
+        }
+        if (counter != null) {
+            counter.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void xdpAttachReplaceUnderTrafficAndDetach() {
+        Program a = obj.program("xdp_pass_a");
+        Program b = obj.program("xdp_pass_b");
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            Xdp.attach(ifindex, b, Xdp.Mode.GENERIC);
+            Xdp.Status status = Xdp.query(ifindex);
+            assertEquals(Optional.of(Xdp.Mode.GENERIC), status.mode());
+            assertTrue(status.programId() > 0);
+            return null;
+        });
+        assertEquals(5, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 5));
+        assertTrue(counter.lookup(0).orElseThrow() > 0, "the attached program saw the pings");
+
+        // 60 pings at 20 ms while the program is swapped back and forth 40 times: not one may be lost.
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Netns.exec(lab.nsA(),
+                "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output())
+                .thenApply(NamespacePair::repliesIn);
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            Program current = b;
+            while (!replies.isDone()) {
+                Program next = current == a ? b : a;
+                Xdp.replace(ifindex, current, next, Xdp.Mode.GENERIC);
+                current = next;
+                Thread.sleep(25);
+            }
+            return null;
+        });
+        assertEquals(60, replies.join(), "no packet lost while programs were swapped");
+
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            Xdp.detach(ifindex, Xdp.Mode.GENERIC);
+            assertEquals(Optional.empty(), Xdp.query(ifindex).mode());
+            return null;
+        });
+    }
+
+    @Test
+    void xdpNativeModeOnVeth() {
+        Program a = obj.program("xdp_pass_a");
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            Xdp.attach(ifindex, a, Xdp.Mode.NATIVE);
+            assertEquals(Optional.of(Xdp.Mode.NATIVE), Xdp.query(ifindex).mode());
+            return null;
+        });
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+    }
+
+    @Test
+    void tcAttachReplaceListAndDetach() {
+        Program tc = obj.program("tc_count");
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            assertEquals(Optional.empty(), Tc.query(ifindex, Tc.Hook.INGRESS));
+            Tc.attach(ifindex, Tc.Hook.INGRESS, tc);
+            Tc.attach(ifindex, Tc.Hook.EGRESS, tc);
+            int id = Tc.query(ifindex, Tc.Hook.INGRESS).orElseThrow();
+            assertTrue(id > 0);
+            Tc.attach(ifindex, Tc.Hook.INGRESS, tc); // replace in place: same handle and priority
+            assertEquals(Optional.of(id), Tc.query(ifindex, Tc.Hook.INGRESS));
+            return null;
+        });
+        long before = counter.lookup(0).orElseThrow();
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+        long after = counter.lookup(0).orElseThrow();
+        assertNotEquals(before, after, "the tc program counted the traffic");
+        Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            assertTrue(Tc.detach(ifindex, Tc.Hook.INGRESS));
+            assertFalse(Tc.detach(ifindex, Tc.Hook.INGRESS));
+            assertEquals(Optional.empty(), Tc.query(ifindex, Tc.Hook.INGRESS));
+            return null;
+        });
+    }
+}

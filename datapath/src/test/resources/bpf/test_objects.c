@@ -19,6 +19,13 @@ struct {
 	__uint(max_entries, 16);
 } test_values SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 2);
+} test_events SEC(".maps");
+
 static __always_inline void count(__u64 len)
 {
 	__u32 key = 0;
@@ -38,6 +45,15 @@ SEC("xdp")
 int xdp_pass_b(struct xdp_md *ctx)
 {
 	count(ctx->data_end - ctx->data);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_emit(struct xdp_md *ctx)
+{
+	struct test_pair ev = { .id = 7, .port = 8080, .proto = 6, .bytes = ctx->data_end - ctx->data };
+
+	bpf_perf_event_output(ctx, &test_events, BPF_F_CURRENT_CPU, &ev, sizeof(ev));
 	return XDP_PASS;
 }
 

@@ -46,8 +46,15 @@ struct ipv6_frag_hdr {
 union packet_addr {
 	__be32 ip4;			/* IPv4: first 4 bytes, the rest stays zero */
 	struct in6_addr ip6;
+	__u32 words[4];
 	__u8 bytes[16];
 };
+
+static __always_inline int addr_equal(const union packet_addr *a, const union packet_addr *b)
+{
+	return a->words[0] == b->words[0] && a->words[1] == b->words[1] &&
+	       a->words[2] == b->words[2] && a->words[3] == b->words[3];
+}
 
 /* What a program knows about the packet in hand. Filled by the parsers, then by the program. */
 struct packet {
@@ -152,6 +159,18 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 	return off;
 }
 
+/* ICMP has no ports. An echo request carries its id as the source "port", an echo reply as the
+ * destination "port": the reversed tuple of a reply is the tuple of its request. */
+static __always_inline void icmp_echo_ports(struct packet *pkt, const struct icmp_echo_hdr *icmp,
+					    __u8 request_type, __u8 reply_type)
+{
+	pkt->icmp_type = icmp->type;
+	if (icmp->type == request_type)
+		pkt->sport = icmp->id;
+	else if (icmp->type == reply_type)
+		pkt->dport = icmp->id;
+}
+
 /* Fills ports, TCP flags and ICMP type. Returns 0 or -DROP_CT_INVALID_HDR if the header is cut
  * short. Fragments after the first and protocols without ports keep ports 0. */
 static __always_inline int parse_l4(void *data, void *data_end, __u32 off, struct packet *pkt)
@@ -178,25 +197,18 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off, struc
 		pkt->dport = udp->dest;
 		return 0;
 	case IPPROTO_ICMP:
+		if ((void *)(icmp + 1) > data_end)
+			return -DROP_CT_INVALID_HDR;
+		icmp_echo_ports(pkt, icmp, ICMP_ECHO_TYPE, ICMP_ECHOREPLY_TYPE);
+		return 0;
 	case IPPROTO_ICMPV6:
 		if ((void *)(icmp + 1) > data_end)
 			return -DROP_CT_INVALID_HDR;
-		pkt->icmp_type = icmp->type;
-		if (icmp->type == ICMP_ECHO_TYPE || icmp->type == ICMPV6_ECHO_REQUEST_TYPE)
-			pkt->sport = icmp->id;
-		else if (icmp->type == ICMP_ECHOREPLY_TYPE || icmp->type == ICMPV6_ECHO_REPLY_TYPE)
-			pkt->dport = icmp->id;
+		icmp_echo_ports(pkt, icmp, ICMPV6_ECHO_REQUEST_TYPE, ICMPV6_ECHO_REPLY_TYPE);
 		return 0;
 	default:
 		return 0;
 	}
-}
-
-static __always_inline int is_echo_type_mismatch(const struct packet *pkt)
-{
-	/* ICMPv4 type numbers mean something else in ICMPv6; parse_l4 reads the type for both. */
-	return (pkt->protocol == IPPROTO_ICMP && pkt->family != FAMILY_IPV4) ||
-	       (pkt->protocol == IPPROTO_ICMPV6 && pkt->family != FAMILY_IPV6);
 }
 
 static __always_inline int is_neighbour_discovery(const struct packet *pkt)

@@ -1,0 +1,86 @@
+package io.membrane.datapath;
+
+import io.membrane.maps.BpfMap;
+import io.membrane.maps.layout.Layout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Compile, check, bind and load, in that order: compiles a program of the bpf/ tree through the cache with
+ * the generated headers, checks the shared structs against the object's BTF, binds every map the object
+ * defines to the agent's map of the same name, and loads. The object may define no map of its own (only
+ * libbpf's internal data sections): a map the agent does not own would be invisible to it, so such an object
+ * is refused. Any refusal happens before anything reaches the kernel.
+ */
+public final class ObjectLoader {
+    /** A loaded object and how it was compiled; closing it leaves attached programs and pinned maps alone. */
+    public record Loaded(BpfObject object, ObjectCache.Compiled compiled) implements AutoCloseable {
+        public Program program(String name) {
+            return object.program(name);
+        }
+
+        @Override
+        public void close() {
+            object.close();
+        }
+    }
+
+    private final ObjectCache cache;
+    private final Path bpfDir;
+
+    /**
+     * @param bpfDir the tree holding bpf_xdp.c, bpf_lxc.c and lib/
+     */
+    public ObjectLoader(ObjectCache cache, Path bpfDir) {
+        this.cache = cache;
+        this.bpfDir = bpfDir;
+    }
+
+    public ObjectCache cache() {
+        return cache;
+    }
+
+    /**
+     * @param sourceFile  e.g. "bpf_xdp.c"
+     * @param headerDirs  directories holding the generated headers this program includes
+     * @param agentMaps   the agent's live maps; each object map is bound to the one with its name
+     * @param layouts     the shared structs to check against the object's BTF
+     */
+    public Loaded load(String sourceFile, List<Path> headerDirs, Collection<? extends BpfMap<?, ?>> agentMaps,
+                       List<Layout<?>> layouts) {
+        ObjectCache.Compiled compiled = cache.compile(bpfDir.resolve(sourceFile), headerDirs);
+        BpfObject obj = BpfObject.open(compiled.object());
+        try {
+            LayoutCheck.check(obj.btf(), layouts);
+            Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
+            for (BpfMap<?, ?> m : agentMaps) {
+                byName.put(m.name(), m);
+            }
+            List<String> foreign = new ArrayList<>();
+            for (ObjectMap def : obj.maps()) {
+                if (def.isInternal()) {
+                    continue;
+                }
+                BpfMap<?, ?> agentMap = byName.get(def.name());
+                if (agentMap == null) {
+                    foreign.add(def.name());
+                } else {
+                    obj.bind(def.name(), agentMap);
+                }
+            }
+            if (!foreign.isEmpty()) {
+                throw new LoadException(obj.name(), "defines maps the agent does not own: " + foreign
+                        + " (add them to DatapathMaps)");
+            }
+            obj.load();
+            return new Loaded(obj, compiled);
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+    }
+}

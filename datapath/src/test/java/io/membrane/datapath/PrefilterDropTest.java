@@ -70,6 +70,10 @@ class PrefilterDropTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        start(ConfigHeaders.Node.DEFAULT);
+    }
+
+    private void start(ConfigHeaders.Node node) throws Exception {
         DatapathMaps maps = smallMaps();
         PerfEventArrayMap events = open(maps.events);
         metrics = open(maps.metrics);
@@ -80,7 +84,7 @@ class PrefilterDropTest {
         open(maps.cidr6Dyn);
         assertTrue(budget.keys().size() == 1);
         Path headers = Files.createDirectories(tmp.resolve("include"));
-        ConfigHeaders.writeNode(headers, maps, ConfigHeaders.Node.DEFAULT);
+        ConfigHeaders.writeNode(headers, maps, node);
         ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), BPF_DIR);
         loaded = loader.load("bpf_xdp.c", List.of(headers), opened, DatapathMaps.PREFILTER_LAYOUTS);
         reader = new PerfEventReader(events, 8, new PerfEventReader.Listener() {
@@ -103,6 +107,10 @@ class PrefilterDropTest {
 
     @AfterEach
     void tearDown() {
+        stop();
+    }
+
+    private void stop() {
         if (lab != null) {
             lab.close();
         }
@@ -113,6 +121,11 @@ class PrefilterDropTest {
             loaded.close();
         }
         opened.forEach(BpfMap::close);
+        opened.clear();
+        notifications.clear();
+        lab = null;
+        reader = null;
+        loaded = null;
     }
 
     private long prefilterDrops() {
@@ -171,5 +184,24 @@ class PrefilterDropTest {
 
         cidr6Fix.delete(Ipv6Prefix.host(NamespacePair.A_V6));
         assertEquals(3, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 3), "flows again after removal");
+    }
+
+    @Test
+    void aFloodIsCountedInFullButNotifiedWithinTheBudget() throws Exception {
+        stop();
+        start(new ConfigHeaders.Node(java.util.Optional.empty(), true, true, 3));
+        cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.1/32"), PrefilterFlag.DENY);
+        long before = prefilterDrops();
+        long started = System.nanoTime();
+        Netns.exec(lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.005", "-W", "1", "-I", NamespacePair.A_V4,
+                NamespacePair.B_V4);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(60, prefilterDrops() - before, "metrics count every dropped packet");
+        int notified = drainDrops().size();
+        // 3 per CPU per one-second window; the flood spans at most ceil(seconds) + 1 windows per CPU.
+        long allowed = 3L * io.membrane.maps.PossibleCpus.count() * ((long) Math.ceil(seconds) + 1);
+        assertTrue(notified >= 1 && notified <= allowed,
+                notified + " notifications for 60 drops in " + seconds + " s; budget allows " + allowed);
+        assertTrue(notified < 60, "the flood did not become an event flood");
     }
 }

@@ -27,6 +27,12 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
     protected final Layout<V> valueLayout;
     private final int fd;
     private volatile boolean closed;
+    /**
+     * The scratch buffers of the thread that used this map last, so that a thread working on one map skips the
+     * ThreadLocal lookup. Threads may race on this plain field: a Scratch is immutable apart from its buffers'
+     * contents, its final fields make it safe to read from any thread, and a thread uses it only if it owns it.
+     */
+    private Scratch lastScratch;
 
     /**
      * @param valueLayout the layout of the value buffer as the syscall fills it (for per-CPU maps, all CPUs)
@@ -138,6 +144,10 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
         for (; i + 8 <= size; i += 8) {
             buf.putLong(i, 0L);
         }
+        if (i + 4 <= size) {
+            buf.putInt(i, 0);
+            i += 4;
+        }
         for (; i < size; i++) {
             buf.put(i, (byte) 0);
         }
@@ -154,7 +164,12 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
     }
 
     protected final Scratch scratch() {
-        return Scratch.get(keyLayout.size(), valueLayout.size());
+        Scratch s = lastScratch;
+        if (s == null || s.owner != Thread.currentThread()) {
+            s = Scratch.get(keyLayout.size(), valueLayout.size());
+            lastScratch = s;
+        }
+        return s;
     }
 
     /** Closes this process's file descriptor; a pinned map lives on in the kernel. */
@@ -179,6 +194,8 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
     static final class Scratch {
         private static final ThreadLocal<Scratch> CURRENT = new ThreadLocal<>();
 
+        /** The only thread that may use these buffers. */
+        final Thread owner = Thread.currentThread();
         final ByteBuffer key;
         final ByteBuffer nextKey;
         final ByteBuffer value;

@@ -18,7 +18,7 @@
 #define DROP_FRAG_NOSUPPORT	157	/* IP fragment without L4 header (fragment tracking not supported) */
 #define DROP_POLICY_DENY	181	/* a deny entry matched (deny wins over allows) */
 
-/* Membrane's own numbers, in a range Cilium leaves free (Cilium uses up to 205 as of 1.18; 200 is its
+/* Membrane's own numbers, in a range Cilium leaves free (recent Cilium numbers up to 205; 200 is its
  * DROP_IGMP_SUBSCRIBED). */
 #define DROP_PREFILTER		240	/* XDP prefilter: source address in a CIDR deny map */
 

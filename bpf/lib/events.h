@@ -11,7 +11,7 @@
 #include "common.h"
 #include "packet.h"
 
-#ifndef EVENTS_MAP
+#if !defined(EVENTS_MAP) || !defined(EVENTS_MAP_SIZE)
 #error "node_config.h must define EVENTS_MAP and EVENTS_MAP_SIZE"
 #endif
 

@@ -111,7 +111,8 @@ def cmd_frame(a):
     else:
         frame += struct.pack("!H", eth_type)
     frame += l3
-    frame += bytes(max(0, 60 - len(frame)))
+    if not a.truncate_ip:   # a real NIC pads to 60 bytes; a cut-short header must stay cut short
+        frame += bytes(max(0, 60 - len(frame)))
     with open(a.out, "wb") as f:
         f.write(frame)
 

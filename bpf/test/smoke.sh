@@ -17,7 +17,8 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-PROBE="python3 $HERE/probe.py"
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')	# the real binary, not a pyenv shim
+PROBE="$PYTHON $HERE/probe.py"
 
 PIN=/sys/fs/bpf/mbrh-smoke
 XDP_MAPS=$PIN/xdp/maps
@@ -41,14 +42,20 @@ FAILED=0
 
 # ---------------------------------------------------------------------------------------------------
 cleanup() {
-	local pid
+	local pid ns
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	PIDS=()
-	ip netns del "$NS_EP" 2>/dev/null	# takes the veth pair, its XDP and tc programs with it
-	ip netns del "$NS_HOST" 2>/dev/null
+	for ns in "$NS_EP" "$NS_HOST"; do
+		[[ -e /run/netns/$ns ]] || continue
+		# only this script starts processes in these namespaces (servers of an interrupted run)
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+		ip netns del "$ns"	# takes the veth pair and its XDP and tc programs with it
+	done
 	rm -rf "$PIN"
 	[[ -n "$BUILD" ]] && rm -rf "$BUILD"
 	return 0
@@ -72,6 +79,13 @@ expect_between() {
 }
 
 in_ep() { ip netns exec "$NS_EP" "$@"; }
+# bg_in NS CMD..: start CMD in NS in the background; its pid (ip netns exec execs CMD) goes to PIDS.
+bg_in() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" >>"$BUILD/background.log" 2>&1 &
+	PIDS+=($!)
+}
 in_host() { ip netns exec "$NS_HOST" "$@"; }
 # ip/tc that must see bpffs: enter only the network namespace (ip netns exec remounts /sys).
 net_host() { nsenter --net=/run/netns/"$NS_HOST" "$@"; }
@@ -115,7 +129,7 @@ xdp_run() {	# xdp_run FRAME -> XDP return code (1 drop, 2 pass)
 
 EVENTS_PID=""
 events_start() {	# events_start FILE: capture notifications until events_stop
-	bpftool map event_pipe pinned "$XDP_MAPS/membrane_events" >"$1" 2>&1 &
+	bpftool map event_pipe pinned "$XDP_MAPS/membrane_events" >"$1" 2>>"$BUILD/background.log" &
 	EVENTS_PID=$!
 	PIDS+=("$EVENTS_PID")
 	sleep 0.5
@@ -178,9 +192,32 @@ fi
 bpftool prog show pinned "$PIN/xdp/progs/xdp_prefilter" | head -1
 bpftool prog show pinned "$PIN/lxc/progs/from_container" | head -1
 bpftool prog show pinned "$PIN/lxc/progs/to_container" | head -1
-xdp_metrics_id=$(bpftool map show pinned "$XDP_MAPS/membrane_metrics" | cut -d: -f1)
-lxc_metrics_id=$(bpftool map show pinned "$LXC_MAPS/membrane_metrics" | cut -d: -f1)
+xdp_metrics_id=$(bpftool map show pinned "$XDP_MAPS/membrane_metrics" | head -1 | cut -d: -f1)
+lxc_metrics_id=$(bpftool map show pinned "$LXC_MAPS/membrane_metrics" | head -1 | cut -d: -f1)
 expect "bpf_lxc shares bpf_xdp's metrics map (map id)" "$xdp_metrics_id" "$lxc_metrics_id"
+
+echo "-- feature variants: IPv4 only, IPv6 only (each must compile and pass the verifier)"
+for variant in v4only v6only; do
+	inc=$BUILD/include-$variant
+	mkdir -p "$inc"
+	cp "$HERE"/include/*.h "$inc"/
+	if [[ $variant == v4only ]]; then
+		sed -i '/ENABLE_IPV6/d' "$inc/node_config.h"
+		sed -i '/LXC_IPV6/d' "$inc/ep_config.h"
+	else
+		sed -i '/ENABLE_IPV4/d; /NODE_IPV4/d' "$inc/node_config.h"
+	fi
+	for prog in bpf_xdp bpf_lxc; do
+		obj=$BUILD/$prog-$variant.o
+		if clang -O2 -g -target bpf -mcpu=v3 -I bpf/lib -I "$inc" -c bpf/$prog.c -o "$obj" &&
+			bpftool prog loadall "$obj" "$PIN/$variant-$prog" pinmaps "$PIN/$variant-$prog-maps"; then
+			pass "$prog.c $variant: compiled and loaded"
+		else
+			fail "$prog.c $variant"
+		fi
+		rm -rf "$PIN/$variant-$prog" "$PIN/$variant-$prog-maps"
+	done
+done
 
 # ---------------------------------------------------------------------------------------------------
 section "4. prefilter through BPF_PROG_TEST_RUN (1 = XDP_DROP, 2 = XDP_PASS)"
@@ -278,10 +315,8 @@ net_host tc filter show dev "$VETH_HOST" egress | grep -o 'to_container.*'
 ipcache_put $HOST_IP/32 $HOST_IDENTITY
 ipcache_put $HOST_IP6/128 $HOST_IDENTITY
 
-in_ep $PROBE serve 8080 9090 --v6 >/dev/null &
-PIDS+=($!)
-in_host $PROBE serve 7070 >/dev/null &
-PIDS+=($!)
+bg_in "$NS_EP" $PROBE serve 8080 9090 --v6
+bg_in "$NS_HOST" $PROBE serve 7070
 sleep 0.5
 
 events_start "$BUILD/events-lxc.txt"

@@ -1,0 +1,109 @@
+package io.membrane.actors;
+
+import io.membrane.actors.api.AdminRoutes;
+import io.membrane.actors.loader.DatapathLoader;
+import io.membrane.actors.prefilter.Prefilter;
+import io.membrane.actors.prefilter.PrefilterTable;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The guardian of one node's agent. It runs the start-up sequence of the reference agent — maps (the
+ * registry mounts bpffs and opens or creates every map), restore (the Prefilter reads back the pinned maps),
+ * headers, compile and attach (the DatapathLoader), then the API — and supervises its children: the map
+ * registry and the prefilter restart with back-off (their state is rebuilt from the pinned maps), device
+ * loaders are supervised by the DatapathLoader. Stopping the agent leaves the datapath attached and the maps
+ * pinned.
+ */
+public final class Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final DispatcherSelector BLOCKING = DispatcherSelector.fromConfig("membrane-blocking-dispatcher");
+
+    public sealed interface Command permits MapsReady, StartFailed, ApiBound, GetTargets {}
+
+    record MapsReady(MapRegistry.Handles handles) implements Command {}
+
+    record StartFailed(Throwable cause) implements Command {}
+
+    record ApiBound(ServerBinding binding) implements Command {}
+
+    /** The running agent's parts, once the API is up (tests and the demo use this). */
+    public record GetTargets(ActorRef<AdminRoutes.Targets> replyTo) implements Command {}
+
+    private Agent() {
+    }
+
+    /**
+     * @param started completed with the bound API address once start-up finished, or exceptionally
+     * @param eventCounters what the event pump reports (a supplier so the pump can be wired in later)
+     */
+    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started,
+                                           Supplier<Map<String, Object>> eventCounters) {
+        return Behaviors.setup(ctx -> {
+            ActorRef<MapRegistry.Command> registry = ctx.spawn(
+                    Behaviors.supervise(MapRegistry.create(config)).onFailure(
+                            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                    "map-registry", BLOCKING);
+            ctx.ask(MapRegistry.Handles.class, registry, Duration.ofSeconds(60), MapRegistry.GetHandles::new,
+                    (h, t) -> h != null ? new MapsReady(h) : new StartFailed(t));
+            return Behaviors.receive(Command.class)
+                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started,
+                            eventCounters))
+                    .onMessage(StartFailed.class, f -> {
+                        started.completeExceptionally(f.cause());
+                        LOG.error("agent could not start: {}", f.cause().getMessage());
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        });
+    }
+
+    private static Behavior<Command> startWithMaps(ActorContext<Command> ctx, AgentConfig config,
+                                                   ActorRef<MapRegistry.Command> registry, MapRegistry.Handles h,
+                                                   CompletableFuture<ServerBinding> started,
+                                                   Supplier<Map<String, Object>> eventCounters) {
+        ActorRef<Prefilter.Command> prefilter = ctx.spawn(
+                Behaviors.supervise(Prefilter.create(() -> new PrefilterTable(h.cidr4Fix(), h.cidr4Dyn(), h.cidr6Fix(),
+                                h.cidr6Dyn(), config.enableIpv4(), config.enableIpv6()),
+                        config.runDir().resolve("prefilter.revision")))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2)),
+                "prefilter", BLOCKING);
+        ActorRef<DatapathLoader.Command> loader = ctx.spawn(DatapathLoader.create(config, h), "datapath-loader",
+                BLOCKING);
+        AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, eventCounters);
+        AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
+        ctx.pipeToSelf(Http.get(ctx.getSystem()).newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()),
+                (binding, t) -> binding != null ? new ApiBound(binding) : new StartFailed(t));
+        return Behaviors.receive(Command.class)
+                .onMessage(ApiBound.class, b -> {
+                    LOG.info("admin API on http://{}:{}", b.binding().localAddress().getHostString(),
+                            b.binding().localAddress().getPort());
+                    started.complete(b.binding());
+                    return Behaviors.receive(Command.class)
+                            .onMessage(GetTargets.class, g -> {
+                                g.replyTo().tell(targets);
+                                return Behaviors.same();
+                            })
+                            .build();
+                })
+                .onMessage(StartFailed.class, f -> {
+                    started.completeExceptionally(f.cause());
+                    LOG.error("admin API could not bind {}:{}: {}", config.apiHost(), config.apiPort(),
+                            f.cause().getMessage());
+                    return Behaviors.stopped();
+                })
+                .build();
+    }
+}

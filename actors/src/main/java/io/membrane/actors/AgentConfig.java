@@ -1,0 +1,99 @@
+package io.membrane.actors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.membrane.datapath.ConfigHeaders;
+import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.Xdp;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The agent's configuration, read once from HOCON (reference.conf defaults, then the node's file) into plain
+ * values, and validated with messages that name the setting. Nothing below the agent reads HOCON.
+ */
+public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost, int apiPort, long maxBodyBytes,
+                          List<Device> devices, boolean enableIpv4, boolean enableIpv6, int notifyBudget,
+                          DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
+                          Duration retryMin, Duration retryMax, Config raw) {
+
+    /**
+     * A native device that carries the prefilter; {@code netns} names the network namespace it lives in when
+     * that is not the agent's own (the demo lab's device does this).
+     */
+    public record Device(String name, Xdp.Mode mode, Optional<String> netns) {
+        public String label() {
+            return netns.map(n -> n + "/").orElse("") + name;
+        }
+    }
+
+    /** reference.conf plus {@code file} (if given), plus system properties on top. */
+    public static AgentConfig load(Optional<Path> file) {
+        Config base = ConfigFactory.defaultReference();
+        Config config = file.map(f -> {
+            File ff = f.toFile();
+            if (!ff.isFile()) {
+                throw new IllegalArgumentException("config file " + f + " does not exist");
+            }
+            return ConfigFactory.parseFile(ff);
+        }).orElse(ConfigFactory.empty());
+        return from(ConfigFactory.systemProperties().withFallback(config).withFallback(base).resolve());
+    }
+
+    public static AgentConfig from(Config c) {
+        try {
+            Config m = c.getConfig("membrane");
+            List<Device> devices = new ArrayList<>();
+            for (Config d : m.getConfigList("devices")) {
+                String mode = d.hasPath("xdp-mode") ? d.getString("xdp-mode") : "native";
+                devices.add(new Device(d.getString("name"), switch (mode) {
+                    case "native" -> Xdp.Mode.NATIVE;
+                    case "generic" -> Xdp.Mode.GENERIC;
+                    default -> throw new IllegalArgumentException("membrane.devices[" + d.getString("name")
+                            + "].xdp-mode: '" + mode + "' is not native or generic");
+                }, d.hasPath("netns") ? Optional.of(d.getString("netns")) : Optional.empty()));
+            }
+            Config maps = m.getConfig("maps");
+            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(maps.getInt("metrics"), maps.getInt("cidr-fix"),
+                    maps.getInt("cidr-dyn"), maps.getInt("ipcache"), maps.getInt("lxc"), maps.getInt("ct4"),
+                    maps.getInt("ct6"), maps.getInt("policy"));
+            int pages = m.getInt("events.pages-per-cpu");
+            if (Integer.bitCount(pages) != 1) {
+                throw new IllegalArgumentException("membrane.events.pages-per-cpu must be a power of two, was " + pages);
+            }
+            int port = m.getInt("api.port");
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("membrane.api.port must be 0..65535, was " + port);
+            }
+            return new AgentConfig(Path.of(m.getString("pin-root")), Path.of(m.getString("run-dir")),
+                    Path.of(m.getString("bpf-dir")).toAbsolutePath(), m.getString("api.host"), port,
+                    m.getBytes("api.max-body-bytes"), List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
+                    m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"), sizes, pages,
+                    m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
+                    m.getDuration("device-retry.max"), c);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
+        }
+    }
+
+    public ConfigHeaders.Node nodeHeader() {
+        return new ConfigHeaders.Node(Optional.empty(), enableIpv4, enableIpv6, notifyBudget);
+    }
+
+    public Path headerDir() {
+        return runDir.resolve("include");
+    }
+
+    public Path objectCacheDir() {
+        return runDir.resolve("objects");
+    }
+
+    public Path monitorSocket() {
+        return runDir.resolve("monitor.sock");
+    }
+}

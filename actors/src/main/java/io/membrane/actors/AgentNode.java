@@ -1,0 +1,86 @@
+package io.membrane.actors;
+
+import io.membrane.actors.api.AdminRoutes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * One running agent in this JVM: an actor system named after the node with the {@link Agent} as guardian.
+ * {@link #start} returns once the API is bound (or throws why not); {@link #close} stops the agent and leaves
+ * the datapath attached and the maps pinned, as stopping the real agent does.
+ */
+public final class AgentNode implements AutoCloseable {
+    private final ActorSystem<Agent.Command> system;
+    private final ServerBinding binding;
+    private final AgentConfig config;
+
+    private AgentNode(ActorSystem<Agent.Command> system, ServerBinding binding, AgentConfig config) {
+        this.system = system;
+        this.binding = binding;
+        this.config = config;
+    }
+
+    public static AgentNode start(AgentConfig config) {
+        return start(config, Map::of);
+    }
+
+    public static AgentNode start(AgentConfig config, Supplier<Map<String, Object>> eventCounters) {
+        CompletableFuture<ServerBinding> started = new CompletableFuture<>();
+        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started, eventCounters),
+                "membrane", config.raw());
+        try {
+            ServerBinding b = started.get(120, TimeUnit.SECONDS);
+            return new AgentNode(system, b, config);
+        } catch (ExecutionException e) {
+            system.terminate();
+            Throwable cause = e.getCause();
+            throw new IllegalStateException("agent did not start: " + cause.getMessage(), cause);
+        } catch (TimeoutException | InterruptedException e) {
+            system.terminate();
+            throw new IllegalStateException("agent did not start within 120 s", e);
+        }
+    }
+
+    public InetSocketAddress apiAddress() {
+        return binding.localAddress();
+    }
+
+    public String apiBase() {
+        return "http://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public ActorSystem<Agent.Command> system() {
+        return system;
+    }
+
+    /** The agent's parts (actor refs and map handles), for tests and tools in this JVM. */
+    public AdminRoutes.Targets targets() {
+        return AskPattern.<Agent.Command, AdminRoutes.Targets>ask(system, Agent.GetTargets::new, Duration.ofSeconds(5),
+                system.scheduler()).toCompletableFuture().join();
+    }
+
+    /** Waits until the actor system has stopped. */
+    public void awaitTermination() {
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+
+    @Override
+    public void close() {
+        binding.unbind().toCompletableFuture().join();
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+}

@@ -1,4 +1,0 @@
-/**
- * Membrane's actors module. It is filled by later issues; see ../shared/DESIGN.md for what it will own.
- */
-package io.membrane.actors;

@@ -1,0 +1,108 @@
+package io.membrane.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.membrane.datapath.net.NamespacePair;
+import io.membrane.datapath.net.Netns;
+import io.membrane.maps.KernelTest;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent in-process on the real kernel: PATCH a CIDR over HTTP and the namespace's traffic is dropped;
+ * stop and start the agent: the entry is still reported and still drops, and traffic that should flow never
+ * stops — the datapath stays attached while no agent runs.
+ */
+@Tag("kernel")
+class AgentEndToEndTest {
+    @RegisterExtension
+    final KernelTest kernel = new KernelTest();
+    @TempDir
+    Path runDir;
+
+    private NamespacePair lab;
+    private AgentNode agent;
+
+    @BeforeEach
+    void setUp() {
+        lab = NamespacePair.create("mbrag");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (agent != null) {
+            agent.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private AgentConfig config() {
+        return TestAgents.config(kernel.pins().root(), runDir,
+                "[{name = \"" + lab.devB() + "\", xdp-mode = generic, netns = \"" + lab.nsB() + "\"}]", "");
+    }
+
+    static void awaitAttached(AgentNode agent) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            String body = TestAgents.send("GET", agent.apiBase() + "/v1/status", null).body();
+            if (body.contains("\"state\" : \"attached\"")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("device never attached: "
+                + TestAgents.send("GET", agent.apiBase() + "/v1/status", null).body());
+    }
+
+    @Test
+    void patchDropsTrafficAndSurvivesARestartWithoutGap() throws Exception {
+        agent = AgentNode.start(config());
+        awaitAttached(agent);
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+
+        TestAgents.Response patch = TestAgents.send("PATCH", agent.apiBase() + "/v1/prefilter",
+                "{\"deny\": [\"10.77.0.1/32\", \"2001:db8:77::1\"]}");
+        assertEquals(200, patch.status(), patch.body());
+        assertTrue(patch.body().contains("\"revision\" : 2"), patch.body());
+        assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "blocked source dropped");
+        assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
+
+        String metrics = TestAgents.send("GET", agent.apiBase() + "/metrics", null).body();
+        assertTrue(metrics.matches("(?s).*membrane_drop_count_total\\{reason=\"prefilter\",direction=\"ingress\"} [1-9].*"),
+                metrics);
+
+        // Traffic runs through the restart: the allowed source must never miss a reply, the blocked one never get one.
+        CompletableFuture<Integer> allowed = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+                lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4_OTHER,
+                NamespacePair.B_V4).output()));
+        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+                lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4,
+                NamespacePair.B_V4).output()));
+        agent.close();
+        agent = null;
+        Thread.sleep(500);
+        agent = AgentNode.start(config());
+        awaitAttached(agent);
+        assertEquals(40, allowed.join(), "no reply lost while the agent restarted");
+        assertEquals(0, blocked.join(), "the blocked source stayed blocked while the agent restarted");
+
+        TestAgents.Response get = TestAgents.send("GET", agent.apiBase() + "/v1/prefilter", null);
+        assertTrue(get.body().contains("10.77.0.1/32") && get.body().contains("2001:db8:77::1/128"), get.body());
+        assertTrue(get.body().contains("\"revision\" : 2"), "revision survives the restart: " + get.body());
+        assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 2), "still dropped after restart");
+
+        TestAgents.Response del = TestAgents.send("DELETE", agent.apiBase() + "/v1/prefilter",
+                "{\"deny\": [\"10.77.0.1/32\"], \"revision\": 2}");
+        assertEquals(200, del.status(), del.body());
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "flows after delete");
+    }
+}

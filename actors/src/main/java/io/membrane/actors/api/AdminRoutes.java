@@ -260,9 +260,13 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     static Route json(int status, Object body) {
+        return new AllDirectives() { }.complete(jsonResponse(status, body));
+    }
+
+    static HttpResponse jsonResponse(int status, Object body) {
         try {
-            return new AllDirectives() { }.complete(HttpResponse.create().withStatus(status).withEntity(
-                    HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(body) + "\n")));
+            return HttpResponse.create().withStatus(status).withEntity(
+                    HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(body) + "\n"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot render " + body.getClass().getSimpleName(), e);
         }
@@ -278,6 +282,11 @@ public final class AdminRoutes extends AllDirectives {
 
     private RejectionHandler rejections() {
         return RejectionHandler.defaultHandler().mapRejectionResponse(resp -> {
+            if (resp.status().intValue() == 413) {
+                // An oversized body is bad input like any other: 400, with the limit named.
+                return jsonResponse(400, new ApiError("body over the size limit of " + config.maxBodyBytes()
+                        + " bytes", "body", ""));
+            }
             if (resp.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 return resp;
             }

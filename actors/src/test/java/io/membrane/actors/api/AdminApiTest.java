@@ -1,0 +1,215 @@
+package io.membrane.actors.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.membrane.actors.AgentNode;
+import io.membrane.actors.TestAgents;
+import io.membrane.maps.KernelTest;
+import io.membrane.maps.PinnedMaps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every admin route over real HTTP against a real agent (real pinned maps, no devices). Each bad input gets a
+ * 4xx with a JSON body naming the field and value, and the maps are exactly as they were before the request.
+ */
+@Tag("kernel")
+class AdminApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static PinnedMaps pins;
+    private static Path runDir;
+    private static AgentNode agent;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KernelTest.assumeKernel();
+        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-api-" + UUID.randomUUID().toString().substring(0, 8)));
+        runDir = Files.createTempDirectory("mbr-api");
+        // IPv6 off and a tiny LPM map, so the family and map-full refusals can be provoked.
+        agent = AgentNode.start(TestAgents.config(pins.root(), runDir, "[]",
+                "membrane.prefilter.enable-ipv6 = false\nmembrane.maps.cidr-dyn = 4\nmembrane.api.max-body-bytes = 2000\n"));
+        base = agent.apiBase();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+        if (pins != null) {
+            pins.removeAll();
+        }
+    }
+
+    @BeforeEach
+    void emptyDenyList() throws Exception {
+        JsonNode current = JSON.readTree(get("/v1/prefilter").body()).get("deny");
+        if (!current.isEmpty()) {
+            assertEquals(200, send("DELETE", "/v1/prefilter", JSON.writeValueAsString(Map.of("deny", current))).status());
+        }
+    }
+
+    private static TestAgents.Response get(String path) {
+        return TestAgents.send("GET", base + path, null);
+    }
+
+    private static TestAgents.Response send(String method, String path, String body) {
+        return TestAgents.send(method, base + path, body);
+    }
+
+    /** Everything the four CIDR maps hold, straight from the kernel. */
+    private static Map<String, Object> kernelState() {
+        var m = agent.targets().maps();
+        Map<String, Object> state = new TreeMap<>();
+        state.put("fix4", m.cidr4Fix().keys().stream().map(Object::toString).sorted().toList());
+        state.put("dyn4", m.cidr4Dyn().keys().stream().map(Object::toString).sorted().toList());
+        state.put("fix6", m.cidr6Fix().keys().stream().map(Object::toString).sorted().toList());
+        state.put("dyn6", m.cidr6Dyn().keys().stream().map(Object::toString).sorted().toList());
+        return state;
+    }
+
+    private static void assertRefused(int status, String method, String body, String field, String value,
+                                      String errorContains) throws Exception {
+        send("PATCH", "/v1/prefilter", "{\"deny\": [\"203.0.113.0/24\"]}");
+        Map<String, Object> before = kernelState();
+        String prefilterBefore = get("/v1/prefilter").body();
+        TestAgents.Response r = send(method, "/v1/prefilter", body);
+        assertEquals(status, r.status(), r.body());
+        JsonNode err = JSON.readTree(r.body());
+        assertEquals(field, err.get("field").asText(), r.body());
+        assertEquals(value, err.get("value").asText(), r.body());
+        assertTrue(err.get("error").asText().contains(errorContains), r.body());
+        assertEquals(before, kernelState(), "the maps are exactly as before");
+        assertEquals(prefilterBefore, get("/v1/prefilter").body(), "GET reports the same list and revision");
+    }
+
+    @Test
+    void healthz() {
+        TestAgents.Response r = get("/v1/healthz");
+        assertEquals(200, r.status());
+        assertTrue(r.body().contains("\"status\" : \"ok\""), r.body());
+    }
+
+    @Test
+    void patchGetDeleteRoundTrip() throws Exception {
+        JsonNode before = JSON.readTree(get("/v1/prefilter").body());
+        long rev = before.get("revision").asLong();
+        TestAgents.Response r = send("PATCH", "/v1/prefilter",
+                "{\"deny\": [\"198.51.100.7\", \"203.0.113.77/24\"], \"revision\": " + rev + "}");
+        assertEquals(200, r.status(), r.body());
+        JsonNode after = JSON.readTree(get("/v1/prefilter").body());
+        assertEquals(rev + 1, after.get("revision").asLong());
+        assertEquals(List.of("198.51.100.7/32", "203.0.113.0/24"),
+                JSON.convertValue(after.get("deny"), List.class), "host bits cleared, sorted");
+        assertEquals(List.of("198.51.100.7/32"), kernelState().get("fix4"), "a /32 goes to the exact-match map");
+        assertEquals(List.of("203.0.113.0/24"), kernelState().get("dyn4"), "a prefix goes to the LPM map");
+        assertEquals(200, send("DELETE", "/v1/prefilter", "{\"deny\": [\"198.51.100.7/32\"]}").status());
+        assertEquals(List.of(), kernelState().get("fix4"));
+    }
+
+    @Test
+    void unparsableCidr() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \"10.0.0.0/33\"]}", "deny[1]", "10.0.0.0/33",
+                "10.0.0.0/33: prefix length must be 0..32");
+    }
+
+    @Test
+    void wrongFamilyForTheMaps() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\", \"2001:db8::/32\"]}", "deny", "2001:db8::/32",
+                "IPv6 is disabled");
+    }
+
+    @Test
+    void duplicate() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\", \"10.9.0.5/16\"]}", "deny", "10.9.0.0/16",
+                "listed more than once");
+    }
+
+    @Test
+    void emptyList() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": []}", "deny", "[]", "empty");
+    }
+
+    @Test
+    void unknownField() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"galaxy\"}", "scope", "",
+                "unknown field 'scope'");
+    }
+
+    @Test
+    void notJson() throws Exception {
+        assertRefused(400, "PATCH", "deny=10.0.0.0/8", "", "", "not valid JSON");
+    }
+
+    @Test
+    void bodyOverTheSizeLimit() throws Exception {
+        String big = IntStream.range(0, 200).mapToObj(i -> "\"10.20." + i + ".0/24\"").collect(Collectors.joining(","));
+        assertRefused(400, "PATCH", "{\"deny\": [" + big + "]}", "body", "", "size limit of 2000 bytes");
+    }
+
+    @Test
+    void staleRevisionIsAConflict() throws Exception {
+        assertRefused(409, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"revision\": 1}", "deny", "1", "stale");
+    }
+
+    @Test
+    void deletingWhatIsNotThereIsNotFound() throws Exception {
+        assertRefused(404, "DELETE", "{\"deny\": [\"203.0.113.0/24\", \"10.66.0.0/16\"]}", "deny", "10.66.0.0/16",
+                "not in the deny list");
+    }
+
+    @Test
+    void batchWhoseLastCidrDoesNotFitChangesNothing() throws Exception {
+        // The LPM map holds 4; 203.0.113.0/24 is in already, so the fourth new prefix is the one that fails.
+        assertRefused(507, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \"10.2.0.0/16\", \"10.3.0.0/16\", \"10.4.0.0/16\"]}",
+                "deny", "10.4.0.0/16", "nothing in this batch was applied");
+    }
+
+    @Test
+    void mapsListAndDecodedMap() throws Exception {
+        send("PATCH", "/v1/prefilter", "{\"deny\": [\"198.51.100.0/24\"]}");
+        JsonNode list = JSON.readTree(get("/v1/map").body()).get("maps");
+        assertTrue(list.size() >= 11, list.toString());
+        JsonNode dyn = JSON.readTree(get("/v1/map/membrane_cidr4_dyn").body());
+        assertEquals("lpm_trie", dyn.get("type").asText());
+        assertEquals("198.51.100.0/24", dyn.get("entries").get(0).get("key").asText(), dyn.toString());
+        assertEquals(1, dyn.get("entries").get(0).get("value").get("flags").asInt());
+        TestAgents.Response missing = get("/v1/map/membrane_nope");
+        assertEquals(404, missing.status());
+        assertEquals("membrane_nope", JSON.readTree(missing.body()).get("value").asText());
+    }
+
+    @Test
+    void statusAndMetrics() throws Exception {
+        JsonNode status = JSON.readTree(get("/v1/status").body());
+        assertTrue(status.get("maps").size() >= 11);
+        assertTrue(status.has("prefilter") && status.has("devices") && status.has("events"), status.toString());
+        TestAgents.Response metrics = get("/metrics");
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.body().contains("# TYPE membrane_drop_count_total counter"), metrics.body());
+        assertTrue(metrics.body().contains("membrane_api_requests_total{method=\"GET\",path=\"/v1/status\",code=\"200\"}"),
+                metrics.body());
+    }
+
+    @Test
+    void unknownPathIsJson404() throws Exception {
+        TestAgents.Response r = get("/v1/nope");
+        assertEquals(404, r.status());
+        assertTrue(JSON.readTree(r.body()).has("error"), r.body());
+    }
+}

@@ -1,0 +1,94 @@
+package io.membrane.actors.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.membrane.actors.AgentConfig;
+import io.membrane.actors.MapRegistry;
+import io.membrane.actors.TestAgents;
+import io.membrane.datapath.Xdp;
+import io.membrane.datapath.net.Devices;
+import io.membrane.datapath.net.NamespacePair;
+import io.membrane.datapath.net.Netns;
+import io.membrane.maps.KernelTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DatapathLoader and its DeviceLoaders: a device that does not exist is reported and retried with
+ * back-off while the other device attaches; once the device appears it is attached on the next retry.
+ */
+@Tag("kernel")
+class DeviceLoaderTest {
+    static final ActorTestKit TESTKIT = ActorTestKit.create();
+
+    @RegisterExtension
+    final KernelTest kernel = new KernelTest();
+    @TempDir
+    Path runDir;
+
+    @AfterAll
+    static void shutdown() {
+        TESTKIT.shutdownTestKit();
+    }
+
+    @Test
+    void missingDeviceIsRetriedWhileTheOtherAttaches() throws Exception {
+        try (NamespacePair lab = NamespacePair.create("mbrdl")) {
+            String late = "mbrlate" + lab.devB().substring(5, 9);
+            AgentConfig config = TestAgents.config(kernel.pins().root(), runDir,
+                    "[{name = \"" + lab.devB() + "\", xdp-mode = generic, netns = \"" + lab.nsB() + "\"},"
+                            + " {name = \"" + late + "\", xdp-mode = generic, netns = \"" + lab.nsB() + "\"}]", "");
+            ActorRef<MapRegistry.Command> registry = TESTKIT.spawn(MapRegistry.create(config));
+            TestProbe<MapRegistry.Handles> handles = TESTKIT.createTestProbe();
+            registry.tell(new MapRegistry.GetHandles(handles.getRef()));
+            MapRegistry.Handles h = handles.receiveMessage(Duration.ofSeconds(30));
+
+            ActorRef<DatapathLoader.Command> loader = TESTKIT.spawn(DatapathLoader.create(config, h));
+            TestProbe<List<DeviceLoader.Status>> status = TESTKIT.createTestProbe();
+            List<DeviceLoader.Status> now = awaitStatus(loader, status, s -> s.get(0).attached()
+                    && "retrying".equals(s.get(1).state()));
+            assertTrue(now.get(1).error().orElseThrow().contains("does not exist"), now.toString());
+            assertEquals(Optional.of("generic"), now.get(0).mode());
+
+            // The device appears: the next retry attaches to it.
+            Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
+            Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
+            awaitStatus(loader, status, s -> s.get(1).attached());
+            int id = Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId());
+            assertTrue(id > 0);
+
+            TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();
+            loader.tell(new DatapathLoader.DetachAll(detached.getRef()));
+            assertEquals(2, detached.receiveMessage(Duration.ofSeconds(10)).size());
+            assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
+            h.all().forEach(io.membrane.maps.BpfMap::close);
+        }
+    }
+
+    private static List<DeviceLoader.Status> awaitStatus(ActorRef<DatapathLoader.Command> loader,
+                                                         TestProbe<List<DeviceLoader.Status>> probe,
+                                                         java.util.function.Predicate<List<DeviceLoader.Status>> ok)
+            throws InterruptedException {
+        List<DeviceLoader.Status> last = null;
+        for (int i = 0; i < 200; i++) {
+            loader.tell(new DatapathLoader.GetStatus(probe.getRef()));
+            last = probe.receiveMessage(Duration.ofSeconds(5));
+            if (ok.test(last)) {
+                return last;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("status never reached the expected state: " + last);
+    }
+}

@@ -1,0 +1,105 @@
+package io.membrane.actors.prefilter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.membrane.datapath.DatapathMaps;
+import io.membrane.maps.BpfMap;
+import io.membrane.maps.KernelTest;
+import io.membrane.maps.net.Cidr;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Prefilter actor's protocol over real pinned maps, and its restart: state comes back from the maps. */
+@Tag("kernel")
+class PrefilterActorTest {
+    static final ActorTestKit TESTKIT = ActorTestKit.create();
+
+    @RegisterExtension
+    final KernelTest kernel = new KernelTest();
+    @TempDir
+    Path runDir;
+
+    private final List<BpfMap<?, ?>> opened = new ArrayList<>();
+    private final DatapathMaps specs = new DatapathMaps(new DatapathMaps.Sizes(64, 64, 64, 64, 64, 64, 64, 64));
+
+    @AfterAll
+    static void shutdown() {
+        TESTKIT.shutdownTestKit();
+    }
+
+    @AfterEach
+    void close() {
+        opened.forEach(BpfMap::close);
+    }
+
+    /** Opens the four maps from their pins, as a restarted agent would. */
+    private PrefilterTable freshTable() {
+        var fix4 = kernel.pins().openOrCreate(specs.cidr4Fix);
+        var dyn4 = kernel.pins().openOrCreate(specs.cidr4Dyn);
+        var fix6 = kernel.pins().openOrCreate(specs.cidr6Fix);
+        var dyn6 = kernel.pins().openOrCreate(specs.cidr6Dyn);
+        opened.addAll(List.of(fix4, dyn4, fix6, dyn6));
+        return new PrefilterTable(fix4, dyn4, fix6, dyn6, true, true);
+    }
+
+    private static List<Cidr> cidrs(String... text) {
+        return java.util.Arrays.stream(text).map(Cidr::parse).toList();
+    }
+
+    @Test
+    void addGetRemoveWithRevisions() {
+        ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Prefilter.create(this::freshTable,
+                runDir.resolve("rev")));
+        TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
+        TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
+
+        prefilter.tell(new Prefilter.Add(cidrs("203.0.113.0/24", "2001:db8::1"), OptionalLong.of(1), results.getRef()));
+        assertEquals(new Prefilter.Applied(2, 2), results.receiveMessage());
+
+        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), OptionalLong.of(1), results.getRef()));
+        Prefilter.Rejected stale = assertInstanceOf(Prefilter.Rejected.class, results.receiveMessage());
+        assertEquals(PrefilterException.Reason.STALE_REVISION, stale.reason());
+
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        assertEquals(new Prefilter.Snapshot(2, cidrs("203.0.113.0/24", "2001:db8::1/128")), snapshots.receiveMessage());
+
+        prefilter.tell(new Prefilter.Remove(cidrs("2001:db8::1"), OptionalLong.empty(), results.getRef()));
+        assertEquals(new Prefilter.Applied(3, 1), results.receiveMessage());
+    }
+
+    @Test
+    void restartRebuildsStateFromThePinnedMaps() {
+        ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Behaviors.supervise(
+                Prefilter.create(this::freshTable, runDir.resolve("rev"))).onFailure(SupervisorStrategy.restart()));
+        TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
+        TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
+        prefilter.tell(new Prefilter.Add(cidrs("198.51.100.0/24", "198.51.100.9"), OptionalLong.empty(),
+                results.getRef()));
+        results.expectMessageClass(Prefilter.Applied.class);
+
+        // The child fails: its map handles go away under it, so its next write throws and it is restarted.
+        opened.forEach(BpfMap::close);
+        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), OptionalLong.empty(), results.getRef()));
+        results.expectNoMessage(Duration.ofMillis(300));
+
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        Prefilter.Snapshot after = snapshots.receiveMessage();
+        assertEquals(cidrs("198.51.100.0/24", "198.51.100.9/32"), after.deny(), "rebuilt from the pinned maps");
+        assertEquals(2, after.revision(), "the revision survived the restart");
+    }
+}

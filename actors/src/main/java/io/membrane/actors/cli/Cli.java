@@ -1,0 +1,341 @@
+package io.membrane.actors.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.membrane.actors.AgentConfig;
+import io.membrane.actors.AgentNode;
+import io.membrane.datapath.Xdp;
+import io.membrane.datapath.net.Devices;
+import io.membrane.datapath.net.Netns;
+import io.membrane.maps.BpfFs;
+import io.membrane.maps.PinnedMaps;
+import io.membrane.maps.net.Cidr;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * The `bin/membrane` commands that run Java: the agent itself, and the clients of its admin API. Every error
+ * is one readable line on stderr and a non-zero exit code (1 for a refused or failed request, 2 for a usage
+ * error); output meant for scripts goes to stdout.
+ */
+public final class Cli {
+    static final String DEFAULT_API = "http://127.0.0.1:9876";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Cli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int code = new Cli(System.out, System.err).run(args);
+        if (code != 0 || !(args.length > 0 && args[0].equals("agent"))) {
+            System.exit(code);
+        }
+    }
+
+    int run(String[] argv) {
+        List<String> args = new ArrayList<>(List.of(argv));
+        try {
+            String api = option(args, "--api").orElse(Optional.ofNullable(System.getenv("MEMBRANE_API")).orElse(DEFAULT_API));
+            if (args.isEmpty()) {
+                throw new CliException(usage(), 2);
+            }
+            String cmd = args.remove(0);
+            switch (cmd) {
+                case "agent" -> agent(args);
+                case "status" -> status(new ApiClient(api), args);
+                case "prefilter" -> prefilter(new ApiClient(api), args);
+                case "map" -> map(new ApiClient(api), args);
+                case "uninstall" -> uninstall(args);
+                default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);
+            }
+            return 0;
+        } catch (CliException e) {
+            err.println("membrane: " + e.getMessage());
+            return e.exitCode();
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            err.println("membrane: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static String usage() {
+        return "usage: membrane agent [--config FILE] | status [--json] | prefilter get|add|delete [CIDR... | --file F]"
+                + " [--revision N] | map list | map get NAME | uninstall [--config FILE]   (client commands take"
+                + " --api URL, default " + DEFAULT_API + ")";
+    }
+
+    // --- agent ---
+
+    private void agent(List<String> args) throws CliException {
+        AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
+        noMoreArgs(args);
+        AgentNode node = AgentNode.start(config);
+        out.println("membrane agent running; admin API on " + node.apiBase() + " (Ctrl-C stops the agent; the"
+                + " datapath stays)");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "membrane-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // --- status ---
+
+    private void status(ApiClient api, List<String> args) {
+        boolean json = flag(args, "--json");
+        noMoreArgs(args);
+        JsonNode s = api.get("/v1/status");
+        if (json) {
+            out.println(s.toPrettyString());
+            return;
+        }
+        out.printf("Prefilter:   revision %d, %d entries%n", s.path("prefilter").path("revision").asLong(),
+                s.path("prefilter").path("entries").asInt());
+        out.println("Devices:");
+        if (s.path("devices").isEmpty()) {
+            out.println("  (none configured)");
+        }
+        for (JsonNode d : s.path("devices")) {
+            out.printf("  %-24s %-10s %s%s%n", d.path("device").asText(), d.path("state").asText(),
+                    d.has("mode") ? d.path("mode").asText() + " prog " + d.path("programId").asInt() : "",
+                    d.has("error") ? "  " + d.path("error").asText() : "");
+        }
+        out.println("Maps:");
+        for (JsonNode m : s.path("maps")) {
+            out.printf("  %-24s %-16s %8d / %d%n", m.path("name").asText(), m.path("type").asText(),
+                    m.path("entries").asInt(), m.path("maxEntries").asInt());
+        }
+        if (s.path("events").size() > 0) {
+            out.println("Events:      " + s.path("events"));
+        }
+    }
+
+    // --- prefilter ---
+
+    private void prefilter(ApiClient api, List<String> args) {
+        if (args.isEmpty()) {
+            throw new CliException("prefilter needs get, add or delete", 2);
+        }
+        String sub = args.remove(0);
+        if (sub.equals("get") || sub.equals("list")) {
+            noMoreArgs(args);
+            JsonNode p = api.get("/v1/prefilter");
+            out.println("Revision: " + p.path("revision").asLong());
+            p.path("deny").forEach(c -> out.println(c.asText()));
+            return;
+        }
+        if (!sub.equals("add") && !sub.equals("delete")) {
+            throw new CliException("prefilter " + sub + ": expected get, add or delete", 2);
+        }
+        Optional<String> file = option(args, "--file");
+        Optional<String> revision = option(args, "--revision");
+        List<String> cidrs = new ArrayList<>();
+        if (file.isPresent()) {
+            cidrs.addAll(readCidrFile(Path.of(file.get())));
+        }
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                throw new CliException("unknown option " + a, 2);
+            }
+            try {
+                cidrs.add(Cidr.parse(a).toString());
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+        if (cidrs.isEmpty()) {
+            throw new CliException("prefilter " + sub + ": give CIDRs as arguments or --file FILE", 2);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("deny", cidrs);
+        revision.ifPresent(r -> {
+            try {
+                body.put("revision", Long.parseLong(r));
+            } catch (NumberFormatException e) {
+                throw new CliException("--revision " + r + ": not a number", 2);
+            }
+        });
+        progress("sending " + cidrs.size() + " CIDR(s)…");
+        JsonNode r = api.send(sub.equals("add") ? "PATCH" : "DELETE", "/v1/prefilter", body);
+        progressDone();
+        out.printf("%s %d CIDR(s); revision %d%n", sub.equals("add") ? "added" : "deleted", r.path("changed").asInt(),
+                r.path("revision").asLong());
+    }
+
+    /** One CIDR per line; '#' starts a comment; an unparsable line stops with its line number. */
+    List<String> readCidrFile(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new CliException("cannot read " + file + ": " + e.getMessage());
+        }
+        List<String> cidrs = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            String text = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (text.isEmpty()) {
+                continue;
+            }
+            try {
+                cidrs.add(Cidr.parse(text).toString());
+            } catch (IllegalArgumentException e) {
+                throw new CliException(file + ":" + (i + 1) + ": " + e.getMessage());
+            }
+            if (i % 5_000 == 0) {
+                progress("reading " + file.getFileName() + ": line " + (i + 1) + " of " + lines.size());
+            }
+        }
+        return cidrs;
+    }
+
+    private void progress(String text) {
+        if (System.console() != null) {
+            err.print("\r" + text + "\033[K");
+            err.flush();
+        }
+    }
+
+    private void progressDone() {
+        if (System.console() != null) {
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+
+    // --- maps ---
+
+    private void map(ApiClient api, List<String> args) {
+        if (args.isEmpty()) {
+            throw new CliException("map needs list or get NAME", 2);
+        }
+        String sub = args.remove(0);
+        switch (sub) {
+            case "list" -> {
+                noMoreArgs(args);
+                for (JsonNode m : api.get("/v1/map").path("maps")) {
+                    out.printf("%-24s %-16s %8d / %-8d %s%n", m.path("name").asText(), m.path("type").asText(),
+                            m.path("entries").asInt(), m.path("maxEntries").asInt(), m.path("pinPath").asText());
+                }
+            }
+            case "get" -> {
+                if (args.size() != 1) {
+                    throw new CliException("map get needs exactly one map name", 2);
+                }
+                JsonNode m = api.get("/v1/map/" + args.get(0));
+                if (m.has("entries")) {
+                    for (JsonNode e : m.path("entries")) {
+                        out.println(e.path("key") + " -> " + e.path("value"));
+                    }
+                } else {
+                    out.println(m.path("note").asText());
+                }
+            }
+            default -> throw new CliException("map " + sub + ": expected list or get", 2);
+        }
+    }
+
+    // --- uninstall ---
+
+    /** Removes what the agent installed: the prefilter from its devices, the pins, and the generated files. */
+    private void uninstall(List<String> args) {
+        AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
+        noMoreArgs(args);
+        for (AgentConfig.Device d : config.devices()) {
+            try {
+                boolean removed = d.netns().isPresent() && !Files.exists(Netns.path(d.netns().get())) ? false
+                        : inNetns(d, () -> {
+                            OptionalInt idx = Devices.ifindex(d.name());
+                            if (idx.isEmpty() || Xdp.query(idx.getAsInt()).programId() == 0) {
+                                return false;
+                            }
+                            Xdp.detach(idx.getAsInt(), Xdp.query(idx.getAsInt()).mode().orElse(d.mode()));
+                            return true;
+                        });
+                out.println((removed ? "detached the prefilter from " : "nothing attached to ") + d.label());
+            } catch (RuntimeException e) {
+                err.println("membrane: could not detach from " + d.label() + ": " + e.getMessage());
+            }
+        }
+        if (Files.exists(config.pinRoot()) && BpfFs.isBpfFs(config.pinRoot())) {
+            PinnedMaps.at(config.pinRoot()).removeAll();
+            out.println("removed the pins under " + config.pinRoot());
+        }
+        for (Path p : List.of(config.headerDir(), config.objectCacheDir(), config.monitorSocket(),
+                config.runDir().resolve("prefilter.revision"))) {
+            deleteTree(p);
+        }
+        out.println("removed generated headers and objects under " + config.runDir());
+    }
+
+    private static <T> T inNetns(AgentConfig.Device d, java.util.concurrent.Callable<T> work) {
+        if (d.netns().isPresent()) {
+            return Netns.call(d.netns().get(), work);
+        }
+        try {
+            return work.call();
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + p, e);
+        }
+    }
+
+    // --- argument helpers ---
+
+    static Optional<String> option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        if (i < 0) {
+            return Optional.empty();
+        }
+        if (i + 1 >= args.size()) {
+            throw new CliException(name + " needs a value", 2);
+        }
+        String v = args.get(i + 1);
+        args.remove(i + 1);
+        args.remove(i);
+        return Optional.of(v);
+    }
+
+    static boolean flag(List<String> args, String name) {
+        return args.remove(name);
+    }
+
+    static void noMoreArgs(List<String> args) {
+        if (!args.isEmpty()) {
+            throw new CliException("unexpected argument(s): " + String.join(" ", args), 2);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.membrane.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.membrane.actors.AgentNode;
+import io.membrane.actors.TestAgents;
+import io.membrane.maps.KernelTest;
+import io.membrane.maps.PinnedMaps;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a running agent: output for people, one-line errors and exit codes for scripts. */
+@Tag("kernel")
+class CliTest {
+    private static PinnedMaps pins;
+    private static AgentNode agent;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KernelTest.assumeKernel();
+        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-cli-" + UUID.randomUUID().toString().substring(0, 8)));
+        agent = AgentNode.start(TestAgents.config(pins.root(), Files.createTempDirectory("mbr-cli"), "[]", ""));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+        if (pins != null) {
+            pins.removeAll();
+        }
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] all = new String[args.length + 2];
+        all[0] = "--api";
+        all[1] = agent.apiBase();
+        System.arraycopy(args, 0, all, 2, args.length);
+        int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                StandardCharsets.UTF_8)).run(all);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void prefilterAddFromArgumentsAndFileThenGetAndDelete() throws Exception {
+        Path file = tmp.resolve("deny.txt");
+        Files.writeString(file, "# blocked ranges\n198.51.100.0/24   # lab\n\n203.0.113.9\n");
+        Run add = cli("prefilter", "add", "--file", file.toString(), "10.12.0.0/16");
+        assertEquals(0, add.code(), add.err());
+        assertTrue(add.out().startsWith("added 3 CIDR(s); revision "), add.out());
+        Run get = cli("prefilter", "get");
+        assertTrue(get.out().contains("10.12.0.0/16\n198.51.100.0/24\n203.0.113.9/32\n"), get.out());
+        assertTrue(get.out().startsWith("Revision: "), get.out());
+        Run del = cli("prefilter", "delete", "10.12.0.0/16", "198.51.100.0/24", "203.0.113.9");
+        assertEquals(0, del.code(), del.err());
+    }
+
+    @Test
+    void badCidrInAFileNamesTheLine() throws Exception {
+        Path file = tmp.resolve("bad.txt");
+        Files.writeString(file, "10.0.0.0/8\n10.0.0.0/33\n");
+        Run r = cli("prefilter", "add", "--file", file.toString());
+        assertEquals(1, r.code());
+        assertEquals("membrane: " + file + ":2: 10.0.0.0/33: prefix length must be 0..32\n", r.err());
+    }
+
+    @Test
+    void apiRefusalIsOneLineWithFieldAndValue() {
+        cli("prefilter", "add", "10.99.0.0/16");
+        Run r = cli("prefilter", "delete", "10.98.0.0/16");
+        assertEquals(1, r.code());
+        assertEquals("membrane: 10.98.0.0/16: not in the deny list (deny = 10.98.0.0/16)\n", r.err());
+        cli("prefilter", "delete", "10.99.0.0/16");
+    }
+
+    @Test
+    void statusAndMaps() {
+        Run s = cli("status");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("membrane_cidr4_dyn"), s.out());
+        Run list = cli("map", "list");
+        assertTrue(list.out().contains("membrane_metrics"), list.out());
+        Run missing = cli("map", "get", "membrane_nope");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("membrane: no map named membrane_nope"), missing.err());
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, cli("frobnicate").code());
+        assertEquals(2, cli("prefilter").code());
+        assertEquals(2, cli("prefilter", "add").code());
+    }
+
+    @Test
+    void unreachableAgentIsOneReadableLine() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new Cli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
+                StandardCharsets.UTF_8)).run(new String[] {"--api", "http://127.0.0.1:1", "status"});
+        assertEquals(1, code);
+        assertEquals("membrane: cannot reach the agent at http://127.0.0.1:1 (is it running? start it with:"
+                + " bin/membrane agent)\n", err.toString(StandardCharsets.UTF_8));
+    }
+}

@@ -22,19 +22,40 @@ public final class NamespacePair implements AutoCloseable {
     private final String devA;
     private final String devB;
 
-    private NamespacePair(String prefix) {
+    private NamespacePair(String nsA, String nsB, String devA, String devB) {
+        this.nsA = nsA;
+        this.nsB = nsB;
+        this.devA = devA;
+        this.devB = devB;
+    }
+
+    private static NamespacePair unique(String prefix) {
         String id = UUID.randomUUID().toString().substring(0, 6);
-        this.nsA = prefix + "-" + id + "-a";
-        this.nsB = prefix + "-" + id + "-b";
         // Device names are at most 15 characters.
         String p = prefix.length() > 6 ? prefix.substring(0, 6) : prefix;
-        this.devA = p + id + "a";
-        this.devB = p + id + "b";
+        return new NamespacePair(prefix + "-" + id + "-a", prefix + "-" + id + "-b", p + id + "a", p + id + "b");
     }
 
     /** Creates the namespaces, the veth pair and the addresses; cleans up if any step fails. */
     public static NamespacePair create(String prefix) {
-        NamespacePair pair = new NamespacePair(prefix);
+        return setUpOrClean(unique(prefix));
+    }
+
+    /**
+     * A pair with fixed, memorable names ({@code NAME-a}, {@code NAME-b}, devices {@code NAMEa}/{@code NAMEb}
+     * without dashes) for people to type; a leftover pair of the same name is removed first.
+     */
+    public static NamespacePair createNamed(String name) {
+        String dev = name.replace("-", "");
+        if (dev.length() > 14) {
+            throw new IllegalArgumentException("name '" + name + "' makes device names longer than 15 characters");
+        }
+        NamespacePair pair = new NamespacePair(name + "-a", name + "-b", dev + "a", dev + "b");
+        pair.close();
+        return setUpOrClean(pair);
+    }
+
+    private static NamespacePair setUpOrClean(NamespacePair pair) {
         try {
             pair.setUp();
             return pair;

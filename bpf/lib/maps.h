@@ -45,7 +45,7 @@ struct metrics_value {			/* 16 B, one per CPU */
 /* ---- prefilter notification budget (NOTIFY_BUDGET_MAP, per-CPU array of 1) ---- */
 
 struct notify_budget {			/* 16 B */
-	__u64 window_start_ns;		/* bpf_ktime_get_ns() when the current 1 s window opened */
+	__u64 window_start_ns;		/* bpf_ktime_get_coarse_ns() when the current 1 s window opened */
 	__u32 sent;			/* notifications sent in this window */
 	__u32 suppressed;		/* notifications not sent for lack of budget, ever (wraps) */
 };

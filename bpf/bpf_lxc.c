@@ -154,7 +154,7 @@ static __always_inline void set_identities(struct packet *pkt, __u32 peer_identi
 static __always_inline int enforce_policy(struct __sk_buff *ctx, struct packet *pkt)
 {
 	const union packet_addr *peer = pkt->direction == DIR_EGRESS ? &pkt->daddr : &pkt->saddr;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();	/* CT deadlines need no better than a tick */
 	struct policy_verdict verdict;
 	__u32 peer_identity;
 	int ret;

@@ -140,7 +140,7 @@ struct ct6_key {			/* 40 B */
 #define CT_F_CLOSING		2	/* TCP FIN or RST seen */
 
 struct ct_entry {			/* 32 B */
-	__u64 expires_ns;		/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) deadline; past = gone */
+	__u64 expires_ns;		/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC, tick resolution) deadline; past = gone */
 	__u64 packets;			/* both directions */
 	__u64 bytes;
 	__u32 peer_identity;		/* identity resolved when the flow was created */

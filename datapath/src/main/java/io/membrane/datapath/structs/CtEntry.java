@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Mirrors {@code struct ct_entry}: {@code __u64 expires_ns; __u64 packets; __u64 bytes; __u32 peer_identity;
- * __u16 flags; __u8 tcp_flags_seen; __u8 pad;} (32 B). expires_ns is CLOCK_MONOTONIC, as bpf_ktime_get_ns.
+ * __u16 flags; __u8 tcp_flags_seen; __u8 pad;} (32 B). expires_ns is CLOCK_MONOTONIC (tick resolution), as bpf_ktime_get_coarse_ns.
  */
 public record CtEntry(long expiresNs, long packets, long bytes, int peerIdentity, int flags, int tcpFlagsSeen) {
     public static final Layout<CtEntry> LAYOUT = Layout.of("ct_entry", 32,

@@ -423,7 +423,7 @@ public final class DatapathBench {
                     + "%d rounds; in each round every case of a table runs once (repeat chosen so a run takes about "
                     + "%d ms; order reversed every other round), and every run must return the verdict of the "
                     + "path it claims to measure. Figures are medians over rounds; a ratio is the median of the "
-                    + "rounds' ratios (candidate and floor measured back to back). Maps are unpinned and sized as "
+                    + "rounds' ratios (candidate and floor measured back to back), with their range in parentheses. Maps are unpinned and sized as "
                     + "the agent would size them (CIDR maps %,d, CT %,d LRU).%n%n", ROUNDS, RUN_NANOS / 1_000_000,
                     CIDR_CAPACITY, SIZES.ct4()));
 
@@ -489,17 +489,23 @@ public final class DatapathBench {
         private static String prefilterRow(Prefilter p, Rounds r, String packet, String candidate, String floor,
                                            boolean targeted) {
             double vsBare = r.ratio(candidate, floor);
-            return String.format(Locale.ROOT, "| %,d | %s | %.0f ns | %.0f ns | %.0f ns | %.2f | %.1f× | %s | %s |%n",
-                    p.cidrs(), packet, r.ns(candidate), r.ns(floor), r.ns("minimal"), vsBare,
+            return String.format(Locale.ROOT, "| %,d | %s | %.0f ns | %.0f ns | %.0f ns | %s | %.1f× | %s | %s |%n",
+                    p.cidrs(), packet, r.ns(candidate), r.ns(floor), r.ns("minimal"), withRange(r, candidate, floor),
                     r.ratio(candidate, "minimal"), targeted ? String.format(Locale.ROOT, "≤ %.2f", PREFILTER_TARGET)
                             : "—", targeted ? yesNo(vsBare <= PREFILTER_TARGET) : "—");
         }
 
         private static String lxcRow(Rounds r, String label, String candidate, boolean targeted) {
             double ratio = r.ratio(candidate, "bare_ct_lookup");
-            return String.format(Locale.ROOT, "| %s | %.0f ns | %.0f ns | %.2f | %s | %s |%n", label, r.ns(candidate),
-                    r.ns("bare_ct_lookup"), ratio, targeted ? String.format(Locale.ROOT, "≤ %.2f", LXC_TARGET) : "—",
+            return String.format(Locale.ROOT, "| %s | %.0f ns | %.0f ns | %s | %s | %s |%n", label, r.ns(candidate),
+                    r.ns("bare_ct_lookup"), withRange(r, candidate, "bare_ct_lookup"), targeted ? String.format(Locale.ROOT, "≤ %.2f", LXC_TARGET) : "—",
                     targeted ? yesNo(ratio <= LXC_TARGET) : "—");
+        }
+
+        /** "1.15 (1.10–1.31)": the median ratio and, in parentheses, the range of the rounds' ratios. */
+        private static String withRange(Rounds r, String candidate, String floor) {
+            double[] range = r.ratioRange(candidate, floor);
+            return String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", r.ratio(candidate, floor), range[0], range[1]);
         }
 
         String json() {

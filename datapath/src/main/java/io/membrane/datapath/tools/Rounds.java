@@ -74,13 +74,23 @@ final class Rounds {
 
     /** The median over rounds of {@code candidate / floor} within each round. */
     double ratio(String candidate, String floor) {
+        return median(ratios(candidate, floor));
+    }
+
+    /** The smallest and the largest of the rounds' ratios. */
+    double[] ratioRange(String candidate, String floor) {
+        double[] r = ratios(candidate, floor);
+        return new double[] {Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow()};
+    }
+
+    private double[] ratios(String candidate, String floor) {
         double[] a = samples(candidate);
         double[] b = samples(floor);
         double[] r = new double[a.length];
         for (int i = 0; i < a.length; i++) {
             r[i] = a[i] / Math.max(b[i], 1);
         }
-        return median(r);
+        return r;
     }
 
     int repeat(String name) {

@@ -90,19 +90,34 @@ static __always_inline __u16 ct_flags_after(const struct packet *pkt, __u16 flag
 	return flags;
 }
 
-/* The packet belongs to the flow of entry e: count it and push the deadline out. Flag updates are
- * plain stores: two CPUs racing can only both set the same bits. */
+/* The packet belongs to the flow of entry e: push the deadline out and, with CONNTRACK_ACCOUNTING,
+ * count it. Every store is skipped when it would not change anything, and the deadline moves only
+ * when it gains at least CT_DEADLINE_SLACK: an established flow's packets then mostly only read the
+ * entry, so CPUs forwarding the same flow do not bounce its cache line (Cilium refreshes lifetimes at
+ * one-second resolution for the same reason). Flag updates are plain stores: two CPUs racing can only
+ * both set the same bits. Per-flow packet and byte counts cost two atomic adds per packet, so they are
+ * off by default, as Cilium's --bpf-conntrack-accounting. */
+#ifndef CT_DEADLINE_SLACK
+#define CT_DEADLINE_SLACK	NSEC_PER_SEC
+#endif
+
 static __always_inline void ct_update(struct ct_entry *e, const struct packet *pkt, int reply, __u64 now)
 {
 	__u16 flags = ct_flags_after(pkt, e->flags, reply);
+	__u64 deadline;
 
+#ifdef CONNTRACK_ACCOUNTING
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, pkt->len);
+#endif
 	if (flags != e->flags)
 		e->flags = flags;
 	if ((e->tcp_flags_seen | pkt->tcp_flags) != e->tcp_flags_seen)
 		e->tcp_flags_seen |= pkt->tcp_flags;
-	e->expires_ns = now + ct_lifetime_ns(pkt, flags);
+	deadline = now + ct_lifetime_ns(pkt, flags);
+	/* A shorter lifetime (FIN/RST seen) takes effect at once; a longer one only in CT_DEADLINE_SLACK steps. */
+	if (deadline < e->expires_ns || deadline > e->expires_ns + CT_DEADLINE_SLACK)
+		e->expires_ns = deadline;
 }
 
 static __always_inline int ct_lookup(void *ct_map, const void *forward, const void *reverse,

@@ -29,13 +29,10 @@ struct lpm_val {			/* 1 B */
 	__u8  flags;
 };
 
-/* ---- metrics (METRICS_MAP, per-CPU hash) ---- */
+/* ---- metrics (METRICS_MAP, per-CPU array) ---- */
 
-struct metrics_key {			/* 8 B */
-	__u8  reason;			/* drop_reasons.h; 0 = forwarded */
-	__u8  dir;			/* DIR_INGRESS 1, DIR_EGRESS 2 */
-	__u16 pad[3];
-};
+/* The metrics map is a per-CPU array: slot = dir << 8 | reason (lib/metrics.h, metrics_index()), where
+ * reason is from drop_reasons.h (0 = forwarded) and dir is DIR_INGRESS 1 or DIR_EGRESS 2. */
 
 struct metrics_value {			/* 16 B, one per CPU */
 	__u64 packets;
@@ -152,7 +149,6 @@ struct ct_entry {			/* 32 B */
 _Static_assert(sizeof(struct lpm_v4_key) == 8, "lpm_v4_key");
 _Static_assert(sizeof(struct lpm_v6_key) == 20, "lpm_v6_key");
 _Static_assert(sizeof(struct lpm_val) == 1, "lpm_val");
-_Static_assert(sizeof(struct metrics_key) == 8, "metrics_key");
 _Static_assert(sizeof(struct metrics_value) == 16, "metrics_value");
 _Static_assert(sizeof(struct notify_budget) == 16, "notify_budget");
 _Static_assert(sizeof(struct ipcache_key) == 24, "ipcache_key");

@@ -29,7 +29,6 @@ LAYOUTS = {
     "lpm_v6_key": (20, [("prefixlen", 0), ("addr", 4)]),
     "lpm_val": (1, [("flags", 0)]),
     "in6_addr": (16, []),
-    "metrics_key": (8, [("reason", 0), ("dir", 1), ("pad", 2)]),
     "metrics_value": (16, [("packets", 0), ("bytes", 8)]),
     "notify_budget": (16, [("window_start_ns", 0), ("sent", 8), ("suppressed", 12)]),
     "ipcache_key": (24, [("prefixlen", 0), ("pad", 4), ("family", 7), ("addr", 8)]),

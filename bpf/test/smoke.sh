@@ -98,7 +98,7 @@ zeros() { local i; for ((i = 0; i < $1; i++)); do printf '00 '; done; }
 ip4hex() { local IFS=.; set -- $1; printf '%02x %02x %02x %02x' "$1" "$2" "$3" "$4"; }
 ip6hex() { python3 -c 'import ipaddress,sys; print(" ".join("%02x" % b for b in ipaddress.ip_address(sys.argv[1]).packed))' "$1"; }
 
-metrics_key() { echo "$(u8 "$1") $(u8 "$2") 00 00 00 00 00 00"; }	# reason dir
+metrics_key() { local i=$(( ($2 << 8) | $1 )); echo "$(u8 $((i & 255))) $(u8 $((i >> 8))) 00 00"; }	# reason dir -> array slot
 metric_packets() { $PROBE u64 "$XDP_MAPS/membrane_metrics" 0 $(metrics_key "$1" "$2"); }
 
 policy_key() { echo "$(le32 "$1") $(be16 "$2") $(u8 "$3") $(u8 "$4")"; }	# identity dport proto dir

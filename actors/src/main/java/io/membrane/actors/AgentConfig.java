@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost, int apiPort, long maxBodyBytes,
                           List<Device> devices, boolean enableIpv4, boolean enableIpv6, int notifyBudget,
-                          DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
+                          boolean conntrackAccounting, DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
                           Duration retryMin, Duration retryMax, Config raw) {
 
     /**
@@ -59,7 +59,7 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
                 }, d.hasPath("netns") ? Optional.of(d.getString("netns")) : Optional.empty()));
             }
             Config maps = m.getConfig("maps");
-            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(maps.getInt("metrics"), maps.getInt("cidr-fix"),
+            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(maps.getInt("cidr-fix"),
                     maps.getInt("cidr-dyn"), maps.getInt("ipcache"), maps.getInt("lxc"), maps.getInt("ct4"),
                     maps.getInt("ct6"), maps.getInt("policy"));
             int pages = m.getInt("events.pages-per-cpu");
@@ -73,7 +73,8 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             return new AgentConfig(Path.of(m.getString("pin-root")), Path.of(m.getString("run-dir")),
                     Path.of(m.getString("bpf-dir")).toAbsolutePath(), m.getString("api.host"), port,
                     m.getBytes("api.max-body-bytes"), List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
-                    m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"), sizes, pages,
+                    m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"),
+                    m.getBoolean("conntrack.accounting"), sizes, pages,
                     m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
                     m.getDuration("device-retry.max"), c);
         } catch (ConfigException e) {
@@ -82,7 +83,7 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
     }
 
     public ConfigHeaders.Node nodeHeader() {
-        return new ConfigHeaders.Node(Optional.empty(), enableIpv4, enableIpv6, notifyBudget);
+        return new ConfigHeaders.Node(Optional.empty(), enableIpv4, enableIpv6, notifyBudget, conntrackAccounting);
     }
 
     public Path headerDir() {

@@ -8,7 +8,6 @@ import io.membrane.datapath.structs.EndpointInfo;
 import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
-import io.membrane.datapath.structs.MetricsKey;
 import io.membrane.datapath.structs.MetricsValue;
 import io.membrane.datapath.structs.NotifyBudget;
 import io.membrane.datapath.structs.PrefilterFlag;
@@ -18,7 +17,6 @@ import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.LruHashMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerCpuArrayMap;
-import io.membrane.maps.PerCpuHashMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -52,7 +50,7 @@ public final class MapRegistry {
 
     /** Every global map, open. Shared read-only with the actors that own writing each. */
     public record Handles(PinnedMaps pins, DatapathMaps specs, PerfEventArrayMap events,
-                          PerCpuHashMap<MetricsKey, MetricsValue> metrics, PerCpuArrayMap<NotifyBudget> notifyBudget,
+                          PerCpuArrayMap<MetricsValue> metrics, PerCpuArrayMap<NotifyBudget> notifyBudget,
                           BpfHashMap<Ipv4Prefix, PrefilterFlag> cidr4Fix, LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn,
                           BpfHashMap<Ipv6Prefix, PrefilterFlag> cidr6Fix, LpmTrieMap<Ipv6Prefix, PrefilterFlag> cidr6Dyn,
                           LpmTrieMap<IpcacheKey, IpcacheValue> ipcache, BpfHashMap<EndpointKey, EndpointInfo> lxc,

@@ -21,9 +21,14 @@ public final class ConfigHeaders {
     public static final String PREFILTER = "prefilter_config.h";
     public static final String ENDPOINT = "ep_config.h";
 
-    /** What node_config.h says beyond the maps. */
-    public record Node(Optional<Integer> ipv4, boolean enableIpv4, boolean enableIpv6, int prefilterNotifyBudget) {
-        public static final Node DEFAULT = new Node(Optional.empty(), true, true, 100);
+    /**
+     * What node_config.h says beyond the maps. {@code conntrackAccounting} turns on per-flow packet and byte
+     * counts in conntrack entries (two atomic adds per packet; off by default, as Cilium's
+     * --bpf-conntrack-accounting).
+     */
+    public record Node(Optional<Integer> ipv4, boolean enableIpv4, boolean enableIpv6, int prefilterNotifyBudget,
+                       boolean conntrackAccounting) {
+        public static final Node DEFAULT = new Node(Optional.empty(), true, true, 100, false);
 
         public Node {
             if (prefilterNotifyBudget < 0) {
@@ -56,6 +61,9 @@ public final class ConfigHeaders {
             define(sb, "ENABLE_IPV6", "1");
         }
         define(sb, "PREFILTER_NOTIFY_BUDGET", String.valueOf(node.prefilterNotifyBudget()));
+        if (node.conntrackAccounting()) {
+            define(sb, "CONNTRACK_ACCOUNTING", "1");
+        }
         return end(sb, "MEMBRANE_NODE_CONFIG_H");
     }
 

@@ -18,7 +18,6 @@ import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.LruHashMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerCpuArrayMap;
-import io.membrane.maps.PerCpuHashMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.PossibleCpus;
 import io.membrane.maps.layout.Layout;
@@ -37,22 +36,23 @@ public final class DatapathMaps {
     }
 
     /** Configurable map sizes; defaults follow Cilium's where it has the same map. */
-    public record Sizes(int metrics, int cidrFix, int cidrDyn, int ipcache, int lxc, int ct4, int ct6, int policy) {
-        public static final Sizes DEFAULT = new Sizes(1_024, 65_536, 65_536, 512_000, 65_535, 262_144, 262_144, 16_384);
+    public record Sizes(int cidrFix, int cidrDyn, int ipcache, int lxc, int ct4, int ct6, int policy) {
+        public static final Sizes DEFAULT = new Sizes(65_536, 65_536, 512_000, 65_535, 262_144, 262_144, 16_384);
     }
 
     /** Layouts every object may share (checked where the object's BTF has the struct). */
     public static final List<Layout<?>> PREFILTER_LAYOUTS = List.of(Ipv4Prefix.LAYOUT, Ipv6Prefix.LAYOUT,
-            PrefilterFlag.LAYOUT, MetricsKey.LAYOUT, MetricsValue.LAYOUT, NotifyBudget.LAYOUT,
+            PrefilterFlag.LAYOUT, MetricsValue.LAYOUT, NotifyBudget.LAYOUT,
             io.membrane.datapath.structs.Notification.HEADER, io.membrane.datapath.structs.Notification.DROP_LAYOUT);
-    public static final List<Layout<?>> ENDPOINT_LAYOUTS = List.of(MetricsKey.LAYOUT, MetricsValue.LAYOUT,
+    public static final List<Layout<?>> ENDPOINT_LAYOUTS = List.of(MetricsValue.LAYOUT,
             PolicyKey.LAYOUT, PolicyEntry.LAYOUT, IpcacheKey.LAYOUT, IpcacheValue.LAYOUT, EndpointKey.LAYOUT,
             EndpointInfo.LAYOUT, Ct4Key.LAYOUT, Ct6Key.LAYOUT, CtEntry.LAYOUT,
             io.membrane.datapath.structs.Notification.HEADER, io.membrane.datapath.structs.Notification.DROP_LAYOUT,
             io.membrane.datapath.structs.Notification.POLICY_VERDICT_LAYOUT);
 
     public final MapSpec<PerfEventArrayMap> events;
-    public final MapSpec<PerCpuHashMap<MetricsKey, MetricsValue>> metrics;
+    /** Slots {@link MetricsKey#index()}: a per-CPU array so the datapath's counting is an inlined lookup. */
+    public final MapSpec<PerCpuArrayMap<MetricsValue>> metrics;
     public final MapSpec<PerCpuArrayMap<NotifyBudget>> notifyBudget;
     public final MapSpec<BpfHashMap<Ipv4Prefix, PrefilterFlag>> cidr4Fix;
     public final MapSpec<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> cidr4Dyn;
@@ -67,7 +67,7 @@ public final class DatapathMaps {
     public DatapathMaps(Sizes sizes) {
         this.sizes = sizes;
         events = MapSpec.perfEventArray("membrane_events", PossibleCpus.count());
-        metrics = MapSpec.perCpuHash("membrane_metrics", MetricsKey.LAYOUT, MetricsValue.LAYOUT, sizes.metrics());
+        metrics = MapSpec.perCpuArray("membrane_metrics", MetricsValue.LAYOUT, MetricsKey.SLOTS);
         notifyBudget = MapSpec.perCpuArray("membrane_notify_budget", NotifyBudget.LAYOUT, 1);
         cidr4Fix = MapSpec.hashNoPrealloc("membrane_cidr4_fix", Ipv4Prefix.ADDRESS_LAYOUT, PrefilterFlag.LAYOUT,
                 sizes.cidrFix());

@@ -18,7 +18,6 @@ import io.membrane.maps.BpfMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.PerCpuArrayMap;
-import io.membrane.maps.PerCpuHashMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -56,10 +55,10 @@ class PrefilterDropTest {
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
     private LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn;
     private BpfHashMap<Ipv6Prefix, PrefilterFlag> cidr6Fix;
-    private PerCpuHashMap<MetricsKey, MetricsValue> metrics;
+    private PerCpuArrayMap<MetricsValue> metrics;
 
     static DatapathMaps smallMaps() {
-        return new DatapathMaps(new DatapathMaps.Sizes(256, 1_024, 1_024, 1_024, 256, 1_024, 1_024, 256));
+        return new DatapathMaps(new DatapathMaps.Sizes(1_024, 1_024, 1_024, 256, 1_024, 1_024, 256));
     }
 
     private <M extends BpfMap<?, ?>> M open(io.membrane.maps.MapSpec<M> spec) {
@@ -129,7 +128,7 @@ class PrefilterDropTest {
     }
 
     private long prefilterDrops() {
-        return metrics.lookup(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS))
+        return metrics.lookup(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index())
                 .map(MetricsValue::sum).map(MetricsValue::packets).orElse(0L);
     }
 
@@ -189,7 +188,7 @@ class PrefilterDropTest {
     @Test
     void aFloodIsCountedInFullButNotifiedWithinTheBudget() throws Exception {
         stop();
-        start(new ConfigHeaders.Node(java.util.Optional.empty(), true, true, 3));
+        start(new ConfigHeaders.Node(java.util.Optional.empty(), true, true, 3, false));
         cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.1/32"), PrefilterFlag.DENY);
         long before = prefilterDrops();
         long started = System.nanoTime();

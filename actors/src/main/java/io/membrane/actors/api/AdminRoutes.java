@@ -190,7 +190,12 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private String prometheus() {
-        Map<MetricsKey, List<MetricsValue>> raw = targets.maps().metrics().entries();
+        Map<MetricsKey, List<MetricsValue>> raw = new TreeMap<>(java.util.Comparator.comparingInt(MetricsKey::index));
+        targets.maps().metrics().entries().forEach((slot, perCpu) -> {
+            if (MetricsValue.sum(perCpu).packets() != 0) {
+                raw.put(MetricsKey.ofIndex(slot), perCpu);
+            }
+        });
         StringBuilder sb = new StringBuilder();
         header(sb, "membrane_drop_count_total", "Packets dropped by the datapath, by reason and direction.");
         raw.forEach((k, v) -> {

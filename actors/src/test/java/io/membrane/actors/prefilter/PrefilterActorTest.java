@@ -35,7 +35,7 @@ class PrefilterActorTest {
     Path runDir;
 
     private final List<BpfMap<?, ?>> opened = new ArrayList<>();
-    private final DatapathMaps specs = new DatapathMaps(new DatapathMaps.Sizes(64, 64, 64, 64, 64, 64, 64, 64));
+    private final DatapathMaps specs = new DatapathMaps(new DatapathMaps.Sizes(64, 64, 64, 64, 64, 64, 64));
 
     @AfterAll
     static void shutdown() {

@@ -1,24 +1,34 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
-import io.membrane.maps.layout.Layout;
-import java.util.List;
-
 /**
- * Mirrors {@code struct metrics_key} in bpf/lib/maps.h: {@code __u8 reason; __u8 dir; __u16 pad[3];} (8 B).
- * The raw reason code is kept so that a code this agent does not know still shows up in metrics.
+ * A slot of the metrics map: (reason, direction). The map is a per-CPU array and the slot index is
+ * {@code direction << 8 | reason}, as {@code metrics_index()} in bpf/lib/metrics.h computes it. The raw reason
+ * code is kept so that a code this agent does not know still shows up in metrics.
  */
 public record MetricsKey(int reasonCode, Direction direction) {
-    public static final Layout<MetricsKey> LAYOUT = Layout.of("metrics_key", 8,
-            List.of(Field.u8("reason", 0), Field.u8("dir", 1), Field.padding("pad", 2, 6)),
-            (k, b, o) -> b.put(o, (byte) k.reasonCode).put(o + 1, (byte) k.direction.code()),
-            (b, o) -> new MetricsKey(b.get(o) & 0xff, Direction.of(b.get(o + 1) & 0xff)));
+    /** Slots the map needs: four directions of 256 reasons. */
+    public static final int SLOTS = 4 << 8;
 
     public MetricsKey(DropReason reason, Direction direction) {
         this(reason.code(), direction);
     }
 
+    public MetricsKey {
+        if (reasonCode < 0 || reasonCode > 255) {
+            throw new IllegalArgumentException("reason code " + reasonCode + " is not 0..255");
+        }
+    }
+
     public DropReason reason() {
         return DropReason.of(reasonCode);
+    }
+
+    /** The array slot of this key. */
+    public int index() {
+        return (direction.code() & 3) << 8 | reasonCode;
+    }
+
+    public static MetricsKey ofIndex(int index) {
+        return new MetricsKey(index & 0xff, Direction.of(index >>> 8 & 3));
     }
 }

@@ -28,6 +28,10 @@ public final class Subscription implements AutoCloseable {
 
     /** Where a listener's events go. Every method runs on the listener's delivery thread. */
     public interface Sink {
+        /** The first call, before any event: the subscription this sink serves (so it can close it). */
+        default void started(Subscription subscription) throws Exception {
+        }
+
         /** One event. A throw ends the listener with {@link Cause#SINK_FAILED} (unless it already ended). */
         void accept(Event event) throws Exception;
 
@@ -202,6 +206,7 @@ public final class Subscription implements AutoCloseable {
         long lastActivity = System.nanoTime();
         boolean unflushed = false;
         try {
+            sink.started(this);
             while (true) {
                 Ended e = ended.get();
                 if (e != null && !drainsOnEnd(e.cause())) {

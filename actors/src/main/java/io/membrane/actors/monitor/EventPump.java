@@ -6,6 +6,7 @@ import io.membrane.actors.monitor.Subscription.Subscriber;
 import io.membrane.datapath.PerfEventReader;
 import io.membrane.datapath.structs.Notification;
 import io.membrane.maps.PerfEventArrayMap;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -210,6 +211,13 @@ public final class EventPump implements AutoCloseable {
         try {
             while (running) {
                 source.poll(options.pollTimeoutMs());
+                Subscription[] ls = listeners;
+                if (ls.length > 0) {
+                    VarHandle.fullFence(); // the queues' tail stores before the reads of their waiting flags
+                    for (Subscription l : ls) {
+                        l.wake();
+                    }
+                }
             }
         } catch (Exception | LinkageError e) {
             failure = e;
@@ -272,7 +280,7 @@ public final class EventPump implements AutoCloseable {
     private void publish(Event e) {
         long s = e.seq();
         recent.lazySet((int) (s % recent.length()), e);
-        seq.set(s); // after the ring slot: a reader that sees seq s finds event s (or a newer one) in its slot
+        seq.lazySet(s); // after the ring slot: a reader that sees seq s finds event s (or a newer one) in its slot
         for (Subscription l : listeners) {
             if (l.offerFull(e)) {
                 tooSlow(l);

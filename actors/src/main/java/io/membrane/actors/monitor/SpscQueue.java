@@ -4,9 +4,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bounded single-producer single-consumer queue without locks: the event pump offers, one delivery thread
- * polls. {@link #offer} never blocks and never allocates; it fails when {@code capacity} elements wait. The
- * tail is published with a volatile store so that a consumer which announced it is about to park (a volatile
- * write it then re-checks against the tail) is never missed by the producer.
+ * polls. {@link #offer} never blocks, never allocates and costs no fence (the tail is published with a release
+ * store); it fails when {@code capacity} elements wait. A producer that must not miss a consumer about to park
+ * (which writes a volatile flag, then re-reads the tail) issues one full fence before reading that flag.
  */
 final class SpscQueue<E> {
     private final Object[] buffer;
@@ -48,7 +48,7 @@ final class SpscQueue<E> {
             }
         }
         buffer[(int) t & mask] = e;
-        tail.set(t + 1);
+        tail.setRelease(t + 1);
         return true;
     }
 

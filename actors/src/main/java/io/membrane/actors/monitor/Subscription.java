@@ -1,5 +1,6 @@
 package io.membrane.actors.monitor;
 
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +25,12 @@ import org.slf4j.LoggerFactory;
 public final class Subscription implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Subscription.class);
     /** Spins on an empty queue before parking: under load the next event is usually microseconds away. */
-    private static final int SPINS = 200;
+    private static final int SPINS = 20;
+    /**
+     * The pump wakes a parked listener at the end of each poll, or after this many events if sooner (fewer for
+     * a small queue: a quarter of it).
+     */
+    private static final int WAKE_BATCH = 64;
 
     /** Where a listener's events go. Every method runs on the listener's delivery thread. */
     public interface Sink {
@@ -111,11 +117,15 @@ public final class Subscription implements AutoCloseable {
     private final AtomicLong delivered = new AtomicLong();
     private final Thread thread;
     private volatile boolean waiting;
+    /** Pump thread only: events offered since the listener was last woken. */
+    private int unwoken;
+    private final int wakeBatch;
 
     Subscription(EventPump pump, Subscriber spec, String threadName) {
         this.pump = pump;
         this.spec = spec;
         this.queue = new SpscQueue<>(spec.queueCapacity());
+        this.wakeBatch = Math.max(1, Math.min(WAKE_BATCH, spec.queueCapacity() / 4));
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
@@ -164,7 +174,11 @@ public final class Subscription implements AutoCloseable {
 
     // ---- the pump's side ----
 
-    /** Pump thread: false when the filter refused it or it was enqueued; true when the queue was full. */
+    /**
+     * Pump thread: false when the filter refused it or it was enqueued; true when the queue was full. A parked
+     * listener is woken every {@code wakeBatch} events here, and by {@link #wake()} at the end of each poll:
+     * one futex wake per batch, not per event.
+     */
     boolean offerFull(Event e) {
         if (!spec.filter().test(e)) {
             return false;
@@ -172,10 +186,21 @@ public final class Subscription implements AutoCloseable {
         if (!queue.offer(e)) {
             return true;
         }
-        if (waiting) {
-            LockSupport.unpark(thread);
+        if (++unwoken >= wakeBatch) {
+            VarHandle.fullFence(); // the tail store before the read of waiting (see SpscQueue)
+            wake();
         }
         return false;
+    }
+
+    /** Pump thread, after a full fence: wakes the listener if it parked with events offered since. */
+    void wake() {
+        if (unwoken > 0) {
+            unwoken = 0;
+            if (waiting) {
+                LockSupport.unpark(thread);
+            }
+        }
     }
 
     /** Marks it ended; true for the caller that did. The pump removes it from its list. */

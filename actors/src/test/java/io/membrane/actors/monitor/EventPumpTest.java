@@ -67,7 +67,9 @@ class EventPumpTest {
             }
         });
 
-        push(200);
+        push(1);
+        Await.until(() -> slowGot.get() == 1, () -> "the slow sink stuck in its first event");
+        push(199);
         Await.until(() -> fast.size() == 200, () -> "fast listener got " + fast.size() + " of 200");
         Ended why = ended(slow);
         assertEquals(Cause.TOO_SLOW, why.cause());

@@ -66,8 +66,7 @@ class MonitorKernelTest {
 
     @Test
     void prefilterDropsReachAMonitorClient() throws Exception {
-        DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(256, 1_024, 1_024, 1_024, 256, 1_024, 1_024,
-                256));
+        DatapathMaps maps = DatapathMaps.defaults(); // only the prefilter's maps are created: small enough
         List<BpfMap<?, ?>> opened = new ArrayList<>();
         PerfEventArrayMap events = open(maps.events, opened);
         open(maps.metrics, opened);

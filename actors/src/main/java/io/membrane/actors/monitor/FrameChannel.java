@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -128,17 +131,21 @@ final class FrameChannel implements Closeable {
         if (left <= 0) {
             throw new SocketTimeoutException(what + " timed out with " + remaining + " bytes left");
         }
-        key.interestOps(op);
         try {
-            selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        } finally {
-            if (key.isValid()) {
-                key.interestOps(0);
+            key.interestOps(op);
+            try {
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } finally {
+                if (key.isValid()) {
+                    key.interestOps(0);
+                }
             }
+            selector.selectedKeys().clear();
+        } catch (ClosedSelectorException | CancelledKeyException e) {
+            throw new ClosedChannelException(); // closed by another thread
         }
-        selector.selectedKeys().clear();
         if (!channel.isOpen()) {
-            throw new java.nio.channels.ClosedChannelException();
+            throw new ClosedChannelException();
         }
     }
 

@@ -311,6 +311,7 @@ public final class MonitorServer implements AutoCloseable {
                     return;
                 }
                 if (closing) {
+                    serverClosing = true;
                     subscription.close("the monitor server is closing");
                 }
                 log.info("monitor client {} connected (v{}, types {}, queue {})", name, chosen, types, queue);
@@ -379,11 +380,11 @@ public final class MonitorServer implements AutoCloseable {
             closeChannel();
         }
 
-        /** Closes without an answer: the peer does not speak the protocol. */
+        /** Closes without an answer: the peer does not speak the protocol (or left during the handshake). */
         private void refuse(String why) {
             refused.incrementAndGet();
             log.debug("monitor connection {} closed during the handshake: {}", id, why);
-            closeChannel();
+            finish();
         }
 
         // ---- the listener side (delivery thread) ----

@@ -274,7 +274,7 @@ public final class Subscription implements AutoCloseable {
                 }
                 waiting = false;
             }
-        } catch (Exception | LinkageError ex) {
+        } catch (Throwable ex) { // an Error from a sink too: the listener must still end and say so
             pump.sinkFailed(this, ex);
         } finally {
             waiting = false;

@@ -2,12 +2,11 @@ package io.membrane.actors;
 
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.loader.DatapathLoader;
+import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -22,9 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The guardian of one node's agent. It runs the start-up sequence of the reference agent — maps (the
  * registry mounts bpffs and opens or creates every map), restore (the Prefilter reads back the pinned maps),
- * headers, compile and attach (the DatapathLoader), then the API — and supervises its children: the map
- * registry and the prefilter restart with back-off (their state is rebuilt from the pinned maps), device
- * loaders are supervised by the DatapathLoader. Stopping the agent leaves the datapath attached and the maps
+ * headers, compile and attach (the DatapathLoader), the event pump and monitor socket, then the API — and
+ * supervises its children: the map registry, the prefilter and the event pump restart with back-off (state
+ * is rebuilt from the pinned maps), device loaders are supervised by the DatapathLoader. Stopping the agent leaves the datapath attached and the maps
  * pinned.
  */
 public final class Agent {
@@ -47,10 +46,8 @@ public final class Agent {
 
     /**
      * @param started completed with the bound API address once start-up finished, or exceptionally
-     * @param eventCounters what the event pump reports (a supplier so the pump can be wired in later)
      */
-    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started,
-                                           Supplier<Map<String, Object>> eventCounters) {
+    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started) {
         return Behaviors.setup(ctx -> {
             ActorRef<MapRegistry.Command> registry = ctx.spawn(
                     Behaviors.supervise(MapRegistry.create(config)).onFailure(
@@ -59,8 +56,7 @@ public final class Agent {
             ctx.ask(MapRegistry.Handles.class, registry, Duration.ofSeconds(60), MapRegistry.GetHandles::new,
                     (h, t) -> h != null ? new MapsReady(h) : new StartFailed(t));
             return Behaviors.receive(Command.class)
-                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started,
-                            eventCounters))
+                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started))
                     .onMessage(StartFailed.class, f -> {
                         started.completeExceptionally(f.cause());
                         LOG.error("agent could not start: {}", f.cause().getMessage());
@@ -72,8 +68,7 @@ public final class Agent {
 
     private static Behavior<Command> startWithMaps(ActorContext<Command> ctx, AgentConfig config,
                                                    ActorRef<MapRegistry.Command> registry, MapRegistry.Handles h,
-                                                   CompletableFuture<ServerBinding> started,
-                                                   Supplier<Map<String, Object>> eventCounters) {
+                                                   CompletableFuture<ServerBinding> started) {
         ActorRef<Prefilter.Command> prefilter = ctx.spawn(
                 Behaviors.supervise(Prefilter.create(() -> new PrefilterTable(h.cidr4Fix(), h.cidr4Dyn(), h.cidr6Fix(),
                                 h.cidr6Dyn(), config.enableIpv4(), config.enableIpv6()),
@@ -82,7 +77,13 @@ public final class Agent {
                 "prefilter", BLOCKING);
         ActorRef<DatapathLoader.Command> loader = ctx.spawn(DatapathLoader.create(config, h), "datapath-loader",
                 BLOCKING);
-        AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, eventCounters);
+        EventPumpActor.Current events = new EventPumpActor.Current();
+        ctx.spawn(Behaviors.supervise(EventPumpActor.create(h.events(), config.pagesPerCpu(), config.recentEvents(),
+                                config.listenerQueue(), config.monitorSocket(), events))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                "event-pump", BLOCKING);
+        AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
+                config.listenerQueue());
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
         ctx.pipeToSelf(Http.get(ctx.getSystem()).newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()),
                 (binding, t) -> binding != null ? new ApiBound(binding) : new StartFailed(t));

@@ -3,12 +3,10 @@ package io.membrane.actors;
 import io.membrane.actors.api.AdminRoutes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -30,12 +28,8 @@ public final class AgentNode implements AutoCloseable {
     }
 
     public static AgentNode start(AgentConfig config) {
-        return start(config, Map::of);
-    }
-
-    public static AgentNode start(AgentConfig config, Supplier<Map<String, Object>> eventCounters) {
         CompletableFuture<ServerBinding> started = new CompletableFuture<>();
-        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started, eventCounters),
+        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started),
                 "membrane", config.raw());
         try {
             ServerBinding b = started.get(120, TimeUnit.SECONDS);

@@ -72,7 +72,27 @@ class AgentEndToEndTest {
                 "{\"deny\": [\"10.77.0.1/32\", \"2001:db8:77::1\"]}");
         assertEquals(200, patch.status(), patch.body());
         assertTrue(patch.body().contains("\"revision\" : 2"), patch.body());
+        // Listen on both event channels before the blocked traffic starts.
+        java.util.List<String> sse = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(agent.apiBase() + "/v1/monitor?type=drop")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(sse::add));
+        io.membrane.actors.monitor.MonitorClient socket = io.membrane.actors.monitor.MonitorClient.connect(
+                agent.config().monitorSocket(), io.membrane.actors.monitor.MonitorClient.Options.DEFAULT
+                        .withTypes(java.util.List.of("drop")));
+        Thread.sleep(300);
         assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "blocked source dropped");
+        var received = socket.next().orElseThrow();
+        socket.close();
+        assertTrue(received.json().contains("\"type\":\"drop\"") && received.json().contains("10.77.0.1"),
+                received.json());
+        assertTrue(io.membrane.actors.monitor.EventFormat.line(received.event()).contains("Prefilter"),
+                io.membrane.actors.monitor.EventFormat.line(received.event()));
+        for (int i = 0; i < 50 && sse.stream().noneMatch(l -> l.startsWith("data:") && l.contains("10.77.0.1")); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(sse.stream().anyMatch(l -> l.startsWith("data:") && l.contains("\"type\":\"drop\"")
+                && l.contains("10.77.0.1")), "the drop arrived on the SSE stream: " + sse);
         assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
 

@@ -8,6 +8,16 @@ import io.membrane.actors.AgentConfig;
 import io.membrane.actors.MapRegistry;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.loader.DeviceLoader;
+import io.membrane.actors.monitor.Event;
+import io.membrane.actors.monitor.EventFormat;
+import io.membrane.actors.monitor.EventPump;
+import io.membrane.actors.monitor.EventPumpActor;
+import io.membrane.actors.monitor.Subscription;
+import java.util.function.Predicate;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.stream.javadsl.Source;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.datapath.structs.MetricsKey;
@@ -54,12 +64,13 @@ public final class AdminRoutes extends AllDirectives {
     /** What the routes talk to. */
     public record Targets(ActorRef<MapRegistry.Command> registry, MapRegistry.Handles maps,
                           ActorRef<Prefilter.Command> prefilter, ActorRef<DatapathLoader.Command> loader,
-                          Supplier<Map<String, Object>> eventCounters) {
+                          EventPumpActor.Current events, int listenerQueue) {
     }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .findAndRegisterModules();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+    private static final java.util.concurrent.atomic.AtomicLong SSE_CLIENTS = new java.util.concurrent.atomic.AtomicLong();
 
     private final ActorSystem<?> system;
     private final AgentConfig config;
@@ -82,6 +93,7 @@ public final class AdminRoutes extends AllDirectives {
                                 path(segment("v1").slash("status"), () -> get(this::status)),
                                 path(segment("v1").slash("prefilter"), this::prefilter),
                                 path(segment("v1").slash("map"), () -> get(this::mapList)),
+                                path(segment("v1").slash("monitor"), () -> get(this::monitor)),
                                 path(segment("v1").slash("map").slash(segment()), name -> get(() -> map(name))),
                                 path("metrics", () -> get(this::metrics))))))));
     }
@@ -128,6 +140,44 @@ public final class AdminRoutes extends AllDirectives {
         return Map.of("revision", s.revision(), "deny", s.deny().stream().map(Cidr::toString).toList());
     }
 
+    // --- live events ---
+
+    /**
+     * The event stream as server-sent events, each the same JSON the CLI prints with --json, with a heartbeat
+     * comment every 10 s so idle streams stay open. The client is one pump listener with a bounded queue; if it
+     * cannot keep up its stream ends (the pump never waits for it).
+     */
+    private Route monitor() {
+        return parameterOptional("type", type -> {
+            Optional<EventPump> pump = targets.events().get();
+            if (pump.isEmpty()) {
+                return json(503, new ApiError("the event pump is not running (see GET /v1/status)", "", ""));
+            }
+            if (type.isPresent() && !EventFormat.TYPES.contains(type.get())) {
+                return json(400, new ApiError("type must be one of " + EventFormat.TYPES, "type", type.get()));
+            }
+            Predicate<Event> wanted = type.<Predicate<Event>>map(t -> e -> t.equals(EventFormat.type(e))).orElse(e -> true);
+            String name = "sse-" + SSE_CLIENTS.incrementAndGet();
+            Source<ServerSentEvent, NotUsed> events = Source.<ServerSentEvent>queue(targets.listenerQueue())
+                    .mapMaterializedValue(queue -> {
+                        Subscription subscription = pump.get().subscribe(name, targets.listenerQueue(), e -> {
+                            if (wanted.test(e) && !queue.offer(ServerSentEvent.create(EventFormat.json(e),
+                                    EventFormat.type(e))).isEnqueued()) {
+                                throw new IllegalStateException("SSE client " + name + " reads too slowly");
+                            }
+                        });
+                        subscription.whenEnded().thenRun(queue::complete);
+                        return subscription;
+                    })
+                    .watchTermination((subscription, done) -> {
+                        done.whenComplete((ok, failure) -> subscription.close("client went away"));
+                        return NotUsed.getInstance();
+                    })
+                    .keepAlive(Duration.ofSeconds(10), ServerSentEvent::heartbeat);
+            return completeOK(events, EventStreamMarshalling.toEventStream());
+        });
+    }
+
     // --- status, maps, metrics ---
 
     private Route status() {
@@ -141,7 +191,7 @@ public final class AdminRoutes extends AllDirectives {
             return out;
         }).thenCombine(prefilter, (out, p) -> {
             out.put("prefilter", Map.of("revision", p.revision(), "entries", p.deny().size()));
-            out.put("events", targets.eventCounters().get());
+            out.put("events", targets.events().counters());
             return out;
         });
         return onSuccess(all, out -> json(200, out));
@@ -224,7 +274,7 @@ public final class AdminRoutes extends AllDirectives {
             }
         });
         header(sb, "membrane_events_total", "Event pump counters.");
-        targets.eventCounters().get().forEach((name, value) -> {
+        targets.events().counters().forEach((name, value) -> {
             if (value instanceof Number n) {
                 sample(sb, "membrane_events_total", "counter=\"" + name + "\"", n.longValue());
             }

@@ -3,6 +3,9 @@ package io.membrane.actors.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.monitor.EventFormat;
+import io.membrane.actors.monitor.MonitorClient;
+import io.membrane.actors.monitor.MonitorProtocolException;
 import io.membrane.datapath.Xdp;
 import io.membrane.datapath.net.Devices;
 import io.membrane.datapath.net.Netns;
@@ -61,6 +64,7 @@ public final class Cli {
                 case "prefilter" -> prefilter(new ApiClient(api), args);
                 case "map" -> map(new ApiClient(api), args);
                 case "uninstall" -> uninstall(args);
+                case "monitor" -> monitor(args);
                 default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);
             }
             return 0;
@@ -75,7 +79,8 @@ public final class Cli {
 
     static String usage() {
         return "usage: membrane agent [--config FILE] | status [--json] | prefilter get|add|delete [CIDR... | --file F]"
-                + " [--revision N] | map list | map get NAME | uninstall [--config FILE]   (client commands take"
+                + " [--revision N] | map list | map get NAME | monitor [--json] [--type drop|policy-verdict|lost]"
+                + " [--socket PATH] | uninstall [--config FILE]   (client commands take"
                 + " --api URL, default " + DEFAULT_API + ")";
     }
 
@@ -253,6 +258,42 @@ public final class Cli {
                 }
             }
             default -> throw new CliException("map " + sub + ": expected list or get", 2);
+        }
+    }
+
+    // --- monitor ---
+
+    /** Streams the agent's events from its monitor socket until the agent stops or the user does. */
+    private void monitor(List<String> args) {
+        boolean json = flag(args, "--json");
+        List<String> types = new ArrayList<>();
+        for (Optional<String> t = option(args, "--type"); t.isPresent(); t = option(args, "--type")) {
+            if (!EventFormat.TYPES.contains(t.get())) {
+                throw new CliException("--type " + t.get() + ": expected one of " + EventFormat.TYPES, 2);
+            }
+            types.add(t.get());
+        }
+        Path socket = option(args, "--socket").map(Path::of).orElseGet(() ->
+                AgentConfig.load(option(args, "--config").map(Path::of)).monitorSocket());
+        noMoreArgs(args);
+        MonitorClient.Options options = MonitorClient.Options.DEFAULT.withClient("membrane-cli");
+        if (!types.isEmpty()) {
+            options = options.withTypes(types);
+        }
+        try (MonitorClient client = MonitorClient.connect(socket, options)) {
+            if (!json) {
+                err.println("Listening for events on " + socket + " (protocol v" + client.version()
+                        + (types.isEmpty() ? "" : ", types " + types) + "). Press Ctrl-C to quit");
+            }
+            MonitorClient.End end = client.forEach(r -> out.println(json ? r.json() : EventFormat.line(r.event())));
+            if (end.kind() == MonitorClient.End.Kind.DROPPED) {
+                throw new CliException("the agent dropped this monitor: " + end.reason());
+            }
+        } catch (MonitorProtocolException e) {
+            throw new CliException("monitor socket " + socket + ": " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new CliException("cannot connect to the monitor socket " + socket + " (is the agent running? "
+                    + e.getMessage() + ")");
         }
     }
 

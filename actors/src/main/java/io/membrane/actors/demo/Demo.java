@@ -2,6 +2,8 @@ package io.membrane.actors.demo;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.monitor.EventFormat;
+import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import java.net.URI;
@@ -56,8 +58,14 @@ public final class Demo {
                 + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
         say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}: "
                 + send("PATCH", api + "/v1/prefilter", "{\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}").strip());
-        say("ping from " + NamespacePair.A_V4 + " (blocked): "
-                + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
+        try (MonitorClient monitor = MonitorClient.connect(cfg.monitorSocket(),
+                MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")).withClient("demo"))) {
+            say("ping from " + NamespacePair.A_V4 + " (blocked): "
+                    + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies; the monitor saw:");
+            for (int i = 0; i < 3; i++) {
+                monitor.next().ifPresent(r -> say("  " + EventFormat.line(r.event())));
+            }
+        }
         say("ping from " + NamespacePair.A_V4_OTHER + " (not blocked): "
                 + lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3) + "/3 replies");
         String metrics = send("GET", api + "/metrics", null);
@@ -65,6 +73,7 @@ public final class Demo {
         System.out.println();
         System.out.println("The agent keeps running (Ctrl-C stops it and removes the lab). Try:");
         System.out.println("  bin/membrane status");
+        System.out.println("  bin/membrane monitor --type drop           # live drop events (another terminal)");
         System.out.println("  bin/membrane prefilter get");
         System.out.println("  nsenter --net=" + Netns.path(lab.nsA()) + " ping -c 2 -I " + NamespacePair.A_V4 + " "
                 + NamespacePair.B_V4 + "     # dropped");

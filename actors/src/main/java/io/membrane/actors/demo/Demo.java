@@ -57,7 +57,7 @@ public final class Demo {
         say("ping " + NamespacePair.B_V4 + " from " + NamespacePair.A_V4 + ": "
                 + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
         say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}: "
-                + send("PATCH", api + "/v1/prefilter", "{\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}").strip());
+                + send("PATCH", api + "/v1/prefilter", "{\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}").replaceAll("\\s+", " ").strip());
         try (MonitorClient monitor = MonitorClient.connect(cfg.monitorSocket(),
                 MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")).withClient("demo"))) {
             say("ping from " + NamespacePair.A_V4 + " (blocked): "

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
@@ -67,11 +68,17 @@ public final class EventPumpActor {
         return Behaviors.same();
     }
 
+    /** The agent's pump: the events perf buffer of {@code events}. */
     public static Behavior<Command> create(PerfEventArrayMap events, int pagesPerCpu, int recent, int listenerQueue,
                                            Path socket, Current current) {
+        return create(() -> EventPump.startPerf(events, pagesPerCpu,
+                EventPump.Options.DEFAULT.withRecentCapacity(recent)), listenerQueue, socket, current);
+    }
+
+    /** @param pumps starts a pump; called again on every restart */
+    public static Behavior<Command> create(Supplier<EventPump> pumps, int listenerQueue, Path socket, Current current) {
         return Behaviors.setup(ctx -> {
-            EventPump pump = EventPump.startPerf(events, pagesPerCpu,
-                    EventPump.Options.DEFAULT.withRecentCapacity(recent));
+            EventPump pump = pumps.get();
             MonitorServer server;
             try {
                 server = MonitorServer.start(socket, pump, MonitorServer.Options.DEFAULT.withQueueCapacity(listenerQueue));
@@ -80,7 +87,7 @@ public final class EventPumpActor {
                 throw new UncheckedIOException("monitor socket " + socket, e);
             }
             current.pump.set(pump);
-            LOG.info("event pump reading {} ({} pages per CPU); monitor socket {}", events.name(), pagesPerCpu, socket);
+            LOG.info("event pump running; monitor socket {}", socket);
             ctx.pipeToSelf(pump.terminated(), (ok, failure) -> new PumpEnded(failure));
             return Behaviors.receive(Command.class)
                     .onMessage(PumpEnded.class, e -> {

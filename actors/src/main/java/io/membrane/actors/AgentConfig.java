@@ -20,7 +20,7 @@ import java.util.Optional;
 public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost, int apiPort, long maxBodyBytes,
                           List<Device> devices, boolean enableIpv4, boolean enableIpv6, int notifyBudget,
                           boolean conntrackAccounting, DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
-                          Duration retryMin, Duration retryMax, Config raw) {
+                          Duration retryMin, Duration retryMax, Duration deviceCheck, Config raw) {
 
     /**
      * A native device that carries the prefilter; {@code netns} names the network namespace it lives in when
@@ -76,7 +76,7 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
                     m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"),
                     m.getBoolean("conntrack.accounting"), sizes, pages,
                     m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
-                    m.getDuration("device-retry.max"), c);
+                    m.getDuration("device-retry.max"), m.getDuration("device-retry.check-interval"), c);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }

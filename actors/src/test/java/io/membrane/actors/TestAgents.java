@@ -28,7 +28,7 @@ public final class TestAgents {
                 + " api.port = 0\n"
                 + " devices = " + devices + "\n"
                 + " maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024, ct6 = 1024, policy = 256 }\n"
-                + " device-retry { min = 100ms, max = 1s }\n"
+                + " device-retry { min = 100ms, max = 1s, check-interval = 200ms }\n"
                 + "}\n" + extra;
         return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
     }

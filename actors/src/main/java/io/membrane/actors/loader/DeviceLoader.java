@@ -29,10 +29,13 @@ import org.slf4j.LoggerFactory;
 public final class DeviceLoader {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceLoader.class);
 
-    public sealed interface Command permits Attach, Detach, GetStatus {}
+    public sealed interface Command permits Attach, Check, Detach, GetStatus {}
 
     /** (Re)compile and attach now; also what the retry timer sends. */
     public record Attach() implements Command {}
+
+    /** Periodic: is the device still there, with our program on it? */
+    public record Check() implements Command {}
 
     /** Remove our program from the device (uninstall). */
     public record Detach(ActorRef<Status> replyTo) implements Command {}
@@ -63,6 +66,7 @@ public final class DeviceLoader {
                         try {
                             status[0] = attach(device, loader, headerDirs, maps, attempt);
                             timers.cancel("retry");
+                            timers.startTimerWithFixedDelay("check", new Check(), config.deviceCheck());
                             LOG.info("prefilter attached to {} ({}, program id {})", device.label(),
                                     status[0].mode().orElse("?"), status[0].programId().orElse(0));
                         } catch (RuntimeException e) {
@@ -71,9 +75,23 @@ public final class DeviceLoader {
                                     Optional.of(e.getMessage()), attempt, Optional.empty());
                             LOG.warn("prefilter on {} not attached (attempt {}), retrying in {} ms: {}", device.label(),
                                     attempt, delay.toMillis(), e.getMessage());
+                            timers.cancel("check");
                             timers.startSingleTimer("retry", new Attach(), delay);
                         }
                         reportTo.tell(status[0]);
+                        return Behaviors.same();
+                    })
+                    .onMessage(Check.class, c -> {
+                        // A device that vanished, or lost our program to someone else, goes back to attaching.
+                        String problem = check(device, status[0]);
+                        if (problem != null) {
+                            LOG.warn("prefilter on {}: {}; attaching again", device.label(), problem);
+                            timers.cancel("check");
+                            status[0] = new Status(device.label(), "retrying", Optional.empty(), OptionalInt.empty(),
+                                    Optional.of(problem), 0, Optional.empty());
+                            reportTo.tell(status[0]);
+                            ctx.getSelf().tell(new Attach());
+                        }
                         return Behaviors.same();
                     })
                     .onMessage(GetStatus.class, g -> {
@@ -82,6 +100,7 @@ public final class DeviceLoader {
                     })
                     .onMessage(Detach.class, d -> {
                         timers.cancel("retry");
+                        timers.cancel("check");
                         try {
                             inNetns(device, () -> {
                                 OptionalInt idx = Devices.ifindex(device.name());
@@ -118,6 +137,23 @@ public final class DeviceLoader {
                         OptionalInt.of(x.programId()), Optional.empty(), attempt,
                         Optional.of(loaded.compiled().cacheHit()));
             });
+        }
+    }
+
+    /** Why the device no longer carries our program, or null if it does. */
+    private static String check(AgentConfig.Device device, Status status) {
+        try {
+            return inNetns(device, () -> {
+                OptionalInt idx = Devices.ifindex(device.name());
+                if (idx.isEmpty()) {
+                    return "device " + device.label() + " is gone";
+                }
+                int id = Xdp.query(idx.getAsInt()).programId();
+                return id == status.programId().orElse(-1) ? null
+                        : "device " + device.label() + " carries program " + id + ", not ours";
+            });
+        } catch (RuntimeException e) {
+            return "cannot check " + device.label() + ": " + e.getMessage();
         }
     }
 

@@ -68,6 +68,14 @@ class DeviceLoaderTest {
             int id = Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId());
             assertTrue(id > 0);
 
+            // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
+            Netns.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
+            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> "retrying".equals(s.get(1).state()));
+            assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
+            Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
+            Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
+            awaitStatus(loader, status, s -> s.get(1).attached());
+
             TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();
             loader.tell(new DatapathLoader.DetachAll(detached.getRef()));
             assertEquals(2, detached.receiveMessage(Duration.ofSeconds(10)).size());

@@ -6,6 +6,7 @@ import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -48,6 +49,12 @@ public final class Agent {
      * @param started completed with the bound API address once start-up finished, or exceptionally
      */
     public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started) {
+        return create(config, started, AgentExtension.NONE);
+    }
+
+    /** An agent whose start-up ends with {@code extension} (the cluster) before the API is bound. */
+    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started,
+                                           AgentExtension extension) {
         return Behaviors.setup(ctx -> {
             ActorRef<MapRegistry.Command> registry = ctx.spawn(
                     Behaviors.supervise(MapRegistry.create(config)).onFailure(
@@ -56,7 +63,8 @@ public final class Agent {
             ctx.ask(MapRegistry.Handles.class, registry, Duration.ofSeconds(60), MapRegistry.GetHandles::new,
                     (h, t) -> h != null ? new MapsReady(h) : new StartFailed(t));
             return Behaviors.receive(Command.class)
-                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started))
+                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started,
+                            extension))
                     .onMessage(StartFailed.class, f -> {
                         started.completeExceptionally(f.cause());
                         LOG.error("agent could not start: {}", f.cause().getMessage());
@@ -68,7 +76,8 @@ public final class Agent {
 
     private static Behavior<Command> startWithMaps(ActorContext<Command> ctx, AgentConfig config,
                                                    ActorRef<MapRegistry.Command> registry, MapRegistry.Handles h,
-                                                   CompletableFuture<ServerBinding> started) {
+                                                   CompletableFuture<ServerBinding> started,
+                                                   AgentExtension extension) {
         ActorRef<Prefilter.Command> prefilter = ctx.spawn(
                 Behaviors.supervise(Prefilter.create(() -> new PrefilterTable(h.cidr4Fix(), h.cidr4Dyn(), h.cidr6Fix(),
                                 h.cidr6Dyn(), config.enableIpv4(), config.enableIpv6()),
@@ -82,8 +91,10 @@ public final class Agent {
                                 config.listenerQueue(), config.monitorSocket(), events))
                         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "event-pump", BLOCKING);
+        AdminRoutes.Targets local = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
+                config.listenerQueue(), Optional.empty());
         AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
-                config.listenerQueue());
+                config.listenerQueue(), extension.start(ctx, local));
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
         ctx.pipeToSelf(Http.get(ctx.getSystem()).newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()),
                 (binding, t) -> binding != null ? new ApiBound(binding) : new StartFailed(t));

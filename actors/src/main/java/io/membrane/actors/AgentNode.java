@@ -28,8 +28,12 @@ public final class AgentNode implements AutoCloseable {
     }
 
     public static AgentNode start(AgentConfig config) {
+        return start(config, AgentExtension.NONE);
+    }
+
+    public static AgentNode start(AgentConfig config, AgentExtension extension) {
         CompletableFuture<ServerBinding> started = new CompletableFuture<>();
-        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started),
+        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started, extension),
                 "membrane", config.raw());
         try {
             ServerBinding b = started.get(120, TimeUnit.SECONDS);

@@ -20,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.stream.javadsl.Source;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
+import io.membrane.actors.prefilter.Scope;
 import io.membrane.datapath.structs.MetricsKey;
 import io.membrane.datapath.structs.MetricsValue;
 import io.membrane.maps.BpfMap;
@@ -64,7 +65,7 @@ public final class AdminRoutes extends AllDirectives {
     /** What the routes talk to. */
     public record Targets(ActorRef<MapRegistry.Command> registry, MapRegistry.Handles maps,
                           ActorRef<Prefilter.Command> prefilter, ActorRef<DatapathLoader.Command> loader,
-                          EventPumpActor.Current events, int listenerQueue) {
+                          EventPumpActor.Current events, int listenerQueue, Optional<ClusterHooks> cluster) {
     }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -94,6 +95,7 @@ public final class AdminRoutes extends AllDirectives {
                                 path(segment("v1").slash("prefilter"), this::prefilter),
                                 path(segment("v1").slash("map"), () -> get(this::mapList)),
                                 path(segment("v1").slash("monitor"), () -> get(this::monitor)),
+                                path(segment("v1").slash("cluster"), () -> get(this::cluster)),
                                 path(segment("v1").slash("map").slash(segment()), name -> get(() -> map(name))),
                                 path("metrics", () -> get(this::metrics))))))));
     }
@@ -113,9 +115,18 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route change(String body, boolean add) {
         PrefilterRequest req = PrefilterRequest.parse(body);
-        CompletionStage<Prefilter.Result> result = add
-                ? ask(targets.prefilter(), r -> new Prefilter.Add(req.deny(), req.revision(), r))
-                : ask(targets.prefilter(), r -> new Prefilter.Remove(req.deny(), req.revision(), r));
+        CompletionStage<Prefilter.Result> result;
+        if (req.scope() == Scope.CLUSTER) {
+            if (targets.cluster().isEmpty()) {
+                throw new ApiError.Refusal(400, "scope cluster needs a clustered agent; this one runs alone", "scope",
+                        "cluster");
+            }
+            result = targets.cluster().get().changePrefilter(req.deny(), add, req.revision());
+        } else {
+            result = add
+                    ? ask(targets.prefilter(), r -> new Prefilter.Add(req.deny(), Scope.NODE, req.revision(), r))
+                    : ask(targets.prefilter(), r -> new Prefilter.Remove(req.deny(), Scope.NODE, req.revision(), r));
+        }
         return onSuccess(result, r -> {
             if (r instanceof Prefilter.Applied a) {
                 return json(200, Map.of("revision", a.revision(), "changed", a.changed()));
@@ -132,12 +143,27 @@ public final class AdminRoutes extends AllDirectives {
             case NOT_FOUND -> 404;
             case STALE_REVISION -> 409;
             case MAP_FULL -> 507;
+            case NOT_CONFIRMED -> 503;
             case KERNEL -> 500;
         };
     }
 
     static Map<String, Object> snapshot(Prefilter.Snapshot s) {
-        return Map.of("revision", s.revision(), "deny", s.deny().stream().map(Cidr::toString).toList());
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("revision", s.revision());
+        out.put("deny", s.deny().stream().map(Cidr::toString).toList());
+        out.put("entries", s.entries().stream().map(e -> Map.of("cidr", e.cidr().toString(), "scope",
+                e.scopes().stream().sorted().map(Scope::label).toList())).toList());
+        return out;
+    }
+
+    // --- cluster ---
+
+    private Route cluster() {
+        if (targets.cluster().isEmpty()) {
+            return json(404, new ApiError("this agent runs without a cluster", "", ""));
+        }
+        return onSuccess(targets.cluster().get().status(), s -> json(200, s));
     }
 
     // --- live events ---

@@ -3,6 +3,7 @@ package io.membrane.actors.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.membrane.actors.prefilter.Scope;
 import io.membrane.maps.net.Cidr;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,11 +11,12 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * The body of PATCH and DELETE /v1/prefilter — {@code {"deny": [CIDR, ...], "revision": N}} — parsed strictly:
+ * The body of PATCH and DELETE /v1/prefilter — {@code {"deny": [CIDR, ...], "revision": N, "scope": "node" |
+ * "cluster"}} (scope defaults to node) — parsed strictly:
  * an unknown field, a wrong type, an empty list or an unparsable CIDR is refused with a message naming the
  * field and the value, before anything reaches the Prefilter actor.
  */
-public record PrefilterRequest(List<Cidr> deny, OptionalLong revision) {
+public record PrefilterRequest(List<Cidr> deny, OptionalLong revision, Scope scope) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static PrefilterRequest parse(String body) {
@@ -29,8 +31,9 @@ public record PrefilterRequest(List<Cidr> deny, OptionalLong revision) {
         }
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!name.equals("deny") && !name.equals("revision")) {
-                throw new ApiError.Refusal(400, "unknown field '" + name + "' (expected deny, revision)", name, "");
+            if (!name.equals("deny") && !name.equals("revision") && !name.equals("scope")) {
+                throw new ApiError.Refusal(400, "unknown field '" + name + "' (expected deny, revision, scope)", name,
+                        "");
             }
         }
         JsonNode deny = root.get("deny");
@@ -61,6 +64,18 @@ public record PrefilterRequest(List<Cidr> deny, OptionalLong revision) {
             }
             revision = OptionalLong.of(rev.asLong());
         }
-        return new PrefilterRequest(List.copyOf(cidrs), revision);
+        Scope scope = Scope.NODE;
+        JsonNode sc = root.get("scope");
+        if (sc != null && !sc.isNull()) {
+            if (!sc.isTextual()) {
+                throw new ApiError.Refusal(400, "scope must be \"node\" or \"cluster\"", "scope", sc.toString());
+            }
+            try {
+                scope = Scope.parse(sc.textValue());
+            } catch (IllegalArgumentException e) {
+                throw new ApiError.Refusal(400, e.getMessage(), "scope", sc.textValue());
+            }
+        }
+        return new PrefilterRequest(List.copyOf(cidrs), revision, scope);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,11 +25,19 @@ import org.slf4j.LoggerFactory;
 public final class Prefilter {
     private static final Logger LOG = LoggerFactory.getLogger(Prefilter.class);
 
-    public sealed interface Command permits Add, Remove, Get {}
+    public sealed interface Command permits Add, Remove, Reconcile, Get {}
 
-    public record Add(List<Cidr> cidrs, OptionalLong revision, ActorRef<Result> replyTo) implements Command {}
+    public record Add(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo) implements Command {}
 
-    public record Remove(List<Cidr> cidrs, OptionalLong revision, ActorRef<Result> replyTo) implements Command {}
+    public record Remove(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo)
+            implements Command {}
+
+    /**
+     * Makes {@code scope} hold exactly {@code desired} (the cluster bridge sends the replicated set): missing
+     * entries are added, surplus ones removed, nothing else is touched. Bumps the revision only if something
+     * changed.
+     */
+    public record Reconcile(Scope scope, Set<Cidr> desired, ActorRef<Result> replyTo) implements Command {}
 
     public record Get(ActorRef<Snapshot> replyTo) implements Command {}
 
@@ -39,8 +48,12 @@ public final class Prefilter {
 
     public record Rejected(PrefilterException.Reason reason, String offendingValue, String message) implements Result {}
 
-    /** The deny list, IPv4 first, with the revision it belongs to. */
-    public record Snapshot(long revision, List<Cidr> deny) {}
+    /** The deny list, IPv4 first, with each entry's scopes and the revision it belongs to. */
+    public record Snapshot(long revision, List<PrefilterTable.Entry> entries) {
+        public List<Cidr> deny() {
+            return entries.stream().map(PrefilterTable.Entry::cidr).toList();
+        }
+    }
 
     private Prefilter() {
     }
@@ -52,7 +65,7 @@ public final class Prefilter {
     public static Behavior<Command> create(Supplier<PrefilterTable> tables, Path revisionFile) {
         return Behaviors.setup(ctx -> {
             PrefilterTable table = tables.get();
-            int restored = table.restore().size();
+            int restored = table.restore();
             long[] revision = {Math.max(1, readRevision(revisionFile))};
             LOG.info("prefilter restored {} entries from the pinned maps, revision {}", restored, revision[0]);
             return Behaviors.receive(Command.class)
@@ -61,11 +74,18 @@ public final class Prefilter {
                         return Behaviors.same();
                     })
                     .onMessage(Add.class, a -> {
-                        a.replyTo().tell(apply(a.revision(), revision, revisionFile, () -> table.add(a.cidrs())));
+                        a.replyTo().tell(apply(a.revision(), revision, revisionFile, true,
+                                () -> table.add(a.cidrs(), a.scope())));
                         return Behaviors.same();
                     })
                     .onMessage(Remove.class, r -> {
-                        r.replyTo().tell(apply(r.revision(), revision, revisionFile, () -> table.remove(r.cidrs())));
+                        r.replyTo().tell(apply(r.revision(), revision, revisionFile, true,
+                                () -> table.remove(r.cidrs(), r.scope())));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Reconcile.class, r -> {
+                        r.replyTo().tell(apply(OptionalLong.empty(), revision, revisionFile, false,
+                                () -> table.reconcile(r.scope(), r.desired())));
                         return Behaviors.same();
                     })
                     .build();
@@ -76,15 +96,19 @@ public final class Prefilter {
         int run();
     }
 
-    private static Result apply(OptionalLong expected, long[] revision, Path revisionFile, Change change) {
+    /** @param alwaysBump a user's change bumps the revision even when idempotent; a reconcile only if it changed */
+    private static Result apply(OptionalLong expected, long[] revision, Path revisionFile, boolean alwaysBump,
+                                Change change) {
         if (expected.isPresent() && expected.getAsLong() != revision[0]) {
             return new Rejected(PrefilterException.Reason.STALE_REVISION, String.valueOf(expected.getAsLong()),
                     "revision " + expected.getAsLong() + " is stale: the current revision is " + revision[0]);
         }
         try {
             int changed = change.run();
-            revision[0]++;
-            writeRevision(revisionFile, revision[0]);
+            if (alwaysBump || changed > 0) {
+                revision[0]++;
+                writeRevision(revisionFile, revision[0]);
+            }
             return new Applied(revision[0], changed);
         } catch (PrefilterException e) {
             return new Rejected(e.reason(), e.offendingValue(), e.getMessage());

@@ -5,7 +5,11 @@ public final class PrefilterException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** Why a change was refused; the API maps each to a status code in one place. */
-    public enum Reason { INVALID_CIDR, EMPTY, DUPLICATE, FAMILY_DISABLED, NOT_FOUND, STALE_REVISION, MAP_FULL, KERNEL }
+    public enum Reason {
+        INVALID_CIDR, EMPTY, DUPLICATE, FAMILY_DISABLED, NOT_FOUND, STALE_REVISION, MAP_FULL, KERNEL,
+        /** A replicated change was not confirmed by the required number of nodes in time. */
+        NOT_CONFIRMED
+    }
 
     private final Reason reason;
     private final String offendingValue;

@@ -9,26 +9,35 @@ import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
- * The prefilter's four CIDR maps as one deny list. Each CIDR goes to the map its family and length call for —
- * a host address (/32, /128) to the exact-match hash, any other prefix to the LPM trie — the choice Cilium
- * makes. A batch is all-or-nothing: it is validated whole before any write, and if the kernel refuses an
- * element part-way every entry this batch already wrote (or removed) is put back, so the maps end exactly as
- * they were. Not thread-safe: the Prefilter actor is its only user.
+ * The prefilter's four CIDR maps as one deny list with scopes. Each CIDR goes to the map its family and length
+ * call for — a host address (/32, /128) to the exact-match hash, any other prefix to the LPM trie — the choice
+ * Cilium makes. An entry is in the maps while any scope holds it, and its scopes are kept in the map value
+ * ({@link PrefilterFlag}), so they survive agent restarts with the entry. A batch is all-or-nothing: it is
+ * validated whole before any write, and if the kernel refuses an element part-way every entry this batch
+ * already changed is put back as it was, so the maps end exactly as before. Not thread-safe: the Prefilter
+ * actor is its only user.
  */
 public final class PrefilterTable {
+    /** One entry of the deny list and the scopes that hold it. */
+    public record Entry(Cidr cidr, Set<Scope> scopes) {
+    }
+
     private final KeyValueMap<Ipv4Prefix, PrefilterFlag> fix4;
     private final KeyValueMap<Ipv4Prefix, PrefilterFlag> dyn4;
     private final KeyValueMap<Ipv6Prefix, PrefilterFlag> fix6;
     private final KeyValueMap<Ipv6Prefix, PrefilterFlag> dyn6;
     private final boolean enableIpv4;
     private final boolean enableIpv6;
-    private final Set<Cidr> entries = new HashSet<>();
+    private final Map<Cidr, EnumSet<Scope>> entries = new HashMap<>();
 
     public PrefilterTable(KeyValueMap<Ipv4Prefix, PrefilterFlag> fix4, KeyValueMap<Ipv4Prefix, PrefilterFlag> dyn4,
                           KeyValueMap<Ipv6Prefix, PrefilterFlag> fix6, KeyValueMap<Ipv6Prefix, PrefilterFlag> dyn6,
@@ -41,19 +50,43 @@ public final class PrefilterTable {
         this.enableIpv6 = enableIpv6;
     }
 
-    /** Reads back what the pinned maps hold (after an agent restart) and makes it the table's state. */
-    public Set<Cidr> restore() {
+    /** Reads back what the pinned maps hold (after an agent restart), scopes included, as the table's state. */
+    public int restore() {
         entries.clear();
-        fix4.keys().forEach(p -> entries.add(new Cidr.V4(p)));
-        dyn4.keys().forEach(p -> entries.add(new Cidr.V4(p)));
-        fix6.keys().forEach(p -> entries.add(new Cidr.V6(p)));
-        dyn6.keys().forEach(p -> entries.add(new Cidr.V6(p)));
-        return Set.copyOf(entries);
+        fix4.entries().forEach((p, f) -> entries.put(new Cidr.V4(p), scopes(f)));
+        dyn4.entries().forEach((p, f) -> entries.put(new Cidr.V4(p), scopes(f)));
+        fix6.entries().forEach((p, f) -> entries.put(new Cidr.V6(p), scopes(f)));
+        dyn6.entries().forEach((p, f) -> entries.put(new Cidr.V6(p), scopes(f)));
+        return entries.size();
+    }
+
+    private static EnumSet<Scope> scopes(PrefilterFlag f) {
+        EnumSet<Scope> s = EnumSet.noneOf(Scope.class);
+        if (f.nodeScoped()) {
+            s.add(Scope.NODE);
+        }
+        if (f.clusterScoped()) {
+            s.add(Scope.CLUSTER);
+        }
+        return s;
     }
 
     /** The deny list in order: IPv4 then IPv6, by address. */
-    public List<Cidr> list() {
-        return List.copyOf(new TreeSet<>(entries));
+    public List<Entry> list() {
+        List<Entry> out = new ArrayList<>(entries.size());
+        new TreeMap<>(entries).forEach((c, s) -> out.add(new Entry(c, Set.copyOf(s))));
+        return out;
+    }
+
+    /** The CIDRs one scope holds. */
+    public Set<Cidr> held(Scope scope) {
+        Set<Cidr> out = new HashSet<>();
+        entries.forEach((c, s) -> {
+            if (s.contains(scope)) {
+                out.add(c);
+            }
+        });
+        return out;
     }
 
     public int size() {
@@ -61,60 +94,131 @@ public final class PrefilterTable {
     }
 
     /**
-     * Adds every CIDR not already present; present ones are left as they are.
+     * Adds every CIDR to {@code scope}; CIDRs that scope already holds are left as they are.
      *
-     * @return how many entries were new
+     * @return how many CIDRs the scope did not hold before
      * @throws PrefilterException naming the offending CIDR; the maps are unchanged
      */
-    public int add(List<Cidr> cidrs) {
+    public int add(List<Cidr> cidrs, Scope scope) {
         validate(cidrs);
-        List<Cidr> written = new ArrayList<>();
-        for (Cidr c : cidrs) {
-            if (entries.contains(c)) {
-                continue;
-            }
-            try {
-                write(c);
-                written.add(c);
-            } catch (BpfException e) {
-                for (Cidr undo : written) {
-                    erase(undo);
-                }
-                throw fromKernel(c, e, "add");
-            }
-        }
-        entries.addAll(written);
-        return written.size();
+        return apply(cidrs, scope, true);
     }
 
     /**
-     * Removes every CIDR; each must be in the list.
+     * Removes every CIDR from {@code scope}; each must be held by it. A CIDR another scope still holds stays in
+     * the maps.
      *
-     * @throws PrefilterException naming the first CIDR that is not there, or that the kernel refused; the maps
-     *                            are unchanged
+     * @throws PrefilterException naming the first CIDR the scope does not hold, or that the kernel refused; the
+     *                            maps are unchanged
      */
-    public int remove(List<Cidr> cidrs) {
+    public int remove(List<Cidr> cidrs, Scope scope) {
         validate(cidrs);
         for (Cidr c : cidrs) {
-            if (!entries.contains(c)) {
+            EnumSet<Scope> s = entries.get(c);
+            if (s == null || !s.contains(scope)) {
                 throw new PrefilterException(PrefilterException.Reason.NOT_FOUND, c.toString(),
-                        c + ": not in the deny list");
+                        c + ": not in the " + scope.label() + "-scoped deny list");
             }
         }
-        List<Cidr> erased = new ArrayList<>();
+        return apply(cidrs, scope, false);
+    }
+
+    /**
+     * Makes the cluster scope hold exactly {@code desired}: adds what is missing, removes what should not be
+     * there, touches nothing else (node-scoped entries stay). All-or-nothing like any batch.
+     *
+     * @return how many CIDRs changed
+     */
+    public int reconcile(Scope scope, Set<Cidr> desired) {
+        Set<Cidr> held = held(scope);
+        List<Cidr> toAdd = desired.stream().filter(c -> !held.contains(c)).sorted().toList();
+        List<Cidr> toRemove = held.stream().filter(c -> !desired.contains(c)).sorted().toList();
+        for (Cidr c : toAdd) {
+            checkFamily(c);
+        }
+        List<Cidr> both = new ArrayList<>(toAdd.size() + toRemove.size());
+        Map<Cidr, EnumSet<Scope>> before = snapshot(toAdd, toRemove);
+        try {
+            int added = toAdd.isEmpty() ? 0 : apply(toAdd, scope, true);
+            both.addAll(toAdd);
+            int removed = toRemove.isEmpty() ? 0 : apply(toRemove, scope, false);
+            return added + removed;
+        } catch (PrefilterException e) {
+            restore(before, both);
+            throw e;
+        }
+    }
+
+    private Map<Cidr, EnumSet<Scope>> snapshot(List<Cidr> a, List<Cidr> b) {
+        Map<Cidr, EnumSet<Scope>> m = new HashMap<>();
+        for (List<Cidr> l : List.of(a, b)) {
+            for (Cidr c : l) {
+                EnumSet<Scope> s = entries.get(c);
+                m.put(c, s == null ? null : EnumSet.copyOf(s));
+            }
+        }
+        return m;
+    }
+
+    private void restore(Map<Cidr, EnumSet<Scope>> before, List<Cidr> changed) {
+        for (Cidr c : changed) {
+            EnumSet<Scope> s = before.get(c);
+            setScopes(c, s == null ? EnumSet.noneOf(Scope.class) : s);
+        }
+    }
+
+    /** Adds {@code scope} to (or takes it from) each CIDR, undoing this batch's changes if one fails. */
+    private int apply(List<Cidr> cidrs, Scope scope, boolean add) {
+        List<Cidr> changed = new ArrayList<>();
+        Map<Cidr, EnumSet<Scope>> before = new HashMap<>();
         for (Cidr c : cidrs) {
+            EnumSet<Scope> current = entries.get(c);
+            if (add == (current != null && current.contains(scope))) {
+                continue;
+            }
+            EnumSet<Scope> next = current == null ? EnumSet.noneOf(Scope.class) : EnumSet.copyOf(current);
+            if (add) {
+                next.add(scope);
+            } else {
+                next.remove(scope);
+            }
+            before.put(c, current == null ? null : EnumSet.copyOf(current));
             try {
-                erase(c);
-                erased.add(c);
+                setScopes(c, next);
+                changed.add(c);
             } catch (BpfException e) {
-                for (Cidr undo : erased) {
-                    write(undo);
+                for (Cidr undo : changed) {
+                    EnumSet<Scope> was = before.get(undo);
+                    setScopes(undo, was == null ? EnumSet.noneOf(Scope.class) : was);
                 }
-                throw fromKernel(c, e, "remove");
+                throw fromKernel(c, e, add ? "add" : "remove");
             }
         }
-        cidrs.forEach(entries::remove);
-        return erased.size();
+        return changed.size();
+    }
+
+    /** Writes (or deletes, for no scopes) one entry in its map and in the table. */
+    private void setScopes(Cidr c, EnumSet<Scope> scopes) {
+        if (scopes.isEmpty()) {
+            erase(c);
+            entries.remove(c);
+            return;
+        }
+        PrefilterFlag flag = PrefilterFlag.of(scopes.contains(Scope.NODE), scopes.contains(Scope.CLUSTER));
+        if (c instanceof Cidr.V4 v4) {
+            (v4.isHost() ? fix4 : dyn4).update(v4.prefix(), flag, UpdateFlag.ANY);
+        } else if (c instanceof Cidr.V6 v6) {
+            (v6.isHost() ? fix6 : dyn6).update(v6.prefix(), flag, UpdateFlag.ANY);
+        }
+        entries.put(c, EnumSet.copyOf(scopes));
+    }
+
+    private void erase(Cidr c) {
+        if (c instanceof Cidr.V4 v4) {
+            (v4.isHost() ? fix4 : dyn4).delete(v4.prefix());
+        } else if (c instanceof Cidr.V6 v6) {
+            (v6.isHost() ? fix6 : dyn6).delete(v6.prefix());
+        }
     }
 
     private void validate(List<Cidr> cidrs) {
@@ -127,30 +231,18 @@ public final class PrefilterTable {
                 throw new PrefilterException(PrefilterException.Reason.DUPLICATE, c.toString(),
                         c + ": listed more than once");
             }
-            if (c instanceof Cidr.V4 && !enableIpv4) {
-                throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
-                        c + ": IPv4 is disabled in this node's prefilter");
-            }
-            if (c instanceof Cidr.V6 && !enableIpv6) {
-                throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
-                        c + ": IPv6 is disabled in this node's prefilter");
-            }
+            checkFamily(c);
         }
     }
 
-    private void write(Cidr c) {
-        if (c instanceof Cidr.V4 v4) {
-            (v4.isHost() ? fix4 : dyn4).update(v4.prefix(), PrefilterFlag.DENY, UpdateFlag.ANY);
-        } else if (c instanceof Cidr.V6 v6) {
-            (v6.isHost() ? fix6 : dyn6).update(v6.prefix(), PrefilterFlag.DENY, UpdateFlag.ANY);
+    private void checkFamily(Cidr c) {
+        if (c instanceof Cidr.V4 && !enableIpv4) {
+            throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
+                    c + ": IPv4 is disabled in this node's prefilter");
         }
-    }
-
-    private void erase(Cidr c) {
-        if (c instanceof Cidr.V4 v4) {
-            (v4.isHost() ? fix4 : dyn4).delete(v4.prefix());
-        } else if (c instanceof Cidr.V6 v6) {
-            (v6.isHost() ? fix6 : dyn6).delete(v6.prefix());
+        if (c instanceof Cidr.V6 && !enableIpv6) {
+            throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
+                    c + ": IPv6 is disabled in this node's prefilter");
         }
     }
 

@@ -116,6 +116,7 @@ class AdminApiTest {
         assertEquals(rev + 1, after.get("revision").asLong());
         assertEquals(List.of("198.51.100.7/32", "203.0.113.0/24"),
                 JSON.convertValue(after.get("deny"), List.class), "host bits cleared, sorted");
+        assertEquals("[\"node\"]", after.get("entries").get(0).get("scope").toString(), after.toString());
         assertEquals(List.of("198.51.100.7/32"), kernelState().get("fix4"), "a /32 goes to the exact-match map");
         assertEquals(List.of("203.0.113.0/24"), kernelState().get("dyn4"), "a prefix goes to the LPM map");
         assertEquals(200, send("DELETE", "/v1/prefilter", "{\"deny\": [\"198.51.100.7/32\"]}").status());
@@ -147,8 +148,20 @@ class AdminApiTest {
 
     @Test
     void unknownField() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"galaxy\"}", "scope", "",
-                "unknown field 'scope'");
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"ttl\": 5}", "ttl", "",
+                "unknown field 'ttl'");
+    }
+
+    @Test
+    void badScope() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"galaxy\"}", "scope", "galaxy",
+                "scope must be \"node\" or \"cluster\"");
+    }
+
+    @Test
+    void clusterScopeOnANodeWithoutClusterIsRefused() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"cluster\"}", "scope", "cluster",
+                "needs a clustered agent");
     }
 
     @Test
@@ -170,7 +183,7 @@ class AdminApiTest {
     @Test
     void deletingWhatIsNotThereIsNotFound() throws Exception {
         assertRefused(404, "DELETE", "{\"deny\": [\"203.0.113.0/24\", \"10.66.0.0/16\"]}", "deny", "10.66.0.0/16",
-                "not in the deny list");
+                "not in the node-scoped deny list");
     }
 
     @Test
@@ -188,7 +201,7 @@ class AdminApiTest {
         JsonNode dyn = JSON.readTree(get("/v1/map/membrane_cidr4_dyn").body());
         assertEquals("lpm_trie", dyn.get("type").asText());
         assertEquals("198.51.100.0/24", dyn.get("entries").get(0).get("key").asText(), dyn.toString());
-        assertEquals(1, dyn.get("entries").get(0).get("value").get("flags").asInt());
+        assertEquals(3, dyn.get("entries").get(0).get("value").get("flags").asInt(), "deny, held by the node scope");
         TestAgents.Response missing = get("/v1/map/membrane_nope");
         assertEquals(404, missing.status());
         assertEquals("membrane_nope", JSON.readTree(missing.body()).get("value").asText());

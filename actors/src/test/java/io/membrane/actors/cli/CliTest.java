@@ -87,7 +87,7 @@ class CliTest {
         cli("prefilter", "add", "10.99.0.0/16");
         Run r = cli("prefilter", "delete", "10.98.0.0/16");
         assertEquals(1, r.code());
-        assertEquals("membrane: 10.98.0.0/16: not in the deny list (deny = 10.98.0.0/16)\n", r.err());
+        assertEquals("membrane: 10.98.0.0/16: not in the node-scoped deny list (deny = 10.98.0.0/16)\n", r.err());
         cli("prefilter", "delete", "10.99.0.0/16");
     }
 

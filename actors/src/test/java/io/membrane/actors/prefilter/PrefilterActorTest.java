@@ -68,17 +68,20 @@ class PrefilterActorTest {
         TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
         TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
 
-        prefilter.tell(new Prefilter.Add(cidrs("203.0.113.0/24", "2001:db8::1"), OptionalLong.of(1), results.getRef()));
+        prefilter.tell(new Prefilter.Add(cidrs("203.0.113.0/24", "2001:db8::1"), Scope.NODE, OptionalLong.of(1),
+                results.getRef()));
         assertEquals(new Prefilter.Applied(2, 2), results.receiveMessage());
 
-        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), OptionalLong.of(1), results.getRef()));
+        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), Scope.NODE, OptionalLong.of(1), results.getRef()));
         Prefilter.Rejected stale = assertInstanceOf(Prefilter.Rejected.class, results.receiveMessage());
         assertEquals(PrefilterException.Reason.STALE_REVISION, stale.reason());
 
         prefilter.tell(new Prefilter.Get(snapshots.getRef()));
-        assertEquals(new Prefilter.Snapshot(2, cidrs("203.0.113.0/24", "2001:db8::1/128")), snapshots.receiveMessage());
+        Prefilter.Snapshot snapshot = snapshots.receiveMessage();
+        assertEquals(2, snapshot.revision());
+        assertEquals(cidrs("203.0.113.0/24", "2001:db8::1/128"), snapshot.deny());
 
-        prefilter.tell(new Prefilter.Remove(cidrs("2001:db8::1"), OptionalLong.empty(), results.getRef()));
+        prefilter.tell(new Prefilter.Remove(cidrs("2001:db8::1"), Scope.NODE, OptionalLong.empty(), results.getRef()));
         assertEquals(new Prefilter.Applied(3, 1), results.receiveMessage());
     }
 
@@ -88,18 +91,56 @@ class PrefilterActorTest {
                 Prefilter.create(this::freshTable, runDir.resolve("rev"))).onFailure(SupervisorStrategy.restart()));
         TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
         TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
-        prefilter.tell(new Prefilter.Add(cidrs("198.51.100.0/24", "198.51.100.9"), OptionalLong.empty(),
+        prefilter.tell(new Prefilter.Add(cidrs("198.51.100.0/24", "198.51.100.9"), Scope.NODE, OptionalLong.empty(),
                 results.getRef()));
         results.expectMessageClass(Prefilter.Applied.class);
 
         // The child fails: its map handles go away under it, so its next write throws and it is restarted.
         opened.forEach(BpfMap::close);
-        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), OptionalLong.empty(), results.getRef()));
+        prefilter.tell(new Prefilter.Add(cidrs("10.0.0.0/8"), Scope.NODE, OptionalLong.empty(), results.getRef()));
         results.expectNoMessage(Duration.ofMillis(300));
 
         prefilter.tell(new Prefilter.Get(snapshots.getRef()));
         Prefilter.Snapshot after = snapshots.receiveMessage();
         assertEquals(cidrs("198.51.100.0/24", "198.51.100.9/32"), after.deny(), "rebuilt from the pinned maps");
         assertEquals(2, after.revision(), "the revision survived the restart");
+    }
+
+    @Test
+    void scopesAreKeptApartAndSurviveARestartInTheMapValues() {
+        ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Prefilter.create(this::freshTable, runDir.resolve("rev")));
+        TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
+        TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
+        prefilter.tell(new Prefilter.Add(cidrs("10.1.0.0/16", "10.2.0.0/16"), Scope.NODE, OptionalLong.empty(),
+                results.getRef()));
+        results.expectMessageClass(Prefilter.Applied.class);
+        // The cluster says: 10.2/16 and 10.3/16. 10.2/16 is now held by both scopes.
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.2.0.0/16", "10.3.0.0/16")),
+                results.getRef()));
+        assertEquals(new Prefilter.Applied(3, 2), results.receiveMessage());
+        // Reconciling to the same set changes nothing and keeps the revision.
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.2.0.0/16", "10.3.0.0/16")),
+                results.getRef()));
+        assertEquals(new Prefilter.Applied(3, 0), results.receiveMessage());
+        // The cluster drops both: 10.3/16 leaves the maps, 10.2/16 stays for the node scope.
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.of(), results.getRef()));
+        assertEquals(new Prefilter.Applied(4, 2), results.receiveMessage());
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        assertEquals(cidrs("10.1.0.0/16", "10.2.0.0/16"), snapshots.receiveMessage().deny());
+
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.9.0.0/16")),
+                results.getRef()));
+        results.expectMessageClass(Prefilter.Applied.class);
+        TESTKIT.stop(prefilter);
+        ActorRef<Prefilter.Command> restarted = TESTKIT.spawn(Prefilter.create(this::freshTable, runDir.resolve("rev")));
+        restarted.tell(new Prefilter.Get(snapshots.getRef()));
+        Prefilter.Snapshot after = snapshots.receiveMessage();
+        assertEquals(java.util.Set.of(Scope.CLUSTER), after.entries().stream()
+                .filter(e -> e.cidr().equals(Cidr.parse("10.9.0.0/16"))).findFirst().orElseThrow().scopes());
+        assertEquals(java.util.Set.of(Scope.NODE), after.entries().get(0).scopes());
+        // Removing a node-scoped CIDR from the cluster scope is refused: the cluster never held it.
+        restarted.tell(new Prefilter.Remove(cidrs("10.1.0.0/16"), Scope.CLUSTER, OptionalLong.empty(), results.getRef()));
+        assertEquals(PrefilterException.Reason.NOT_FOUND,
+                assertInstanceOf(Prefilter.Rejected.class, results.receiveMessage()).reason());
     }
 }

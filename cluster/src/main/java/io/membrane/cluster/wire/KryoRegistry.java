@@ -68,14 +68,14 @@ public final class KryoRegistry {
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
             entry(101, LIST_N, WireSerializers.ImmutableListSerializer::new),
             // Domain types from other modules.
-            entry(102, Ipv4Prefix.class, RecordSerializer::new),
+            record(102, Ipv4Prefix.class),
             entry(103, Ipv6Prefix.class, WireSerializers.Ipv6PrefixSerializer::new),
-            entry(104, Cidr.V4.class, RecordSerializer::new),
-            entry(105, Cidr.V6.class, RecordSerializer::new),
+            record(104, Cidr.V4.class),
+            record(105, Cidr.V6.class),
             // Messages and Distributed Data values.
-            entry(106, NodeInfo.class, RecordSerializer::new),
-            entry(107, ForwardedPrefilterChange.class, RecordSerializer::new),
-            entry(108, ForwardedPrefilterResult.class, RecordSerializer::new));
+            record(106, NodeInfo.class),
+            record(107, ForwardedPrefilterChange.class),
+            record(108, ForwardedPrefilterResult.class));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of();
@@ -110,6 +110,10 @@ public final class KryoRegistry {
 
     private static Entry entry(int id, Class<?> type, Supplier<Serializer<?>> serializer) {
         return new Entry(id, type, serializer);
+    }
+
+    private static <T extends Record> Entry record(int id, Class<T> type) {
+        return new Entry(id, type, () -> new RecordSerializer<>(type));
     }
 
     /** The whole table, in id order. */

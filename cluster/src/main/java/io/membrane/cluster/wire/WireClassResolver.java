@@ -21,11 +21,13 @@ final class WireClassResolver extends DefaultClassResolver {
     }
 
     @Override
+    @SuppressWarnings("rawtypes")
     protected void writeName(Output output, Class type, Registration registration) {
         throw new KryoException("class " + type.getName() + " is not registered in KryoRegistry");
     }
 
     @Override
+    @SuppressWarnings("rawtypes")
     public Registration registerImplicit(Class type) {
         throw new KryoException("class " + type.getName() + " is not registered in KryoRegistry");
     }

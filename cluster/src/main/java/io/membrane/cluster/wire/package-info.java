@@ -6,7 +6,7 @@
  *
  * <p>To add a message: write a small record implementing {@code WireMessage} (lists copied with
  * {@code List.copyOf}, validation in the canonical constructor), append it to the table in {@code KryoRegistry}
- * with the next free id, and add a sample of it to {@code KryoSerializerTest}, which fails for a registered
- * class without one.
+ * with the next free id, and add samples of it to the tests' {@code WireSamples} ({@code KryoRegistryTest} fails
+ * for a registered class without one; the round-trip tests then cover it, in Kryo and through Pekko).
  */
 package io.membrane.cluster.wire;

@@ -152,8 +152,12 @@ public final class AdminRoutes extends AllDirectives {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
         out.put("revision", s.revision());
         out.put("deny", s.deny().stream().map(Cidr::toString).toList());
-        out.put("entries", s.entries().stream().map(e -> Map.of("cidr", e.cidr().toString(), "scope",
-                e.scopes().stream().sorted().map(Scope::label).toList())).toList());
+        out.put("entries", s.entries().stream().map(e -> {
+            Map<String, Object> entry = new java.util.LinkedHashMap<>();
+            entry.put("cidr", e.cidr().toString());
+            entry.put("scope", e.scopes().stream().sorted().map(Scope::label).toList());
+            return entry;
+        }).toList());
         return out;
     }
 

@@ -38,7 +38,7 @@ public final class Cli {
     private final PrintStream out;
     private final PrintStream err;
 
-    Cli(PrintStream out, PrintStream err) {
+    public Cli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
@@ -50,7 +50,7 @@ public final class Cli {
         }
     }
 
-    int run(String[] argv) {
+    public int run(String[] argv) {
         List<String> args = new ArrayList<>(List.of(argv));
         try {
             String api = option(args, "--api").orElse(Optional.ofNullable(System.getenv("MEMBRANE_API")).orElse(DEFAULT_API));
@@ -63,6 +63,7 @@ public final class Cli {
                 case "status" -> status(new ApiClient(api), args);
                 case "prefilter" -> prefilter(new ApiClient(api), args);
                 case "map" -> map(new ApiClient(api), args);
+                case "cluster" -> cluster(new ApiClient(api), args);
                 case "uninstall" -> uninstall(args);
                 case "monitor" -> monitor(args);
                 default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);
@@ -80,7 +81,7 @@ public final class Cli {
     static String usage() {
         return "usage: membrane agent [--config FILE] | status [--json] | prefilter get|add|delete [CIDR... | --file F]"
                 + " [--revision N] | map list | map get NAME | monitor [--json] [--type drop|policy-verdict|lost]"
-                + " [--socket PATH] | uninstall [--config FILE]   (client commands take"
+                + " [--socket PATH] | cluster [--json] | uninstall [--config FILE]   (client commands take"
                 + " --api URL, default " + DEFAULT_API + ")";
     }
 
@@ -259,6 +260,29 @@ public final class Cli {
             }
             default -> throw new CliException("map " + sub + ": expected list or get", 2);
         }
+    }
+
+    // --- cluster ---
+
+    private void cluster(ApiClient api, List<String> args) {
+        boolean json = flag(args, "--json");
+        noMoreArgs(args);
+        JsonNode c = api.get("/v1/cluster");
+        if (json) {
+            out.println(c.toPrettyString());
+            return;
+        }
+        out.println("Self:    " + c.path("self").asText());
+        out.println("Leader:  " + c.path("leader").asText("(none)"));
+        out.println("Members:");
+        for (JsonNode m : c.path("members")) {
+            out.printf("  %-40s %-8s %s%s%n", m.path("address").asText(), m.path("status").asText(),
+                    m.path("reachable").asBoolean() ? "reachable" : "UNREACHABLE", m.path("self").asBoolean() ? "  (self)" : "");
+        }
+        out.println("Registry:");
+        c.path("registry").fields().forEachRemaining(e -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n",
+                e.getKey(), e.getValue().path("address").asText(), e.getValue().path("underlay").asText(),
+                java.time.Instant.ofEpochMilli(e.getValue().path("joinedAtMillis").asLong())));
     }
 
     // --- monitor ---

@@ -27,7 +27,11 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
-        Path config = args.length > 0 ? Path.of(args[0]) : Path.of("conf/membrane.conf");
+        run(args.length > 0 ? Path.of(args[0]) : Path.of("conf/membrane.conf"), AgentNode::start);
+    }
+
+    /** Runs the demo with {@code starter} starting the agent (the cluster module passes its clustered start). */
+    public static void run(Path config, java.util.function.Function<AgentConfig, AgentNode> starter) throws Exception {
         say("Creating the demo lab: namespaces " + LAB + "-a (" + NamespacePair.A_V4 + ", " + NamespacePair.A_V4_OTHER
                 + ") and " + LAB + "-b (" + NamespacePair.B_V4 + ") joined by a veth");
         NamespacePair lab = NamespacePair.createNamed(LAB);
@@ -37,7 +41,7 @@ public final class Demo {
                 .withFallback(base.raw()).resolve());
         AgentNode agent;
         try {
-            agent = AgentNode.start(cfg);
+            agent = starter.apply(cfg);
         } catch (RuntimeException e) {
             lab.close();
             throw e;

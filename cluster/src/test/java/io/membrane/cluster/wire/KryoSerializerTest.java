@@ -90,7 +90,7 @@ class KryoSerializerTest {
             for (int t = 0; t < 8; t++) {
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < 2_000; i++) {
-                        NodeInfo n = new NodeInfo("n" + i, "h:" + i, "10.0.0." + (i % 250), i);
+                        NodeInfo n = new NodeInfo("n" + i, "h:" + i, "10.0.0." + (i % 250), "pekko://membrane@" + "10.0.0." + (i % 250) + ":25520", i);
                         assertEquals(n, serializer.fromBinary(serializer.toBinary(n), serializer.manifest(n)));
                     }
                     return null;
@@ -247,7 +247,7 @@ class KryoSerializerTest {
 
     @Test
     void malformedPayloadsAreNotSerializable() throws Exception {
-        NodeInfo node = new NodeInfo("n", "a:1", "10.0.0.1", 5);
+        NodeInfo node = new NodeInfo("n", "a:1", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 5);
         byte[] good = serializer.toBinary(node);
         String manifest = serializer.manifest(node);
         // trailing bytes
@@ -309,8 +309,8 @@ class KryoSerializerTest {
 
     @Test
     void toBinaryRefusesUnpairedSurrogates() {
-        NodeInfo broken = new NodeInfo("\ud800", "", "", 0);
+        NodeInfo broken = new NodeInfo("\ud800", "", "", "pekko://membrane@:25520", 0);
         assertThrows(IllegalArgumentException.class, () -> serializer.toBinary(broken));
-        assertNotEquals(0, serializer.toBinary(new NodeInfo("\ud83d\ude00", "", "", 0)).length);
+        assertNotEquals(0, serializer.toBinary(new NodeInfo("\ud83d\ude00", "", "", "pekko://membrane@:25520", 0)).length);
     }
 }

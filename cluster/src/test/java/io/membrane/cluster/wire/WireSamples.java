@@ -24,8 +24,8 @@ final class WireSamples {
                 Ipv6Prefix.host("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
         m.put(Cidr.V4.class, List.of(Cidr.parse("192.0.2.1"), Cidr.parse("198.51.100.0/24")));
         m.put(Cidr.V6.class, List.of(Cidr.parse("2001:db8::1"), Cidr.parse("fe80::/10")));
-        m.put(NodeInfo.class, List.of(new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", 1_764_000_000_000L),
-                new NodeInfo("nœud-2 ✓", "", "", 0L), new NodeInfo("n", "[::1]:1", "192.0.2.7", Long.MIN_VALUE)));
+        m.put(NodeInfo.class, List.of(new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 1_764_000_000_000L),
+                new NodeInfo("nœud-2 ✓", "", "", "pekko://membrane@:25520", 0L), new NodeInfo("n", "[::1]:1", "192.0.2.7", "pekko://membrane@192.0.2.7:25520", Long.MIN_VALUE)));
         m.put(ForwardedPrefilterChange.class, List.of(
                 new ForwardedPrefilterChange(List.of("10.0.0.0/8", "2001:db8::/32"), true, 42L),
                 new ForwardedPrefilterChange(new ArrayList<>(List.of("192.0.2.1")), false, -1L),

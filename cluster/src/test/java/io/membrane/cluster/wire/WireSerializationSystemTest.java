@@ -80,8 +80,8 @@ class WireSerializationSystemTest {
         SelfUniqueAddress self = new SelfUniqueAddress(
                 new UniqueAddress(new Address("pekko", "wire", "127.0.0.1", 25520), 17L));
         LWWMap<String, NodeInfo> registry = LWWMap.<String, NodeInfo>empty()
-                .put(self, "node-1", new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", 1L))
-                .put(self, "node-2", new NodeInfo("node-2", "10.0.0.2:9090", "10.0.0.2", 2L));
+                .put(self, "node-1", new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 1L))
+                .put(self, "node-2", new NodeInfo("node-2", "10.0.0.2:9090", "10.0.0.2", "pekko://membrane@10.0.0.2:25520", 2L));
         @SuppressWarnings("unchecked")
         LWWMap<String, NodeInfo> back = (LWWMap<String, NodeInfo>) remoteRoundTrip(registry);
         assertEquals(registry.getEntries(), back.getEntries());

@@ -1,0 +1,97 @@
+package io.membrane.cluster;
+
+import io.membrane.actors.Agent;
+import io.membrane.actors.AgentExtension;
+import io.membrane.actors.api.AdminRoutes;
+import io.membrane.actors.api.ClusterHooks;
+import io.membrane.actors.prefilter.Prefilter;
+import io.membrane.cluster.wire.NodeInfo;
+import io.membrane.maps.net.Cidr;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * Makes an agent a cluster node: once the agent's actors run, it starts the node registry and the prefilter
+ * replication bridge as children of the agent guardian (restarted with back-off like the rest), and gives the
+ * admin API its cluster hooks — cluster-scoped prefilter changes and GET /v1/cluster.
+ */
+public final class ClusterExtension implements AgentExtension {
+    private final NodeInfo self;
+
+    public ClusterExtension(NodeInfo self) {
+        this.self = self;
+    }
+
+    @Override
+    public Optional<ClusterHooks> start(ActorContext<Agent.Command> ctx, AdminRoutes.Targets targets) {
+        Cluster cluster = Cluster.get(ctx.getSystem());
+        if (ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+            // No seeds: the single-node default, which forms a cluster of its own.
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        }
+        ActorRef<NodeRegistry.Command> registry = ctx.spawn(Behaviors.supervise(NodeRegistry.create(self))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                "node-registry");
+        ActorRef<PrefilterReplication.Command> replication = ctx.spawn(Behaviors.supervise(
+                        PrefilterReplication.create(targets.prefilter()))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                "prefilter-replication");
+        return Optional.of(new Hooks(ctx.getSystem(), registry, replication));
+    }
+
+    private record Hooks(ActorSystem<?> system, ActorRef<NodeRegistry.Command> registry,
+                         ActorRef<PrefilterReplication.Command> replication) implements ClusterHooks {
+        @Override
+        public CompletionStage<Prefilter.Result> changePrefilter(List<Cidr> cidrs, boolean add, OptionalLong revision) {
+            return AskPattern.ask(replication, r -> new PrefilterReplication.Change(cidrs, add, revision, r),
+                    Duration.ofSeconds(10), system.scheduler());
+        }
+
+        @Override
+        public CompletionStage<Object> status() {
+            return AskPattern.<NodeRegistry.Command, Map<String, NodeInfo>>ask(registry, NodeRegistry.Get::new,
+                    Duration.ofSeconds(5), system.scheduler()).thenApply(this::render);
+        }
+
+        private Object render(Map<String, NodeInfo> nodes) {
+            Cluster cluster = Cluster.get(system);
+            var state = cluster.state();
+            Set<Member> unreachable = StreamSupport.stream(state.getUnreachable().spliterator(), false)
+                    .collect(Collectors.toSet());
+            List<Map<String, Object>> members = new ArrayList<>();
+            for (Member m : state.getMembers()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("address", m.address().toString());
+                e.put("status", m.status().toString().toLowerCase());
+                e.put("reachable", !unreachable.contains(m));
+                e.put("self", m.equals(cluster.selfMember()));
+                members.add(e);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("self", cluster.selfMember().address().toString());
+            out.put("leader", state.getLeader() == null ? null : state.getLeader().toString());
+            out.put("members", members);
+            out.put("registry", new TreeMap<>(nodes));
+            return out;
+        }
+    }
+}

@@ -35,10 +35,16 @@ import org.apache.pekko.cluster.typed.Join;
  * admin API its cluster hooks — cluster-scoped prefilter changes and GET /v1/cluster.
  */
 public final class ClusterExtension implements AgentExtension {
-    private final NodeInfo self;
+    private final String nodeName;
+    private final String apiAddress;
 
-    public ClusterExtension(NodeInfo self) {
-        this.self = self;
+    /**
+     * @param nodeName   this node's name in the registry
+     * @param apiAddress host:port of this node's admin API, as the registry shows it
+     */
+    public ClusterExtension(String nodeName, String apiAddress) {
+        this.nodeName = nodeName;
+        this.apiAddress = apiAddress;
     }
 
     @Override
@@ -48,6 +54,9 @@ public final class ClusterExtension implements AgentExtension {
             // No seeds: the single-node default, which forms a cluster of its own.
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
+        var address = cluster.selfMember().address();
+        NodeInfo self = new NodeInfo(nodeName, apiAddress, address.getHost().orElse(""), address.toString(),
+                System.currentTimeMillis());
         ActorRef<NodeRegistry.Command> registry = ctx.spawn(Behaviors.supervise(NodeRegistry.create(self))
                 .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "node-registry");

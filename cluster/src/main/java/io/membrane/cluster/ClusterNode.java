@@ -3,7 +3,6 @@ package io.membrane.cluster;
 import com.typesafe.config.Config;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
-import io.membrane.cluster.wire.NodeInfo;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -17,17 +16,9 @@ public final class ClusterNode {
     }
 
     public static AgentNode start(AgentConfig config) {
-        return AgentNode.start(config, new ClusterExtension(self(config)));
-    }
-
-    static NodeInfo self(AgentConfig config) {
         Config c = config.raw();
         String name = c.hasPath("membrane.cluster.node-name") ? c.getString("membrane.cluster.node-name") : hostName();
-        String host = c.getString("pekko.remote.artery.canonical.hostname");
-        int port = c.getInt("pekko.remote.artery.canonical.port");
-        String system = c.hasPath("membrane.cluster.system-name") ? c.getString("membrane.cluster.system-name") : "membrane";
-        return new NodeInfo(name, config.apiHost() + ":" + config.apiPort(), host,
-                "pekko://" + system + "@" + host + ":" + port, System.currentTimeMillis());
+        return AgentNode.start(config, new ClusterExtension(name, config.apiHost() + ":" + config.apiPort()));
     }
 
     private static String hostName() {

@@ -79,6 +79,7 @@ public final class Demo {
         System.out.println("  bin/membrane status");
         System.out.println("  bin/membrane monitor --type drop           # live drop events (another terminal)");
         System.out.println("  bin/membrane prefilter get");
+        System.out.println("  bin/membrane cluster                        # this node is a one-node cluster");
         System.out.println("  nsenter --net=" + Netns.path(lab.nsA()) + " ping -c 2 -I " + NamespacePair.A_V4 + " "
                 + NamespacePair.B_V4 + "     # dropped");
         System.out.println("  bin/membrane prefilter delete " + NamespacePair.A_V4 + "/32    # and ping again");

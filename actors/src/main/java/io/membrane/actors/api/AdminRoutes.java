@@ -1,9 +1,9 @@
 package io.membrane.actors.api;
 
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.MapRegistry;
 import io.membrane.actors.loader.DatapathLoader;
@@ -52,8 +52,6 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
-
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 /**
  * The admin API's routes (JSON over HTTP, loopback by default). Every refusal is a JSON {@link ApiError} with
@@ -384,13 +382,5 @@ public final class AdminRoutes extends AllDirectives {
                 return resp;
             }
         });
-    }
-
-    static ArrayNode array() {
-        return JSON.createArrayNode();
-    }
-
-    static ObjectNode object() {
-        return JSON.createObjectNode();
     }
 }

@@ -22,9 +22,9 @@ import java.util.Map;
 public final class MapsDemo {
     private static final Path ROOT = Path.of("/sys/fs/bpf/membrane-demo");
 
-    /** Demo metrics key: {@code struct metrics_key { __u8 reason; __u8 dir; __u16 pad[3]; }}. */
+    /** A demo counter key, {@code struct demo_key { __u8 reason; __u8 dir; __u16 pad[3]; }}: per-CPU hash keys. */
     record MetricsKey(int reason, int direction) {
-        static final Layout<MetricsKey> LAYOUT = Layout.of("metrics_key", 8,
+        static final Layout<MetricsKey> LAYOUT = Layout.of("demo_key", 8,
                 List.of(Field.u8("reason", 0), Field.u8("dir", 1), Field.padding("pad", 2, 6)),
                 (k, b, o) -> b.put(o, (byte) k.reason).put(o + 1, (byte) k.direction),
                 (b, o) -> new MetricsKey(b.get(o) & 0xff, b.get(o + 1) & 0xff));
@@ -44,7 +44,7 @@ public final class MapsDemo {
         var dyn4Spec = MapSpec.lpmTrie("membrane_cidr4_dyn", Ipv4Prefix.LAYOUT, Layout.U8, 65_536);
         var fix4Spec = MapSpec.hashNoPrealloc("membrane_cidr4_fix", Ipv4Prefix.ADDRESS_LAYOUT, Layout.U8, 65_536);
         var dyn6Spec = MapSpec.lpmTrie("membrane_cidr6_dyn", Ipv6Prefix.LAYOUT, Layout.U8, 65_536);
-        var metricsSpec = MapSpec.perCpuHash("membrane_metrics", MetricsKey.LAYOUT, Layout.U64, 1_024);
+        var metricsSpec = MapSpec.perCpuHash("demo_counters", MetricsKey.LAYOUT, Layout.U64, 1_024);
 
         var opened = pins.openOrCreateReporting(dyn4Spec);
         try (LpmTrieMap<Ipv4Prefix, Byte> dyn4 = opened.map();

@@ -64,4 +64,10 @@ int tc_count(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+SEC("tc")
+int tc_pass(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -134,4 +134,30 @@ class AttachTest {
             return null;
         });
     }
+
+    @Test
+    void tcReplaceUnderTrafficLosesNothing() {
+        Program count = obj.program("tc_count");
+        Program pass = obj.program("tc_pass");
+        Netns.call(lab.nsB(), () -> {
+            Tc.attach(Devices.require(lab.devB()), Tc.Hook.INGRESS, count);
+            return null;
+        });
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+                lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output()));
+        int swaps = Netns.call(lab.nsB(), () -> {
+            int ifindex = Devices.require(lab.devB());
+            int n = 0;
+            Program current = count;
+            while (!replies.isDone()) {
+                current = current == count ? pass : count;
+                Tc.attach(ifindex, Tc.Hook.INGRESS, current);
+                n++;
+                Thread.sleep(25);
+            }
+            return n;
+        });
+        assertTrue(swaps > 10, "swapped " + swaps + " times while the pings ran");
+        assertEquals(60, replies.join(), "no packet lost while tc programs were swapped");
+    }
 }

@@ -1,0 +1,52 @@
+package io.membrane.datapath;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Generated headers: every map name and size from the registry, deterministic bytes, untouched when equal. */
+class ConfigHeadersTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void nodeHeaderNamesEveryGlobalMapWithItsSize() {
+        DatapathMaps maps = DatapathMaps.defaults();
+        String node = ConfigHeaders.node(maps, new ConfigHeaders.Node(Optional.of(0x0a000001), true, false, 7, true));
+        for (DatapathMaps.Shared m : maps.nodeMaps()) {
+            assertTrue(node.contains("#define " + m.macro() + " " + m.spec().name() + "\n"), m.macro());
+            assertTrue(node.contains("#define " + m.macro() + "_SIZE " + m.spec().maxEntries() + "\n"), m.macro());
+        }
+        assertTrue(node.contains("#define NODE_IPV4 bpf_htonl(0x0a000001) /* 10.0.0.1 */\n"), node);
+        assertTrue(node.contains("#define ENABLE_IPV4 1\n") && !node.contains("ENABLE_IPV6"), node);
+        assertTrue(node.contains("#define PREFILTER_NOTIFY_BUDGET 7\n") && node.contains("#define CONNTRACK_ACCOUNTING 1\n"));
+        String prefilter = ConfigHeaders.prefilter(maps);
+        assertTrue(prefilter.contains("#define CIDR4_DYN_MAP membrane_cidr4_dyn\n#define CIDR4_DYN_MAP_SIZE 65536\n"));
+    }
+
+    @Test
+    void sameInputSameBytesAndAnUnchangedFileIsNotRewritten() throws Exception {
+        DatapathMaps maps = DatapathMaps.defaults();
+        ConfigHeaders.Endpoint ep = new ConfigHeaders.Endpoint(42, 7, 0x0a4e000b, Optional.empty(), 1042);
+        assertEquals(ConfigHeaders.endpoint(maps, ep), ConfigHeaders.endpoint(DatapathMaps.defaults(), ep));
+        assertEquals(ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT), ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT));
+        String text = ConfigHeaders.endpoint(maps, ep);
+        assertTrue(text.contains("#define POLICY_MAP membrane_policy_00042\n"), text);
+        assertFalse(text.matches("(?s).*20[0-9][0-9]-.*"), "no timestamps: " + text);
+
+        Path file = ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text);
+        FileTime old = FileTime.fromMillis(1_000_000L);
+        Files.setLastModifiedTime(file, old);
+        ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text);
+        assertEquals(old, Files.getLastModifiedTime(file), "equal bytes leave the file (and the cache key) alone");
+        ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text.replace("1042", "1043"));
+        assertTrue(Files.readString(file).contains("#define SECLABEL 1043"));
+    }
+}

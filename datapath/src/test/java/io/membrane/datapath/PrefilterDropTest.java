@@ -203,4 +203,31 @@ class PrefilterDropTest {
                 notified + " notifications for 60 drops in " + seconds + " s; budget allows " + allowed);
         assertTrue(notified < 60, "the flood did not become an event flood");
     }
+
+    /** Ethernet, then {@code tags} VLAN tags (802.1ad outer, 802.1Q inner), then a minimal IPv4 header. */
+    static byte[] frame(String src, String dst, int tags) throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(14 + 4 * tags + 20 + 8);
+        b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1});
+        for (int i = 0; i < tags; i++) {
+            b.putShort((short) (i == 0 && tags > 1 ? 0x88a8 : 0x8100)).putShort((short) (100 + i));
+        }
+        b.putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) 28).putInt(0).put((byte) 64).put((byte) 1).putShort((short) 0);
+        b.put(InetAddress.getByName(src).getAddress()).put(InetAddress.getByName(dst).getAddress());
+        return b.array();
+    }
+
+    @Test
+    void vlanTaggedFramesAreFilteredLikeUntaggedOnes() throws Exception {
+        cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.0/31"), PrefilterFlag.DENY);
+        Program prog = loaded.program("xdp_prefilter");
+        for (int tags = 0; tags <= 2; tags++) {
+            assertEquals(1, TestRun.run(prog, frame(NamespacePair.A_V4, NamespacePair.B_V4, tags), 1).returnCode(),
+                    "XDP_DROP for the denied source behind " + tags + " VLAN tag(s)");
+            assertEquals(2, TestRun.run(prog, frame(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, tags), 1).returnCode(),
+                    "XDP_PASS for another source behind " + tags + " VLAN tag(s)");
+        }
+        byte[] truncated = java.util.Arrays.copyOf(frame(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 0), 24);
+        assertEquals(1, TestRun.run(prog, truncated, 1).returnCode(), "a truncated IPv4 header is dropped");
+    }
 }

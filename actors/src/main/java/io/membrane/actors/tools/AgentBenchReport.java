@@ -154,25 +154,28 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
 
     /** What a scenario with as many producer threads as CPUs shows. */
     static String stress(PumpBench.Figures s) {
-        return f("With %d producer threads the producers alone keep every CPU busy, and a consumer runs only on CPU "
-                        + "time the scheduler takes from them; its ring (%d pages: about %,d notifications per CPU) "
-                        + "overflows whenever it is left off a CPU for longer than that lasts. Java lost %,d events "
-                        + "in %d of %d rounds, C %,d in %d. This row is not judged against the target: the "
-                        + "machine is oversubscribed by construction, and the next rows show what decides the "
-                        + "outcome.", s.producers(), s.pagesPerCpu(), s.pagesPerCpu() * 4096 / 80, s.javaLost(),
+        return f("With %d producer threads the producers alone can keep every CPU busy, and a consumer runs on "
+                        + "CPU time the scheduler takes from them; its ring (%d pages: about %,d notifications per "
+                        + "CPU) overflows whenever it is kept off a CPU for longer than the ring lasts at the "
+                        + "producers' rate. Here Java lost %,d events in %d of %d rounds, C %,d in %d. Not judged "
+                        + "against the target: the machine is oversubscribed by construction, so the outcome "
+                        + "varies from run to run with the scheduler and with what else the host runs on the shared "
+                        + "CPUs.", s.producers(), s.pagesPerCpu(), s.pagesPerCpu() * 4096 / 80, s.javaLost(),
                 s.javaLossyRounds(), s.rounds(), s.cLost(), s.cLossyRounds());
     }
 
-    /** The same stress with the consumers pinned, against the unpinned run before it. */
+    /** The same load with the consumers pinned, against the unpinned run before it. */
     static String pinned(PumpBench.Figures s, PumpBench.Figures unpinned) {
-        String outcome = s.javaLost() == 0 && s.cLost() == 0
-                ? "neither consumer lost anything, so the losses above come from where the scheduler places (and "
-                        + "moves) the consumer thread among the producers, not from how fast it decodes"
-                : f("Java lost %,d events in %d rounds and C %,d in %d (unpinned: %,d and %,d)", s.javaLost(),
-                        s.javaLossyRounds(), s.cLost(), s.cLossyRounds(), unpinned.javaLost(), unpinned.cLost());
-        return f("Pinned to CPU %d (the same %d producer threads, free to run anywhere), %s; the pump then delivered "
-                        + "%,.0f events per second against C's %,.0f (%.2f).", s.pinnedCpu(), s.producers(), outcome,
-                s.javaRate(), s.cRate(), s.ratio());
+        String lost = f("Java lost %,d events in %d of %d rounds and C %,d in %d (unpinned above: %,d and %,d)",
+                s.javaLost(), s.javaLossyRounds(), s.rounds(), s.cLost(), s.cLossyRounds(), unpinned.javaLost(),
+                unpinned.cLost());
+        String reading = s.javaLost() == 0 && s.cLost() == 0 && unpinned.javaLost() + unpinned.cLost() > 0
+                ? "; with its placement fixed neither consumer lost anything in this run, which points at where the "
+                        + "scheduler puts the consumer thread among the producers rather than at how fast it decodes"
+                : "";
+        return f("With both consumers pinned to CPU %d (the same %d producer threads, free to run anywhere), %s%s. "
+                        + "The pump delivered %,.0f events per second against C's %,.0f (%.2f).", s.pinnedCpu(),
+                s.producers(), lost, reading, s.javaRate(), s.cRate(), s.ratio());
     }
 
     String json() {

@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  * both consumers pinned to CPU 0 ({@link PumpBench}). Rounds are interleaved, warm-up rounds come first and figures are medians; it replaces
  * the {@code ## agent} section of BENCHMARKS.md and prints one JSON object as its last line of output. Usage:
  * {@code AgentBench [project-root] [--rounds N] [--events N] [--no-write]}; for investigation, {@code --producers N},
- * {@code --pin-consumer CPU} (one pump scenario instead of the default three) and {@code --only patch|pump}
- * print their figures without writing BENCHMARKS.md.
+ * {@code --pin-consumer CPU} (one pump scenario instead of the default three), {@code --pages N} (a ring size
+ * other than the agent's default) and {@code --only patch|pump} print their figures without writing
+ * BENCHMARKS.md.
  */
 public final class AgentBench {
     static final int DEFAULT_ROUNDS = 9;
@@ -61,13 +62,15 @@ public final class AgentBench {
      * @param scenarios the pump scenarios in order; the first is the headline
      * @param only      "patch", "pump" or "" (both)
      */
-    record Settings(Path root, int rounds, int events, List<Scenario> scenarios, boolean write, String only) {
+    record Settings(Path root, int rounds, int events, List<Scenario> scenarios, int pages, boolean write,
+                    String only) {
         static Settings parse(String[] args) {
             Path root = Path.of(".");
             int rounds = DEFAULT_ROUNDS;
             int events = DEFAULT_EVENTS;
             int producers = 0;
             int pin = -1;
+            int pages = 0;
             boolean write = true;
             String only = "";
             for (int i = 0; i < args.length; i++) {
@@ -82,6 +85,13 @@ public final class AgentBench {
                         pin = number(args, ++i, 0);
                         write = false;
                     }
+                    case "--pages" -> {
+                        pages = number(args, ++i, 1);
+                        if (Integer.bitCount(pages) != 1) {
+                            throw new BenchFailure("--pages must be a power of two, was " + pages);
+                        }
+                        write = false;
+                    }
                     case "--no-write" -> write = false;
                     case "--only" -> {
                         only = ++i < args.length ? args[i] : "";
@@ -93,7 +103,7 @@ public final class AgentBench {
                     default -> {
                         if (args[i].startsWith("--")) {
                             throw new BenchFailure("unknown option " + args[i] + " (expected --rounds N, --events N, "
-                                    + "--producers N, --pin-consumer CPU, --no-write, --only patch|pump)");
+                                    + "--producers N, --pin-consumer CPU, --pages N, --no-write, --only patch|pump)");
                         }
                         root = Path.of(args[i]);
                     }
@@ -101,7 +111,7 @@ public final class AgentBench {
             }
             List<Scenario> scenarios = producers == 0 && pin < 0 ? Scenario.defaults()
                     : List.of(new Scenario(Math.max(1, producers), pin));
-            return new Settings(root.toAbsolutePath().normalize(), rounds, events, scenarios, write, only);
+            return new Settings(root.toAbsolutePath().normalize(), rounds, events, scenarios, pages, write, only);
         }
 
         private static int number(String[] args, int i, int min) {

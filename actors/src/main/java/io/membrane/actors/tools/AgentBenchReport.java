@@ -107,14 +107,15 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
             md.append(f("| %s | events delivered per second | %,.0f | %,.0f | %.2f (%.2f–%.2f) | %s | %s |%n", who,
                     s.javaRate(), s.cRate(), s.ratio(), r[0], r[1], head ? f("≥ %.1f", PumpBench.RATIO_TARGET) : "—",
                     head ? yesNo(s.ratio() >= PumpBench.RATIO_TARGET) : "—"));
-            md.append(f("| %s | events lost, %d rounds × %,d | %,d (in %d rounds) | %,d (in %d rounds) | — | %s | %s "
-                            + "|%n", who, s.rounds(), s.events(), s.javaLost(), s.javaLossyRounds(), s.cLost(),
-                    s.cLossyRounds(), head ? "0" : "—", head ? yesNo(s.javaLost() == 0) : "—"));
+            md.append(f("| %s | events lost, %d rounds × %,d | %,d (in %s) | %,d (in %s) | — | %s | %s |%n", who,
+                    s.rounds(), s.events(), s.javaLost(), rounds(s.javaLossyRounds()), s.cLost(),
+                    rounds(s.cLossyRounds()), head ? "0" : "—", head ? yesNo(s.javaLost() == 0) : "—"));
             md.append(f("| %s | consumer CPU per event | %,.0f ns | %,.0f ns | %.2f | — | — |%n", who,
                     s.javaCpuPerEvent(), s.cCpuPerEvent(), s.javaCpuPerEvent() / s.cCpuPerEvent()));
             md.append(f("| %s | producer's rate while this consumer reads | %,.0f events/s | %,.0f events/s | — | — | "
                     + "— |%n", who, s.javaProducerRate(), s.cProducerRate()));
-            md.append(f("| %s | last delivery after the producer's end | %.2f ms | %.2f ms | — | — | — |%n", who,
+            md.append(f("| %s | last delivery after the producer's last run returned | %.2f ms | %.2f ms | — | — | — "
+                            + "|%n", who,
                     s.javaLagMs(), s.cLagMs()));
         }
         md.append('\n');
@@ -134,22 +135,33 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         return "pump_" + s.producers() + "p_" + (s.pinnedCpu() >= 0 ? "pinned_" : "");
     }
 
-    /** Who set the pace in the headline scenario. */
+    /** Who set the pace in the headline scenario, and what the losses (if any) mean. */
     static String verdict(PumpBench.Figures h) {
-        if (h.producerBound()) {
-            return f("With %d producer thread%s the producer set the pace: both consumers lost nothing and had the "
-                            + "last event within %.2f ms (Java) and %.2f ms (C) of the producer's end, so events per "
-                            + "second is the producer's rate (a run that sends a notification costs it several µs "
-                            + "once a reader waits on the ring: the wakeup, against %d ns with no reader) and the "
-                            + "ratio says that the pump keeps up with it, not how far beyond it could go. The CPU per "
-                            + "event compares the consumers themselves: both are dominated by one epoll wakeup per "
-                            + "event, which is why they are close.", h.producers(), h.producers() == 1 ? "" : "s",
-                    h.javaLagMs(), h.cLagMs(), h.prefilterNoReaderNs());
+        String threads = h.producers() + " producer thread" + (h.producers() == 1 ? "" : "s");
+        String paced = f("the producer set the pace: the consumers had each round's last event %.2f ms (Java) and "
+                        + "%.2f ms (C) after the producer's last run returned (medians; negative: before), so events "
+                        + "per second is the producer's rate, and the ratio says the pump keeps up with it, not how "
+                        + "far beyond it could go. Sending a notification costs the producer several µs once a "
+                        + "reader waits on the ring (the wakeup), against %d ns per run with no reader. CPU per event "
+                        + "compares the consumers themselves; both are dominated by one epoll wakeup per event",
+                h.javaLagMs(), h.cLagMs(), h.prefilterNoReaderNs());
+        if (h.javaLost() == 0 && h.cLost() == 0) {
+            return f("With %s %s.", threads, paced);
         }
-        return f("With %d producer thread%s a consumer fell behind: Java lost %,d events in %d of %d rounds, C %,d in "
-                        + "%d; the last delivery came %.2f ms (Java) and %.2f ms (C) after the producer's end.",
-                h.producers(), h.producers() == 1 ? "" : "s", h.javaLost(), h.javaLossyRounds(), h.rounds(),
-                h.cLost(), h.cLossyRounds(), h.javaLagMs(), h.cLagMs());
+        double ringMs = ringEvents(h) / h.javaProducerRate() * 1e3;
+        return f("With %s %s. Java lost %,d events in %s of %d, C %,d in %s: at this rate the ring of one CPU "
+                        + "(about %,d notifications) lasts about %.0f ms, and a consumer kept off the CPU longer than "
+                        + "that (scheduling, a GC pause, the host taking the shared vCPU) loses what does not fit.",
+                threads, paced, h.javaLost(), rounds(h.javaLossyRounds()), h.rounds(), h.cLost(),
+                rounds(h.cLossyRounds()), ringEvents(h), ringMs);
+    }
+
+    static int ringEvents(PumpBench.Figures s) {
+        return s.pagesPerCpu() * 4096 / 80;
+    }
+
+    private static String rounds(long n) {
+        return n + (n == 1 ? " round" : " rounds");
     }
 
     /** What a scenario with as many producer threads as CPUs shows. */
@@ -157,21 +169,21 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         return f("With %d producer threads the producers alone can keep every CPU busy, and a consumer runs on "
                         + "CPU time the scheduler takes from them; its ring (%d pages: about %,d notifications per "
                         + "CPU) overflows whenever it is kept off a CPU for longer than the ring lasts at the "
-                        + "producers' rate. Here Java lost %,d events in %d of %d rounds, C %,d in %d. Not judged "
-                        + "against the target: the machine is oversubscribed by construction, so the outcome "
-                        + "varies from run to run with the scheduler and with what else the host runs on the shared "
-                        + "CPUs.", s.producers(), s.pagesPerCpu(), s.pagesPerCpu() * 4096 / 80, s.javaLost(),
-                s.javaLossyRounds(), s.rounds(), s.cLost(), s.cLossyRounds());
+                        + "producers' rate. Here Java lost %,d events in %s of %d, C %,d in %s. Not judged against "
+                        + "the target: the machine is oversubscribed by construction, so the outcome varies from run "
+                        + "to run with the scheduler and with what else the host runs on the shared CPUs.",
+                s.producers(), s.pagesPerCpu(), ringEvents(s), s.javaLost(), rounds(s.javaLossyRounds()),
+                s.rounds(), s.cLost(), rounds(s.cLossyRounds()));
     }
 
     /** The same load with the consumers pinned, against the unpinned run before it. */
     static String pinned(PumpBench.Figures s, PumpBench.Figures unpinned) {
-        String lost = f("Java lost %,d events in %d of %d rounds and C %,d in %d (unpinned above: %,d and %,d)",
-                s.javaLost(), s.javaLossyRounds(), s.rounds(), s.cLost(), s.cLossyRounds(), unpinned.javaLost(),
-                unpinned.cLost());
+        String lost = f("Java lost %,d events in %s of %d and C %,d in %s (unpinned above: %,d and %,d)",
+                s.javaLost(), rounds(s.javaLossyRounds()), s.rounds(), s.cLost(), rounds(s.cLossyRounds()),
+                unpinned.javaLost(), unpinned.cLost());
         String reading = s.javaLost() == 0 && s.cLost() == 0 && unpinned.javaLost() + unpinned.cLost() > 0
-                ? "; with its placement fixed neither consumer lost anything in this run, which points at where the "
-                        + "scheduler puts the consumer thread among the producers rather than at how fast it decodes"
+                ? "; with its placement fixed neither consumer lost anything in this run, which suggests that where "
+                        + "the scheduler puts the consumer among the producers matters more than how fast it decodes"
                 : "";
         return f("With both consumers pinned to CPU %d (the same %d producer threads, free to run anywhere), %s%s. "
                         + "The pump delivered %,.0f events per second against C's %,.0f (%.2f).", s.pinnedCpu(),

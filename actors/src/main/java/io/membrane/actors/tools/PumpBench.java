@@ -179,7 +179,7 @@ final class PumpBench {
     }
 
     static List<Figures> measure(AgentBench.Settings s, Path work, Path pinRoot, Path cBinary) throws Exception {
-        int pages = AgentConfig.load(Optional.empty()).pagesPerCpu(); // the agent's default ring size
+        int pages = s.pages() > 0 ? s.pages() : AgentConfig.load(Optional.empty()).pagesPerCpu(); // default: the agent's
         DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024, 1024, 256));
         PinnedMaps pins = PinnedMaps.at(pinRoot);
         List<BpfMap<?, ?>> opened = new ArrayList<>();

@@ -35,6 +35,9 @@ class AgentBenchTest {
         assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--rounds", "0"}));
         assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--bogus"}));
         assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--only", "x"}));
+        assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--pages", "100"}));
+        assertEquals(256, AgentBench.Settings.parse(new String[] {"--pages", "256"}).pages());
+        assertEquals(0, s.pages(), "0: the agent's default");
     }
 
     @Test
@@ -95,10 +98,25 @@ class AgentBenchTest {
         assertTrue(md.contains("| 1 thread | events delivered per second | 100,000 | 100,000 | 1.00 (1.00–1.00) | ≥ 0.7 "
                 + "| yes |"), md);
         assertTrue(md.contains("| 2 threads | events lost, 2 rounds × 100,000 | 1,000 (in 2 rounds) |"), md);
+        assertTrue(md.contains("| 1 thread | events lost, 2 rounds × 100,000 | 0 (in 0 rounds) | 0 (in 0 rounds) | — "
+                + "| 0 | yes |"), md);
         assertTrue(md.contains("the producer set the pace"), md);
         assertTrue(md.contains("neither consumer lost anything"), md);
         assertTrue(md.contains("unpinned above: 1,000 and 1,000"), md);
         assertTrue(md.strip().endsWith(json), "the section ends with the run's JSON");
+    }
+
+    @Test
+    void verdictExplainsLossesByHowLongTheRingLasts() {
+        PumpBench.Round ok = new PumpBench.Round(100_000, 100_000, 0, 1_000_000_000L, 999_000_000L, 1L);
+        PumpBench.Round lossy = new PumpBench.Round(100_000, 90_000, 0, 1_000_000_000L, 999_000_000L, 1L);
+        PumpBench.Figures f = new PumpBench.Figures(1, 100_000, 2, 64, -1, 28, List.of(ok, lossy), List.of(ok, ok),
+                List.of());
+        String v = AgentBenchReport.verdict(f);
+        assertTrue(v.contains("Java lost 10,000 events in 1 round of 2, C 0 in 0 rounds"), v);
+        assertTrue(v.contains("(about 3,276 notifications) lasts about 33 ms"), v);
+        assertFalse(f.met());
+        assertFalse(f.producerBound());
     }
 
     private static PatchBench.Figures patch() {

@@ -80,9 +80,9 @@ public final class Cli {
 
     static String usage() {
         return "usage: membrane agent [--config FILE] | status [--json] | prefilter get|add|delete [CIDR... | --file F]"
-                + " [--revision N] | map list | map get NAME | monitor [--json] [--type drop|policy-verdict|lost]"
-                + " [--socket PATH] | cluster [--json] | uninstall [--config FILE]   (client commands take"
-                + " --api URL, default " + DEFAULT_API + ")";
+                + " [--revision N] [--scope node|cluster] | map list | map get NAME | monitor [--json]"
+                + " [--type drop|policy-verdict|lost] [--socket PATH] | cluster [--json] | uninstall [--config FILE]"
+                + "   (client commands take --api URL, default " + DEFAULT_API + ")";
     }
 
     // --- agent ---
@@ -155,6 +155,7 @@ public final class Cli {
         }
         Optional<String> file = option(args, "--file");
         Optional<String> revision = option(args, "--revision");
+        Optional<String> scope = option(args, "--scope");
         List<String> cidrs = new ArrayList<>();
         if (file.isPresent()) {
             cidrs.addAll(readCidrFile(Path.of(file.get())));
@@ -181,6 +182,7 @@ public final class Cli {
                 throw new CliException("--revision " + r + ": not a number", 2);
             }
         });
+        scope.ifPresent(s -> body.put("scope", s));
         progress("sending " + cidrs.size() + " CIDR(s)…");
         JsonNode r = api.send(sub.equals("add") ? "PATCH" : "DELETE", "/v1/prefilter", body);
         progressDone();

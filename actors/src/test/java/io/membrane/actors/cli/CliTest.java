@@ -74,6 +74,16 @@ class CliTest {
     }
 
     @Test
+    void scopeIsSentAndAClusterScopeOnALoneAgentIsRefused() {
+        Run r = cli("prefilter", "add", "--scope", "cluster", "198.51.100.0/24");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("scope cluster needs a clustered agent"), r.err());
+        Run node = cli("prefilter", "add", "--scope", "node", "198.51.100.0/24");
+        assertEquals(0, node.code(), node.err());
+        assertEquals(0, cli("prefilter", "delete", "--scope", "node", "198.51.100.0/24").code());
+    }
+
+    @Test
     void badCidrInAFileNamesTheLine() throws Exception {
         Path file = tmp.resolve("bad.txt");
         Files.writeString(file, "10.0.0.0/8\n10.0.0.0/33\n");

@@ -4,6 +4,7 @@ import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.cli.Cli;
 import io.membrane.actors.demo.Demo;
+import io.membrane.cluster.lab.LabCli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The `bin/membrane` entry point for everything that runs Java: `agent` and `demo` start a clustered node
- * (the embedded default is a single-node cluster that joins itself); every other command is the agent's CLI.
+ * (the embedded default is a single-node cluster that joins itself); `lab` builds and runs the multi-node lab
+ * ({@link io.membrane.cluster.lab.Lab}); every other command is the agent's CLI.
  */
 public final class ClusterCli {
     private ClusterCli() {
@@ -22,6 +24,10 @@ public final class ClusterCli {
         String cmd = args.length > 0 ? args[0] : "";
         if (cmd.equals("agent")) {
             agent(new ArrayList<>(List.of(args).subList(1, args.length)));
+            return;
+        }
+        if (cmd.equals("lab")) {
+            System.exit(new LabCli(System.out, System.err).run(List.of(args).subList(1, args.length)));
             return;
         }
         if (cmd.equals("demo")) {

@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * The multi-node lab on one machine: a fabric namespace {@value #FABRIC_NS} holding a bridge, node namespaces
  * {@code mbr-n1..mbr-nN} each joined to it by a veth ({@value #DEVICE} on the node's side, address
  * {@code 10.79.0.1N/24}), and a client namespace {@value #CLIENT_NS} on the same fabric with a few source
- * addresses ({@code 10.79.0.100..103}). Every node runs a real agent process that has entered only its node's
+ * addresses ({@code 10.79.0.100..105}). Every node runs a real agent process that has entered only its node's
  * namespace ({@code nsenter --net}, so bpffs stays visible), with its own pin root under {@value #PIN_ROOT_NAME},
  * run directory (config, log, pid file) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its fabric device,
  * its artery endpoint on its fabric address and its admin API on 127.0.0.1:{@value #API_PORT} inside its
@@ -55,8 +55,9 @@ public final class Lab implements AutoCloseable {
     public static final String DEVICE = "fab0";
     public static final String CLIENT = "10.79.0.100";
     public static final String CLIENT_OTHER = "10.79.0.101";
-    /** The client's source addresses: {@link #CLIENT}, {@link #CLIENT_OTHER} and two more. */
-    public static final List<String> CLIENT_ADDRESSES = List.of(CLIENT, CLIENT_OTHER, "10.79.0.102", "10.79.0.103");
+    /** The client's source addresses: {@link #CLIENT}, {@link #CLIENT_OTHER} and four more for tests. */
+    public static final List<String> CLIENT_ADDRESSES = List.of(CLIENT, CLIENT_OTHER, "10.79.0.102", "10.79.0.103",
+            "10.79.0.104", "10.79.0.105");
     static final String PIN_ROOT_NAME = "/sys/fs/bpf/membrane-lab";
     static final String RUN_ROOT_NAME = "/var/run/membrane-lab";
     public static final Path PIN_ROOT = Path.of(PIN_ROOT_NAME);
@@ -233,6 +234,11 @@ public final class Lab implements AutoCloseable {
             }
             throw new IllegalStateException("lab up failed: " + e.getMessage() + logs, e);
         }
+    }
+
+    /** The lab {@code options} describe, without building anything (for tests of the generated configs). */
+    static Lab plan(Options options) {
+        return new Lab(options, s -> { });
     }
 
     /** The lab that {@link #up} left on this machine (read back from its state file), if there is one. */

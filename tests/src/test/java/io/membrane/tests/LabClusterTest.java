@@ -1,0 +1,279 @@
+package io.membrane.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.membrane.cluster.lab.Lab;
+import io.membrane.cluster.lab.Lab.Node;
+import io.membrane.datapath.net.Netns;
+import io.membrane.maps.KernelTest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three real agent processes, each in its own network namespace with the XDP prefilter on its fabric device,
+ * clustered over the lab fabric; every claim is checked with real pings from the client namespace (and with
+ * each node's API and pinned maps). The lab comes up once for the class and is removed afterwards whatever
+ * happened (its logs are kept in target/lab-logs). The lab's names are fixed: a lab left on this machine is
+ * removed first.
+ *
+ * <p>Client sources: .100 denied and undenied cluster-wide; .101 never denied (the control); .102 denied before
+ * node 3 dies and deleted while it is dead; .103 denied while node 3 is dead but not yet downed; .104 denied in
+ * the two-node cluster; .105 node-scoped on node 1.
+ */
+@Tag("kernel")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabClusterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OTHER = Lab.CLIENT_OTHER;
+    private static final long T0 = System.nanoTime();
+    private static final Consumer<String> LOG = s -> System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - T0) / 1e9, s);
+
+    private static Lab lab;
+    private static boolean touched;
+
+    @BeforeAll
+    static void up() {
+        KernelTest.assumeKernel();
+        touched = true;
+        Lab.down(LOG);
+        lab = Lab.up(Lab.Options.defaults().withNodes(3), LOG);
+    }
+
+    @AfterAll
+    static void down() {
+        if (!touched) {
+            return;
+        }
+        try {
+            if (lab != null) {
+                lab.saveLogs(Path.of("target", "lab-logs"));
+            }
+        } finally {
+            Lab.down(LOG);
+        }
+        assertEquals(List.of(), Lab.present(), "nothing of the lab is left");
+    }
+
+    @Test
+    @Order(1)
+    void clusterScopedDenyAddedOnOneNodeDropsTheClientEverywhereAndDeletedOnAnotherLetsItBack() {
+        Node n1 = lab.node(1);
+        Node n2 = lab.node(2);
+        Node n3 = lab.node(3);
+        for (Node n : lab.nodes()) {
+            assertEquals(3, lab.ping(Lab.CLIENT, n, 3), "before: " + Lab.CLIENT + " reaches " + n.name());
+        }
+        long dropsBefore = drops(n3);
+
+        assertEquals(200, deny(n1, "PATCH", Lab.CLIENT, "cluster").status());
+        for (Node n : List.of(n3, n2, n1)) {
+            awaitDeny(n, Lab.CLIENT, true);
+            assertEquals(0, lab.ping(Lab.CLIENT, n, 3), Lab.CLIENT + " to " + n.name() + " is dropped");
+            assertEquals(3, lab.ping(OTHER, n, 3), OTHER + " to " + n.name() + " still gets replies");
+        }
+        assertTrue(drops(n3) >= dropsBefore + 3, "n3's XDP prefilter counted the drops: " + dropsBefore + " -> "
+                + drops(n3));
+        assertEquals("[\"cluster\"]", entry(n3, Lab.CLIENT).path("scope").toString());
+
+        assertEquals(200, deny(n2, "DELETE", Lab.CLIENT, "cluster").status());
+        for (Node n : lab.nodes()) {
+            awaitDeny(n, Lab.CLIENT, false);
+            assertEquals(3, lab.ping(Lab.CLIENT, n, 3), "after the delete " + Lab.CLIENT + " reaches " + n.name());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aNodeScopedEntryStaysOnItsNode() throws InterruptedException {
+        Node n1 = lab.node(1);
+        String src = "10.79.0.105";
+        assertEquals(200, deny(n1, "PATCH", src, "node").status());
+        assertEquals(0, lab.ping(src, n1, 3), src + " is dropped by n1");
+        // Give replication ample time to do what it must not do.
+        Thread.sleep(1_000);
+        for (Node n : List.of(lab.node(2), lab.node(3))) {
+            assertFalse(denied(n).contains(src + "/32"), n.name() + " has no node-scoped entry of n1's: " + denied(n));
+            assertFalse(pinnedExact(n).contains(src), n.name() + "'s maps hold no " + src);
+            assertEquals(3, lab.ping(src, n, 3), src + " still reaches " + n.name());
+        }
+        assertEquals("[\"node\"]", entry(n1, src).path("scope").toString());
+        assertTrue(pinnedExact(n1).contains(src));
+        assertEquals(200, deny(n1, "DELETE", src, "node").status());
+        assertEquals(3, lab.ping(src, n1, 3));
+    }
+
+    @Test
+    @Order(3)
+    void afterKillNineTheOthersKeepEnforcingAndTheRestartedNodeCatchesUp() throws Exception {
+        Node n1 = lab.node(1);
+        Node n2 = lab.node(2);
+        Node n3 = lab.node(3);
+        String deletedWhileDead = "10.79.0.102";
+        String addedWhileUnreachable = "10.79.0.103";
+        String addedAfterDowning = "10.79.0.104";
+
+        assertEquals(200, deny(n1, "PATCH", deletedWhileDead, "cluster").status());
+        awaitDeny(n3, deletedWhileDead, true);
+        assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3 enforces " + deletedWhileDead + " before it dies");
+        assertTrue(pinnedExact(n3).contains(deletedWhileDead), "in n3's pinned map: " + pinnedExact(n3));
+
+        long killed = System.nanoTime();
+        lab.kill9(n3);
+
+        // n3 is unreachable, not yet downed: a majority (2 of 3) still confirms writes.
+        assertEquals(200, deny(n2, "PATCH", addedWhileUnreachable, "cluster").status(), "n2 accepts while n3 is dead");
+        assertEquals(200, deny(n1, "DELETE", deletedWhileDead, "cluster").status(), "n1 accepts while n3 is dead");
+        for (Node n : List.of(n1, n2)) {
+            awaitDeny(n, addedWhileUnreachable, true);
+            assertEquals(0, lab.ping(addedWhileUnreachable, n, 3), n.name() + " drops the newly denied source");
+            awaitDeny(n, deletedWhileDead, false);
+            assertEquals(3, lab.ping(deletedWhileDead, n, 3), n.name() + " lets the deleted source through");
+            assertEquals(3, lab.ping(OTHER, n, 3));
+        }
+        // Agent dead, datapath alive: n3's program still drops what its maps held and knows nothing newer.
+        assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3's datapath keeps its last entries");
+        assertEquals(3, lab.ping(addedWhileUnreachable, n3, 3), "n3's maps missed the new entry");
+        assertEquals(Set.of(deletedWhileDead), pinnedExact(n3), "n3's pinned map while its agent is dead");
+
+        lab.awaitMembers(n1, 2, Duration.ofSeconds(45));
+        double downed = (System.nanoTime() - killed) / 1e9;
+        LOG.accept(String.format("n3 downed and removed: n1 sees 2 members %.1f s after kill -9", downed));
+        lab.awaitMembers(n2, 2, Duration.ofSeconds(10));
+        await(() -> registry(n1).equals(Set.of("n1", "n2")), Duration.ofSeconds(10), () -> "n3 to leave n1's registry "
+                + registry(n1));
+        assertEquals(200, deny(n1, "PATCH", addedAfterDowning, "cluster").status(), "the two-node cluster accepts");
+        awaitDeny(n2, addedAfterDowning, true);
+        assertEquals(0, lab.ping(addedAfterDowning, n2, 3));
+
+        long restarting = System.nanoTime();
+        lab.restart(n3);
+        LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
+        lab.awaitMembers(n1, 3, Duration.ofSeconds(30));
+        await(() -> registry(n1).equals(Set.of("n1", "n2", "n3")), Duration.ofSeconds(10), () -> "n3 back in n1's registry "
+                + registry(n1));
+
+        // Caught up and reconciled: the entries added while it was dead are in its maps, the deleted one is gone.
+        await(() -> {
+            Set<String> api = denied(n3);
+            Set<String> maps = pinnedExact(n3);
+            return api.contains(addedWhileUnreachable + "/32") && api.contains(addedAfterDowning + "/32")
+                    && !api.contains(deletedWhileDead + "/32") && maps.contains(addedWhileUnreachable)
+                    && maps.contains(addedAfterDowning) && !maps.contains(deletedWhileDead);
+        }, Duration.ofSeconds(30), () -> "n3 to reconcile: API " + denied(n3) + ", pinned " + pinnedExact(n3));
+        LOG.accept(String.format("n3 reconciled %.1f s after its restart: pinned %s", (System.nanoTime() - restarting) / 1e9,
+                pinnedExact(n3)));
+        assertEquals(0, lab.ping(addedWhileUnreachable, n3, 3), "n3 drops what was denied while it was dead");
+        assertEquals(0, lab.ping(addedAfterDowning, n3, 3));
+        assertEquals(3, lab.ping(deletedWhileDead, n3, 3), "n3 lets through what was deleted while it was dead");
+        assertEquals(3, lab.ping(OTHER, n3, 3));
+
+        // The rejoined node takes writes again, for everyone.
+        Lab.Response del = lab.api(n3).delete("/v1/prefilter", "{\"deny\": [\"" + addedWhileUnreachable + "/32\", \""
+                + addedAfterDowning + "/32\"], \"scope\": \"cluster\"}");
+        assertEquals(200, del.status(), del.body());
+        for (Node n : lab.nodes()) {
+            awaitDeny(n, addedWhileUnreachable, false);
+            awaitDeny(n, addedAfterDowning, false);
+            assertEquals(3, lab.ping(addedWhileUnreachable, n, 3), n.name());
+        }
+    }
+
+    // --- helpers ---
+
+    private static Lab.Response deny(Node node, String method, String address, String scope) {
+        Lab.Response r = lab.api(node).send(method, "/v1/prefilter",
+                "{\"deny\": [\"" + address + "/32\"], \"scope\": \"" + scope + "\"}");
+        LOG.accept(method + " " + address + "/32 scope " + scope + " on " + node.name() + ": " + r.status() + " "
+                + r.body().replaceAll("\\s+", " "));
+        return r;
+    }
+
+    /** The node names in {@code node}'s registry (GET /v1/cluster). */
+    private static Set<String> registry(Node node) {
+        Set<String> out = new HashSet<>();
+        lab.cluster(node).path("registry").fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /** The node's deny list, from its API. */
+    private static Set<String> denied(Node node) {
+        Set<String> out = new HashSet<>();
+        lab.api(node).get("/v1/prefilter").json().path("deny").forEach(d -> out.add(d.asText()));
+        return out;
+    }
+
+    private static JsonNode entry(Node node, String address) {
+        for (JsonNode e : lab.api(node).get("/v1/prefilter").json().path("entries")) {
+            if (e.path("cidr").asText().equals(address + "/32")) {
+                return e;
+            }
+        }
+        throw new AssertionError(address + " not in " + node.name() + "'s prefilter");
+    }
+
+    private static void awaitDeny(Node node, String address, boolean present) {
+        await(() -> denied(node).contains(address + "/32") == present, Duration.ofSeconds(15),
+                () -> address + (present ? " in " : " gone from ") + node.name() + "'s prefilter " + denied(node));
+    }
+
+    /** The addresses in the node's pinned exact-match IPv4 map, read by bpftool (not by the agent). */
+    private static Set<String> pinnedExact(Node node) {
+        Netns.Command.Result r = Netns.Command.run("bpftool", "map", "dump", "pinned",
+                node.pinRoot().resolve("membrane_cidr4_fix").toString(), "-j");
+        if (!r.ok()) {
+            throw new IllegalStateException("bpftool: " + r.output());
+        }
+        Set<String> out = new HashSet<>();
+        try {
+            for (JsonNode e : JSON.readTree(r.output())) {
+                JsonNode k = e.path("key");
+                StringBuilder ip = new StringBuilder();
+                for (int i = 0; i < 4; i++) {
+                    ip.append(i == 0 ? "" : ".").append(Integer.decode(k.get(i).asText()));
+                }
+                out.add(ip.toString());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("bpftool printed no JSON: " + r.output(), e);
+        }
+        return out;
+    }
+
+    /** Packets n's XDP prefilter dropped, from its /metrics. */
+    private static long drops(Node node) {
+        long sum = 0;
+        for (String line : lab.api(node).get("/metrics").body().split("\n")) {
+            if (line.startsWith("membrane_drop_count_total{")) {
+                sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    private static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
+        Lab.await(() -> {
+            try {
+                return condition.getAsBoolean();
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, timeout, what);
+    }
+}

@@ -28,10 +28,10 @@ public final class LabCli {
                   down                                          stop the agents, remove namespaces, pins, run dirs
                   status                                        each node's process, API and view of the cluster
                   kill NODE | stop NODE | restart NODE          kill -9, SIGTERM, or (re)start a node's agent
-                  ping FROM NODE [COUNT]                        ping NODE's fabric address from the client (FROM
-                                                                is one of %s)
+                  ping FROM NODE [COUNT]                        ping NODE's fabric address from the client
+                                                                namespace with source FROM (10.79.0.100..105)
                   NODE COMMAND...                               any client command inside NODE's namespace, e.g.
-                                                                bin/membrane lab n1 cluster""".formatted(Lab.CLIENT_ADDRESSES);
+                                                                bin/membrane lab n1 cluster""";
     }
 
     public int run(List<String> argv) {
@@ -112,7 +112,8 @@ public final class LabCli {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        // Ctrl-C while the lab is coming up takes down what was made; once it is up, it stays.
+        // Ctrl-C while the lab is coming up takes down what was made; once it is up (or up has failed and cleaned
+        // up after itself, or refused because a lab is already here), it stays as it is.
         AtomicBoolean done = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             if (!done.get()) {
@@ -120,9 +121,23 @@ public final class LabCli {
                 Lab.down(s -> { });
             }
         }, "lab-up-interrupted");
+        List<String> found = Lab.present();
+        if (!found.isEmpty()) {
+            throw new IllegalStateException("a lab is already here (" + String.join(", ", found)
+                    + "); remove it first with: bin/membrane lab down");
+        }
         Runtime.getRuntime().addShutdownHook(hook);
-        Lab lab = Lab.up(o, this::say);
-        done.set(true);
+        Lab lab;
+        try {
+            lab = Lab.up(o, this::say);
+        } finally {
+            done.set(true);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to
+            }
+        }
         out.println();
         out.printf("Lab of %d nodes on fabric 10.79.0.0/24 (bridge %s in namespace %s); client namespace %s with %s%n",
                 lab.nodes().size(), Lab.BRIDGE, Lab.FABRIC_NS, Lab.CLIENT_NS, String.join(", ", Lab.CLIENT_ADDRESSES));

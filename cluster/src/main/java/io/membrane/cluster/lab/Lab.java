@@ -685,13 +685,33 @@ public final class Lab implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The process's command line. A process in the middle of execve(2) (setsid and nsenter exec what they run)
+     * shows an empty one for a moment, so an empty answer is asked again for up to half a second; a zombie, a
+     * kernel thread or a vanished process answers empty.
+     */
     private static List<String> cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
-            return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
-        } catch (IOException | UncheckedIOException e) {
-            return List.of();
+        Path proc = Path.of("/proc", String.valueOf(pid));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try {
+                byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
+                if (raw.length > 0) {
+                    return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+                }
+                String stat = Files.readString(proc.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state == 'Z' || state == 'X') {
+                    return List.of();
+                }
+                Thread.sleep(10);
+            } catch (IOException | UncheckedIOException | StringIndexOutOfBoundsException e) {
+                return List.of();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            }
         }
+        return List.of();
     }
 
     private static boolean isLabAgent(List<String> cmd) {

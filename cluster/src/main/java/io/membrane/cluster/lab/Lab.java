@@ -688,7 +688,7 @@ public final class Lab implements AutoCloseable {
     /**
      * The process's command line. A process in the middle of execve(2) (setsid and nsenter exec what they run)
      * shows an empty one for a moment, so an empty answer is asked again for up to half a second; a zombie, a
-     * kernel thread or a vanished process answers empty.
+     * kernel thread (child of kthreadd, pid 2) or a vanished process answers empty at once.
      */
     private static List<String> cmdline(long pid) {
         Path proc = Path.of("/proc", String.valueOf(pid));
@@ -698,13 +698,15 @@ public final class Lab implements AutoCloseable {
                 if (raw.length > 0) {
                     return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
                 }
+                // stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses, so parse after the last ')'.
                 String stat = Files.readString(proc.resolve("stat"));
-                char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                if (state == 'Z' || state == 'X') {
+                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                char state = rest[0].charAt(0);
+                if (state == 'Z' || state == 'X' || pid == 2 || rest[1].equals("2")) {
                     return List.of();
                 }
                 Thread.sleep(10);
-            } catch (IOException | UncheckedIOException | StringIndexOutOfBoundsException e) {
+            } catch (IOException | UncheckedIOException | IndexOutOfBoundsException e) {
                 return List.of();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

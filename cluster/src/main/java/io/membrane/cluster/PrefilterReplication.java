@@ -43,14 +43,19 @@ public final class PrefilterReplication {
     /** Changes arriving together (a batch touches many shards) are reconciled once. */
     static final Duration COALESCE = Duration.ofMillis(5);
 
-    public sealed interface Command permits Change, ShardChanged, ShardWritten, Reconciled, ReconcileNow,
-            RevisionChecked {}
+    public sealed interface Command permits Change, ShardChanged, ShardRead, ShardWritten, Reconciled, ReconcileNow,
+            RevisionChecked, ReadShard {}
 
     /** A cluster-scoped PATCH (add) or DELETE from the API. */
     public record Change(List<Cidr> cidrs, boolean add, OptionalLong revision, ActorRef<Prefilter.Result> replyTo)
             implements Command {}
 
     record ShardChanged(int shard, Set<String> value) implements Command {}
+
+    /** The answer to the start-up read of one shard; empty {@code value} with {@code ok} false = failed. */
+    record ShardRead(int shard, boolean ok, Set<String> value) implements Command {}
+
+    record ReadShard(int shard) implements Command {}
 
     record ShardWritten(long request, int shard, boolean ok, String detail) implements Command {}
 
@@ -66,6 +71,12 @@ public final class PrefilterReplication {
     private final SelfUniqueAddress self;
     private final ActorRef<Prefilter.Command> prefilter;
     private final Map<Integer, Set<String>> shards = new HashMap<>();
+    /**
+     * Shards whose current value this node has heard (a start-up read or a change). Until it has heard every
+     * shard it does not reconcile: a partial view would remove cluster entries of the shards not heard yet
+     * from the maps, a gap in enforcement after every restart.
+     */
+    private final Set<Integer> heard = new HashSet<>();
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextRequest = 1;
 
@@ -95,6 +106,9 @@ public final class PrefilterReplication {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, ORSet<String>> r) -> {
                     PrefilterReplication bridge = new PrefilterReplication(ctx, timers, r, prefilter);
+                    for (int s = 0; s < SHARDS; s++) {
+                        ctx.getSelf().tell(new ReadShard(s));
+                    }
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -123,6 +137,27 @@ public final class PrefilterReplication {
                 .onMessage(ShardChanged.class, c -> {
                     LOG.debug("shard {} changed: {} entries", c.shard(), c.value().size());
                     shards.put(c.shard(), Set.copyOf(c.value()));
+                    heard.add(c.shard());
+                    timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
+                    return Behaviors.same();
+                })
+                .onMessage(ReadShard.class, r -> {
+                    // A majority read: a node that restarts learns what the cluster holds, not its own empty replica.
+                    replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
+                                    new Replicator.ReadMajority(WRITE_TIMEOUT), replyTo),
+                            rsp -> rsp instanceof Replicator.GetSuccess<ORSet<String>> g
+                                    ? new ShardRead(r.shard(), true, g.get(key(r.shard())).getElements())
+                                    : new ShardRead(r.shard(), rsp instanceof Replicator.NotFound, Set.of()));
+                    return Behaviors.same();
+                })
+                .onMessage(ShardRead.class, r -> {
+                    if (!r.ok()) {
+                        timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofSeconds(1));
+                        return Behaviors.same();
+                    }
+                    if (heard.add(r.shard())) {
+                        shards.put(r.shard(), Set.copyOf(r.value()));
+                    }
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
                 })
@@ -156,6 +191,12 @@ public final class PrefilterReplication {
     }
 
     private Behavior<Command> onChange(Change change) {
+        if (heard.size() < SHARDS) {
+            change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED,
+                    change.cidrs().get(0).toString(), "this node is still reading the cluster's deny list ("
+                    + heard.size() + " of " + SHARDS + " parts); try again in a moment"));
+            return Behaviors.same();
+        }
         Set<String> current = union();
         for (Cidr c : change.cidrs()) {
             if (!change.add() && !current.contains(c.toString())) {
@@ -233,6 +274,9 @@ public final class PrefilterReplication {
     }
 
     private void reconcile(ActorRef<Prefilter.Result> replyTo) {
+        if (heard.size() < SHARDS) {
+            return; // not every shard heard yet: keep what the maps hold (see `heard`)
+        }
         Set<Cidr> desired = new HashSet<>();
         for (String c : union()) {
             try {

@@ -64,6 +64,14 @@ public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
         return new Ipv6Prefix(IpText.parseV6(address, address.strip()), 128);
     }
 
+    /** A 16-byte address in RFC 5952 text (lower case, the longest run of zero groups as '::'). */
+    public static String addressText(byte[] address) {
+        if (address.length != 16) {
+            throw new IllegalArgumentException("an IPv6 address has 16 bytes, got " + address.length);
+        }
+        return IpText.v6(address);
+    }
+
     public byte[] addressBytes() {
         return address.clone();
     }

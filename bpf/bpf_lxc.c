@@ -17,7 +17,7 @@
  *   ep_config.h    LXC_ID, LXC_IFINDEX, LXC_IPV4, LXC_IPV6 (optional), SECLABEL, POLICY_MAP,
  *                  POLICY_MAP_SIZE
  *
- * Build: clang -O2 -g -target bpf -mcpu=v3 -I bpf/lib -I <generated dir> -c bpf/bpf_lxc.c
+ * Build: clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu -I bpf/lib -I <generated dir> -c bpf/bpf_lxc.c
  */
 #include "common.h"
 

@@ -13,7 +13,7 @@
  *                       PREFILTER_NOTIFY_BUDGET, ENABLE_IPV4, ENABLE_IPV6
  *   prefilter_config.h  CIDR4_FIX_MAP, CIDR4_DYN_MAP, CIDR6_FIX_MAP, CIDR6_DYN_MAP and each *_SIZE
  *
- * Build: clang -O2 -g -target bpf -mcpu=v3 -I bpf/lib -I <generated dir> -c bpf/bpf_xdp.c
+ * Build: clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu -I bpf/lib -I <generated dir> -c bpf/bpf_xdp.c
  */
 #include "common.h"
 

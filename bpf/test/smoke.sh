@@ -159,7 +159,7 @@ BUILD=$(mktemp -d /tmp/mbrh-smoke.XXXXXX)
 section "1. compile"
 cd "$REPO"
 for prog in bpf_xdp bpf_lxc; do
-	cmd="clang -O2 -g -target bpf -mcpu=v3 -I bpf/lib -I bpf/test/include -c bpf/$prog.c -o $BUILD/$prog.o"
+	cmd="clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu -I bpf/lib -I bpf/test/include -c bpf/$prog.c -o $BUILD/$prog.o"
 	echo "\$ $cmd"
 	if $cmd; then pass "compile $prog.c"; else fail "compile $prog.c"; exit 1; fi
 done
@@ -209,7 +209,7 @@ for variant in v4only v6only; do
 	fi
 	for prog in bpf_xdp bpf_lxc; do
 		obj=$BUILD/$prog-$variant.o
-		if clang -O2 -g -target bpf -mcpu=v3 -I bpf/lib -I "$inc" -c bpf/$prog.c -o "$obj" &&
+		if clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu -I bpf/lib -I "$inc" -c bpf/$prog.c -o "$obj" &&
 			bpftool prog loadall "$obj" "$PIN/$variant-$prog" pinmaps "$PIN/$variant-$prog-maps"; then
 			pass "$prog.c $variant: compiled and loaded"
 		else

@@ -37,10 +37,17 @@ public final class Cli {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final java.util.function.Function<AgentConfig, AgentNode> starter;
 
     public Cli(PrintStream out, PrintStream err) {
+        this(out, err, AgentNode::start);
+    }
+
+    /** @param starter how `agent` starts a node (the cluster module passes its clustered start) */
+    public Cli(PrintStream out, PrintStream err, java.util.function.Function<AgentConfig, AgentNode> starter) {
         this.out = out;
         this.err = err;
+        this.starter = starter;
     }
 
     public static void main(String[] args) {
@@ -90,7 +97,7 @@ public final class Cli {
     private void agent(List<String> args) throws CliException {
         AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
         noMoreArgs(args);
-        AgentNode node = AgentNode.start(config);
+        AgentNode node = starter.apply(config);
         out.println("membrane agent running; admin API on " + node.apiBase() + " (Ctrl-C stops the agent; the"
                 + " datapath stays)");
         CountDownLatch stopped = new CountDownLatch(1);

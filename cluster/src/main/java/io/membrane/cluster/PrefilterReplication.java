@@ -59,7 +59,8 @@ public final class PrefilterReplication {
 
     record ShardWritten(long request, int shard, boolean ok, String detail) implements Command {}
 
-    record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo) implements Command {}
+    /** {@code changed}: how many CIDRs the request itself changed in the replicated list (-1: no request). */
+    record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo, int changed) implements Command {}
 
     record ReconcileNow() implements Command {}
 
@@ -83,11 +84,13 @@ public final class PrefilterReplication {
     /** A change waiting for its shard writes. */
     private static final class Pending {
         final Change change;
+        final int changes;
         int outstanding;
         final List<String> failures = new ArrayList<>();
 
-        Pending(Change change, int outstanding) {
+        Pending(Change change, int changes, int outstanding) {
             this.change = change;
+            this.changes = changes;
             this.outstanding = outstanding;
         }
     }
@@ -162,7 +165,7 @@ public final class PrefilterReplication {
                     return Behaviors.same();
                 })
                 .onMessage(ReconcileNow.class, r -> {
-                    reconcile(null);
+                    reconcile(null, -1);
                     return Behaviors.same();
                 })
                 .onMessage(Change.class, this::onChange)
@@ -179,7 +182,9 @@ public final class PrefilterReplication {
                 .onMessage(Reconciled.class, r -> {
                     LOG.debug("reconciled: {}", r.result());
                     if (r.replyTo() != null) {
-                        r.replyTo().tell(r.result());
+                        // The reconcile may also carry other nodes' changes: report what this request changed.
+                        r.replyTo().tell(r.result() instanceof Prefilter.Applied a
+                                ? new Prefilter.Applied(a.revision(), r.changed()) : r.result());
                     } else if (r.result() instanceof Prefilter.Rejected rej) {
                         // The replicated list does not fit this node (a full map, a disabled family): keep serving,
                         // say so, and try again at the next change.
@@ -226,7 +231,11 @@ public final class PrefilterReplication {
             byShard.computeIfAbsent(shardOf(c.toString()), k -> new ArrayList<>()).add(c.toString());
         }
         long request = nextRequest++;
-        pending.put(request, new Pending(change, byShard.size()));
+        Set<String> before = union();
+        int changes = change.add()
+                ? (int) change.cidrs().stream().filter(c -> !before.contains(c.toString())).count()
+                : change.cidrs().size();
+        pending.put(request, new Pending(change, changes, byShard.size()));
         byShard.forEach((shard, cidrs) -> replicator.askUpdate(
                 replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(), new Replicator.WriteMajority(WRITE_TIMEOUT),
                         replyTo, set -> {
@@ -269,11 +278,11 @@ public final class PrefilterReplication {
             }
             shards.put(shardOf(c.toString()), Set.copyOf(shard));
         }
-        reconcile(p.change.replyTo());
+        reconcile(p.change.replyTo(), p.changes);
         return Behaviors.same();
     }
 
-    private void reconcile(ActorRef<Prefilter.Result> replyTo) {
+    private void reconcile(ActorRef<Prefilter.Result> replyTo, int changed) {
         if (heard.size() < SHARDS) {
             return; // not every shard heard yet: keep what the maps hold (see `heard`)
         }
@@ -288,7 +297,8 @@ public final class PrefilterReplication {
         ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
                 r -> new Prefilter.Reconcile(Scope.CLUSTER, desired, r),
                 (result, failure) -> new Reconciled(result != null ? result : new Prefilter.Rejected(
-                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure), replyTo));
+                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure), replyTo,
+                        changed));
     }
 
     private Set<String> union() {

@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.ORSet;
 import org.apache.pekko.cluster.ddata.ORSetKey;
@@ -24,27 +26,42 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is an
  * ORSet of canonical CIDR text split over a fixed set of {@value #SHARDS} keys (a key's value must fit one
- * Artery frame, and a fixed set of keys leaves no tombstones behind). Writes use WriteMajority: a change that a
- * majority has is not lost when a node dies, and a majority of three is still there when one node is down;
- * failing to reach it is reported as an error, never as success. Every change the replicator reports — this
- * node's or another's — ends in one Reconcile of the cluster scope sent to the Prefilter, the only writer of
- * the maps; the replicator's callbacks only record the new value.
+ * Artery frame, and a fixed set of keys leaves no tombstones behind).
+ *
+ * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends an
+ * ORSet delta only to the fixed majority subset and leaves the other nodes to the delta push, which runs at most
+ * every 200 ms — too slow for a deny list that should be everywhere within 100 ms. What a reply promises is a
+ * majority: when a member is unreachable, or WriteAll is not acknowledged in {@link #WRITE_ALL_TIMEOUT}, the
+ * shard's whole state is written again with WriteMajority; a change a majority has is not lost when a node dies,
+ * and a majority of three is still there when one node is down. Failing to reach it is an error, never success.
+ *
+ * <p>Every change the replicator reports — this node's or another's — ends in one Reconcile of the cluster
+ * scope sent to the Prefilter, the only writer of the maps; the replicator's callbacks only record the new
+ * value. At start the bridge waits until this node is Up and its replicator knows every Up member, then reads
+ * every shard with ReadMajority; it reconciles only once it has read them all, so a restarted node never
+ * removes cluster entries from its maps because it has not heard of them yet.
  */
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
     static final int SHARDS = 64;
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
+    /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
+    static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
+    /** How often the start-up checks whether the replicator knows every Up member. */
+    static final Duration READY_POLL = Duration.ofMillis(50);
     /** Changes arriving together (a batch touches many shards) are reconciled once. */
     static final Duration COALESCE = Duration.ofMillis(5);
 
     public sealed interface Command permits Change, ShardChanged, ShardRead, ShardWritten, Reconciled, ReconcileNow,
-            RevisionChecked, ReadShard {}
+            RevisionChecked, ReadShard, SelfUp, CheckReplicas, Replicas {}
 
     /** A cluster-scoped PATCH (add) or DELETE from the API. */
     public record Change(List<Cidr> cidrs, boolean add, OptionalLong revision, ActorRef<Prefilter.Result> replyTo)
@@ -57,7 +74,16 @@ public final class PrefilterReplication {
 
     record ReadShard(int shard) implements Command {}
 
-    record ShardWritten(long request, int shard, boolean ok, String detail) implements Command {}
+    /** {@code toAll}: the write was a WriteAll (its timeout falls back to a majority write). */
+    record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail) implements Command {}
+
+    /** This node is Up in the cluster: the start-up read can begin once the replicator knows the members. */
+    record SelfUp() implements Command {}
+
+    record CheckReplicas() implements Command {}
+
+    /** The replicator's count of replicas (this node included). */
+    record Replicas(int count) implements Command {}
 
     /** {@code changed}: how many CIDRs the request itself changed in the replicated list (-1: no request). */
     record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo, int changed) implements Command {}
@@ -109,9 +135,11 @@ public final class PrefilterReplication {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, ORSet<String>> r) -> {
                     PrefilterReplication bridge = new PrefilterReplication(ctx, timers, r, prefilter);
-                    for (int s = 0; s < SHARDS; s++) {
-                        ctx.getSelf().tell(new ReadShard(s));
-                    }
+                    // Before this node is Up its replicator knows no other node, and a "majority" read would
+                    // be a read of its own empty replica.
+                    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+                            ctx.messageAdapter(org.apache.pekko.cluster.typed.SelfUp.class, e -> new SelfUp()),
+                            org.apache.pekko.cluster.typed.SelfUp.class));
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -137,10 +165,33 @@ public final class PrefilterReplication {
 
     private Behavior<Command> behavior() {
         return Behaviors.receive(Command.class)
+                .onMessage(SelfUp.class, u -> {
+                    ctx.getSelf().tell(new CheckReplicas());
+                    return Behaviors.same();
+                })
+                .onMessage(CheckReplicas.class, c -> {
+                    replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
+                    return Behaviors.same();
+                })
+                .onMessage(Replicas.class, r -> {
+                    int up = upMembers();
+                    if (r.count() < up) {
+                        // The replicator has not processed every MemberUp yet: a majority of what it knows
+                        // would be too small.
+                        timers.startSingleTimer("replicas", new CheckReplicas(), READY_POLL);
+                        return Behaviors.same();
+                    }
+                    LOG.debug("replicator knows {} of {} up members: reading the cluster deny list", r.count(), up);
+                    for (int s = 0; s < SHARDS; s++) {
+                        ctx.getSelf().tell(new ReadShard(s));
+                    }
+                    return Behaviors.same();
+                })
                 .onMessage(ShardChanged.class, c -> {
                     LOG.debug("shard {} changed: {} entries", c.shard(), c.value().size());
+                    // The newest value always wins, but only the start-up read makes a shard "heard": a change
+                    // seen before it may be this node's own stale replica.
                     shards.put(c.shard(), Set.copyOf(c.value()));
-                    heard.add(c.shard());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
                 })
@@ -158,9 +209,8 @@ public final class PrefilterReplication {
                         timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofSeconds(1));
                         return Behaviors.same();
                     }
-                    if (heard.add(r.shard())) {
-                        shards.put(r.shard(), Set.copyOf(r.value()));
-                    }
+                    heard.add(r.shard());
+                    shards.put(r.shard(), Set.copyOf(r.value()));
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
                 })
@@ -236,8 +286,10 @@ public final class PrefilterReplication {
                 ? (int) change.cidrs().stream().filter(c -> !before.contains(c.toString())).count()
                 : change.cidrs().size();
         pending.put(request, new Pending(change, changes, byShard.size()));
+        boolean toAll = allReachable();
         byShard.forEach((shard, cidrs) -> replicator.askUpdate(
-                replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(), new Replicator.WriteMajority(WRITE_TIMEOUT),
+                replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(), toAll
+                        ? new Replicator.WriteAll(WRITE_ALL_TIMEOUT) : new Replicator.WriteMajority(WRITE_TIMEOUT),
                         replyTo, set -> {
                             ORSet<String> s = set;
                             for (String c : cidrs) {
@@ -245,13 +297,45 @@ public final class PrefilterReplication {
                             }
                             return s;
                         }),
-                rsp -> new ShardWritten(request, shard, rsp instanceof Replicator.UpdateSuccess, rsp.getClass().getSimpleName())));
+                rsp -> new ShardWritten(request, shard, toAll, rsp instanceof Replicator.UpdateSuccess,
+                        rsp.getClass().getSimpleName())));
         return Behaviors.same();
+    }
+
+    /**
+     * Writes the shard's current state to a majority: an update that changes nothing makes the replicator send
+     * the whole value (there is no delta), which includes the change whose WriteAll timed out.
+     */
+    private void confirmWithMajority(long request, int shard) {
+        replicator.askUpdate(replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(),
+                        new Replicator.WriteMajority(WRITE_TIMEOUT), replyTo, set -> set),
+                rsp -> new ShardWritten(request, shard, false, rsp instanceof Replicator.UpdateSuccess,
+                        rsp.getClass().getSimpleName()));
+    }
+
+    private boolean allReachable() {
+        return !Cluster.get(ctx.getSystem()).state().getUnreachable().iterator().hasNext();
+    }
+
+    private int upMembers() {
+        int up = 0;
+        for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
+                up++;
+            }
+        }
+        return up;
     }
 
     private Behavior<Command> onWritten(ShardWritten w) {
         Pending p = pending.get(w.request());
         if (p == null) {
+            return Behaviors.same();
+        }
+        if (!w.ok() && w.toAll() && w.detail().equals("UpdateTimeout")) {
+            LOG.debug("shard {}: not every node acknowledged within {} ms; confirming with a majority", w.shard(),
+                    WRITE_ALL_TIMEOUT.toMillis());
+            confirmWithMajority(w.request(), w.shard());
             return Behaviors.same();
         }
         if (!w.ok()) {

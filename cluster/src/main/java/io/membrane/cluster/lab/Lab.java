@@ -75,10 +75,16 @@ public final class Lab implements AutoCloseable {
 
     /** How to build the lab and run its agents. */
     public record Options(int nodes, String xdpMode, Path home, String classpath, Path java, List<String> jvmArgs,
-                          Duration startTimeout) {
+                          Duration startTimeout, int cidrCapacity) {
+        /** Each node's prefilter maps (exact and LPM, per family): enough for tests and demos by default. */
+        public static final int DEFAULT_CIDR_CAPACITY = 16_384;
+
         public Options {
             if (nodes < 1 || nodes > MAX_NODES) {
                 throw new IllegalArgumentException("--nodes must be 1.." + MAX_NODES + ", was " + nodes);
+            }
+            if (cidrCapacity < 1) {
+                throw new IllegalArgumentException("the prefilter map capacity must be positive, was " + cidrCapacity);
             }
             if (!xdpMode.equals("native") && !xdpMode.equals("generic")) {
                 throw new IllegalArgumentException("--xdp-mode must be native or generic, was " + xdpMode);
@@ -95,19 +101,24 @@ public final class Lab implements AutoCloseable {
          */
         public static Options defaults() {
             return new Options(3, "native", findHome(), System.getProperty("java.class.path"),
-                    Path.of(System.getProperty("java.home"), "bin", "java"), DEFAULT_JVM_ARGS, Duration.ofSeconds(180));
+                    Path.of(System.getProperty("java.home"), "bin", "java"), DEFAULT_JVM_ARGS, Duration.ofSeconds(180),
+                    DEFAULT_CIDR_CAPACITY);
         }
 
         public Options withNodes(int n) {
-            return new Options(n, xdpMode, home, classpath, java, jvmArgs, startTimeout);
+            return new Options(n, xdpMode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity);
         }
 
         public Options withXdpMode(String mode) {
-            return new Options(nodes, mode, home, classpath, java, jvmArgs, startTimeout);
+            return new Options(nodes, mode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity);
         }
 
         public Options withClasspath(String cp) {
-            return new Options(nodes, xdpMode, home, cp, java, jvmArgs, startTimeout);
+            return new Options(nodes, xdpMode, home, cp, java, jvmArgs, startTimeout, cidrCapacity);
+        }
+
+        public Options withCidrCapacity(int entries) {
+            return new Options(nodes, xdpMode, home, classpath, java, jvmArgs, startTimeout, entries);
         }
     }
 
@@ -256,7 +267,8 @@ public final class Lab implements AutoCloseable {
         String jvm = p.getProperty("jvm-args", "").strip();
         Options o = new Options(Integer.parseInt(p.getProperty("nodes")), p.getProperty("xdp-mode"),
                 Path.of(p.getProperty("home")), p.getProperty("classpath"), Path.of(p.getProperty("java")),
-                jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")), Duration.parse(p.getProperty("start-timeout")));
+                jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")), Duration.parse(p.getProperty("start-timeout")),
+                Integer.parseInt(p.getProperty("cidr-capacity", String.valueOf(Options.DEFAULT_CIDR_CAPACITY))));
         return Optional.of(new Lab(o, progress));
     }
 
@@ -346,6 +358,7 @@ public final class Lab implements AutoCloseable {
         p.setProperty("java", options.java().toString());
         p.setProperty("jvm-args", String.join(" ", options.jvmArgs()));
         p.setProperty("start-timeout", options.startTimeout().toString());
+        p.setProperty("cidr-capacity", String.valueOf(options.cidrCapacity()));
         try {
             Files.createDirectories(RUN_ROOT);
             try (OutputStream out = Files.newOutputStream(RUN_ROOT.resolve("lab.properties"))) {
@@ -371,8 +384,8 @@ public final class Lab implements AutoCloseable {
                 + "  # Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/" + n.namespace()
                 + "\n  api { host = \"127.0.0.1\", port = " + API_PORT + " }\n"
                 + "  devices = [{ name = " + quote(DEVICE) + ", xdp-mode = " + options.xdpMode() + " }]\n"
-                + "  maps { cidr-fix = 16384, cidr-dyn = 16384, ipcache = 16384, lxc = 1024, ct4 = 16384, ct6 = 16384,"
-                + " policy = 1024 }\n"
+                + "  maps { cidr-fix = " + options.cidrCapacity() + ", cidr-dyn = " + options.cidrCapacity()
+                + ", ipcache = 16384, lxc = 1024, ct4 = 16384, ct6 = 16384, policy = 1024 }\n"
                 + "  cluster.node-name = " + quote(n.name()) + "\n"
                 + "}\n"
                 + "pekko.remote.artery.canonical { hostname = " + quote(n.address()) + ", port = " + ARTERY_PORT + " }\n"
@@ -494,6 +507,37 @@ public final class Lab implements AutoCloseable {
     public void restart(Node node) {
         stop(node);
         start(node);
+        awaitReady(List.of(node), (int) nodes.stream().filter(this::isRunning).count(), options.startTimeout());
+    }
+
+    /**
+     * Stops the node's agent and removes its pinned maps and its run state — everything but its config and log —
+     * so that {@link #launch} starts it as a node that has never run (its XDP program goes with the pins' last
+     * holder, the device stays).
+     */
+    public void wipe(Node node) {
+        stop(node);
+        Netns.exec(node.namespace(), "ip", "link", "set", "dev", DEVICE, "xdp", "off");
+        removeTree(node.pinRoot());
+        try (Stream<Path> files = Files.list(node.runDir())) {
+            for (Path f : files.toList()) {
+                if (!f.equals(node.config()) && !f.equals(node.log())) {
+                    removeTree(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + node.runDir(), e);
+        }
+        progress.accept("wiped " + node.name() + " (pins, run state)");
+    }
+
+    /** Starts the node's agent (it must not run) without waiting for it; see {@link #awaitReady(Node)}. */
+    public void launch(Node node) {
+        start(node);
+    }
+
+    /** Waits until the node answers, its prefilter is attached and it sees every running node up. */
+    public void awaitReady(Node node) {
         awaitReady(List.of(node), (int) nodes.stream().filter(this::isRunning).count(), options.startTimeout());
     }
 

@@ -33,8 +33,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is an
- * ORSet of canonical CIDR text split over a fixed set of {@value #SHARDS} keys (a key's value must fit one
- * Artery frame, and a fixed set of keys leaves no tombstones behind).
+ * ORSet of canonical CIDR text split over a fixed set of {@value #SHARDS} keys: a fixed set leaves no tombstones
+ * behind, and many small keys keep each write small — a batch of 10,000 CIDRs puts about 40 into each key, which
+ * the replicator sends as deltas (up to 50 elements), where 64 keys meant 150 each and the whole state of every
+ * key on every write, seconds for a batch once the list held 60,000. At 100,000 CIDRs a key holds about 400
+ * (~25 KB), far from Artery's 256 KiB frame.
  *
  * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends an
  * ORSet delta only to the fixed majority subset and leaves the other nodes to the delta push, which runs at most
@@ -51,7 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
-    static final int SHARDS = 64;
+    static final int SHARDS = 256;
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
     /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
     static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
@@ -104,6 +107,15 @@ public final class PrefilterReplication {
      * from the maps, a gap in enforcement after every restart.
      */
     private final Set<Integer> heard = new HashSet<>();
+    /**
+     * What the Prefilter was last asked to hold for each shard. Once a full reconcile has run, a change costs a
+     * diff of the shards it touched — a few hundred CIDRs — instead of a reconcile of the whole list (100,000
+     * parsed and compared on every notification would keep a node busy while a big list loads).
+     */
+    private final Map<Integer, Set<String>> mirrored = new HashMap<>();
+    private final Set<Integer> dirty = new HashSet<>();
+    /** No full reconcile has succeeded yet, or the last request failed: the next one compares everything. */
+    private boolean fullNeeded = true;
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextRequest = 1;
 
@@ -152,7 +164,7 @@ public final class PrefilterReplication {
     }
 
     static Key<ORSet<String>> key(int shard) {
-        return ORSetKey.create(String.format("prefilter-%02d", shard));
+        return ORSetKey.create(String.format("prefilter-%03d", shard));
     }
 
     static int shardOfKey(Key<ORSet<String>> key) {
@@ -191,7 +203,7 @@ public final class PrefilterReplication {
                     LOG.debug("shard {} changed: {} entries", c.shard(), c.value().size());
                     // The newest value always wins, but only the start-up read makes a shard "heard": a change
                     // seen before it may be this node's own stale replica.
-                    shards.put(c.shard(), Set.copyOf(c.value()));
+                    record(c.shard(), c.value());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
                 })
@@ -210,7 +222,7 @@ public final class PrefilterReplication {
                         return Behaviors.same();
                     }
                     heard.add(r.shard());
-                    shards.put(r.shard(), Set.copyOf(r.value()));
+                    record(r.shard(), r.value());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
                 })
@@ -231,6 +243,10 @@ public final class PrefilterReplication {
                 .onMessage(ShardWritten.class, this::onWritten)
                 .onMessage(Reconciled.class, r -> {
                     LOG.debug("reconciled: {}", r.result());
+                    if (r.result() instanceof Prefilter.Rejected) {
+                        // What the maps hold is no longer known here: compare everything next time.
+                        fullNeeded = true;
+                    }
                     if (r.replyTo() != null) {
                         // The reconcile may also carry other nodes' changes: report what this request changed.
                         r.replyTo().tell(r.result() instanceof Prefilter.Applied a
@@ -252,9 +268,8 @@ public final class PrefilterReplication {
                     + heard.size() + " of " + SHARDS + " parts); try again in a moment"));
             return Behaviors.same();
         }
-        Set<String> current = union();
         for (Cidr c : change.cidrs()) {
-            if (!change.add() && !current.contains(c.toString())) {
+            if (!change.add() && !inList(c.toString())) {
                 change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_FOUND, c.toString(),
                         c + ": not in the cluster-scoped deny list"));
                 return Behaviors.same();
@@ -281,9 +296,8 @@ public final class PrefilterReplication {
             byShard.computeIfAbsent(shardOf(c.toString()), k -> new ArrayList<>()).add(c.toString());
         }
         long request = nextRequest++;
-        Set<String> before = union();
         int changes = change.add()
-                ? (int) change.cidrs().stream().filter(c -> !before.contains(c.toString())).count()
+                ? (int) change.cidrs().stream().filter(c -> !inList(c.toString())).count()
                 : change.cidrs().size();
         pending.put(request, new Pending(change, changes, byShard.size()));
         boolean toAll = allReachable();
@@ -360,29 +374,77 @@ public final class PrefilterReplication {
             } else {
                 shard.remove(c.toString());
             }
-            shards.put(shardOf(c.toString()), Set.copyOf(shard));
+            record(shardOf(c.toString()), shard);
         }
         reconcile(p.change.replyTo(), p.changes);
         return Behaviors.same();
     }
 
+    private void record(int shard, Set<String> value) {
+        shards.put(shard, Set.copyOf(value));
+        dirty.add(shard);
+    }
+
+    /**
+     * Brings the Prefilter's cluster scope to the shards' values: the whole list the first time (and after a
+     * failure), afterwards only the CIDRs of the shards that changed. Requests reach the Prefilter in the order
+     * they are sent, so what is recorded as mirrored here is what it will hold once it has worked through them.
+     */
     private void reconcile(ActorRef<Prefilter.Result> replyTo, int changed) {
         if (heard.size() < SHARDS) {
             return; // not every shard heard yet: keep what the maps hold (see `heard`)
         }
-        Set<Cidr> desired = new HashSet<>();
-        for (String c : union()) {
+        if (fullNeeded) {
+            Set<Cidr> desired = parse(union());
+            mirrored.clear();
+            mirrored.putAll(shards);
+            dirty.clear();
+            fullNeeded = false;
+            ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
+                    r -> new Prefilter.Reconcile(Scope.CLUSTER, desired, r),
+                    (result, failure) -> reconciled(result, failure, replyTo, changed));
+            return;
+        }
+        Set<String> present = new HashSet<>();
+        Set<String> absent = new HashSet<>();
+        for (int shard : dirty) {
+            Set<String> now = shards.getOrDefault(shard, Set.of());
+            Set<String> before = mirrored.getOrDefault(shard, Set.of());
+            now.stream().filter(c -> !before.contains(c)).forEach(present::add);
+            before.stream().filter(c -> !now.contains(c)).forEach(absent::add);
+            mirrored.put(shard, now);
+        }
+        dirty.clear();
+        if (present.isEmpty() && absent.isEmpty() && replyTo == null) {
+            return;
+        }
+        Set<Cidr> add = parse(present);
+        Set<Cidr> remove = parse(absent);
+        ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
+                r -> new Prefilter.Adjust(Scope.CLUSTER, add, remove, r),
+                (result, failure) -> reconciled(result, failure, replyTo, changed));
+    }
+
+    private Reconciled reconciled(Prefilter.Result result, Throwable failure, ActorRef<Prefilter.Result> replyTo,
+                                  int changed) {
+        return new Reconciled(result != null ? result : new Prefilter.Rejected(PrefilterException.Reason.KERNEL, "",
+                "prefilter did not answer: " + failure), replyTo, changed);
+    }
+
+    private static Set<Cidr> parse(Set<String> texts) {
+        Set<Cidr> out = new HashSet<>();
+        for (String c : texts) {
             try {
-                desired.add(Cidr.parse(c));
+                out.add(Cidr.parse(c));
             } catch (IllegalArgumentException e) {
                 LOG.warn("ignoring an unparsable cluster deny entry '{}': {}", c, e.getMessage());
             }
         }
-        ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
-                r -> new Prefilter.Reconcile(Scope.CLUSTER, desired, r),
-                (result, failure) -> new Reconciled(result != null ? result : new Prefilter.Rejected(
-                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure), replyTo,
-                        changed));
+        return out;
+    }
+
+    private boolean inList(String cidr) {
+        return shards.getOrDefault(shardOf(cidr), Set.of()).contains(cidr);
     }
 
     private Set<String> union() {

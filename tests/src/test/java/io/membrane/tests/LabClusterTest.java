@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +38,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Client sources: .100 denied and undenied cluster-wide; .101 never denied (the control); .102 denied before
  * node 3 dies and deleted while it is dead; .103 denied while node 3 is dead but not yet downed; .104 denied in
- * the two-node cluster; .105 node-scoped on node 1.
+ * the two-node cluster; .105 node-scoped on node 1. 10.79.0.199 (no client uses it) is denied cluster-wide before
+ * node 3 dies and kept: node 3's map must hold it through the whole restart.
  */
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -128,11 +132,13 @@ class LabClusterTest {
         String deletedWhileDead = "10.79.0.102";
         String addedWhileUnreachable = "10.79.0.103";
         String addedAfterDowning = "10.79.0.104";
+        String kept = "10.79.0.199";
 
+        assertEquals(200, deny(n1, "PATCH", kept, "cluster").status());
         assertEquals(200, deny(n1, "PATCH", deletedWhileDead, "cluster").status());
         awaitDeny(n3, deletedWhileDead, true);
         assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3 enforces " + deletedWhileDead + " before it dies");
-        assertTrue(pinnedExact(n3).contains(deletedWhileDead), "in n3's pinned map: " + pinnedExact(n3));
+        assertTrue(pinnedExact(n3).containsAll(Set.of(deletedWhileDead, kept)), "in n3's pinned map: " + pinnedExact(n3));
 
         long killed = System.nanoTime();
         lab.kill9(n3);
@@ -150,7 +156,7 @@ class LabClusterTest {
         // Agent dead, datapath alive: n3's program still drops what its maps held and knows nothing newer.
         assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3's datapath keeps its last entries");
         assertEquals(3, lab.ping(addedWhileUnreachable, n3, 3), "n3's maps missed the new entry");
-        assertEquals(Set.of(deletedWhileDead), pinnedExact(n3), "n3's pinned map while its agent is dead");
+        assertEquals(Set.of(deletedWhileDead, kept), pinnedExact(n3), "n3's pinned map while its agent is dead");
 
         lab.awaitMembers(n1, 2, Duration.ofSeconds(45));
         double downed = (System.nanoTime() - killed) / 1e9;
@@ -162,6 +168,26 @@ class LabClusterTest {
         awaitDeny(n2, addedAfterDowning, true);
         assertEquals(0, lab.ping(addedAfterDowning, n2, 3));
 
+        // From the restart until n3 has reconciled, its map must never lose an entry the cluster still holds:
+        // a node that reconciled before reading the cluster's list would remove it.
+        AtomicInteger polls = new AtomicInteger();
+        AtomicReference<Set<String>> gap = new AtomicReference<>();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                Set<String> now = pinnedExact(n3);
+                polls.incrementAndGet();
+                if (!now.contains(kept)) {
+                    gap.compareAndSet(null, now);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "n3-map-watcher");
+        watcher.start();
         long restarting = System.nanoTime();
         lab.restart(n3);
         LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
@@ -177,8 +203,12 @@ class LabClusterTest {
                     && !api.contains(deletedWhileDead + "/32") && maps.contains(addedWhileUnreachable)
                     && maps.contains(addedAfterDowning) && !maps.contains(deletedWhileDead);
         }, Duration.ofSeconds(30), () -> "n3 to reconcile: API " + denied(n3) + ", pinned " + pinnedExact(n3));
+        watching.set(false);
+        watcher.join(5_000);
         LOG.accept(String.format("n3 reconciled %.1f s after its restart: pinned %s", (System.nanoTime() - restarting) / 1e9,
                 pinnedExact(n3)));
+        assertTrue(polls.get() > 20, "the watcher read n3's map " + polls.get() + " times");
+        assertEquals(null, gap.get(), "n3's map lost " + kept + " during its restart");
         assertEquals(0, lab.ping(addedWhileUnreachable, n3, 3), "n3 drops what was denied while it was dead");
         assertEquals(0, lab.ping(addedAfterDowning, n3, 3));
         assertEquals(3, lab.ping(deletedWhileDead, n3, 3), "n3 lets through what was deleted while it was dead");
@@ -186,7 +216,7 @@ class LabClusterTest {
 
         // The rejoined node takes writes again, for everyone.
         Lab.Response del = lab.api(n3).delete("/v1/prefilter", "{\"deny\": [\"" + addedWhileUnreachable + "/32\", \""
-                + addedAfterDowning + "/32\"], \"scope\": \"cluster\"}");
+                + addedAfterDowning + "/32\", \"" + kept + "/32\"], \"scope\": \"cluster\"}");
         assertEquals(200, del.status(), del.body());
         for (Node n : lab.nodes()) {
             awaitDeny(n, addedWhileUnreachable, false);

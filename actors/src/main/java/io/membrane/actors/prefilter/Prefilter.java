@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Prefilter {
     private static final Logger LOG = LoggerFactory.getLogger(Prefilter.class);
 
-    public sealed interface Command permits Add, Remove, Reconcile, Get {}
+    public sealed interface Command permits Add, Remove, Reconcile, Adjust, Get {}
 
     public record Add(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo) implements Command {}
 
@@ -38,6 +38,14 @@ public final class Prefilter {
      * changed.
      */
     public record Reconcile(Scope scope, Set<Cidr> desired, ActorRef<Result> replyTo) implements Command {}
+
+    /**
+     * Makes {@code scope} hold every CIDR of {@code present} and none of {@code absent}, nothing else touched: a
+     * Reconcile limited to what changed (the cluster bridge sends the CIDRs of the replicated shards that
+     * changed). Bumps the revision only if something changed.
+     */
+    public record Adjust(Scope scope, Set<Cidr> present, Set<Cidr> absent, ActorRef<Result> replyTo)
+            implements Command {}
 
     public record Get(ActorRef<Snapshot> replyTo) implements Command {}
 
@@ -86,6 +94,11 @@ public final class Prefilter {
                     .onMessage(Reconcile.class, r -> {
                         r.replyTo().tell(apply(OptionalLong.empty(), revision, revisionFile, false,
                                 () -> table.reconcile(r.scope(), r.desired())));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Adjust.class, a -> {
+                        a.replyTo().tell(apply(OptionalLong.empty(), revision, revisionFile, false,
+                                () -> table.adjust(a.scope(), a.present(), a.absent())));
                         return Behaviors.same();
                     })
                     .build();

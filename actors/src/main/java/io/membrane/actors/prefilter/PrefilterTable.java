@@ -133,6 +133,28 @@ public final class PrefilterTable {
         Set<Cidr> held = held(scope);
         List<Cidr> toAdd = desired.stream().filter(c -> !held.contains(c)).sorted().toList();
         List<Cidr> toRemove = held.stream().filter(c -> !desired.contains(c)).sorted().toList();
+        return addAndRemove(scope, toAdd, toRemove);
+    }
+
+    /**
+     * Makes {@code scope} hold every CIDR of {@code present} and none of {@code absent}, touching nothing else:
+     * the part of a reconcile that a known change needs, at the cost of the change rather than of the whole
+     * list. All-or-nothing like any batch.
+     *
+     * @return how many CIDRs changed
+     */
+    public int adjust(Scope scope, Set<Cidr> present, Set<Cidr> absent) {
+        List<Cidr> toAdd = present.stream().filter(c -> !holds(c, scope)).sorted().toList();
+        List<Cidr> toRemove = absent.stream().filter(c -> holds(c, scope)).sorted().toList();
+        return addAndRemove(scope, toAdd, toRemove);
+    }
+
+    private boolean holds(Cidr c, Scope scope) {
+        EnumSet<Scope> s = entries.get(c);
+        return s != null && s.contains(scope);
+    }
+
+    private int addAndRemove(Scope scope, List<Cidr> toAdd, List<Cidr> toRemove) {
         for (Cidr c : toAdd) {
             checkFamily(c);
         }

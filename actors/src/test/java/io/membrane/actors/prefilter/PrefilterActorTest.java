@@ -143,4 +143,37 @@ class PrefilterActorTest {
         assertEquals(PrefilterException.Reason.NOT_FOUND,
                 assertInstanceOf(Prefilter.Rejected.class, results.receiveMessage()).reason());
     }
+
+    @Test
+    void adjustTouchesOnlyTheNamedCidrsOfItsScope() {
+        ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Prefilter.create(this::freshTable, runDir.resolve("rev")));
+        TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
+        TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
+        prefilter.tell(new Prefilter.Add(cidrs("10.1.0.0/16"), Scope.NODE, OptionalLong.empty(), results.getRef()));
+        results.expectMessageClass(Prefilter.Applied.class);
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.2.0.0/16", "10.3.0.0/16")),
+                results.getRef()));
+        assertEquals(new Prefilter.Applied(3, 2), results.receiveMessage());
+
+        // One shard changed: 10.3/16 went, 10.4/16 and 10.1/16 came. 10.2/16 is not named and stays; 10.1/16
+        // gains the cluster scope next to its node scope.
+        prefilter.tell(new Prefilter.Adjust(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.4.0.0/16", "10.1.0.0/16")),
+                java.util.Set.copyOf(cidrs("10.3.0.0/16")), results.getRef()));
+        assertEquals(new Prefilter.Applied(4, 3), results.receiveMessage());
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        Prefilter.Snapshot after = snapshots.receiveMessage();
+        assertEquals(cidrs("10.1.0.0/16", "10.2.0.0/16", "10.4.0.0/16"), after.deny());
+        assertEquals(java.util.Set.of(Scope.NODE, Scope.CLUSTER), after.entries().get(0).scopes());
+
+        // The same adjustment again changes nothing and keeps the revision; absent CIDRs nobody holds are fine.
+        prefilter.tell(new Prefilter.Adjust(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.4.0.0/16", "10.1.0.0/16")),
+                java.util.Set.copyOf(cidrs("10.3.0.0/16", "10.99.0.0/16")), results.getRef()));
+        assertEquals(new Prefilter.Applied(4, 0), results.receiveMessage());
+        // Taking the cluster scope from 10.1/16 leaves its node scope, and the entry in the maps.
+        prefilter.tell(new Prefilter.Adjust(Scope.CLUSTER, java.util.Set.of(), java.util.Set.copyOf(cidrs("10.1.0.0/16")),
+                results.getRef()));
+        assertEquals(new Prefilter.Applied(5, 1), results.receiveMessage());
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        assertEquals(java.util.Set.of(Scope.NODE), snapshots.receiveMessage().entries().get(0).scopes());
+    }
 }

@@ -139,8 +139,17 @@ public final class ClusterBench {
         try (Lab lab = Lab.up(options, progress)) {
             DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(capacity, capacity, 16384, 1024, 16384, 16384,
                     1024));
-            Propagation p = propagation(lab, maps, settings.updates(), progress);
-            Join j = join(lab, maps, settings.joinCidrs(), progress);
+            Propagation p;
+            Join j;
+            try {
+                p = propagation(lab, maps, settings.updates(), progress);
+                j = join(lab, maps, settings.joinCidrs(), progress);
+            } catch (RuntimeException e) {
+                Path logs = Path.of(System.getProperty("java.io.tmpdir"), "membrane-bench-cluster-logs");
+                lab.saveLogs(logs);
+                progress.accept("the nodes' logs and configs are in " + logs);
+                throw e;
+            }
             String report = report(p, j, settings);
             System.out.println(report);
             if (settings.write()) {

@@ -118,6 +118,9 @@ public final class PrefilterReplication {
     private boolean fullNeeded = true;
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextRequest = 1;
+    /** When the start-up read began (System.nanoTime), for the log line that says how long catching up took. */
+    private long readStarted;
+    private boolean mirroredOnce;
 
     /** A change waiting for its shard writes. */
     private static final class Pending {
@@ -193,7 +196,8 @@ public final class PrefilterReplication {
                         timers.startSingleTimer("replicas", new CheckReplicas(), READY_POLL);
                         return Behaviors.same();
                     }
-                    LOG.debug("replicator knows {} of {} up members: reading the cluster deny list", r.count(), up);
+                    LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);
+                    readStarted = System.nanoTime();
                     for (int s = 0; s < SHARDS; s++) {
                         ctx.getSelf().tell(new ReadShard(s));
                     }
@@ -221,7 +225,10 @@ public final class PrefilterReplication {
                         timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofSeconds(1));
                         return Behaviors.same();
                     }
-                    heard.add(r.shard());
+                    if (heard.add(r.shard()) && heard.size() == SHARDS) {
+                        LOG.info("read the cluster deny list: {} entries in {} ms", union().size(),
+                                (System.nanoTime() - readStarted) / 1_000_000);
+                    }
                     record(r.shard(), r.value());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
@@ -243,6 +250,11 @@ public final class PrefilterReplication {
                 .onMessage(ShardWritten.class, this::onWritten)
                 .onMessage(Reconciled.class, r -> {
                     LOG.debug("reconciled: {}", r.result());
+                    if (!mirroredOnce && r.result() instanceof Prefilter.Applied a) {
+                        mirroredOnce = true;
+                        LOG.info("cluster deny list mirrored into this node's maps ({} changed) {} ms after the "
+                                + "start-up read began", a.changed(), (System.nanoTime() - readStarted) / 1_000_000);
+                    }
                     if (r.result() instanceof Prefilter.Rejected) {
                         // What the maps hold is no longer known here: compare everything next time.
                         fullNeeded = true;

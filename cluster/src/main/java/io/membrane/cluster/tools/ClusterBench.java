@@ -144,11 +144,10 @@ public final class ClusterBench {
             try {
                 p = propagation(lab, maps, settings.updates(), progress);
                 j = join(lab, maps, settings.joinCidrs(), progress);
-            } catch (RuntimeException e) {
+            } finally {
                 Path logs = Path.of(System.getProperty("java.io.tmpdir"), "membrane-bench-cluster-logs");
                 lab.saveLogs(logs);
                 progress.accept("the nodes' logs and configs are in " + logs);
-                throw e;
             }
             String report = report(p, j, settings);
             System.out.println(report);

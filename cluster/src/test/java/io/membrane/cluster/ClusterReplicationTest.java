@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * Three clustered agents in one JVM on loopback, each with its own pinned maps: a cluster-scoped CIDR added
  * through one node's API lands in every node's maps and is removed from all through another; a node-scoped
  * entry stays on its node; the registry and membership show three nodes. (The multi-process lab tests with
- * namespaces, kill -9 and TLS come with `bin/membrane lab`.)
+ * namespaces and kill -9 come with `bin/membrane lab`; the transport over TLS is TlsClusterTest.)
  */
 @Tag("kernel")
 class ClusterReplicationTest {

@@ -10,6 +10,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running agent in this JVM: an actor system named after the node with the {@link Agent} as guardian.
@@ -17,6 +19,9 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * the datapath attached and the maps pinned, as stopping the real agent does.
  */
 public final class AgentNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
+    /** How long {@link #close} waits for the API to unbind and for the actor system to stop. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private final ActorSystem<Agent.Command> system;
     private final ServerBinding binding;
     private final AgentConfig config;
@@ -75,10 +80,27 @@ public final class AgentNode implements AutoCloseable {
         system.getWhenTerminated().toCompletableFuture().join();
     }
 
+    /**
+     * Stops the agent: unbinds the API and terminates the actor system, waiting at most {@link #CLOSE_TIMEOUT}.
+     * Pekko 1.7.0 can hang while flushing its remote transports (apache/pekko#3247, fixed after 1.7.0), and an
+     * agent that never stops on Ctrl-C is worse than one that stops with a warning; the datapath stays either way.
+     */
     @Override
     public void close() {
-        binding.unbind().toCompletableFuture().join();
+        try {
+            binding.unbind().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("admin API did not unbind: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         system.terminate();
-        system.getWhenTerminated().toCompletableFuture().join();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("actor system did not stop within {} s ({}); leaving it", CLOSE_TIMEOUT.toSeconds(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -117,6 +117,10 @@ public final class Lab implements AutoCloseable {
             return new Options(nodes, xdpMode, home, cp, java, jvmArgs, startTimeout, cidrCapacity);
         }
 
+        public Options withJvmArgs(List<String> args) {
+            return new Options(nodes, xdpMode, home, classpath, java, args, startTimeout, cidrCapacity);
+        }
+
         public Options withCidrCapacity(int entries) {
             return new Options(nodes, xdpMode, home, classpath, java, jvmArgs, startTimeout, entries);
         }

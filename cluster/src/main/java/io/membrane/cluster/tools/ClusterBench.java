@@ -136,6 +136,11 @@ public final class ClusterBench {
         Consumer<String> progress = s -> System.err.println("bench cluster: " + s);
         int capacity = Math.max(Lab.Options.DEFAULT_CIDR_CAPACITY, settings.joinCidrs() + 1024);
         Lab.Options options = Lab.Options.defaults().withNodes(3).withCidrCapacity(capacity);
+        if (System.getenv("MEMBRANE_BENCH_JVM_ARGS") != null) {
+            List<String> jvm = new ArrayList<>(options.jvmArgs());
+            jvm.addAll(List.of(System.getenv("MEMBRANE_BENCH_JVM_ARGS").trim().split("\\s+")));
+            options = options.withJvmArgs(jvm);
+        }
         try (Lab lab = Lab.up(options, progress)) {
             DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(capacity, capacity, 16384, 1024, 16384, 16384,
                     1024));
@@ -246,8 +251,11 @@ public final class ClusterBench {
         progress.accept("loading " + count + " cluster-scoped CIDRs through n1 in batches of " + LOAD_BATCH);
         long l0 = System.nanoTime();
         for (int i = 0; i < cidrs.size(); i += LOAD_BATCH) {
+            long b0 = System.nanoTime();
             expect(lab.api(n1).patch("/v1/prefilter", body(cidrs.subList(i, Math.min(cidrs.size(), i + LOAD_BATCH)),
                     "cluster")), "cluster-scoped PATCH of the join set");
+            progress.accept(String.format(Locale.ROOT, "  CIDRs %d..%d: %.0f ms", i, Math.min(cidrs.size(),
+                    i + LOAD_BATCH) - 1, (System.nanoTime() - b0) / 1e6));
         }
         double loadMs = (System.nanoTime() - l0) / 1e6;
         for (Node n : lab.nodes()) {

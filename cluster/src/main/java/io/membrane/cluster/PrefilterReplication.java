@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * majority has is not lost when a node dies, and a majority of three is still there when one node is down;
  * failing to reach it is reported as an error, never as success. Every change the replicator reports — this
  * node's or another's — ends in one Reconcile of the cluster scope sent to the Prefilter, the only writer of
- * the maps; the replicator's callbacks only record the new value.
+ * the maps; the replicator's callbacks only record the new value. The keys are durable (LMDB under the run dir,
+ * see reference.conf): after a restart of every node at once each reads the list back from disk, not an empty one.
  */
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
@@ -145,7 +146,8 @@ public final class PrefilterReplication {
                     return Behaviors.same();
                 })
                 .onMessage(ReadShard.class, r -> {
-                    // A majority read: a node that restarts learns what the cluster holds, not its own empty replica.
+                    // A majority read: a node that restarts learns what the cluster holds, not only its own replica
+                    // (read back from disk, but it may have missed changes while the node was down).
                     replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
                                     new Replicator.ReadMajority(WRITE_TIMEOUT), replyTo),
                             rsp -> rsp instanceof Replicator.GetSuccess<ORSet<String>> g

@@ -3,6 +3,7 @@ package io.membrane.actors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.Xdp;
@@ -31,6 +32,8 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             return netns.map(n -> n + "/").orElse("") + name;
         }
     }
+
+    private static final String DDATA_DIR_SETTING = "pekko.cluster.distributed-data.durable.lmdb.dir";
 
     /** reference.conf plus {@code file} (if given), plus system properties on top. */
     public static AgentConfig load(Optional<Path> file) {
@@ -70,16 +73,33 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("membrane.api.port must be 0..65535, was " + port);
             }
-            return new AgentConfig(Path.of(m.getString("pin-root")), Path.of(m.getString("run-dir")),
+            Path runDir = Path.of(m.getString("run-dir"));
+            // Pekko's default store directory gets the remote port appended (a new, empty store on every start
+            // with port 0) and its explicit form is a second setting to keep in step with run-dir, so the agent
+            // derives it: one run dir per node holds everything that node keeps across restarts.
+            Config raw = c.withValue(DDATA_DIR_SETTING, ConfigValueFactory.fromAnyRef(ddataDir(runDir).toString()));
+            return new AgentConfig(Path.of(m.getString("pin-root")), runDir,
                     Path.of(m.getString("bpf-dir")).toAbsolutePath(), m.getString("api.host"), port,
                     m.getBytes("api.max-body-bytes"), List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
                     m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"),
                     m.getBoolean("conntrack.accounting"), sizes, pages,
                     m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
-                    m.getDuration("device-retry.max"), m.getDuration("device-retry.check-interval"), c);
+                    m.getDuration("device-retry.max"), m.getDuration("device-retry.check-interval"), raw);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where the cluster keeps its durable Distributed Data (the cluster-scoped deny list) in LMDB. The name must
+     * not end in "ddata": Pekko appends the system name and port to such a path even when it is set explicitly.
+     */
+    public Path ddataDir() {
+        return ddataDir(runDir);
+    }
+
+    private static Path ddataDir(Path runDir) {
+        return runDir.resolve("ddata-lmdb");
     }
 
     public ConfigHeaders.Node nodeHeader() {

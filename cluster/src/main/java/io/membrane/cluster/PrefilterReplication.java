@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is an
  * ORSet of canonical CIDR text split over a fixed set of {@value #SHARDS} keys: a fixed set leaves no tombstones
- * behind, and many small keys keep each write small — a batch of 10,000 CIDRs puts about 40 into each key, which
- * the replicator sends as deltas (up to 50 elements), where 64 keys meant 150 each and the whole state of every
- * key on every write, seconds for a batch once the list held 60,000. At 100,000 CIDRs a key holds about 400
- * (~25 KB), far from Artery's 256 KiB frame.
+ * behind, and many small keys keep each write small — writes carry a key's whole value (deltas are off, see
+ * reference.conf), and at 100,000 CIDRs a key holds about 400, a few KB, far from Artery's 256 KiB frame. The
+ * keys are durable (LMDB, see reference.conf): after a restart of every node at once each reads the list back
+ * from disk, not an empty one.
  *
  * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends an
  * ORSet delta only to the fixed majority subset and leaves the other nodes to the delta push, which runs at most
@@ -212,7 +212,8 @@ public final class PrefilterReplication {
                     return Behaviors.same();
                 })
                 .onMessage(ReadShard.class, r -> {
-                    // A majority read: a node that restarts learns what the cluster holds, not its own empty replica.
+                    // A majority read: a node that restarts learns what the cluster holds, not only its own replica
+                    // (read back from disk, but it may have missed changes while the node was down).
                     replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
                                     new Replicator.ReadMajority(WRITE_TIMEOUT), replyTo),
                             rsp -> rsp instanceof Replicator.GetSuccess<ORSet<String>> g

@@ -21,10 +21,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -43,6 +45,7 @@ class ClusterReplicationTest {
 
     private final List<AgentNode> nodes = new ArrayList<>();
     private final List<PinnedMaps> pins = new ArrayList<>();
+    private final List<Path> runDirs = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -54,6 +57,7 @@ class ClusterReplicationTest {
             PinnedMaps p = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-cl-" + id + "-n" + (i + 1)));
             pins.add(p);
             Path run = Files.createTempDirectory("mbr-cl-n" + (i + 1));
+            runDirs.add(run);
             String text = "membrane {\n pin-root = \"" + p.root() + "\"\n run-dir = \"" + run + "\"\n"
                     + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
                     + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
@@ -68,9 +72,17 @@ class ClusterReplicationTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws IOException {
         nodes.forEach(AgentNode::close);
         pins.forEach(PinnedMaps::removeAll);
+        // Each run dir now holds a durable store as well: leave nothing behind in /tmp.
+        for (Path dir : runDirs) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     @Test

@@ -332,7 +332,10 @@ public final class Cli {
 
     // --- uninstall ---
 
-    /** Removes what the agent installed: the prefilter from its devices, the pins, and the generated files. */
+    /**
+     * Removes what the agent installed: the prefilter from its devices, the pins, the generated files, and the
+     * cluster's durable store, so a node installed again starts from what the cluster holds, not from an old copy.
+     */
     private void uninstall(List<String> args) {
         AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
         noMoreArgs(args);
@@ -361,6 +364,10 @@ public final class Cli {
             deleteTree(p);
         }
         out.println("removed generated headers and objects under " + config.runDir());
+        if (Files.exists(config.ddataDir())) {
+            deleteTree(config.ddataDir());
+            out.println("removed the cluster's durable store " + config.ddataDir());
+        }
     }
 
     private static <T> T inNetns(AgentConfig.Device d, java.util.concurrent.Callable<T> work) {

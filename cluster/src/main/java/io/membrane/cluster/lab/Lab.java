@@ -3,6 +3,7 @@ package io.membrane.cluster.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.cluster.ClusterCli;
+import io.membrane.cluster.ClusterNode;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.net.Netns.Command;
@@ -65,7 +66,10 @@ public final class Lab implements AutoCloseable {
     public static final int ARTERY_PORT = 25520;
     public static final int API_PORT = 9876;
     public static final int MAX_NODES = 9;
-    /** Agent JVMs are small: several share a machine with the build. */
+    /**
+     * Agent JVMs are small: several share a machine with the build. The opens the agent needs
+     * ({@link ClusterNode#REQUIRED_JVM_ARGS}) are always added, whatever the options say.
+     */
     public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1");
 
@@ -462,6 +466,9 @@ public final class Lab implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + Netns.path(node.namespace()),
                 options.java().toString()));
+        // Not part of jvmArgs: those are tuning (and a lab made before the store was durable saved its own),
+        // while without these the agent cannot keep the cluster deny list and refuses to start.
+        cmd.addAll(ClusterNode.REQUIRED_JVM_ARGS);
         cmd.addAll(options.jvmArgs());
         cmd.add("-Dlogback.configurationFile=" + options.home().resolve("conf/logback.xml"));
         cmd.addAll(List.of("-cp", options.classpath(), ClusterCli.class.getName(), "agent", "--config",

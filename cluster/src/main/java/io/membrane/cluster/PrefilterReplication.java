@@ -60,11 +60,19 @@ public final class PrefilterReplication {
     static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
     /** How often the start-up checks whether the replicator knows every Up member. */
     static final Duration READY_POLL = Duration.ofMillis(50);
+    /**
+     * How long a change that arrives before this node has read the cluster's list waits for that read (a node
+     * just started is usually a second or two from it) before it is refused with a 503.
+     */
+    static final Duration READ_WAIT = Duration.ofSeconds(5);
     /** Changes arriving together (a batch touches many shards) are reconciled once. */
     static final Duration COALESCE = Duration.ofMillis(5);
 
     public sealed interface Command permits Change, ShardChanged, ShardRead, ShardWritten, Reconciled, ReconcileNow,
-            RevisionChecked, ReadShard, SelfUp, CheckReplicas, Replicas {}
+            RevisionChecked, ReadShard, SelfUp, CheckReplicas, Replicas, ExpireWaiting {}
+
+    /** Changes that came before the start-up read finished and have waited {@link #READ_WAIT}: refused. */
+    record ExpireWaiting() implements Command {}
 
     /** A cluster-scoped PATCH (add) or DELETE from the API. */
     public record Change(List<Cidr> cidrs, boolean add, OptionalLong revision, ActorRef<Prefilter.Result> replyTo)
@@ -118,6 +126,8 @@ public final class PrefilterReplication {
     private boolean fullNeeded = true;
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextRequest = 1;
+    /** Changes waiting for the start-up read, with when each came (System.nanoTime). */
+    private final List<Map.Entry<Change, Long>> waiting = new ArrayList<>();
     /** When the start-up read began (System.nanoTime), for the log line that says how long catching up took. */
     private long readStarted;
     private boolean mirroredOnce;
@@ -226,12 +236,33 @@ public final class PrefilterReplication {
                         timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofSeconds(1));
                         return Behaviors.same();
                     }
-                    if (heard.add(r.shard()) && heard.size() == SHARDS) {
+                    boolean last = heard.add(r.shard()) && heard.size() == SHARDS;
+                    record(r.shard(), r.value());
+                    if (last) {
                         LOG.info("read the cluster deny list: {} entries in {} ms", union().size(),
                                 (System.nanoTime() - readStarted) / 1_000_000);
+                        waiting.forEach(w -> ctx.getSelf().tell(w.getKey()));
+                        waiting.clear();
+                        timers.cancel("expire-waiting");
                     }
-                    record(r.shard(), r.value());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
+                    return Behaviors.same();
+                })
+                .onMessage(ExpireWaiting.class, x -> {
+                    long now = System.nanoTime();
+                    waiting.removeIf(w -> {
+                        if (now - w.getValue() < READ_WAIT.toNanos()) {
+                            return false;
+                        }
+                        w.getKey().replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED,
+                                w.getKey().cidrs().get(0).toString(), "this node has not read the cluster's deny list "
+                                + "yet (" + heard.size() + " of " + SHARDS + " parts after " + READ_WAIT.toSeconds()
+                                + " s; is it up in a cluster with a reachable majority?); try again in a moment"));
+                        return true;
+                    });
+                    if (waiting.isEmpty()) {
+                        timers.cancel("expire-waiting");
+                    }
                     return Behaviors.same();
                 })
                 .onMessage(ReconcileNow.class, r -> {
@@ -276,9 +307,10 @@ public final class PrefilterReplication {
 
     private Behavior<Command> onChange(Change change) {
         if (heard.size() < SHARDS) {
-            change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED,
-                    change.cidrs().get(0).toString(), "this node is still reading the cluster's deny list ("
-                    + heard.size() + " of " + SHARDS + " parts); try again in a moment"));
+            waiting.add(Map.entry(change, System.nanoTime()));
+            if (!timers.isTimerActive("expire-waiting")) {
+                timers.startTimerWithFixedDelay("expire-waiting", new ExpireWaiting(), Duration.ofMillis(200));
+            }
             return Behaviors.same();
         }
         for (Cidr c : change.cidrs()) {

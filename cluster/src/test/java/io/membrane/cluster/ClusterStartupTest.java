@@ -1,0 +1,108 @@
+package io.membrane.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.membrane.actors.AgentConfig;
+import io.membrane.actors.AgentNode;
+import io.membrane.maps.KernelTest;
+import io.membrane.maps.PinnedMaps;
+import io.membrane.maps.net.Ipv4Prefix;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that cannot join its cluster (its only seed is a port nobody listens on) has not read the cluster's deny
+ * list: a cluster-scoped change waits for that read and is then refused with a 503 naming why, while node-scoped
+ * changes work as on any node. Then a single-node default answers a cluster-scoped change made the moment its API
+ * is up: the change waits for the start-up read instead of being refused.
+ */
+@Tag("kernel")
+class ClusterStartupTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private AgentNode node;
+    private PinnedMaps pins;
+    private Path runDir;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (node != null) {
+            node.close();
+        }
+        if (pins != null) {
+            pins.removeAll();
+        }
+        if (runDir != null) {
+            try (Stream<Path> walk = Files.walk(runDir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNodeThatCannotJoinRefusesClusterChangesButTakesNodeChanges() throws Exception {
+        KernelTest.assumeKernel();
+        int nobody = freePort();
+        node = ClusterNode.start(config("pekko.cluster.seed-nodes = [\"pekko://membrane@127.0.0.1:" + nobody + "\"]\n"));
+
+        long t0 = System.nanoTime();
+        HttpResponse<String> cluster = send("PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        double waited = (System.nanoTime() - t0) / 1e9;
+        assertEquals(503, cluster.statusCode(), cluster.body());
+        assertTrue(cluster.body().contains("has not read the cluster's deny list"), cluster.body());
+        assertTrue(waited >= PrefilterReplication.READ_WAIT.toSeconds() - 0.5, "refused after waiting " + waited + " s");
+        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isEmpty(),
+                "nothing written");
+
+        HttpResponse<String> local = send("PATCH", "{\"deny\": [\"198.51.100.0/24\"]}");
+        assertEquals(200, local.statusCode(), local.body());
+        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("198.51.100.0/24")).isPresent());
+    }
+
+    @Test
+    void aChangeMadeAsSoonAsTheApiAnswersWaitsForTheStartUpRead() throws Exception {
+        KernelTest.assumeKernel();
+        node = ClusterNode.start(config(""));
+        HttpResponse<String> r = send("PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isPresent());
+    }
+
+    private AgentConfig config(String extra) throws IOException {
+        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-start-" + UUID.randomUUID().toString().substring(0, 6)));
+        runDir = Files.createTempDirectory("mbr-start");
+        String text = "membrane {\n pin-root = \"" + pins.root() + "\"\n run-dir = \"" + runDir + "\"\n"
+                + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
+                + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
+                + " ct6 = 1024, policy = 256 }\n cluster.node-name = \"lonely\"\n}\n"
+                + "pekko.remote.artery.canonical.port = " + freePort() + "\n" + extra;
+        return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
+    }
+
+    private HttpResponse<String> send(String method, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/prefilter"))
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

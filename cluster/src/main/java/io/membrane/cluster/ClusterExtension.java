@@ -35,6 +35,12 @@ import org.apache.pekko.cluster.typed.Join;
  * admin API its cluster hooks — cluster-scoped prefilter changes and GET /v1/cluster.
  */
 public final class ClusterExtension implements AgentExtension {
+    /**
+     * The API's wait for a cluster-scoped change: longer than the replication's own deadlines for a list of
+     * 100,000 CIDRs (start-up read 5 s, WriteAll 7 s, majority 9 s, the maps), shorter than the HTTP server's
+     * 60 s request timeout, so the caller hears the replication's own answer.
+     */
+    static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(50);
     private final String nodeName;
     private final String apiAddress;
 
@@ -72,7 +78,7 @@ public final class ClusterExtension implements AgentExtension {
         @Override
         public CompletionStage<Prefilter.Result> changePrefilter(List<Cidr> cidrs, boolean add, OptionalLong revision) {
             return AskPattern.ask(replication, r -> new PrefilterReplication.Change(cidrs, add, revision, r),
-                    Duration.ofSeconds(10), system.scheduler());
+                    CHANGE_TIMEOUT, system.scheduler());
         }
 
         @Override

@@ -182,10 +182,10 @@ public final class ClusterBench {
         progress.accept(WARMUP + " warm-up and " + updates + " measured updates each: cluster-scoped on n1, "
                 + "node-scoped on n3");
         for (int i = 0; i < WARMUP + updates; i++) {
-            // /24s from 10.128.0.0/10 for cluster scope, from 10.192.0.0/10 for node scope: both in the LPM map,
-            // apart from the join set (10.64.0.0/10).
-            Ipv4Prefix c = new Ipv4Prefix(0x0A80_0000 + (i << 8), 24);
-            Ipv4Prefix l = new Ipv4Prefix(0x0AC0_0000 + (i << 8), 24);
+            // /24s from 10.192.0.0/11 for cluster scope, from 10.224.0.0/11 for node scope: both in the LPM map,
+            // apart from the join set and from the lab's own fabric (10.79.0.0/24), which must never be denied.
+            Ipv4Prefix c = new Ipv4Prefix(0x0AC0_0000 + (i << 8), 24);
+            Ipv4Prefix l = new Ipv4Prefix(0x0AE0_0000 + (i << 8), 24);
             pause();
             long sent = System.nanoTime();
             expect(lab.api(n1).patch("/v1/prefilter", body(List.of(c), "cluster")), "cluster-scoped PATCH on n1");
@@ -303,11 +303,14 @@ public final class ClusterBench {
         return j;
     }
 
-    /** {@code count} (at most 2^18) distinct /28s from 10.64.0.0/10, in the LPM map. */
+    /**
+     * {@code count} (at most 2^18) distinct /28s from 10.128.0.0/10, in the LPM map — clear of the lab's fabric
+     * (10.79.0.0/24): a deny list that covers the nodes' own addresses cuts the cluster apart at their XDP.
+     */
     static List<Ipv4Prefix> joinCidrs(int count) {
         List<Ipv4Prefix> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            out.add(new Ipv4Prefix(0x0A40_0000 + (i << 4), 28));
+            out.add(new Ipv4Prefix(0x0A80_0000 + (i << 4), 28));
         }
         return out;
     }

@@ -134,7 +134,7 @@ public final class PrefilterReplication {
     private final Map<Integer, Set<String>> mirrored = new HashMap<>();
     private final Set<Integer> dirty = new HashSet<>();
     /** What {@link #addEarly} has already sent; the full reconcile after the start-up read takes over from it. */
-    private final Set<String> addedEarly = new HashSet<>();
+    private final Map<String, Cidr> addedEarly = new HashMap<>();
     /** No full reconcile has succeeded yet, or the last request failed: the next one compares everything. */
     private boolean fullNeeded = true;
     private final Map<Long, Pending> pending = new HashMap<>();
@@ -464,8 +464,17 @@ public final class PrefilterReplication {
             return; // not every key read yet: remove nothing (see `heard`)
         }
         if (fullNeeded) {
+            // What addEarly parsed is not parsed again: 100,000 CIDRs cost a cold JVM a few hundred ms.
+            Set<Cidr> desired = new HashSet<>();
+            for (String c : union()) {
+                Cidr parsed = addedEarly.get(c);
+                if (parsed != null) {
+                    desired.add(parsed);
+                } else {
+                    desired.addAll(parse(Set.of(c)));
+                }
+            }
             addedEarly.clear();
-            Set<Cidr> desired = parse(union());
             mirrored.clear();
             mirrored.putAll(shards);
             dirty.clear();
@@ -501,22 +510,24 @@ public final class PrefilterReplication {
      * so mirrors it while it reads instead of after; the full reconcile at the end finds the adds done.
      */
     private void addEarly() {
-        Set<String> fresh = new HashSet<>();
+        Set<Cidr> add = new HashSet<>();
         // Only keys read from a majority: a key this node has merely seen change may be its own stale replica.
         for (int shard : dirty) {
             if (heard.contains(shard)) {
                 for (String c : shards.getOrDefault(shard, Set.of())) {
-                    if (addedEarly.add(c)) {
-                        fresh.add(c);
+                    if (!addedEarly.containsKey(c)) {
+                        for (Cidr parsed : parse(Set.of(c))) {
+                            addedEarly.put(c, parsed);
+                            add.add(parsed);
+                        }
                     }
                 }
             }
         }
         dirty.removeAll(heard);
-        if (fresh.isEmpty()) {
+        if (add.isEmpty()) {
             return;
         }
-        Set<Cidr> add = parse(fresh);
         ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
                 r -> new Prefilter.Adjust(Scope.CLUSTER, add, Set.of(), r),
                 (result, failure) -> reconciled(result, failure, null, -1, false));

@@ -26,9 +26,10 @@ class ClusterBenchTest {
 
     @Test
     void settingsAreParsedStrictly() {
-        ClusterBench.Settings s = ClusterBench.Settings.parse(new String[] {"/x", "--updates", "7", "--no-write"});
+        ClusterBench.Settings s = ClusterBench.Settings.parse(new String[] {"/x", "--updates", "7", "--join-rounds", "2", "--no-write"});
         assertEquals(7, s.updates());
         assertEquals(ClusterBench.DEFAULT_JOIN_CIDRS, s.joinCidrs());
+        assertEquals(2, s.joinRounds());
         assertFalse(s.write());
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--updates", "0"}));
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--updates"}));

@@ -126,6 +126,8 @@ public final class PrefilterReplication {
      * from the maps, a gap in enforcement after every restart.
      */
     private final Set<Integer> heard = new HashSet<>();
+    /** Keys whose value has come in a change notification at least once (see ShardRead). */
+    private final Set<Integer> notified = new HashSet<>();
     /**
      * What the Prefilter was last asked to hold for each shard. Once a full reconcile has run, a change costs a
      * diff of the shards it touched — a few hundred CIDRs — instead of a reconcile of the whole list (100,000
@@ -179,6 +181,9 @@ public final class PrefilterReplication {
                     Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
                             ctx.messageAdapter(org.apache.pekko.cluster.typed.SelfUp.class, e -> new SelfUp()),
                             org.apache.pekko.cluster.typed.SelfUp.class));
+                    // And a poll, in case SelfUp came before the subscription took (seen once in three nodes
+                    // started together in one JVM: that node never read and never mirrored anything).
+                    timers.startTimerWithFixedDelay("ready", new SelfUp(), READY_POLL.multipliedBy(4));
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -205,7 +210,9 @@ public final class PrefilterReplication {
     private Behavior<Command> behavior() {
         return Behaviors.receive(Command.class)
                 .onMessage(SelfUp.class, u -> {
-                    ctx.getSelf().tell(new CheckReplicas());
+                    if (readStarted == 0 && Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
+                        ctx.getSelf().tell(new CheckReplicas());
+                    }
                     return Behaviors.same();
                 })
                 .onMessage(CheckReplicas.class, c -> {
@@ -213,6 +220,9 @@ public final class PrefilterReplication {
                     return Behaviors.same();
                 })
                 .onMessage(Replicas.class, r -> {
+                    if (readStarted != 0) {
+                        return Behaviors.same(); // a second check that was already under way
+                    }
                     int up = upMembers();
                     if (r.count() < up) {
                         // The replicator has not processed every MemberUp yet: a majority of what it knows
@@ -222,6 +232,7 @@ public final class PrefilterReplication {
                     }
                     LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);
                     readStarted = System.nanoTime();
+                    timers.cancel("ready");
                     for (int s = 0; s < SHARDS; s++) {
                         ctx.getSelf().tell(new ReadShard(s));
                     }
@@ -231,6 +242,7 @@ public final class PrefilterReplication {
                     LOG.debug("shard {} changed: {} entries", c.shard(), c.value().size());
                     // The newest value always wins, but only the start-up read makes a shard "heard": a change
                     // seen before it may be this node's own stale replica.
+                    notified.add(c.shard());
                     record(c.shard(), c.value());
                     timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
                     return Behaviors.same();
@@ -251,7 +263,15 @@ public final class PrefilterReplication {
                         return Behaviors.same();
                     }
                     boolean last = heard.add(r.shard()) && heard.size() == SHARDS;
-                    record(r.shard(), r.value());
+                    // A read's answer may be older than a change notification that came before it (a write
+                    // that reached the replica while the read was under way): the notifications are the
+                    // replica's own order, so once one came the read only says "heard". A read that brought
+                    // news is followed by a notification of its own (the read repairs the replica).
+                    if (notified.contains(r.shard())) {
+                        dirty.add(r.shard());
+                    } else {
+                        record(r.shard(), r.value());
+                    }
                     if (last) {
                         LOG.info("read the cluster deny list: {} entries in {} ms", union().size(),
                                 (System.nanoTime() - readStarted) / 1_000_000);

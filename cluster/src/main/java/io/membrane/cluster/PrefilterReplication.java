@@ -244,7 +244,7 @@ public final class PrefilterReplication {
                     // seen before it may be this node's own stale replica.
                     notified.add(c.shard());
                     record(c.shard(), c.value());
-                    timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
+                    reconcileSoon();
                     return Behaviors.same();
                 })
                 .onMessage(ReadShard.class, r -> {
@@ -279,7 +279,7 @@ public final class PrefilterReplication {
                         waiting.clear();
                         timers.cancel("expire-waiting");
                     }
-                    timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
+                    reconcileSoon();
                     return Behaviors.same();
                 })
                 .onMessage(ExpireWaiting.class, x -> {
@@ -466,6 +466,16 @@ public final class PrefilterReplication {
         }
         reconcile(p.change.replyTo(), p.changes);
         return Behaviors.same();
+    }
+
+    /**
+     * Reconciles {@link #COALESCE} after the first of a run of changes. The timer is not restarted by the later
+     * ones: a steady stream of notifications (256 keys read at start, a busy cluster) must not postpone it.
+     */
+    private void reconcileSoon() {
+        if (!timers.isTimerActive("reconcile")) {
+            timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
+        }
     }
 
     private void record(int shard, Set<String> value) {

@@ -68,6 +68,12 @@ public final class PrefilterReplication {
     static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
     /** How often the start-up checks whether the replicator knows every Up member. */
     static final Duration READY_POLL = Duration.ofMillis(50);
+    /**
+     * The start-up read of one key. Generous: 256 keys read at once from a cluster holding 100,000 CIDRs keep a
+     * small node busy for seconds, and a read that times out is work thrown away (with 3 s, one join in three
+     * took twice as long); a majority that is really unreachable is retried as often either way.
+     */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** Changes of at least this many CIDRs say in the log how long their confirmation took. */
     static final int LOG_BATCH = 1000;
     /**
@@ -251,7 +257,7 @@ public final class PrefilterReplication {
                     // A majority read: a node that restarts learns what the cluster holds, not only its own replica
                     // (read back from disk, but it may have missed changes while the node was down).
                     replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
-                                    new Replicator.ReadMajority(majorityTimeout(listed())), replyTo),
+                                    new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
                             rsp -> rsp instanceof Replicator.GetSuccess<ORSet<String>> g
                                     ? new ShardRead(r.shard(), true, g.get(key(r.shard())).getElements())
                                     : new ShardRead(r.shard(), rsp instanceof Replicator.NotFound, Set.of()));
@@ -259,7 +265,7 @@ public final class PrefilterReplication {
                 })
                 .onMessage(ShardRead.class, r -> {
                     if (!r.ok()) {
-                        timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofSeconds(1));
+                        timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofMillis(200));
                         return Behaviors.same();
                     }
                     boolean last = heard.add(r.shard()) && heard.size() == SHARDS;

@@ -27,7 +27,6 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +65,7 @@ public final class PrefilterReplication {
     static final Duration PER_LISTED_CIDR = Duration.ofNanos(60_000);
     /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
     static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
-    /** How often the start-up checks whether the replicator knows every Up member. */
+    /** How often the start-up checks whether this node is Up and its replicator knows every Up member. */
     static final Duration READY_POLL = Duration.ofMillis(50);
     /**
      * The start-up read of one key. Generous: 256 keys read at once from a cluster holding 100,000 CIDRs keep a
@@ -85,7 +84,7 @@ public final class PrefilterReplication {
     static final Duration COALESCE = Duration.ofMillis(5);
 
     public sealed interface Command permits Change, ShardChanged, ShardRead, ShardWritten, Reconciled, ReconcileNow,
-            RevisionChecked, ReadShard, SelfUp, CheckReplicas, Replicas, ExpireWaiting {}
+            RevisionChecked, ReadShard, CheckUp, Replicas, ExpireWaiting {}
 
     /** Changes that came before the start-up read finished and have waited {@link #READ_WAIT}: refused. */
     record ExpireWaiting() implements Command {}
@@ -104,10 +103,8 @@ public final class PrefilterReplication {
     /** {@code toAll}: the write was a WriteAll (its timeout falls back to a majority write). */
     record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail) implements Command {}
 
-    /** This node is Up in the cluster: the start-up read can begin once the replicator knows the members. */
-    record SelfUp() implements Command {}
-
-    record CheckReplicas() implements Command {}
+    /** Is this node Up yet? Then the start-up read can begin once the replicator knows the members. */
+    record CheckUp() implements Command {}
 
     /** The replicator's count of replicas (this node included). */
     record Replicas(int count) implements Command {}
@@ -183,13 +180,9 @@ public final class PrefilterReplication {
                 DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, ORSet<String>> r) -> {
                     PrefilterReplication bridge = new PrefilterReplication(ctx, timers, r, prefilter);
                     // Before this node is Up its replicator knows no other node, and a "majority" read would
-                    // be a read of its own empty replica.
-                    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
-                            ctx.messageAdapter(org.apache.pekko.cluster.typed.SelfUp.class, e -> new SelfUp()),
-                            org.apache.pekko.cluster.typed.SelfUp.class));
-                    // And a poll, in case SelfUp came before the subscription took (seen once in three nodes
-                    // started together in one JVM: that node never read and never mirrored anything).
-                    timers.startTimerWithFixedDelay("ready", new SelfUp(), READY_POLL.multipliedBy(4));
+                    // be a read of its own replica: poll until it is Up (polling needs no subscription that could
+                    // miss an event that came first) and its replicator knows every Up member.
+                    timers.startTimerWithFixedDelay("ready", new CheckUp(), READY_POLL);
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -215,25 +208,20 @@ public final class PrefilterReplication {
 
     private Behavior<Command> behavior() {
         return Behaviors.receive(Command.class)
-                .onMessage(SelfUp.class, u -> {
+                .onMessage(CheckUp.class, u -> {
                     if (readStarted == 0 && Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
-                        ctx.getSelf().tell(new CheckReplicas());
+                        replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
                     }
-                    return Behaviors.same();
-                })
-                .onMessage(CheckReplicas.class, c -> {
-                    replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
                     return Behaviors.same();
                 })
                 .onMessage(Replicas.class, r -> {
                     if (readStarted != 0) {
-                        return Behaviors.same(); // a second check that was already under way
+                        return Behaviors.same(); // an answer to a poll that was already under way
                     }
                     int up = upMembers();
                     if (r.count() < up) {
                         // The replicator has not processed every MemberUp yet: a majority of what it knows
-                        // would be too small.
-                        timers.startSingleTimer("replicas", new CheckReplicas(), READY_POLL);
+                        // would be too small. The poll asks again.
                         return Behaviors.same();
                     }
                     LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);

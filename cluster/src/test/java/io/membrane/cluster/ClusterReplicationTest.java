@@ -1,8 +1,15 @@
 package io.membrane.cluster;
 
+import static io.membrane.cluster.ClusterTestSupport.await;
+import static io.membrane.cluster.ClusterTestSupport.cluster;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
+import static io.membrane.cluster.ClusterTestSupport.freePort;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.cluster.ClusterTestSupport.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
@@ -13,19 +20,14 @@ import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,8 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class ClusterReplicationTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<AgentNode> nodes = new ArrayList<>();
     private final List<PinnedMaps> pins = new ArrayList<>();
@@ -68,7 +70,7 @@ class ClusterReplicationTest {
                     .withFallback(ConfigFactory.defaultReference()).resolve());
             nodes.add(ClusterNode.start(config));
         }
-        await(() -> members(nodes.get(2)) == 3 && members(nodes.get(0)) == 3, "three members up");
+        await(() -> upMembers(nodes.get(2)) == 3 && upMembers(nodes.get(0)) == 3, WAIT, "three members up");
     }
 
     @AfterEach
@@ -88,21 +90,21 @@ class ClusterReplicationTest {
     @Test
     void clusterScopedEntriesReachEveryNodesMapsAndNodeScopedStayHome() throws Exception {
         Ipv4Prefix cidr = Ipv4Prefix.parse("203.0.113.0/24");
-        Response add = send(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        Response add = prefilter(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, add.status(), add.body());
         assertEquals(1, JSON.readTree(add.body()).get("changed").asInt(), add.body());
-        Response again = send(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        Response again = prefilter(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(0, JSON.readTree(again.body()).get("changed").asInt(), "already replicated: " + again.body());
         // Enforced on the node that answered, and soon on every other.
         assertTrue(nodes.get(0).targets().maps().cidr4Dyn().lookup(cidr).isPresent());
         for (AgentNode n : nodes) {
-            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false),
+            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false), WAIT,
                     "203.0.113.0/24 in the maps of " + n.apiBase());
         }
-        JsonNode get = JSON.readTree(send(nodes.get(2), "GET", null).body());
+        JsonNode get = JSON.readTree(prefilter(nodes.get(2), "GET", null).body());
         assertEquals("[\"cluster\"]", get.get("entries").get(0).get("scope").toString(), get.toString());
 
-        Response local = send(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
+        Response local = prefilter(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
         assertEquals(200, local.status(), local.body());
         Thread.sleep(500);
         assertTrue(nodes.get(1).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isPresent());
@@ -110,72 +112,27 @@ class ClusterReplicationTest {
                 "a node-scoped entry stays on its node");
         assertTrue(nodes.get(2).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isEmpty());
 
-        Response del = send(nodes.get(1), "DELETE", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        Response del = prefilter(nodes.get(1), "DELETE", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : nodes) {
-            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(), "203.0.113.0/24 gone from " + n.apiBase());
+            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(), WAIT, "203.0.113.0/24 gone from " + n.apiBase());
         }
 
-        JsonNode cluster = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(nodes.get(0).apiBase()
-                + "/v1/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode cluster = cluster(nodes.get(0));
         assertEquals(3, cluster.get("members").size(), cluster.toString());
-        await(() -> registrySize(nodes.get(0)) == 3, "three nodes in the registry");
+        await(() -> registrySize(nodes.get(0)) == 3, WAIT, "three nodes in the registry");
     }
 
     @Test
     void removingWhatTheClusterDoesNotHoldIsNotFound() throws Exception {
-        Response r = send(nodes.get(0), "DELETE", "{\"deny\": [\"10.66.0.0/16\"], \"scope\": \"cluster\"}");
+        Response r = prefilter(nodes.get(0), "DELETE", "{\"deny\": [\"10.66.0.0/16\"], \"scope\": \"cluster\"}");
         assertEquals(404, r.status(), r.body());
         assertTrue(r.body().contains("not in the cluster-scoped deny list"), r.body());
     }
 
-    record Response(int status, String body) {
-    }
-
-    private static Response send(AgentNode node, String method, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/prefilter"));
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Response(r.statusCode(), r.body());
-    }
-
-    private static int members(AgentNode node) {
-        try {
-            JsonNode c = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/cluster"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body());
-            int up = 0;
-            for (JsonNode m : c.get("members")) {
-                up += "up".equals(m.get("status").asText()) ? 1 : 0;
-            }
-            return up;
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
     private static int registrySize(AgentNode node) {
-        try {
-            return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/cluster")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).get("registry").size();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        JsonNode c = cluster(node);
+        return c == null ? 0 : c.get("registry").size();
     }
 
 }

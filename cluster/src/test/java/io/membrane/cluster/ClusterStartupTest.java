@@ -1,5 +1,9 @@
 package io.membrane.cluster;
 
+import static io.membrane.cluster.ClusterTestSupport.deleteTree;
+import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,18 +12,12 @@ import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class ClusterStartupTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private AgentNode node;
     private PinnedMaps pins;
@@ -47,11 +44,7 @@ class ClusterStartupTest {
             pins.removeAll();
         }
         if (runDir != null) {
-            try (Stream<Path> walk = Files.walk(runDir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            deleteTree(runDir);
         }
     }
 
@@ -62,16 +55,16 @@ class ClusterStartupTest {
         node = ClusterNode.start(config("pekko.cluster.seed-nodes = [\"pekko://membrane@127.0.0.1:" + nobody + "\"]\n"));
 
         long t0 = System.nanoTime();
-        HttpResponse<String> cluster = send("PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        Response cluster = prefilter(node, "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         double waited = (System.nanoTime() - t0) / 1e9;
-        assertEquals(503, cluster.statusCode(), cluster.body());
+        assertEquals(503, cluster.status(), cluster.body());
         assertTrue(cluster.body().contains("has not read the cluster's deny list"), cluster.body());
         assertTrue(waited >= PrefilterReplication.READ_WAIT.toSeconds() - 0.5, "refused after waiting " + waited + " s");
         assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isEmpty(),
                 "nothing written");
 
-        HttpResponse<String> local = send("PATCH", "{\"deny\": [\"198.51.100.0/24\"]}");
-        assertEquals(200, local.statusCode(), local.body());
+        Response local = prefilter(node, "PATCH", "{\"deny\": [\"198.51.100.0/24\"]}");
+        assertEquals(200, local.status(), local.body());
         assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("198.51.100.0/24")).isPresent());
     }
 
@@ -79,8 +72,8 @@ class ClusterStartupTest {
     void aChangeMadeAsSoonAsTheApiAnswersWaitsForTheStartUpRead() throws Exception {
         KernelTest.assumeKernel();
         node = ClusterNode.start(config(""));
-        HttpResponse<String> r = send("PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
-        assertEquals(200, r.statusCode(), r.body());
+        Response r = prefilter(node, "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
+        assertEquals(200, r.status(), r.body());
         assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isPresent());
     }
 
@@ -95,14 +88,4 @@ class ClusterStartupTest {
         return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
     }
 
-    private HttpResponse<String> send(String method, String body) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/prefilter"))
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,9 +1,16 @@
 package io.membrane.cluster;
 
+import static io.membrane.cluster.ClusterTestSupport.await;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
+import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static io.membrane.cluster.ClusterTestSupport.deleteTree;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.cluster.ClusterTestSupport.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
@@ -19,17 +26,12 @@ import io.membrane.maps.net.Ipv4Prefix;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,8 +41,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -60,8 +60,8 @@ import org.lmdbjava.Txn;
  */
 @Tag("kernel")
 class DurablePrefilterTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final DatapathMaps MAPS = new DatapathMaps(new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024,
             1024, 256));
     private static final List<String> KEPT = List.of("203.0.113.0/24", "198.51.100.0/24");
@@ -103,13 +103,13 @@ class DurablePrefilterTest {
             runDirs.add(Files.createTempDirectory("mbr-du-n" + (i + 1)));
         }
         startCluster(3);
-        Response add = send(running.get(0), "PATCH", body(List.of(KEPT.get(0), KEPT.get(1), DELETED), "cluster"));
+        Response add = prefilter(running.get(0), "PATCH", body(List.of(KEPT.get(0), KEPT.get(1), DELETED), "cluster"));
         assertEquals(200, add.status(), add.body());
-        await(() -> clusterEntries(running.get(1)).containsKey(DELETED), DELETED + " heard by n2");
-        Response del = send(running.get(1), "DELETE", body(List.of(DELETED), "cluster"));
+        await(() -> clusterEntries(running.get(1)).containsKey(DELETED), WAIT, DELETED + " heard by n2");
+        Response del = prefilter(running.get(1), "DELETE", body(List.of(DELETED), "cluster"));
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : running) {
-            await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)), "the list on " + n.apiBase());
+            await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)), WAIT, "the list on " + n.apiBase());
         }
 
         // Every node stops, then all start again: from here on the pinned maps must never lose an entry.
@@ -127,7 +127,7 @@ class DurablePrefilterTest {
             }
             startCluster(3);
             for (AgentNode n : running) {
-                await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)),
+                await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)), WAIT,
                         "the list after the restart on " + n.apiBase());
                 Map<String, String> scopes = clusterEntries(n);
                 assertEquals(Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"), scopes,
@@ -142,10 +142,10 @@ class DurablePrefilterTest {
             // empty and the reconcile would remove the entries the watch is looking at.
             watch.expect(List.of(KEPT.get(0)));
             // Refused (not 404) until n3 has read every part of the list back.
-            await(() -> send(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")).status() == 200,
+            await(() -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")).status() == 200, WAIT,
                     "n3 deleting " + KEPT.get(1));
             for (AgentNode n : running) {
-                await(() -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))).isEmpty(),
+                await(() -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))).isEmpty(), WAIT,
                         KEPT.get(1) + " gone from " + n.apiBase());
                 assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]"), clusterEntries(n), "the list on " + n.apiBase());
                 assertTrue(n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(DELETED)).isEmpty(),
@@ -160,7 +160,7 @@ class DurablePrefilterTest {
         pins.add(PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-du1-" + UUID.randomUUID().toString().substring(0, 6))));
         runDirs.add(Files.createTempDirectory("mbr-du1"));
         running.add(ClusterNode.start(config(0, 0, Optional.empty())));
-        Response add = send(running.get(0), "PATCH", body(KEPT, "cluster"));
+        Response add = prefilter(running.get(0), "PATCH", body(KEPT, "cluster"));
         assertEquals(200, add.status(), add.body());
         AgentConfig config = running.get(0).config();
         assertTrue(Files.isRegularFile(config.ddataDir().resolve("data.mdb")), "LMDB store in " + config.ddataDir());
@@ -169,9 +169,9 @@ class DurablePrefilterTest {
             running.remove(0).close();
             running.add(ClusterNode.start(config(0, 0, Optional.empty())));
             AgentNode n = running.get(0);
-            await(() -> members(n) == 1, "the node up in its own cluster");
+            await(() -> upMembers(n) == 1, WAIT, "the node up in its own cluster");
             // The replication bridge reconciles once it has read every shard; give it that, then look.
-            await(() -> send(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200,
+            await(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200, WAIT,
                     "the bridge ready for cluster changes");
             assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24",
                     "[\"cluster\"]"), clusterEntries(n));
@@ -186,7 +186,7 @@ class DurablePrefilterTest {
         Path file = runDirs.get(0).resolve("membrane.conf");
         Files.writeString(file, configText(0, 0, Optional.empty()));
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
-        assertEquals(200, send(running.get(0), "PATCH", body(KEPT, "cluster")).status());
+        assertEquals(200, prefilter(running.get(0), "PATCH", body(KEPT, "cluster")).status());
         Path store = running.get(0).config().ddataDir();
         running.remove(0).close();
 
@@ -201,7 +201,7 @@ class DurablePrefilterTest {
 
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
         AgentNode n = running.get(0);
-        await(() -> send(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200,
+        await(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200, WAIT,
                 "the bridge ready for cluster changes");
         assertEquals(Map.of("192.0.2.0/24", "[\"cluster\"]"), clusterEntries(n));
     }
@@ -229,7 +229,7 @@ class DurablePrefilterTest {
             running.add(ClusterNode.start(config(i, ports[i], Optional.of(seed))));
         }
         for (AgentNode node : running) {
-            await(() -> members(node) == n, n + " members up on " + node.apiBase());
+            await(() -> upMembers(node) == n, WAIT, n + " members up on " + node.apiBase());
         }
     }
 
@@ -320,34 +320,16 @@ class DurablePrefilterTest {
         }
     }
 
-    record Response(int status, String body) {
-    }
-
     private static String body(List<String> cidrs, String scope) {
         return "{\"deny\": [" + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList())
                 + "], \"scope\": \"" + scope + "\"}";
-    }
-
-    private static Response send(AgentNode node, String method, String body) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/prefilter"));
-            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** CIDR → its scopes as JSON text, for the entries of GET /v1/prefilter that have the cluster scope. */
     private static Map<String, String> clusterEntries(AgentNode node) {
         Map<String, String> out = new TreeMap<>();
         try {
-            for (JsonNode e : JSON.readTree(send(node, "GET", null).body()).get("entries")) {
+            for (JsonNode e : JSON.readTree(prefilter(node, "GET", null).body()).get("entries")) {
                 if (e.get("scope").toString().contains("\"cluster\"")) {
                     out.put(e.get("cidr").asText(), e.get("scope").toString());
                 }
@@ -356,36 +338,6 @@ class DurablePrefilterTest {
             throw new java.io.UncheckedIOException(e);
         }
         return out;
-    }
-
-    private static int members(AgentNode node) {
-        try {
-            JsonNode c = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/cluster"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body());
-            int up = 0;
-            for (JsonNode m : c.get("members")) {
-                up += "up".equals(m.get("status").asText()) ? 1 : 0;
-            }
-            return up;
-        } catch (Exception e) {
-            return 0; // not answering yet: the caller polls
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** The keys in a stopped node's LMDB store (Pekko keeps every durable key in one database, "ddata"). */
@@ -401,16 +353,5 @@ class DurablePrefilterTest {
             }
         }
         return keys;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -10,6 +10,7 @@ import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -217,18 +218,16 @@ public final class PrefilterTable {
             after.put(c, next);
             changed.add(c);
         }
+        Map<MapTarget, List<Cidr>> updates = new EnumMap<>(MapTarget.class);
+        Map<MapTarget, List<Cidr>> deletes = new EnumMap<>(MapTarget.class);
+        for (Cidr c : changed) {
+            (after.get(c).isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(c), t -> new ArrayList<>()).add(c);
+        }
         List<Cidr> written = new ArrayList<>();
         try {
             for (MapTarget t : MapTarget.values()) {
-                List<Cidr> updates = new ArrayList<>();
-                List<Cidr> deletes = new ArrayList<>();
-                for (Cidr c : changed) {
-                    if (t.holds(c)) {
-                        (after.get(c).isEmpty() ? deletes : updates).add(c);
-                    }
-                }
-                write(t, updates, after, written);
-                erase(t, deletes, written);
+                write(t, updates.getOrDefault(t, List.of()), after, written);
+                erase(t, deletes.getOrDefault(t, List.of()), written);
             }
         } catch (Refused r) {
             for (Cidr undo : written) {
@@ -250,11 +249,11 @@ public final class PrefilterTable {
     private enum MapTarget {
         FIX4, DYN4, FIX6, DYN6;
 
-        boolean holds(Cidr c) {
+        static MapTarget of(Cidr c) {
             if (c instanceof Cidr.V4 v4) {
-                return this == (v4.isHost() ? FIX4 : DYN4);
+                return v4.isHost() ? FIX4 : DYN4;
             }
-            return this == (((Cidr.V6) c).isHost() ? FIX6 : DYN6);
+            return ((Cidr.V6) c).isHost() ? FIX6 : DYN6;
         }
     }
 

@@ -248,7 +248,6 @@ public final class ClusterBench {
 
     static Join join(Lab lab, DatapathMaps maps, int count, int rounds, Consumer<String> progress) {
         Node n1 = lab.node(1);
-        Node n3 = lab.node(3);
         List<Ipv4Prefix> cidrs = joinCidrs(count);
 
         progress.accept("baseline: node-scoped PATCH of " + count + " CIDRs on n1");

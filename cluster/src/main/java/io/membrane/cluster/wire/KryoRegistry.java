@@ -3,6 +3,7 @@ package io.membrane.cluster.wire;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.serializers.RecordSerializer;
+import io.membrane.cluster.ddata.CidrSet;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -62,7 +63,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 109. */
+    /** THE table. Append only; see the class comment. The next free id is 110. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -75,7 +76,8 @@ public final class KryoRegistry {
             // Messages and Distributed Data values.
             record(106, NodeInfo.class),
             record(107, ForwardedPrefilterChange.class),
-            record(108, ForwardedPrefilterResult.class));
+            record(108, ForwardedPrefilterResult.class),
+            entry(109, CidrSet.class, WireSerializers.CidrSetSerializer::new));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of();

@@ -6,13 +6,24 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ImmutableSerializer;
+import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.ddata.Versions;
+import io.membrane.maps.net.Cidr;
+import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.UniqueAddress;
 
 /**
  * The hand-written Kryo serializers of {@link KryoRegistry}. Every length read from the stream is checked
@@ -125,5 +136,167 @@ final class WireSerializers {
             int length = input.readByteUnsigned();
             return new Ipv6Prefix(address, length); // validates 0..128, clears host bits
         }
+    }
+
+    /**
+     * A {@link CidrSet} in a canonical form, so that equal sets make equal bytes (the replicator compares
+     * replicas by a digest of their serialized value): a table of the nodes that appear, ascending; the set's
+     * version vector as (node index, counter) pairs; then the elements in ascending order, each as a family tag,
+     * its address and length, and its dots. An IPv4 element with one dot takes about 9 bytes. Reading refuses
+     * anything out of order, so a payload cannot smuggle in a duplicate or a second spelling of an element.
+     */
+    static final class CidrSetSerializer extends ImmutableSerializer<CidrSet> {
+        private static final int V4 = 4;
+        private static final int V6 = 6;
+
+        @Override
+        public void write(Kryo kryo, Output output, CidrSet set) {
+            TreeSet<UniqueAddress> nodes = new TreeSet<>();
+            addNodes(set.versions(), nodes);
+            set.dots().values().forEach(v -> addNodes(v, nodes));
+            Map<UniqueAddress, Integer> index = new HashMap<>();
+            output.writeVarInt(nodes.size(), true);
+            for (UniqueAddress node : nodes) {
+                index.put(node, index.size());
+                Address a = node.address();
+                if (a.host().isEmpty() || a.port().isEmpty()) {
+                    throw new KryoException("node address without host or port: " + a);
+                }
+                writeString(output, a.protocol());
+                writeString(output, a.system());
+                writeString(output, a.host().get());
+                output.writeVarInt((Integer) a.port().get(), true);
+                output.writeLong(node.longUid());
+            }
+            writeVersions(output, set.versions(), index);
+            List<Cidr> elements = new ArrayList<>(set.elements());
+            elements.sort(null);
+            output.writeVarInt(elements.size(), true);
+            for (Cidr c : elements) {
+                if (c instanceof Cidr.V4 v4) {
+                    output.writeByte(V4);
+                    output.writeInt(v4.prefix().address());
+                    output.writeByte(v4.prefix().length());
+                } else {
+                    Ipv6Prefix p = ((Cidr.V6) c).prefix();
+                    output.writeByte(V6);
+                    output.writeBytes(p.addressBytes());
+                    output.writeByte(p.length());
+                }
+                writeVersions(output, set.dots().get(c), index);
+            }
+        }
+
+        @Override
+        public CidrSet read(Kryo kryo, Input input, Class<? extends CidrSet> type) {
+            // A node takes at least 12 bytes (three string lengths, a port, an 8-byte uid).
+            int n = readLength(input, "cidr set nodes");
+            if (n > remaining(input) / 12) {
+                throw new KryoException("cidr set: " + n + " nodes cannot fit in " + remaining(input) + " bytes");
+            }
+            UniqueAddress[] nodes = new UniqueAddress[n];
+            for (int i = 0; i < n; i++) {
+                String protocol = readString(input);
+                String system = readString(input);
+                String host = readString(input);
+                int port = input.readVarInt(true);
+                if (port <= 0 || port > 65_535) {
+                    throw new KryoException("cidr set: node port " + Integer.toUnsignedString(port) + " out of range");
+                }
+                nodes[i] = new UniqueAddress(new Address(protocol, system, host, port), input.readLong());
+                if (i > 0 && nodes[i - 1].compareTo(nodes[i]) >= 0) {
+                    throw new KryoException("cidr set: nodes not in ascending order at " + nodes[i]);
+                }
+            }
+            Versions versions = readVersions(input, nodes);
+            int count = readLength(input, "cidr set elements");
+            Map<Cidr, Versions> dots = new HashMap<>(count * 4 / 3 + 1);
+            Cidr previous = null;
+            for (int i = 0; i < count; i++) {
+                Cidr c = readCidr(input);
+                if (previous != null && previous.compareTo(c) >= 0) {
+                    throw new KryoException("cidr set: elements not in ascending order at " + c);
+                }
+                previous = c;
+                dots.put(c, readVersions(input, nodes));
+            }
+            try {
+                return CidrSet.of(dots, versions);
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("cidr set: " + e.getMessage(), e);
+            }
+        }
+
+        private static void addNodes(Versions v, TreeSet<UniqueAddress> nodes) {
+            for (int i = 0; i < v.size(); i++) {
+                nodes.add(v.node(i));
+            }
+        }
+
+        private static void writeVersions(Output output, Versions v, Map<UniqueAddress, Integer> index) {
+            output.writeVarInt(v.size(), true);
+            for (int i = 0; i < v.size(); i++) {
+                output.writeVarInt(index.get(v.node(i)), true);
+                output.writeVarLong(v.counter(i), true);
+            }
+        }
+
+        private static Versions readVersions(Input input, UniqueAddress[] nodes) {
+            int n = readLength(input, "cidr set versions");
+            if (n > nodes.length) {
+                throw new KryoException("cidr set: " + n + " versions but only " + nodes.length + " nodes");
+            }
+            UniqueAddress[] which = new UniqueAddress[n];
+            long[] counters = new long[n];
+            for (int i = 0; i < n; i++) {
+                int node = input.readVarInt(true);
+                if (node < 0 || node >= nodes.length) {
+                    throw new KryoException("cidr set: node index " + Integer.toUnsignedString(node) + " of "
+                            + nodes.length);
+                }
+                which[i] = nodes[node];
+                counters[i] = input.readVarLong(true);
+            }
+            try {
+                return Versions.of(which, counters);
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("cidr set: " + e.getMessage(), e);
+            }
+        }
+
+        private static Cidr readCidr(Input input) {
+            int family = input.readByteUnsigned();
+            try {
+                if (family == V4) {
+                    int address = input.readInt();
+                    Ipv4Prefix p = new Ipv4Prefix(address, input.readByteUnsigned());
+                    if (p.address() != address) {
+                        throw new KryoException("cidr set: " + p + " written with host bits set");
+                    }
+                    return new Cidr.V4(p);
+                }
+                if (family == V6) {
+                    byte[] address = input.readBytes(16);
+                    Ipv6Prefix p = new Ipv6Prefix(address, input.readByteUnsigned());
+                    if (!Arrays.equals(p.addressBytes(), address)) {
+                        throw new KryoException("cidr set: " + p + " written with host bits set");
+                    }
+                    return new Cidr.V6(p);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("cidr set: " + e.getMessage(), e);
+            }
+            throw new KryoException("cidr set: unknown address family tag " + family);
+        }
+
+        private static void writeString(Output output, String s) {
+            STRINGS.write(null, output, s);
+        }
+
+        private static String readString(Input input) {
+            return STRINGS.read(null, input, String.class);
+        }
+
+        private static final StringSerializer STRINGS = new StringSerializer();
     }
 }

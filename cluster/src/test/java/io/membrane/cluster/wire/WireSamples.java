@@ -1,5 +1,6 @@
 package io.membrane.cluster.wire;
 
+import io.membrane.cluster.ddata.CidrSet;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -7,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.UniqueAddress;
 
 /** At least one sample of every class in {@link KryoRegistry}; a registered class without one fails the tests. */
 final class WireSamples {
@@ -32,6 +35,12 @@ final class WireSamples {
                 new ForwardedPrefilterChange(List.of(), true, Long.MAX_VALUE)));
         m.put(ForwardedPrefilterResult.class, List.of(new ForwardedPrefilterResult(42L, 200, "{\"added\":2}"),
                 new ForwardedPrefilterResult(0L, 400, "")));
+        UniqueAddress a = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.1", 25520), 7L);
+        UniqueAddress b = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.2", 25520), -3L);
+        CidrSet s = CidrSet.empty().addAll(a, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::1"),
+                Cidr.parse("192.0.2.7")));
+        CidrSet t = CidrSet.empty().add(b, Cidr.parse("10.0.0.0/8")).add(b, Cidr.parse("0.0.0.0/0"));
+        m.put(CidrSet.class, List.of(CidrSet.empty(), s, s.mergeData(t), s.mergeData(t).remove(Cidr.parse("192.0.2.7"))));
         return m;
     }
 

@@ -3,7 +3,10 @@ package io.membrane.cluster;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.Scope;
+import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.ddata.CidrSetKey;
 import io.membrane.maps.net.Cidr;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
-import org.apache.pekko.cluster.ddata.ORSet;
-import org.apache.pekko.cluster.ddata.ORSetKey;
-import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
@@ -31,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is an
- * ORSet of canonical CIDR text split over a fixed set of {@value #SHARDS} keys: a fixed set leaves no tombstones
- * behind, and many small keys keep each write small — writes carry a key's whole value (deltas are off, see
- * reference.conf), and at 100,000 CIDRs a key holds about 400, a few KB, far from Artery's 256 KiB frame. The
+ * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is a
+ * {@link CidrSet} (an observed-remove set with a compact wire form) split over a fixed set of {@value #SHARDS}
+ * keys: a fixed set leaves no tombstones behind, and many small keys keep each write small — writes carry a key's
+ * whole value (deltas are off, see reference.conf), and at 100,000 CIDRs a key holds about 400, under 4 KB. The
  * keys are durable (LMDB, see reference.conf): after a restart of every node at once each reads the list back
  * from disk, not an empty one.
  *
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
     static final int SHARDS = 256;
+    /** Keys are {@code deny-000} .. {@code deny-255} (durable: reference.conf lists {@code deny-*}). */
+    static final String KEY_PREFIX = "deny-";
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
     /**
      * What each CIDR of the whole list adds to a write's deadlines. A write carries whole keys, and the replicator
@@ -93,10 +96,10 @@ public final class PrefilterReplication {
     public record Change(List<Cidr> cidrs, boolean add, OptionalLong revision, ActorRef<Prefilter.Result> replyTo)
             implements Command {}
 
-    record ShardChanged(int shard, Set<String> value) implements Command {}
+    record ShardChanged(int shard, Set<Cidr> value) implements Command {}
 
     /** The answer to the start-up read of one shard; empty {@code value} with {@code ok} false = failed. */
-    record ShardRead(int shard, boolean ok, Set<String> value) implements Command {}
+    record ShardRead(int shard, boolean ok, Set<Cidr> value) implements Command {}
 
     record ReadShard(int shard) implements Command {}
 
@@ -119,10 +122,10 @@ public final class PrefilterReplication {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final ReplicatorMessageAdapter<Command, ORSet<String>> replicator;
-    private final SelfUniqueAddress self;
+    private final ReplicatorMessageAdapter<Command, CidrSet> replicator;
+    private final UniqueAddress self;
     private final ActorRef<Prefilter.Command> prefilter;
-    private final Map<Integer, Set<String>> shards = new HashMap<>();
+    private final Map<Integer, Set<Cidr>> shards = new HashMap<>();
     /**
      * Shards whose current value this node has heard (a start-up read or a change). Until it has heard every
      * shard it does not reconcile: a partial view would remove cluster entries of the shards not heard yet
@@ -136,10 +139,10 @@ public final class PrefilterReplication {
      * diff of the shards it touched — a few hundred CIDRs — instead of a reconcile of the whole list (100,000
      * parsed and compared on every notification would keep a node busy while a big list loads).
      */
-    private final Map<Integer, Set<String>> mirrored = new HashMap<>();
+    private final Map<Integer, Set<Cidr>> mirrored = new HashMap<>();
     private final Set<Integer> dirty = new HashSet<>();
     /** What {@link #addEarly} has already sent; the full reconcile after the start-up read takes over from it. */
-    private final Map<String, Cidr> addedEarly = new HashMap<>();
+    private final Set<Cidr> addedEarly = new HashSet<>();
     /** No full reconcile has succeeded yet, or the last request failed: the next one compares everything. */
     private boolean fullNeeded = true;
     private final Map<Long, Pending> pending = new HashMap<>();
@@ -166,18 +169,18 @@ public final class PrefilterReplication {
     }
 
     private PrefilterReplication(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-                                 ReplicatorMessageAdapter<Command, ORSet<String>> replicator,
+                                 ReplicatorMessageAdapter<Command, CidrSet> replicator,
                                  ActorRef<Prefilter.Command> prefilter) {
         this.ctx = ctx;
         this.timers = timers;
         this.replicator = replicator;
         this.prefilter = prefilter;
-        this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+        this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress().uniqueAddress();
     }
 
     public static Behavior<Command> create(ActorRef<Prefilter.Command> prefilter) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, ORSet<String>> r) -> {
+                DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, CidrSet> r) -> {
                     PrefilterReplication bridge = new PrefilterReplication(ctx, timers, r, prefilter);
                     // Before this node is Up its replicator knows no other node, and a "majority" read would
                     // be a read of its own replica: poll until it is Up (polling needs no subscription that could
@@ -186,24 +189,40 @@ public final class PrefilterReplication {
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
-                        r.subscribe(key(s), rsp -> rsp instanceof Replicator.Changed<ORSet<String>> c
-                                ? new ShardChanged(shardOfKey(c.key()), c.get(c.key()).getElements())
+                        r.subscribe(key(s), rsp -> rsp instanceof Replicator.Changed<CidrSet> c
+                                ? new ShardChanged(shardOfKey(c.key()), c.get(c.key()).elements())
                                 : new ShardChanged(shardOfKey(rsp.key()), Set.of()));
                     }
                     return bridge.behavior();
                 })));
     }
 
-    static Key<ORSet<String>> key(int shard) {
-        return ORSetKey.create(String.format("prefilter-%03d", shard));
+    static Key<CidrSet> key(int shard) {
+        return new CidrSetKey(String.format("%s%03d", KEY_PREFIX, shard));
     }
 
-    static int shardOfKey(Key<ORSet<String>> key) {
-        return Integer.parseInt(key.id().substring("prefilter-".length()));
+    static int shardOfKey(Key<CidrSet> key) {
+        return Integer.parseInt(key.id().substring(KEY_PREFIX.length()));
     }
 
-    static int shardOf(String cidr) {
-        return Math.floorMod(cidr.hashCode(), SHARDS);
+    /**
+     * The key a CIDR lives in. Every node must compute the same, whatever its JDK: a record's hashCode is not
+     * specified, so the hash is spelled out here (the address and length mixed by the murmur3 finalizer).
+     */
+    static int shardOf(Cidr cidr) {
+        int h;
+        if (cidr instanceof Cidr.V4 v4) {
+            h = v4.prefix().address() * 31 + v4.prefix().length();
+        } else {
+            Cidr.V6 v6 = (Cidr.V6) cidr;
+            h = Arrays.hashCode(v6.prefix().addressBytes()) * 31 + v6.prefix().length();
+        }
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return Math.floorMod(h, SHARDS);
     }
 
     private Behavior<Command> behavior() {
@@ -246,8 +265,8 @@ public final class PrefilterReplication {
                     // (read back from disk, but it may have missed changes while the node was down).
                     replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
                                     new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
-                            rsp -> rsp instanceof Replicator.GetSuccess<ORSet<String>> g
-                                    ? new ShardRead(r.shard(), true, g.get(key(r.shard())).getElements())
+                            rsp -> rsp instanceof Replicator.GetSuccess<CidrSet> g
+                                    ? new ShardRead(r.shard(), true, g.get(key(r.shard())).elements())
                                     : new ShardRead(r.shard(), rsp instanceof Replicator.NotFound, Set.of()));
                     return Behaviors.same();
                 })
@@ -342,7 +361,7 @@ public final class PrefilterReplication {
             return Behaviors.same();
         }
         for (Cidr c : change.cidrs()) {
-            if (!change.add() && !inList(c.toString())) {
+            if (!change.add() && !inList(c)) {
                 change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_FOUND, c.toString(),
                         c + ": not in the cluster-scoped deny list"));
                 return Behaviors.same();
@@ -364,27 +383,21 @@ public final class PrefilterReplication {
     }
 
     private Behavior<Command> write(Change change) {
-        Map<Integer, List<String>> byShard = new HashMap<>();
+        Map<Integer, List<Cidr>> byShard = new HashMap<>();
         for (Cidr c : change.cidrs()) {
-            byShard.computeIfAbsent(shardOf(c.toString()), k -> new ArrayList<>()).add(c.toString());
+            byShard.computeIfAbsent(shardOf(c), k -> new ArrayList<>()).add(c);
         }
         long request = nextRequest++;
         int changes = change.add()
-                ? (int) change.cidrs().stream().filter(c -> !inList(c.toString())).count()
+                ? (int) change.cidrs().stream().filter(c -> !inList(c)).count()
                 : change.cidrs().size();
         pending.put(request, new Pending(change, changes, byShard.size()));
         boolean toAll = allReachable();
         long listed = listed() + (change.add() ? changes : 0);
         byShard.forEach((shard, cidrs) -> replicator.askUpdate(
-                replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(), toAll
+                replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(), toAll
                         ? new Replicator.WriteAll(writeAllTimeout(listed)) : new Replicator.WriteMajority(majorityTimeout(listed)),
-                        replyTo, set -> {
-                            ORSet<String> s = set;
-                            for (String c : cidrs) {
-                                s = change.add() ? s.add(self, c) : s.remove(self, c);
-                            }
-                            return s;
-                        }),
+                        replyTo, set -> change.add() ? set.addAll(self, cidrs) : set.removeAll(cidrs)),
                 rsp -> new ShardWritten(request, shard, toAll, rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName())));
         return Behaviors.same();
@@ -395,7 +408,7 @@ public final class PrefilterReplication {
      * the whole value (there is no delta), which includes the change whose WriteAll timed out.
      */
     private void confirmWithMajority(long request, int shard) {
-        replicator.askUpdate(replyTo -> new Replicator.Update<>(key(shard), ORSet.empty(),
+        replicator.askUpdate(replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(),
                         new Replicator.WriteMajority(majorityTimeout(listed())), replyTo, set -> set),
                 rsp -> new ShardWritten(request, shard, false, rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName()));
@@ -442,15 +455,13 @@ public final class PrefilterReplication {
         }
         // Confirmed by a majority: mirror it here now, not at the next notification, so the reply means enforced.
         // One copy per key, not per CIDR: a batch of 10,000 over keys of 400 would otherwise copy four million.
-        Map<Integer, Set<String>> touched = new HashMap<>();
+        Map<Integer, Set<Cidr>> touched = new HashMap<>();
         for (Cidr c : p.change.cidrs()) {
-            String text = c.toString();
-            Set<String> shard = touched.computeIfAbsent(shardOf(text),
-                    k -> new HashSet<>(shards.getOrDefault(k, Set.of())));
+            Set<Cidr> shard = touched.computeIfAbsent(shardOf(c), k -> new HashSet<>(shards.getOrDefault(k, Set.of())));
             if (p.change.add()) {
-                shard.add(text);
+                shard.add(c);
             } else {
-                shard.remove(text);
+                shard.remove(c);
             }
         }
         touched.forEach(this::record);
@@ -472,8 +483,9 @@ public final class PrefilterReplication {
         }
     }
 
-    private void record(int shard, Set<String> value) {
-        shards.put(shard, Set.copyOf(value));
+    /** {@code value} is not copied: it is a view of an immutable CidrSet, or a set this actor made and keeps. */
+    private void record(int shard, Set<Cidr> value) {
+        shards.put(shard, value);
         dirty.add(shard);
     }
 
@@ -488,16 +500,7 @@ public final class PrefilterReplication {
             return; // not every key read yet: remove nothing (see `heard`)
         }
         if (fullNeeded) {
-            // What addEarly parsed is not parsed again: 100,000 CIDRs cost a cold JVM a few hundred ms.
-            Set<Cidr> desired = new HashSet<>();
-            for (String c : union()) {
-                Cidr parsed = addedEarly.get(c);
-                if (parsed != null) {
-                    desired.add(parsed);
-                } else {
-                    desired.addAll(parse(Set.of(c)));
-                }
-            }
+            Set<Cidr> desired = union();
             addedEarly.clear();
             mirrored.clear();
             mirrored.putAll(shards);
@@ -508,21 +511,19 @@ public final class PrefilterReplication {
                     (result, failure) -> reconciled(result, failure, replyTo, changed, true));
             return;
         }
-        Set<String> present = new HashSet<>();
-        Set<String> absent = new HashSet<>();
+        Set<Cidr> add = new HashSet<>();
+        Set<Cidr> remove = new HashSet<>();
         for (int shard : dirty) {
-            Set<String> now = shards.getOrDefault(shard, Set.of());
-            Set<String> before = mirrored.getOrDefault(shard, Set.of());
-            now.stream().filter(c -> !before.contains(c)).forEach(present::add);
-            before.stream().filter(c -> !now.contains(c)).forEach(absent::add);
+            Set<Cidr> now = shards.getOrDefault(shard, Set.of());
+            Set<Cidr> before = mirrored.getOrDefault(shard, Set.of());
+            now.stream().filter(c -> !before.contains(c)).forEach(add::add);
+            before.stream().filter(c -> !now.contains(c)).forEach(remove::add);
             mirrored.put(shard, now);
         }
         dirty.clear();
-        if (present.isEmpty() && absent.isEmpty() && replyTo == null) {
+        if (add.isEmpty() && remove.isEmpty() && replyTo == null) {
             return;
         }
-        Set<Cidr> add = parse(present);
-        Set<Cidr> remove = parse(absent);
         ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
                 r -> new Prefilter.Adjust(Scope.CLUSTER, add, remove, r),
                 (result, failure) -> reconciled(result, failure, replyTo, changed, false));
@@ -538,12 +539,9 @@ public final class PrefilterReplication {
         // Only keys read from a majority: a key this node has merely seen change may be its own stale replica.
         for (int shard : dirty) {
             if (heard.contains(shard)) {
-                for (String c : shards.getOrDefault(shard, Set.of())) {
-                    if (!addedEarly.containsKey(c)) {
-                        for (Cidr parsed : parse(Set.of(c))) {
-                            addedEarly.put(c, parsed);
-                            add.add(parsed);
-                        }
+                for (Cidr c : shards.getOrDefault(shard, Set.of())) {
+                    if (addedEarly.add(c)) {
+                        add.add(c);
                     }
                 }
             }
@@ -561,18 +559,6 @@ public final class PrefilterReplication {
                                   int changed, boolean full) {
         return new Reconciled(result != null ? result : new Prefilter.Rejected(PrefilterException.Reason.KERNEL, "",
                 "prefilter did not answer: " + failure), replyTo, changed, full);
-    }
-
-    private static Set<Cidr> parse(Set<String> texts) {
-        Set<Cidr> out = new HashSet<>();
-        for (String c : texts) {
-            try {
-                out.add(Cidr.parse(c));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("ignoring an unparsable cluster deny entry '{}': {}", c, e.getMessage());
-            }
-        }
-        return out;
     }
 
     /**
@@ -593,15 +579,15 @@ public final class PrefilterReplication {
     }
 
     private static long keysOf(Change change) {
-        return change.cidrs().stream().map(c -> shardOf(c.toString())).distinct().count();
+        return change.cidrs().stream().map(PrefilterReplication::shardOf).distinct().count();
     }
 
-    private boolean inList(String cidr) {
+    private boolean inList(Cidr cidr) {
         return shards.getOrDefault(shardOf(cidr), Set.of()).contains(cidr);
     }
 
-    private Set<String> union() {
-        Set<String> all = new HashSet<>();
+    private Set<Cidr> union() {
+        Set<Cidr> all = new HashSet<>();
         shards.values().forEach(all::addAll);
         return all;
     }

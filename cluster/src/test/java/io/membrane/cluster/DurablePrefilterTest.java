@@ -122,7 +122,7 @@ class DurablePrefilterTest {
             for (Path store : stores) {
                 List<String> keys = storedKeys(store);
                 assertFalse(keys.isEmpty(), "nothing stored in " + store);
-                assertTrue(keys.stream().allMatch(k -> k.matches("prefilter-\\d\\d\\d")),
+                assertTrue(keys.stream().allMatch(k -> k.matches("deny-\\d\\d\\d")),
                         "only the deny list is durable, not the node registry: " + keys);
             }
             startCluster(3);

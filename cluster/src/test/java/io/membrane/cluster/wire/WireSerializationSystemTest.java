@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.io.Output;
+import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.maps.net.Cidr;
 import java.io.ByteArrayOutputStream;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
@@ -21,7 +23,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.LWWMap;
-import org.apache.pekko.cluster.ddata.ORSet;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.serialization.DisabledJavaSerializer;
 import org.apache.pekko.serialization.Serialization;
@@ -87,10 +88,11 @@ class WireSerializationSystemTest {
         assertEquals(registry.getEntries(), back.getEntries());
         assertEquals(registry, back);
 
-        ORSet<String> prefilter = ORSet.<String>empty().add(self, "10.0.0.0/8").add(self, "2001:db8::/32");
-        @SuppressWarnings("unchecked")
-        ORSet<String> set = (ORSet<String>) remoteRoundTrip(prefilter);
-        assertEquals(Set.of("10.0.0.0/8", "2001:db8::/32"), set.getElements());
+        CidrSet deny = CidrSet.empty().addAll(self.uniqueAddress(),
+                List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")));
+        CidrSet set = (CidrSet) remoteRoundTrip(deny);
+        assertEquals(deny, set);
+        assertEquals(Set.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")), set.elements());
     }
 
     // ---- (c) the marker binds, the registry still refuses ----------------------------------------------------

@@ -6,15 +6,16 @@ import io.membrane.actors.prefilter.Scope;
 import io.membrane.cluster.ddata.CidrSet;
 import io.membrane.cluster.ddata.CidrSetKey;
 import io.membrane.maps.net.Cidr;
-import java.util.Arrays;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -198,8 +199,11 @@ public final class PrefilterReplication {
                 })));
     }
 
+    private static final List<Key<CidrSet>> KEYS = IntStream.range(0, SHARDS)
+            .<Key<CidrSet>>mapToObj(s -> new CidrSetKey(String.format("%s%03d", KEY_PREFIX, s))).toList();
+
     static Key<CidrSet> key(int shard) {
-        return new CidrSetKey(String.format("%s%03d", KEY_PREFIX, shard));
+        return KEYS.get(shard);
     }
 
     static int shardOfKey(Key<CidrSet> key) {

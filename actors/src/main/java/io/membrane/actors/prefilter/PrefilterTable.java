@@ -136,8 +136,8 @@ public final class PrefilterTable {
      */
     public int reconcile(Scope scope, Set<Cidr> desired) {
         Set<Cidr> held = held(scope);
-        List<Cidr> toAdd = desired.stream().filter(c -> !held.contains(c)).sorted().toList();
-        List<Cidr> toRemove = held.stream().filter(c -> !desired.contains(c)).sorted().toList();
+        List<Cidr> toAdd = desired.stream().filter(c -> !held.contains(c)).toList();
+        List<Cidr> toRemove = held.stream().filter(c -> !desired.contains(c)).toList();
         return addAndRemove(scope, toAdd, toRemove);
     }
 
@@ -149,8 +149,8 @@ public final class PrefilterTable {
      * @return how many CIDRs changed
      */
     public int adjust(Scope scope, Set<Cidr> present, Set<Cidr> absent) {
-        List<Cidr> toAdd = present.stream().filter(c -> !holds(c, scope)).sorted().toList();
-        List<Cidr> toRemove = absent.stream().filter(c -> holds(c, scope)).sorted().toList();
+        List<Cidr> toAdd = present.stream().filter(c -> !holds(c, scope)).toList();
+        List<Cidr> toRemove = absent.stream().filter(c -> holds(c, scope)).toList();
         return addAndRemove(scope, toAdd, toRemove);
     }
 
@@ -163,35 +163,32 @@ public final class PrefilterTable {
         for (Cidr c : toAdd) {
             checkFamily(c);
         }
-        List<Cidr> both = new ArrayList<>(toAdd.size() + toRemove.size());
-        Map<Cidr, EnumSet<Scope>> before = snapshot(toAdd, toRemove);
+        if (toAdd.isEmpty() || toRemove.isEmpty()) {
+            // One batch: all-or-nothing on its own.
+            return toAdd.isEmpty() ? (toRemove.isEmpty() ? 0 : apply(toRemove, scope, false)) : apply(toAdd, scope, true);
+        }
+        Map<Cidr, EnumSet<Scope>> before = snapshot(toAdd);
+        int added = apply(toAdd, scope, true);
         try {
-            int added = toAdd.isEmpty() ? 0 : apply(toAdd, scope, true);
-            both.addAll(toAdd);
-            int removed = toRemove.isEmpty() ? 0 : apply(toRemove, scope, false);
-            return added + removed;
+            return added + apply(toRemove, scope, false);
         } catch (PrefilterException e) {
-            restore(before, both);
+            restore(before);
             throw e;
         }
     }
 
-    private Map<Cidr, EnumSet<Scope>> snapshot(List<Cidr> a, List<Cidr> b) {
+    private Map<Cidr, EnumSet<Scope>> snapshot(List<Cidr> cidrs) {
         Map<Cidr, EnumSet<Scope>> m = new HashMap<>();
-        for (List<Cidr> l : List.of(a, b)) {
-            for (Cidr c : l) {
-                EnumSet<Scope> s = entries.get(c);
-                m.put(c, s == null ? null : EnumSet.copyOf(s));
-            }
+        for (Cidr c : cidrs) {
+            EnumSet<Scope> s = entries.get(c);
+            m.put(c, s == null ? null : EnumSet.copyOf(s));
         }
         return m;
     }
 
-    private void restore(Map<Cidr, EnumSet<Scope>> before, List<Cidr> changed) {
-        for (Cidr c : changed) {
-            EnumSet<Scope> s = before.get(c);
-            setScopes(c, s == null ? EnumSet.noneOf(Scope.class) : s);
-        }
+    /** Undoes a batch of adds that succeeded, after the removals that were to follow it failed. */
+    private void restore(Map<Cidr, EnumSet<Scope>> before) {
+        before.forEach((c, s) -> setScopes(c, s == null ? EnumSet.noneOf(Scope.class) : s));
     }
 
     /**
@@ -200,9 +197,7 @@ public final class PrefilterTable {
      * 100,000 CIDRs makes four calls instead of 100,000; the table changes only once every write succeeded.
      */
     private int apply(List<Cidr> cidrs, Scope scope, boolean add) {
-        Map<Cidr, EnumSet<Scope>> before = new HashMap<>();
-        Map<Cidr, EnumSet<Scope>> after = new HashMap<>();
-        List<Cidr> changed = new ArrayList<>();
+        List<Change> changed = new ArrayList<>();
         for (Cidr c : cidrs) {
             EnumSet<Scope> current = entries.get(c);
             if (add == (current != null && current.contains(scope))) {
@@ -214,35 +209,37 @@ public final class PrefilterTable {
             } else {
                 next.remove(scope);
             }
-            before.put(c, current);
-            after.put(c, next);
-            changed.add(c);
+            changed.add(new Change(c, current, next));
         }
-        Map<MapTarget, List<Cidr>> updates = new EnumMap<>(MapTarget.class);
-        Map<MapTarget, List<Cidr>> deletes = new EnumMap<>(MapTarget.class);
-        for (Cidr c : changed) {
-            (after.get(c).isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(c), t -> new ArrayList<>()).add(c);
+        Map<MapTarget, List<Change>> updates = new EnumMap<>(MapTarget.class);
+        Map<MapTarget, List<Change>> deletes = new EnumMap<>(MapTarget.class);
+        for (Change ch : changed) {
+            (ch.after.isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(ch.cidr), t -> new ArrayList<>()).add(ch);
         }
-        List<Cidr> written = new ArrayList<>();
+        List<Change> written = new ArrayList<>();
         try {
             for (MapTarget t : MapTarget.values()) {
-                write(t, updates.getOrDefault(t, List.of()), after, written);
-                erase(t, deletes.getOrDefault(t, List.of()), written);
+                writeBatch(t, updates.getOrDefault(t, List.of()), false, written);
+                writeBatch(t, deletes.getOrDefault(t, List.of()), true, written);
             }
         } catch (Refused r) {
-            for (Cidr undo : written) {
-                restoreKernel(undo, before.get(undo));
+            for (Change undo : written) {
+                restoreKernel(undo.cidr, undo.before);
             }
             throw fromKernel(r.cidr, r.cause, add ? "add" : "remove");
         }
-        for (Cidr c : changed) {
-            if (after.get(c).isEmpty()) {
-                entries.remove(c);
+        for (Change ch : changed) {
+            if (ch.after.isEmpty()) {
+                entries.remove(ch.cidr);
             } else {
-                entries.put(c, after.get(c));
+                entries.put(ch.cidr, ch.after);
             }
         }
         return changed.size();
+    }
+
+    /** One entry's scopes before and after a batch ({@code before} null: the entry was absent). */
+    private record Change(Cidr cidr, EnumSet<Scope> before, EnumSet<Scope> after) {
     }
 
     /** Which of the four maps a CIDR lives in: exact-match hash for hosts, LPM trie for prefixes, per family. */
@@ -270,40 +267,36 @@ public final class PrefilterTable {
         }
     }
 
-    private void write(MapTarget t, List<Cidr> cidrs, Map<Cidr, EnumSet<Scope>> scopes, List<Cidr> written) {
-        if (cidrs.isEmpty()) {
+    /**
+     * Writes (or, with {@code delete}, deletes) one map's share of a batch in one kernel call; what the kernel
+     * did before it stopped goes to {@code written}, for the undo.
+     */
+    private void writeBatch(MapTarget t, List<Change> batch, boolean delete, List<Change> written) {
+        if (batch.isEmpty()) {
             return;
         }
-        List<PrefilterFlag> flags = cidrs.stream().map(c -> flag(scopes.get(c))).toList();
+        List<Cidr> cidrs = batch.stream().map(Change::cidr).toList();
+        List<PrefilterFlag> flags = delete ? List.of() : batch.stream().map(ch -> flag(ch.after)).toList();
         try {
             switch (t) {
-                case FIX4 -> fix4.updateBatch(v4(cidrs), flags, UpdateFlag.ANY);
-                case DYN4 -> dyn4.updateBatch(v4(cidrs), flags, UpdateFlag.ANY);
-                case FIX6 -> fix6.updateBatch(v6(cidrs), flags, UpdateFlag.ANY);
-                case DYN6 -> dyn6.updateBatch(v6(cidrs), flags, UpdateFlag.ANY);
+                case FIX4 -> writeBatch(fix4, v4(cidrs), flags, delete);
+                case DYN4 -> writeBatch(dyn4, v4(cidrs), flags, delete);
+                case FIX6 -> writeBatch(fix6, v6(cidrs), flags, delete);
+                case DYN6 -> writeBatch(dyn6, v6(cidrs), flags, delete);
             }
-            written.addAll(cidrs);
+            written.addAll(batch);
         } catch (BatchException e) {
-            written.addAll(cidrs.subList(0, Math.min(e.processed(), cidrs.size())));
+            written.addAll(batch.subList(0, Math.min(e.processed(), batch.size())));
             throw new Refused(cidrs.get(Math.min(e.processed(), cidrs.size() - 1)), e);
         }
     }
 
-    private void erase(MapTarget t, List<Cidr> cidrs, List<Cidr> written) {
-        if (cidrs.isEmpty()) {
-            return;
-        }
-        try {
-            switch (t) {
-                case FIX4 -> fix4.deleteBatch(v4(cidrs));
-                case DYN4 -> dyn4.deleteBatch(v4(cidrs));
-                case FIX6 -> fix6.deleteBatch(v6(cidrs));
-                case DYN6 -> dyn6.deleteBatch(v6(cidrs));
-            }
-            written.addAll(cidrs);
-        } catch (BatchException e) {
-            written.addAll(cidrs.subList(0, Math.min(e.processed(), cidrs.size())));
-            throw new Refused(cidrs.get(Math.min(e.processed(), cidrs.size() - 1)), e);
+    private static <K> void writeBatch(KeyValueMap<K, PrefilterFlag> map, List<K> keys, List<PrefilterFlag> flags,
+                                       boolean delete) {
+        if (delete) {
+            map.deleteBatch(keys);
+        } else {
+            map.updateBatch(keys, flags, UpdateFlag.ANY);
         }
     }
 

@@ -40,16 +40,17 @@ import org.slf4j.LoggerFactory;
  * keys are durable (LMDB, see reference.conf): after a restart of every node at once each reads the list back
  * from disk, not an empty one.
  *
- * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends an
- * ORSet delta only to the fixed majority subset and leaves the other nodes to the delta push, which runs at most
- * every 200 ms — too slow for a deny list that should be everywhere within 100 ms. What a reply promises is a
+ * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends the
+ * write only to a majority subset and leaves the other nodes to gossip (every 2 s here; with deltas, which were
+ * measured first, the delta push ran at most every 200 ms) — too slow for a deny list that should be everywhere
+ * within 100 ms. What a reply promises is a
  * majority: when a member is unreachable, or WriteAll is not acknowledged in time ({@link #writeAllTimeout}), the
  * shard's whole state is written again with WriteMajority; a change a majority has is not lost when a node dies,
  * and a majority of three is still there when one node is down. Failing to reach it is an error, never success.
  *
- * <p>Every change the replicator reports — this node's or another's — ends in one Reconcile of the cluster
- * scope sent to the Prefilter, the only writer of the maps; the replicator's callbacks only record the new
- * value. At start the bridge waits until this node is Up and its replicator knows every Up member, then reads
+ * <p>Every change the replicator reports — this node's or another's — ends in a request to the Prefilter, the
+ * only writer of the maps: the first a Reconcile of the whole cluster scope, later an Adjust of what changed in
+ * the keys that changed. The replicator's callbacks only record the new value. At start the bridge waits until this node is Up and its replicator knows every Up member, then reads
  * every shard with ReadMajority; it reconciles only once it has read them all, so a restarted node never
  * removes cluster entries from its maps because it has not heard of them yet.
  */

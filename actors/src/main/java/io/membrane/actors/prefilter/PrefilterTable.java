@@ -106,7 +106,7 @@ public final class PrefilterTable {
      */
     public int add(List<Cidr> cidrs, Scope scope) {
         validate(cidrs);
-        return apply(cidrs, scope, true);
+        return apply(scope, cidrs, List.of());
     }
 
     /**
@@ -125,7 +125,7 @@ public final class PrefilterTable {
                         c + ": not in the " + scope.label() + "-scoped deny list");
             }
         }
-        return apply(cidrs, scope, false);
+        return apply(scope, List.of(), cidrs);
     }
 
     /**
@@ -163,41 +163,60 @@ public final class PrefilterTable {
         for (Cidr c : toAdd) {
             checkFamily(c);
         }
-        if (toAdd.isEmpty() || toRemove.isEmpty()) {
-            // One batch: all-or-nothing on its own.
-            return toAdd.isEmpty() ? (toRemove.isEmpty() ? 0 : apply(toRemove, scope, false)) : apply(toAdd, scope, true);
-        }
-        Map<Cidr, EnumSet<Scope>> before = snapshot(toAdd);
-        int added = apply(toAdd, scope, true);
-        try {
-            return added + apply(toRemove, scope, false);
-        } catch (PrefilterException e) {
-            restore(before);
-            throw e;
-        }
-    }
-
-    private Map<Cidr, EnumSet<Scope>> snapshot(List<Cidr> cidrs) {
-        Map<Cidr, EnumSet<Scope>> m = new HashMap<>();
-        for (Cidr c : cidrs) {
-            EnumSet<Scope> s = entries.get(c);
-            m.put(c, s == null ? null : EnumSet.copyOf(s));
-        }
-        return m;
-    }
-
-    /** Undoes a batch of adds that succeeded, after the removals that were to follow it failed. */
-    private void restore(Map<Cidr, EnumSet<Scope>> before) {
-        before.forEach((c, s) -> setScopes(c, s == null ? EnumSet.noneOf(Scope.class) : s));
+        return apply(scope, toAdd, toRemove);
     }
 
     /**
-     * Adds {@code scope} to (or takes it from) each CIDR, undoing this batch's changes if one fails. The kernel
-     * writes go one batch per map (BPF_MAP_UPDATE_BATCH / DELETE_BATCH): a node mirroring a cluster list of
-     * 100,000 CIDRs makes four calls instead of 100,000; the table changes only once every write succeeded.
+     * Adds {@code scope} to each of {@code toAdd} and takes it from each of {@code toRemove} as one batch, undone
+     * in the kernel if any write fails. The kernel writes go one batch per map and kind (BPF_MAP_UPDATE_BATCH /
+     * DELETE_BATCH): a node mirroring a cluster list of 100,000 CIDRs makes four calls instead of 100,000; the
+     * table changes only once every write succeeded.
+     *
+     * @throws IllegalArgumentException if a CIDR is in both lists (its outcome would depend on write order)
      */
-    private int apply(List<Cidr> cidrs, Scope scope, boolean add) {
+    private int apply(Scope scope, List<Cidr> toAdd, List<Cidr> toRemove) {
         List<Change> changed = new ArrayList<>();
+        collect(toAdd, scope, true, changed);
+        if (!toAdd.isEmpty() && !toRemove.isEmpty()) {
+            Set<Cidr> adding = new HashSet<>(toAdd);
+            for (Cidr c : toRemove) {
+                if (adding.contains(c)) {
+                    throw new IllegalArgumentException(c + " both added and removed in one batch");
+                }
+            }
+        }
+        collect(toRemove, scope, false, changed);
+        Map<MapTarget, List<Change>> updates = new EnumMap<>(MapTarget.class);
+        Map<MapTarget, List<Change>> deletes = new EnumMap<>(MapTarget.class);
+        for (Change ch : changed) {
+            (ch.after.isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(ch.cidr), t -> new ArrayList<>()).add(ch);
+        }
+        List<Change> written = new ArrayList<>();
+        try {
+            // Deletes first: a reconcile that swaps entries of a full map needs the room they leave.
+            for (MapTarget t : MapTarget.values()) {
+                writeBatch(t, deletes.getOrDefault(t, List.of()), true, written);
+                writeBatch(t, updates.getOrDefault(t, List.of()), false, written);
+            }
+        } catch (Refused r) {
+            // Newest first: the adds that filled the map leave before the removed entries come back.
+            for (int i = written.size() - 1; i >= 0; i--) {
+                restoreKernel(written.get(i).cidr, written.get(i).before);
+            }
+            throw fromKernel(r.change.cidr, r.cause, r.change.after.contains(scope) ? "add" : "remove");
+        }
+        for (Change ch : changed) {
+            if (ch.after.isEmpty()) {
+                entries.remove(ch.cidr);
+            } else {
+                entries.put(ch.cidr, ch.after);
+            }
+        }
+        return changed.size();
+    }
+
+    /** The changes that adding (or removing) {@code scope} makes; CIDRs already so are skipped. */
+    private void collect(List<Cidr> cidrs, Scope scope, boolean add, List<Change> changed) {
         for (Cidr c : cidrs) {
             EnumSet<Scope> current = entries.get(c);
             if (add == (current != null && current.contains(scope))) {
@@ -211,31 +230,6 @@ public final class PrefilterTable {
             }
             changed.add(new Change(c, current, next));
         }
-        Map<MapTarget, List<Change>> updates = new EnumMap<>(MapTarget.class);
-        Map<MapTarget, List<Change>> deletes = new EnumMap<>(MapTarget.class);
-        for (Change ch : changed) {
-            (ch.after.isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(ch.cidr), t -> new ArrayList<>()).add(ch);
-        }
-        List<Change> written = new ArrayList<>();
-        try {
-            for (MapTarget t : MapTarget.values()) {
-                writeBatch(t, updates.getOrDefault(t, List.of()), false, written);
-                writeBatch(t, deletes.getOrDefault(t, List.of()), true, written);
-            }
-        } catch (Refused r) {
-            for (Change undo : written) {
-                restoreKernel(undo.cidr, undo.before);
-            }
-            throw fromKernel(r.cidr, r.cause, add ? "add" : "remove");
-        }
-        for (Change ch : changed) {
-            if (ch.after.isEmpty()) {
-                entries.remove(ch.cidr);
-            } else {
-                entries.put(ch.cidr, ch.after);
-            }
-        }
-        return changed.size();
     }
 
     /** One entry's scopes before and after a batch ({@code before} null: the entry was absent). */
@@ -254,15 +248,15 @@ public final class PrefilterTable {
         }
     }
 
-    /** A batch the kernel refused part of: the CIDR it stopped at, and why. */
+    /** A batch the kernel refused part of: the change it stopped at, and why. */
     private static final class Refused extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final transient Cidr cidr;
+        final transient Change change;
         final BatchException cause;
 
-        Refused(Cidr cidr, BatchException cause) {
+        Refused(Change change, BatchException cause) {
             super(cause);
-            this.cidr = cidr;
+            this.change = change;
             this.cause = cause;
         }
     }
@@ -287,7 +281,7 @@ public final class PrefilterTable {
             written.addAll(batch);
         } catch (BatchException e) {
             written.addAll(batch.subList(0, Math.min(e.processed(), batch.size())));
-            throw new Refused(cidrs.get(Math.min(e.processed(), cidrs.size() - 1)), e);
+            throw new Refused(batch.get(Math.min(e.processed(), batch.size() - 1)), e);
         }
     }
 
@@ -326,22 +320,6 @@ public final class PrefilterTable {
             // Undoing is best effort: the entry is reported, and the next restore from the pinned maps shows it.
             LOG.warn("could not undo {} after a failed batch: {}", c, e.getMessage());
         }
-    }
-
-    /** Writes (or deletes, for no scopes) one entry in its map and in the table. */
-    private void setScopes(Cidr c, EnumSet<Scope> scopes) {
-        if (scopes.isEmpty()) {
-            erase(c);
-            entries.remove(c);
-            return;
-        }
-        PrefilterFlag flag = PrefilterFlag.of(scopes.contains(Scope.NODE), scopes.contains(Scope.CLUSTER));
-        if (c instanceof Cidr.V4 v4) {
-            (v4.isHost() ? fix4 : dyn4).update(v4.prefix(), flag, UpdateFlag.ANY);
-        } else if (c instanceof Cidr.V6 v6) {
-            (v6.isHost() ? fix6 : dyn6).update(v6.prefix(), flag, UpdateFlag.ANY);
-        }
-        entries.put(c, EnumSet.copyOf(scopes));
     }
 
     private void erase(Cidr c) {

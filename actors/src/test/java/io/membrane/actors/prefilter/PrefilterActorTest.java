@@ -176,4 +176,47 @@ class PrefilterActorTest {
         prefilter.tell(new Prefilter.Get(snapshots.getRef()));
         assertEquals(java.util.Set.of(Scope.NODE), snapshots.receiveMessage().entries().get(0).scopes());
     }
+
+    /**
+     * A cluster-scope reconcile near a full map: swapping entries works (removals make room first), and one that
+     * does not fit is refused as a whole — the kernel's map and the table are as before, even though part of the
+     * batch (its removals, some adds) reached the kernel before the refusal and had to be undone.
+     */
+    @Test
+    void aReconcileThatDoesNotFitLeavesTheMapsAsTheyWere() {
+        DatapathMaps small = new DatapathMaps(new DatapathMaps.Sizes(64, 4, 64, 64, 64, 64, 64));
+        var dyn4 = kernel.pins().openOrCreate(small.cidr4Dyn);
+        var fix4 = kernel.pins().openOrCreate(small.cidr4Fix);
+        var fix6 = kernel.pins().openOrCreate(small.cidr6Fix);
+        var dyn6 = kernel.pins().openOrCreate(small.cidr6Dyn);
+        opened.addAll(List.of(fix4, dyn4, fix6, dyn6));
+        ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Prefilter.create(
+                () -> new PrefilterTable(fix4, dyn4, fix6, dyn6, true, true), runDir.resolve("rev")));
+        TestProbe<Prefilter.Result> results = TESTKIT.createTestProbe();
+        TestProbe<Prefilter.Snapshot> snapshots = TESTKIT.createTestProbe();
+        prefilter.tell(new Prefilter.Add(cidrs("10.1.0.0/16"), Scope.NODE, OptionalLong.empty(), results.getRef()));
+        results.expectMessageClass(Prefilter.Applied.class);
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER,
+                java.util.Set.copyOf(cidrs("10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16")), results.getRef()));
+        assertEquals(3, assertInstanceOf(Prefilter.Applied.class, results.receiveMessage()).changed());
+
+        // The map is full (4 of 4); three entries swapped for three others fit.
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER,
+                java.util.Set.copyOf(cidrs("10.5.0.0/16", "10.6.0.0/16", "10.7.0.0/16")), results.getRef()));
+        assertEquals(6, assertInstanceOf(Prefilter.Applied.class, results.receiveMessage()).changed());
+        java.util.Set<io.membrane.maps.net.Ipv4Prefix> before = new java.util.HashSet<>(dyn4.keys());
+        assertEquals(java.util.Set.of("10.1.0.0/16", "10.5.0.0/16", "10.6.0.0/16", "10.7.0.0/16"),
+                before.stream().map(Object::toString).collect(java.util.stream.Collectors.toSet()));
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        Prefilter.Snapshot tableBefore = snapshots.receiveMessage();
+
+        // Five for three does not fit: the three removals and some adds reach the kernel, then it says no.
+        prefilter.tell(new Prefilter.Reconcile(Scope.CLUSTER, java.util.Set.copyOf(cidrs("10.8.0.0/16",
+                "10.9.0.0/16", "10.10.0.0/16", "10.11.0.0/16", "10.12.0.0/16")), results.getRef()));
+        assertEquals(PrefilterException.Reason.MAP_FULL,
+                assertInstanceOf(Prefilter.Rejected.class, results.receiveMessage()).reason());
+        assertEquals(before, new java.util.HashSet<>(dyn4.keys()), "the kernel's map as before");
+        prefilter.tell(new Prefilter.Get(snapshots.getRef()));
+        assertEquals(tableBefore, snapshots.receiveMessage(), "the table and revision as before");
+    }
 }

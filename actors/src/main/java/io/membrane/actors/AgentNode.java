@@ -4,6 +4,7 @@ import io.membrane.actors.api.AdminRoutes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,18 +88,16 @@ public final class AgentNode implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            binding.unbind().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("admin API did not unbind: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitClosing(binding.unbind(), "admin API did not unbind");
         system.terminate();
+        awaitClosing(system.getWhenTerminated(), "actor system did not stop");
+    }
+
+    private static void awaitClosing(CompletionStage<?> step, String failure) {
         try {
-            system.getWhenTerminated().toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            step.toCompletableFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("actor system did not stop within {} s ({}); leaving it", CLOSE_TIMEOUT.toSeconds(), e.toString());
+            LOG.warn("{} within {} s ({}); leaving it", failure, CLOSE_TIMEOUT.toSeconds(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,7 +4,10 @@ import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.upMembers;
+import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
+import static io.membrane.cluster.ClusterTestSupport.seedLine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.membrane.cluster.ClusterTestSupport.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.datapath.structs.PrefilterFlag;
@@ -24,11 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -60,14 +59,7 @@ class ClusterReplicationTest {
             pins.add(p);
             Path run = Files.createTempDirectory("mbr-cl-n" + (i + 1));
             runDirs.add(run);
-            String text = "membrane {\n pin-root = \"" + p.root() + "\"\n run-dir = \"" + run + "\"\n"
-                    + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
-                    + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
-                    + " ct6 = 1024, policy = 256 }\n cluster.node-name = \"n" + (i + 1) + "\"\n}\n"
-                    + "pekko.remote.artery.canonical.port = " + ports[i] + "\n"
-                    + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n";
-            AgentConfig config = AgentConfig.from(ConfigFactory.parseString(text)
-                    .withFallback(ConfigFactory.defaultReference()).resolve());
+            AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], seedLine(seed));
             nodes.add(ClusterNode.start(config));
         }
         await(() -> upMembers(nodes.get(2)) == 3 && upMembers(nodes.get(0)) == 3, WAIT, "three members up");
@@ -79,11 +71,7 @@ class ClusterReplicationTest {
         pins.forEach(PinnedMaps::removeAll);
         // Each run dir now holds a durable store as well: leave nothing behind in /tmp.
         for (Path dir : runDirs) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            deleteTree(dir);
         }
     }
 

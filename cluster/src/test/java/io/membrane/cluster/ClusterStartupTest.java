@@ -2,12 +2,12 @@ package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.maps.KernelTest;
@@ -80,12 +80,7 @@ class ClusterStartupTest {
     private AgentConfig config(String extra) throws IOException {
         pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-start-" + UUID.randomUUID().toString().substring(0, 6)));
         runDir = Files.createTempDirectory("mbr-start");
-        String text = "membrane {\n pin-root = \"" + pins.root() + "\"\n run-dir = \"" + runDir + "\"\n"
-                + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
-                + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
-                + " ct6 = 1024, policy = 256 }\n cluster.node-name = \"lonely\"\n}\n"
-                + "pekko.remote.artery.canonical.port = " + freePort() + "\n" + extra;
-        return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
+        return nodeConfig(pins.root(), runDir, "lonely", freePort(), extra);
     }
 
 }

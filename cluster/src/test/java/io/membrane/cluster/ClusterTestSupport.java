@@ -2,7 +2,10 @@ package io.membrane.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.datapath.DatapathMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -26,6 +29,34 @@ final class ClusterTestSupport {
     }
 
     record Response(int status, String body) {
+    }
+
+    /** The maps of every test node: small, the tests never fill them. */
+    static final DatapathMaps.Sizes MAP_SIZES = new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024, 1024, 256);
+
+    /**
+     * The config file of a test node: its own pin root and run dir, the API on an ephemeral port, no devices,
+     * {@link #MAP_SIZES}, Artery on {@code port}; {@code extra} (seed nodes, TLS) is appended as it is.
+     */
+    static String nodeConfigText(Path pinRoot, Path runDir, String name, int port, String extra) {
+        DatapathMaps.Sizes m = MAP_SIZES;
+        return "membrane {\n pin-root = \"" + pinRoot + "\"\n run-dir = \"" + runDir + "\"\n"
+                + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
+                + " devices = []\n maps { cidr-fix = " + m.cidrFix() + ", cidr-dyn = " + m.cidrDyn() + ", ipcache = "
+                + m.ipcache() + ", lxc = " + m.lxc() + ", ct4 = " + m.ct4() + ", ct6 = " + m.ct6() + ", policy = "
+                + m.policy() + " }\n cluster.node-name = \"" + name + "\"\n}\n"
+                + "pekko.remote.artery.canonical.port = " + port + "\n" + extra;
+    }
+
+    /** {@link #nodeConfigText} over the reference config, resolved. */
+    static AgentConfig nodeConfig(Path pinRoot, Path runDir, String name, int port, String extra) {
+        return AgentConfig.from(ConfigFactory.parseString(nodeConfigText(pinRoot, runDir, name, port, extra))
+                .withFallback(ConfigFactory.defaultReference()).resolve());
+    }
+
+    /** The config line that makes a node join {@code seed}. */
+    static String seedLine(String seed) {
+        return "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n";
     }
 
     /** {@code method} /v1/prefilter of the node's API with {@code body} (null: none). */

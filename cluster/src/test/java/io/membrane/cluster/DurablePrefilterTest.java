@@ -5,6 +5,8 @@ import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
+import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
+import static io.membrane.cluster.ClusterTestSupport.nodeConfigText;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.membrane.cluster.ClusterTestSupport.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.cli.Cli;
@@ -62,8 +63,7 @@ import org.lmdbjava.Txn;
 class DurablePrefilterTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DatapathMaps MAPS = new DatapathMaps(new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024,
-            1024, 256));
+    private static final DatapathMaps MAPS = new DatapathMaps(ClusterTestSupport.MAP_SIZES);
     private static final List<String> KEPT = List.of("203.0.113.0/24", "198.51.100.0/24");
     private static final String DELETED = "10.77.0.0/16";
 
@@ -206,18 +206,6 @@ class DurablePrefilterTest {
         assertEquals(Map.of("192.0.2.0/24", "[\"cluster\"]"), clusterEntries(n));
     }
 
-    @Test
-    void theAgentRefusesToStartWithoutTheOpensLmdbNeeds() throws Exception {
-        ClusterNode.requireLmdbAccess(); // this JVM has them (surefire's argLine)
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LmdbAccessProbe.class.getName())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(3, p.waitFor(), output);
-        assertTrue(output.contains("needs java.base packages [java.nio, sun.nio.ch] opened: start the JVM with "
-                + "--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED"), output);
-    }
-
     /** Starts (or restarts) nodes 1..n on fresh ports, node 1 the seed, and waits until all are up. */
     private void startCluster(int n) throws Exception {
         int[] ports = new int[n];
@@ -234,17 +222,13 @@ class DurablePrefilterTest {
     }
 
     private AgentConfig config(int i, int port, Optional<String> seed) {
-        return AgentConfig.from(ConfigFactory.parseString(configText(i, port, seed))
-                .withFallback(ConfigFactory.defaultReference()).resolve());
+        return nodeConfig(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+                seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
     private String configText(int i, int port, Optional<String> seed) {
-        return "membrane {\n pin-root = \"" + pins.get(i).root() + "\"\n run-dir = \"" + runDirs.get(i) + "\"\n"
-                + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
-                + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
-                + " ct6 = 1024, policy = 256 }\n cluster.node-name = \"n" + (i + 1) + "\"\n}\n"
-                + "pekko.remote.artery.canonical.port = " + port + "\n"
-                + seed.map(s -> "pekko.cluster.seed-nodes = [\"" + s + "\"]\n").orElse("");
+        return nodeConfigText(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+                seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
     /**

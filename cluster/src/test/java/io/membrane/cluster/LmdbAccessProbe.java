@@ -1,7 +1,7 @@
 package io.membrane.cluster;
 
 /**
- * Run in a child JVM by {@link DurablePrefilterTest}: exits 0 when the JVM has the opens LMDB needs, 3 with
+ * Run in a child JVM by {@link ClusterNodeTest}: exits 0 when the JVM has the opens LMDB needs, 3 with
  * the refusal on stdout when it does not.
  */
 public final class LmdbAccessProbe {

@@ -1,15 +1,19 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.await;
+import static io.membrane.cluster.ClusterTestSupport.cluster;
+import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+import static io.membrane.cluster.ClusterTestSupport.seedLine;
+import static io.membrane.cluster.tls.TestPki.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.cluster.tls.ClusterCertificates;
@@ -21,19 +25,13 @@ import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -43,7 +41,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -63,8 +60,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class TlsClusterTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String ENGINE = "pekko.remote.artery.ssl.config-ssl-engine";
     private static final Duration OUTSIDERS_KEPT_OUT = Duration.ofSeconds(15);
 
@@ -105,10 +100,8 @@ class TlsClusterTest {
             }
         }
         for (Path dir : runDirs) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                deleteTree(dir);
             } catch (IOException e) {
                 failure = add(failure, new UncheckedIOException("cannot remove " + dir, e));
             }
@@ -150,10 +143,8 @@ class TlsClusterTest {
 
         // Data crosses the TLS transport: a cluster-scoped entry added on node 1 lands in node 3's pinned map,
         // read here through a descriptor of its own.
-        HttpResponse<String> add = HTTP.send(HttpRequest.newBuilder(URI.create(n1.apiBase() + "/v1/prefilter"))
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"deny\": [\"10.0.0.0/24\"], \"scope\": \"cluster\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, add.statusCode(), add.body());
+        ClusterTestSupport.Response add = prefilter(n1, "PATCH", "{\"deny\": [\"10.0.0.0/24\"], \"scope\": \"cluster\"}");
+        assertEquals(200, add.status(), add.body());
         Ipv4Prefix cidr = Ipv4Prefix.parse("10.0.0.0/24");
         try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = PinnedMaps.at(n3.config().pinRoot())
                 .openExisting(new DatapathMaps(n3.config().mapSizes()).cidr4Dyn).orElseThrow()) {
@@ -180,7 +171,7 @@ class TlsClusterTest {
         assertEquals(cluster, up(n1));
         assertEquals(Set.of(), up(intruder), "the intruder's view");
         assertEquals(Set.of(), up(plain), "the plain-TCP node's view");
-        assertEquals(3, JSON.readTree(get(n1, "/v1/cluster")).get("members").size());
+        assertEquals(3, cluster(n1).get("members").size());
     }
 
     /**
@@ -216,14 +207,7 @@ class TlsClusterTest {
         pins.add(p);
         Path run = Files.createTempDirectory("mbr-tls-" + name);
         runDirs.add(run);
-        String text = "membrane {\n pin-root = \"" + p.root() + "\"\n run-dir = \"" + run + "\"\n"
-                + " bpf-dir = \"" + Path.of("..", "bpf").toAbsolutePath().normalize() + "\"\n api.port = 0\n"
-                + " devices = []\n maps { cidr-fix = 1024, cidr-dyn = 1024, ipcache = 1024, lxc = 256, ct4 = 1024,"
-                + " ct6 = 1024, policy = 256 }\n cluster.node-name = \"" + name + "\"\n}\n"
-                + "pekko.remote.artery.canonical.port = " + port + "\n"
-                + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n" + extra;
-        AgentConfig config = AgentConfig.from(ConfigFactory.parseString(text)
-                .withFallback(ConfigFactory.defaultReference()).resolve());
+        AgentConfig config = nodeConfig(p.root(), run, name, port, seedLine(seed) + extra);
         AgentNode node = ClusterNode.start(config);
         nodes.add(node);
         return node;
@@ -248,35 +232,17 @@ class TlsClusterTest {
     }
 
     private static Set<String> members(AgentNode node, boolean upOnly) {
-        try {
-            Set<String> s = new TreeSet<>();
-            for (JsonNode m : JSON.readTree(get(node, "/v1/cluster")).get("members")) {
-                if (!upOnly || "up".equals(m.get("status").asText())) {
-                    s.add(m.get("address").asText());
-                }
+        JsonNode view = cluster(node);
+        if (view == null) {
+            throw new AssertionError("GET /v1/cluster of " + node.apiBase() + " did not answer");
+        }
+        Set<String> s = new TreeSet<>();
+        for (JsonNode m : view.get("members")) {
+            if (!upOnly || "up".equals(m.get("status").asText())) {
+                s.add(m.get("address").asText());
             }
-            return s;
-        } catch (IOException e) {
-            throw new AssertionError("GET /v1/cluster of " + node.apiBase() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String get(AgentNode node, String path) throws IOException {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + path)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    private static KeyStore load(Path file, String password) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(file)) {
-            ks.load(in, password.toCharArray());
-        }
-        return ks;
+        return s;
     }
 
     private static RuntimeException add(RuntimeException first, RuntimeException next) {

@@ -189,39 +189,36 @@ class LabClusterTest {
         }, "n3-map-watcher");
         watcher.start();
         long restarting = System.nanoTime();
-        // n3 comes back cut off from the fabric, so it cannot join for a while: until it has read the cluster's
-        // list from a majority it must keep what its maps hold.
-        Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
         try {
-            lab.launch(n3);
-            await(() -> {
-                try {
-                    return lab.api(n3).get("/v1/healthz").ok();
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(60), () -> "n3's API to answer");
-            Thread.sleep(3_000);
-            assertTrue(pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept);
-        } finally {
-            Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up").orThrow();
-        }
-        lab.awaitReady(n3);
-        LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
-        lab.awaitMembers(n1, 3, Duration.ofSeconds(30));
-        await(() -> registry(n1).equals(Set.of("n1", "n2", "n3")), Duration.ofSeconds(10), () -> "n3 back in n1's registry "
-                + registry(n1));
+            // n3 comes back cut off from the fabric, so it cannot join for a while: until it has read the cluster's
+            // list from a majority it must keep what its maps hold.
+            Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
+            try {
+                lab.launch(n3);
+                await(() -> lab.api(n3).get("/v1/healthz").ok(), Duration.ofSeconds(60), () -> "n3's API to answer");
+                Thread.sleep(3_000);
+                assertTrue(pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept);
+            } finally {
+                Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up").orThrow();
+            }
+            lab.awaitReady(n3);
+            LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
+            lab.awaitMembers(n1, 3, Duration.ofSeconds(30));
+            await(() -> registry(n1).equals(Set.of("n1", "n2", "n3")), Duration.ofSeconds(10), () -> "n3 back in n1's registry "
+                    + registry(n1));
 
-        // Caught up and reconciled: the entries added while it was dead are in its maps, the deleted one is gone.
-        await(() -> {
-            Set<String> api = denied(n3);
-            Set<String> maps = pinnedExact(n3);
-            return api.contains(addedWhileUnreachable + "/32") && api.contains(addedAfterDowning + "/32")
-                    && !api.contains(deletedWhileDead + "/32") && maps.contains(addedWhileUnreachable)
-                    && maps.contains(addedAfterDowning) && !maps.contains(deletedWhileDead);
-        }, Duration.ofSeconds(30), () -> "n3 to reconcile: API " + denied(n3) + ", pinned " + pinnedExact(n3));
-        watching.set(false);
-        watcher.join(5_000);
+            // Caught up and reconciled: the entries added while it was dead are in its maps, the deleted one is gone.
+            await(() -> {
+                Set<String> api = denied(n3);
+                Set<String> maps = pinnedExact(n3);
+                return api.contains(addedWhileUnreachable + "/32") && api.contains(addedAfterDowning + "/32")
+                        && !api.contains(deletedWhileDead + "/32") && maps.contains(addedWhileUnreachable)
+                        && maps.contains(addedAfterDowning) && !maps.contains(deletedWhileDead);
+            }, Duration.ofSeconds(30), () -> "n3 to reconcile: API " + denied(n3) + ", pinned " + pinnedExact(n3));
+        } finally {
+            watching.set(false);
+            watcher.join(5_000);
+        }
         LOG.accept(String.format("n3 reconciled %.1f s after its restart: pinned %s", (System.nanoTime() - restarting) / 1e9,
                 pinnedExact(n3)));
         assertTrue(polls.get() > 20, "the watcher read n3's map " + polls.get() + " times");

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -37,14 +38,14 @@ public final class Cli {
 
     private final PrintStream out;
     private final PrintStream err;
-    private final java.util.function.Function<AgentConfig, AgentNode> starter;
+    private final Function<AgentConfig, AgentNode> starter;
 
     public Cli(PrintStream out, PrintStream err) {
         this(out, err, AgentNode::start);
     }
 
     /** @param starter how `agent` starts a node (the cluster module passes its clustered start) */
-    public Cli(PrintStream out, PrintStream err, java.util.function.Function<AgentConfig, AgentNode> starter) {
+    public Cli(PrintStream out, PrintStream err, Function<AgentConfig, AgentNode> starter) {
         this.out = out;
         this.err = err;
         this.starter = starter;

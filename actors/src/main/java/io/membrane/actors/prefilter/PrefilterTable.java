@@ -201,7 +201,7 @@ public final class PrefilterTable {
         } catch (Refused r) {
             // Newest first: the adds that filled the map leave before the removed entries come back.
             for (int i = written.size() - 1; i >= 0; i--) {
-                restoreKernel(written.get(i).cidr, written.get(i).before);
+                undo(written.get(i));
             }
             throw fromKernel(r.change.cidr, r.cause, r.change.after.contains(scope) ? "add" : "remove");
         }
@@ -306,27 +306,18 @@ public final class PrefilterTable {
         return PrefilterFlag.of(scopes.contains(Scope.NODE), scopes.contains(Scope.CLUSTER));
     }
 
-    /** Puts one entry back in the kernel as it was ({@code null}: absent); the table was not touched yet. */
-    private void restoreKernel(Cidr c, EnumSet<Scope> was) {
+    /**
+     * Puts one entry back in the kernel as it was before {@code done} ({@code before} null or empty: absent), the
+     * table not being touched yet: the change reversed, written like any other.
+     */
+    private void undo(Change done) {
+        boolean absent = done.before == null || done.before.isEmpty();
         try {
-            if (was == null || was.isEmpty()) {
-                erase(c);
-            } else if (c instanceof Cidr.V4 v4) {
-                (v4.isHost() ? fix4 : dyn4).update(v4.prefix(), flag(was), UpdateFlag.ANY);
-            } else if (c instanceof Cidr.V6 v6) {
-                (v6.isHost() ? fix6 : dyn6).update(v6.prefix(), flag(was), UpdateFlag.ANY);
-            }
-        } catch (BpfException e) {
+            writeBatch(MapTarget.of(done.cidr), List.of(new Change(done.cidr, done.after, done.before)), absent,
+                    new ArrayList<>());
+        } catch (Refused r) {
             // Undoing is best effort: the entry is reported, and the next restore from the pinned maps shows it.
-            LOG.warn("could not undo {} after a failed batch: {}", c, e.getMessage());
-        }
-    }
-
-    private void erase(Cidr c) {
-        if (c instanceof Cidr.V4 v4) {
-            (v4.isHost() ? fix4 : dyn4).delete(v4.prefix());
-        } else if (c instanceof Cidr.V6 v6) {
-            (v6.isHost() ? fix6 : dyn6).delete(v6.prefix());
+            LOG.warn("could not undo {} after a failed batch: {}", done.cidr, r.cause.getMessage());
         }
     }
 

@@ -30,9 +30,7 @@ public final class Versions {
 
     /** One node's count; {@code counter} must be positive. */
     public static Versions of(UniqueAddress node, long counter) {
-        if (counter <= 0) {
-            throw new IllegalArgumentException("version of " + node + " must be positive: " + counter);
-        }
+        requirePositive(node, counter);
         return new Versions(new UniqueAddress[]{Objects.requireNonNull(node, "node")}, new long[]{counter});
     }
 
@@ -46,15 +44,18 @@ public final class Versions {
             throw new IllegalArgumentException(nodes.length + " nodes but " + counters.length + " counters");
         }
         for (int i = 0; i < nodes.length; i++) {
-            Objects.requireNonNull(nodes[i], "node");
-            if (counters[i] <= 0) {
-                throw new IllegalArgumentException("version of " + nodes[i] + " must be positive: " + counters[i]);
-            }
+            requirePositive(Objects.requireNonNull(nodes[i], "node"), counters[i]);
             if (i > 0 && nodes[i - 1].compareTo(nodes[i]) >= 0) {
                 throw new IllegalArgumentException("nodes not in ascending order at " + nodes[i]);
             }
         }
         return nodes.length == 0 ? EMPTY : new Versions(nodes.clone(), counters.clone());
+    }
+
+    private static void requirePositive(UniqueAddress node, long counter) {
+        if (counter <= 0) {
+            throw new IllegalArgumentException("version of " + node + " must be positive: " + counter);
+        }
     }
 
     public boolean isEmpty() {
@@ -84,9 +85,7 @@ public final class Versions {
 
     /** This vector with {@code node}'s count set to {@code counter} (positive). */
     public Versions with(UniqueAddress node, long counter) {
-        if (counter <= 0) {
-            throw new IllegalArgumentException("version of " + node + " must be positive: " + counter);
-        }
+        requirePositive(node, counter);
         int i = Arrays.binarySearch(nodes, node);
         if (i >= 0) {
             long[] c = counters.clone();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.cluster.ClusterCli;
 import io.membrane.cluster.ClusterNode;
+import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.net.Netns.Command;
@@ -121,12 +122,13 @@ public final class Lab implements AutoCloseable {
             return new Options(nodes, mode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity);
         }
 
-        public Options withClasspath(String cp) {
-            return new Options(nodes, xdpMode, home, cp, java, jvmArgs, startTimeout, cidrCapacity);
-        }
-
         public Options withJvmArgs(List<String> args) {
             return new Options(nodes, xdpMode, home, classpath, java, args, startTimeout, cidrCapacity);
+        }
+
+        /** The sizes of each node's maps: the prefilter maps at {@link #cidrCapacity}, the others small. */
+        public DatapathMaps.Sizes mapSizes() {
+            return new DatapathMaps.Sizes(cidrCapacity, cidrCapacity, 16_384, 1024, 16_384, 16_384, 1024);
         }
 
         public Options withCidrCapacity(int entries) {
@@ -200,9 +202,8 @@ public final class Lab implements AutoCloseable {
         }
 
         public Response send(String method, String path, String body) {
-            LabHttp.Response r = LabHttp.request(node.namespace(), "127.0.0.1", API_PORT, method, path, body,
+            return LabHttp.request(node.namespace(), "127.0.0.1", API_PORT, method, path, body,
                     Duration.ofSeconds(30));
-            return new Response(r.status(), r.body());
         }
     }
 
@@ -242,7 +243,7 @@ public final class Lab implements AutoCloseable {
                 lab.writeConfig(n);
             }
             for (Node n : lab.nodes) {
-                lab.start(n);
+                lab.launch(n);
             }
             lab.awaitReady(lab.nodes, lab.nodes.size(), options.startTimeout());
             progress.accept(String.format("lab up: %d node(s) in %.1f s", lab.nodes.size(),
@@ -383,6 +384,7 @@ public final class Lab implements AutoCloseable {
 
     /** The node's generated configuration: everything a node of this lab differs in. */
     String config(Node n) {
+        DatapathMaps.Sizes sizes = options.mapSizes();
         int seeds = Math.min(3, nodes.size());
         StringBuilder seedList = new StringBuilder();
         for (int i = 0; i < seeds; i++) {
@@ -396,8 +398,9 @@ public final class Lab implements AutoCloseable {
                 + "  # Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/" + n.namespace()
                 + "\n  api { host = \"127.0.0.1\", port = " + API_PORT + " }\n"
                 + "  devices = [{ name = " + quote(DEVICE) + ", xdp-mode = " + options.xdpMode() + " }]\n"
-                + "  maps { cidr-fix = " + options.cidrCapacity() + ", cidr-dyn = " + options.cidrCapacity()
-                + ", ipcache = 16384, lxc = 1024, ct4 = 16384, ct6 = 16384, policy = 1024 }\n"
+                + "  maps { cidr-fix = " + sizes.cidrFix() + ", cidr-dyn = " + sizes.cidrDyn() + ", ipcache = "
+                + sizes.ipcache() + ", lxc = " + sizes.lxc() + ", ct4 = " + sizes.ct4() + ", ct6 = " + sizes.ct6()
+                + ", policy = " + sizes.policy() + " }\n"
                 + "  cluster.node-name = " + quote(n.name()) + "\n"
                 + "}\n"
                 + "pekko.remote.artery.canonical { hostname = " + quote(n.address()) + ", port = " + ARTERY_PORT + " }\n"
@@ -463,8 +466,11 @@ public final class Lab implements AutoCloseable {
         return pid(node).isPresent();
     }
 
-    /** Starts the node's agent: in its namespace, in a session of its own, output appended to its log. */
-    private void start(Node node) {
+    /**
+     * Starts the node's agent (it must not run) without waiting for it — in its namespace, in a session of its
+     * own, output appended to its log; see {@link #awaitReady(Node)}.
+     */
+    public void launch(Node node) {
         if (isRunning(node)) {
             throw new IllegalStateException(node.name() + " already runs (pid " + pid(node).getAsLong() + ")");
         }
@@ -481,7 +487,6 @@ public final class Lab implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("MEMBRANE_BPF_DIR", options.home().resolve("bpf").toString());
         try {
             // setsid and nsenter exec what they run (neither forks here), so the pid is the agent's.
             Process p = pb.start();
@@ -521,8 +526,8 @@ public final class Lab implements AutoCloseable {
      */
     public void restart(Node node) {
         stop(node);
-        start(node);
-        awaitReady(List.of(node), (int) nodes.stream().filter(this::isRunning).count(), options.startTimeout());
+        launch(node);
+        awaitReady(node);
     }
 
     /**
@@ -544,11 +549,6 @@ public final class Lab implements AutoCloseable {
             throw new UncheckedIOException("cannot clear " + node.runDir(), e);
         }
         progress.accept("wiped " + node.name() + " (pins, run state)");
-    }
-
-    /** Starts the node's agent (it must not run) without waiting for it; see {@link #awaitReady(Node)}. */
-    public void launch(Node node) {
-        start(node);
     }
 
     /** Waits until the node answers, its prefilter is attached and it sees every running node up. */
@@ -623,18 +623,17 @@ public final class Lab implements AutoCloseable {
         if (!isRunning(n)) {
             throw new IllegalStateException(n.name() + ": the agent process exited" + logTail(n, 30));
         }
-        Response health;
+        Response status;
         try {
-            health = api(n).get("/v1/healthz");
+            status = api(n).get("/v1/status");
         } catch (RuntimeException e) {
             return "starting (API not answering yet)";
         }
-        if (!health.ok()) {
-            return "API answers " + health.status();
+        if (!status.ok()) {
+            return "API answers " + status.status();
         }
         try {
-            JsonNode status = api(n).get("/v1/status").json();
-            for (JsonNode d : status.path("devices")) {
+            for (JsonNode d : status.json().path("devices")) {
                 if (!"attached".equals(d.path("state").asText())) {
                     return "prefilter on " + d.path("device").asText() + " " + d.path("state").asText()
                             + (d.has("error") ? " (" + d.path("error").asText() + ")" : "");

@@ -18,15 +18,11 @@ import java.util.Locale;
  * the admin API's JSON requests; not a general client.
  */
 final class LabHttp {
-    /** A response: status code and body text. */
-    record Response(int status, String body) {
-    }
-
     private LabHttp() {
     }
 
-    static Response request(String netns, String host, int port, String method, String path, String body,
-                            Duration timeout) {
+    static Lab.Response request(String netns, String host, int port, String method, String path, String body,
+                                Duration timeout) {
         return Netns.call(netns, () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(host, port), (int) Math.min(timeout.toMillis(), 3_000));
@@ -51,7 +47,7 @@ final class LabHttp {
         });
     }
 
-    static Response parse(byte[] raw) throws IOException {
+    static Lab.Response parse(byte[] raw) throws IOException {
         int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
         if (end < 0) {
             throw new IOException("no complete HTTP response (" + raw.length + " bytes)");
@@ -85,7 +81,7 @@ final class LabHttp {
             int n = length >= 0 ? Math.min(length, raw.length - start) : raw.length - start;
             body = java.util.Arrays.copyOfRange(raw, start, start + n);
         }
-        return new Response(code, new String(body, StandardCharsets.UTF_8));
+        return new Lab.Response(code, new String(body, StandardCharsets.UTF_8));
     }
 
     private static byte[] dechunk(byte[] raw, int pos) throws IOException {

@@ -22,9 +22,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -75,8 +73,12 @@ public final class ClusterCertificates {
         this.keytool = keytool;
     }
 
-    /** What one {@link #issue} run produced: whether it made a new CA, each node's store, and every file it wrote. */
-    public record Issued(boolean newCa, Map<String, Path> nodeStores, List<Path> written) {
+    /** What one {@link #issue} run produced: whether it made a new CA, and every file it wrote. */
+    public record Issued(boolean newCa, List<Path> written) {
+    }
+
+    /** What issuing node certificates needs from the CA directory, read once per run. */
+    private record CaMaterial(String caPassword, String storePassword, X509Certificate ca) {
     }
 
     public Path dir() {
@@ -145,16 +147,15 @@ public final class ClusterCertificates {
         }
         List<Path> written = Collections.synchronizedList(new ArrayList<>());
         try {
-            if (newCa) {
-                makeCa(written);
-            }
-            Map<String, Path> stores = issueNodes(nodes, nodeDays, written);
+            CaMaterial material = newCa ? makeCa(written)
+                    : new CaMaterial(readSecret(caPasswordFile()), storePassword(), readCertificate(caCertificate()));
+            issueNodes(nodes, nodeDays, material, written);
             List<Path> files = new ArrayList<>();
             if (newCa) {
                 files.addAll(List.of(caStore(), caCertificate(), caPasswordFile(), trustStore(), storePasswordFile()));
             }
-            files.addAll(stores.values());
-            return new Issued(newCa, stores, List.copyOf(files));
+            nodes.forEach(n -> files.add(nodeStore(n)));
+            return new Issued(newCa, List.copyOf(files));
         } catch (RuntimeException e) {
             for (Path p : written) {
                 try {
@@ -195,13 +196,14 @@ public final class ClusterCertificates {
         }
     }
 
-    private void makeCa(List<Path> written) {
+    private CaMaterial makeCa(List<Path> written) {
         SecureRandom random = new SecureRandom();
+        String caPassword = newPassword(random);
+        String storePassword = newPassword(random);
         written.add(caPasswordFile());
-        writeSecret(caPasswordFile(), newPassword(random));
+        writeSecret(caPasswordFile(), caPassword);
         written.add(storePasswordFile());
-        writeSecret(storePasswordFile(), newPassword(random));
-        String caPassword = readSecret(caPasswordFile());
+        writeSecret(storePasswordFile(), storePassword);
         // A distinct name per CA: logs and error messages then say which cluster's CA a certificate came from.
         byte[] id = new byte[4];
         random.nextBytes(id);
@@ -222,7 +224,8 @@ public final class ClusterCertificates {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry(CA_ALIAS, ca);
-            save(trust, trustStore(), storePassword(), written);
+            save(trust, trustStore(), storePassword, written);
+            return new CaMaterial(caPassword, storePassword, ca);
         } catch (IOException | GeneralSecurityException e) {
             throw new CertificateToolException("cannot write the CA certificate or the trust store in " + dir + ": "
                     + e.getMessage(), e);
@@ -230,7 +233,7 @@ public final class ClusterCertificates {
     }
 
     /** Nodes are independent once the CA exists; keytool runs are mostly JVM start-up, so they run side by side. */
-    private Map<String, Path> issueNodes(List<String> nodes, int nodeDays, List<Path> written) {
+    private void issueNodes(List<String> nodes, int nodeDays, CaMaterial material, List<Path> written) {
         Path work;
         try {
             work = Files.createTempDirectory(dir, ".tls-init-", PosixFilePermissions.asFileAttribute(
@@ -240,14 +243,13 @@ public final class ClusterCertificates {
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(nodes.size(),
                 Math.max(2, Runtime.getRuntime().availableProcessors())));
+        RuntimeException failure = null;
         try {
-            X509Certificate ca = readCertificate(caCertificate());
-            Map<String, Future<?>> running = new LinkedHashMap<>();
+            List<Future<?>> running = new ArrayList<>();
             for (String node : nodes) {
-                running.put(node, pool.submit(() -> issueNode(node, nodeDays, ca, work, written)));
+                running.add(pool.submit(() -> issueNode(node, nodeDays, material, work, written)));
             }
-            RuntimeException failure = null;
-            for (Future<?> f : running.values()) {
+            for (Future<?> f : running) {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
@@ -260,26 +262,24 @@ public final class ClusterCertificates {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new CertificateToolException("interrupted while issuing node certificates", e);
+                    failure = new CertificateToolException("interrupted while issuing node certificates", e);
+                    break;
                 }
             }
-            if (failure != null) {
-                throw failure;
-            }
-        } catch (RuntimeException e) {
+        } finally {
             pool.shutdownNow();
             try {
                 deleteTree(work);
             } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
+                if (failure == null) {
+                    throw cleanup;
+                }
+                failure.addSuppressed(cleanup);
             }
-            throw e;
         }
-        pool.shutdownNow();
-        deleteTree(work);
-        Map<String, Path> stores = new LinkedHashMap<>();
-        nodes.forEach(n -> stores.put(n, nodeStore(n)));
-        return stores;
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**
@@ -287,8 +287,9 @@ public final class ClusterCertificates {
      * -signer}), which needs the CA's key in the same store, so it works on a private copy of the CA store; the
      * node's entry is then moved into a store of its own, which never holds the CA's key.
      */
-    private void issueNode(String node, int days, X509Certificate ca, Path work, List<Path> written) {
-        String caPassword = readSecret(caPasswordFile());
+    private void issueNode(String node, int days, CaMaterial material, Path work, List<Path> written) {
+        String caPassword = material.caPassword();
+        X509Certificate ca = material.ca();
         Path scratch = work.resolve(node + ".p12");
         try {
             Files.copy(caStore(), scratch);
@@ -311,8 +312,8 @@ public final class ClusterCertificates {
             chain[0].verify(ca.getPublicKey());
             KeyStore own = KeyStore.getInstance("PKCS12");
             own.load(null, null);
-            own.setKeyEntry(NODE_ALIAS, key, storePassword().toCharArray(), chain);
-            save(own, store, storePassword(), written);
+            own.setKeyEntry(NODE_ALIAS, key, material.storePassword().toCharArray(), chain);
+            save(own, store, material.storePassword(), written);
         } catch (IOException | GeneralSecurityException e) {
             throw new CertificateToolException("cannot make the store of " + node + " (" + store + "): "
                     + e.getMessage(), e);

@@ -1,6 +1,5 @@
 package io.membrane.cluster.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.membrane.cluster.lab.Lab;
 import io.membrane.cluster.lab.Lab.Node;
 import io.membrane.datapath.DatapathMaps;
@@ -47,6 +46,11 @@ public final class ClusterBench {
     /** Fresh joins measured, the figure being their median: one join on a shared 2-vCPU VM varies by a second. */
     static final int DEFAULT_JOIN_ROUNDS = 3;
     static final int WARMUP = 20;
+    /**
+     * Each update takes a /24 of its own from a /11 (8,192 of them, warm-up included): beyond that the CIDRs
+     * would run into the node-scoped range and be "visible" before they were sent.
+     */
+    static final int MAX_UPDATES = (1 << 13) - WARMUP;
     /** Batches of the cluster-scoped load: a request body stays well under the API's limit. */
     static final int LOAD_BATCH = 10_000;
     static final long VISIBLE_TIMEOUT_NANOS = 10_000_000_000L;
@@ -77,8 +81,8 @@ public final class ClusterBench {
                     }
                 }
             }
-            if (updates > 10_000) {
-                throw new IllegalArgumentException("--updates must be at most 10000, was " + updates);
+            if (updates > MAX_UPDATES) {
+                throw new IllegalArgumentException("--updates must be at most " + MAX_UPDATES + ", was " + updates);
             }
             if (join > 1 << 18) {
                 throw new IllegalArgumentException("--join-cidrs must be at most " + (1 << 18) + ", was " + join);
@@ -125,6 +129,10 @@ public final class ClusterBench {
         double median() {
             return Percentiles.of(joinMs, 50);
         }
+
+        double startMedian() {
+            return Percentiles.of(startToMirroredMs, 50);
+        }
     }
 
     public static void main(String[] args) {
@@ -151,8 +159,7 @@ public final class ClusterBench {
             options = options.withJvmArgs(jvm);
         }
         try (Lab lab = Lab.up(options, progress)) {
-            DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(capacity, capacity, 16384, 1024, 16384, 16384,
-                    1024));
+            DatapathMaps maps = new DatapathMaps(options.mapSizes());
             Propagation p;
             Join j;
             try {
@@ -179,9 +186,15 @@ public final class ClusterBench {
     // --- propagation ---
 
     static Propagation propagation(Lab lab, DatapathMaps maps, int updates, Consumer<String> progress) {
+        try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = open(lab.node(3), maps)) {
+            return propagation(lab, n3Map, updates, progress);
+        }
+    }
+
+    private static Propagation propagation(Lab lab, LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map, int updates,
+                                           Consumer<String> progress) {
         Node n1 = lab.node(1);
         Node n3 = lab.node(3);
-        LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = open(n3, maps);
         List<Ipv4Prefix> clusterAdded = new ArrayList<>();
         List<Ipv4Prefix> localAdded = new ArrayList<>();
         double[] afterResponse = new double[updates];
@@ -267,13 +280,15 @@ public final class ClusterBench {
         }
         double loadMs = (System.nanoTime() - l0) / 1e6;
         for (Node n : lab.nodes()) {
-            LpmTrieMap<Ipv4Prefix, PrefilterFlag> map = open(n, maps);
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (!holdsAll(map, cidrs)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(n.name() + " did not mirror " + count + " cluster CIDRs in 120 s");
+            try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> map = open(n, maps)) {
+                long deadline = System.nanoTime() + 120_000_000_000L;
+                while (!holdsAll(map, cidrs)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(n.name() + " did not mirror " + count
+                                + " cluster CIDRs in 120 s");
+                    }
+                    LockSupport.parkNanos(100_000_000);
                 }
-                LockSupport.parkNanos(100_000_000);
             }
         }
         progress.accept(String.format(Locale.ROOT, "every node holds the %d CIDRs (load took %.0f ms)", count, loadMs));
@@ -303,25 +318,30 @@ public final class ClusterBench {
         long mirrored = -1;
         Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> n3Map = Optional.empty();
         long deadline = started + 180_000_000_000L;
-        while (up < 0 || mirrored < 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("fresh n3 not up and mirrored in 180 s (up: " + (up >= 0)
-                        + ", mirrored: " + (mirrored >= 0) + ")" + lab.logTail(n3, 30));
-            }
-            if (up < 0 && seesUp(lab, n1, n3)) {
-                up = System.nanoTime();
-            }
-            if (mirrored < 0) {
-                if (n3Map.isEmpty()) {
-                    n3Map = PinnedMaps.at(n3.pinRoot()).openExisting(maps.cidr4Dyn);
+        try {
+            while (up < 0 || mirrored < 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("fresh n3 not up and mirrored in 180 s (up: " + (up >= 0)
+                            + ", mirrored: " + (mirrored >= 0) + ")" + lab.logTail(n3, 30));
                 }
-                if (n3Map.isPresent() && holdsAll(n3Map.get(), cidrs)) {
-                    mirrored = System.nanoTime();
+                if (up < 0 && seesUp(lab, n1, n3)) {
+                    up = System.nanoTime();
                 }
+                if (mirrored < 0) {
+                    if (n3Map.isEmpty()) {
+                        n3Map = PinnedMaps.at(n3.pinRoot()).openExisting(maps.cidr4Dyn);
+                    }
+                    if (n3Map.isPresent() && holdsAll(n3Map.get(), cidrs)) {
+                        mirrored = System.nanoTime();
+                    }
+                }
+                // 5 ms: fine enough for a figure of seconds, and light enough (an HTTP request to n1, then a sample
+                // of map lookups) not to take CPU from the join it measures.
+                LockSupport.parkNanos(5_000_000);
             }
-            // 5 ms: fine enough for a figure of seconds, and light enough (an HTTP request to n1, then a sample
-            // of map lookups) not to take CPU from the join it measures.
-            LockSupport.parkNanos(5_000_000);
+        } finally {
+            // A descriptor kept open would keep this round's map, 100,000 entries, alive after the next wipe.
+            n3Map.ifPresent(LpmTrieMap::close);
         }
         lab.awaitReady(n3);
         return new long[] {Math.max(0, mirrored - up), mirrored - started};
@@ -360,16 +380,10 @@ public final class ClusterBench {
 
     private static boolean seesUp(Lab lab, Node observer, Node node) {
         try {
-            for (JsonNode m : lab.cluster(observer).path("members")) {
-                if (m.path("address").asText().endsWith("@" + node.address() + ":" + Lab.ARTERY_PORT)
-                        && m.path("status").asText().equals("up")) {
-                    return true;
-                }
-            }
+            return "up".equals(lab.members(observer).get(node.artery()));
         } catch (RuntimeException e) {
             return false; // n1 answers again on the next poll
         }
-        return false;
     }
 
     // --- helpers ---
@@ -414,7 +428,7 @@ public final class ClusterBench {
                 + "fresh joins (target ≤ 5,000) | %.0f (each: %s) |%n", j.joinMs().length, j.median(),
                 list(j.joinMs())));
         sb.append(String.format(Locale.ROOT, "| n3's agent started → every CIDR in its map | %.0f (each: %s) |%n",
-                Percentiles.of(j.startToMirroredMs(), 50), list(j.startToMirroredMs())));
+                j.startMedian(), list(j.startToMirroredMs())));
         sb.append(String.format(Locale.ROOT, "| baseline: node-scoped PATCH of the same CIDRs on n1 (sent → enforced) "
                 + "| %.0f |%n", j.localPatchMs()));
         sb.append(String.format(Locale.ROOT, "| loading them cluster-scoped through n1 (%d PATCHes of %,d) | %.0f |%n",
@@ -442,7 +456,7 @@ public final class ClusterBench {
                         + "\"local_end_to_end_p99_ms\": %.2f, \"join_100k_ms\": %.0f, \"join_cidrs\": %d, "
                         + "\"join_start_to_mirrored_ms\": %.0f, \"local_patch_join_set_ms\": %.0f}",
                 p.afterResponse().p50(), p.afterResponse().p99(), p.afterResponse().max(), p.clusterEndToEnd().p99(),
-                p.localEndToEnd().p99(), j.median(), j.cidrs(), Percentiles.of(j.startToMirroredMs(), 50),
+                p.localEndToEnd().p99(), j.median(), j.cidrs(), j.startMedian(),
                 j.localPatchMs());
     }
 }

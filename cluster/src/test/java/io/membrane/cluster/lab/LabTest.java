@@ -65,11 +65,11 @@ class LabTest {
 
     @Test
     void httpResponsesWithLengthOrChunksAreParsed() throws Exception {
-        LabHttp.Response plain = LabHttp.parse(("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+        Lab.Response plain = LabHttp.parse(("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 13\r\n\r\n{\"error\":\"x\"}").getBytes(StandardCharsets.UTF_8));
         assertEquals(404, plain.status());
         assertEquals("{\"error\":\"x\"}", plain.body());
-        LabHttp.Response chunked = LabHttp.parse(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        Lab.Response chunked = LabHttp.parse(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         assertEquals(200, chunked.status());
         assertEquals("abcdefg", chunked.body());

@@ -1,5 +1,7 @@
 package io.membrane.cluster.tls;
 
+import static io.membrane.cluster.tls.TestPki.load;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,13 +152,5 @@ class ClusterCertificatesTest {
         err.reset();
         assertEquals(2, cmd.run(List.of(dir.toString())));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: membrane cluster tls-init"));
-    }
-
-    private static KeyStore load(Path file, String password) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(file)) {
-            ks.load(in, password.toCharArray());
-        }
-        return ks;
     }
 }

@@ -1,9 +1,11 @@
 package io.membrane.cluster.tls;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +51,15 @@ public final class TestPki {
         return "membrane.cluster.tls {\n enabled = true\n key-store = \"" + pki.nodeStore(node) + "\"\n"
                 + " trust-store = \"" + pki.trustStore() + "\"\n key-store-password = \"" + pki.storePassword()
                 + "\"\n trust-store-password = \"" + pki.storePassword() + "\"\n}\n";
+    }
+
+    /** A PKCS12 store as the tests read them. */
+    public static KeyStore load(Path file, String password) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, password.toCharArray());
+        }
+        return ks;
     }
 
     private static void deleteTree(Path dir) {

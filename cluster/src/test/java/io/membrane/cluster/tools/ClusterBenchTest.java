@@ -33,6 +33,13 @@ class ClusterBenchTest {
         assertFalse(s.write());
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--updates", "0"}));
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--updates"}));
+        assertEquals(ClusterBench.MAX_UPDATES, ClusterBench.Settings.parse(new String[] {"--updates",
+                String.valueOf(ClusterBench.MAX_UPDATES)}).updates());
+        // One more would take the /24 after the cluster-scoped /11 (10.192.0.0/11): the node-scoped range.
+        assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--updates",
+                String.valueOf(ClusterBench.MAX_UPDATES + 1)}));
+        assertEquals(Ipv4Prefix.parse("10.224.0.0/11"), new Ipv4Prefix(0x0AC0_0000 + ((ClusterBench.WARMUP
+                + ClusterBench.MAX_UPDATES) << 8), 11));
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--join-cidrs",
                 String.valueOf((1 << 18) + 1)}));
         assertThrows(IllegalArgumentException.class, () -> ClusterBench.Settings.parse(new String[] {"--fast"}));

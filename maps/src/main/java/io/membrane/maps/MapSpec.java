@@ -17,6 +17,8 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
     public static final int F_NO_PREALLOC = 1;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.]{1,64}");
+    /** The kernel keeps BPF_OBJ_NAME_LEN - 1 characters of a map's name. */
+    public static final int KERNEL_NAME_MAX = 15;
 
     /** Builds the live map once the kernel has given a file descriptor. */
     @FunctionalInterface
@@ -25,6 +27,7 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
     }
 
     private final String name;
+    private final String kernelName;
     private final MapType type;
     private final Layout<?> keyLayout;
     private final Layout<?> valueLayout;
@@ -35,14 +38,25 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
 
     private MapSpec(String name, MapType type, Layout<?> keyLayout, Layout<?> valueLayout, int maxEntries,
                     int flags, MapSpec<?> innerMap, Factory<M> factory) {
+        this(name, name.length() > KERNEL_NAME_MAX ? name.substring(0, KERNEL_NAME_MAX) : name, type, keyLayout,
+                valueLayout, maxEntries, flags, innerMap, factory);
+    }
+
+    private MapSpec(String name, String kernelName, MapType type, Layout<?> keyLayout, Layout<?> valueLayout,
+                    int maxEntries, int flags, MapSpec<?> innerMap, Factory<M> factory) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("map name '" + name
                     + "': use 1..64 of A-Z a-z 0-9 _ . (it is also the pin file name)");
+        }
+        if (kernelName.length() > KERNEL_NAME_MAX || !NAME.matcher(kernelName).matches()) {
+            throw new IllegalArgumentException("map " + name + ": kernel name '" + kernelName + "' must be 1.."
+                    + KERNEL_NAME_MAX + " of A-Z a-z 0-9 _ . (the kernel cuts longer names)");
         }
         if (maxEntries <= 0) {
             throw new IllegalArgumentException("map " + name + ": max entries must be positive, was " + maxEntries);
         }
         this.name = name;
+        this.kernelName = kernelName;
         this.type = Objects.requireNonNull(type);
         this.keyLayout = Objects.requireNonNull(keyLayout);
         this.valueLayout = Objects.requireNonNull(valueLayout);
@@ -101,20 +115,36 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
 
     /** The same spec with another size; the pinned map is replaced if its size differs. */
     public MapSpec<M> withMaxEntries(int max) {
-        return new MapSpec<>(name, type, keyLayout, valueLayout, max, flags, innerMap, factory);
+        return new MapSpec<>(name, kernelName, type, keyLayout, valueLayout, max, flags, innerMap, factory);
     }
 
-    /** The same spec under another name (one spec per endpoint, say). */
+    /** The same spec under another name (one spec per endpoint, say); the kernel name is the new name, cut. */
     public MapSpec<M> withName(String newName) {
         return new MapSpec<>(newName, type, keyLayout, valueLayout, maxEntries, flags, innerMap, factory);
+    }
+
+    /**
+     * The same spec under a kernel-visible name of its own, which {@code bpftool map show} and {@code bpftool
+     * prog show} print and which a BPF object's map definition must be named to bind to this map; the pin file
+     * keeps {@link #name()}.
+     */
+    public MapSpec<M> withKernelName(String newKernelName) {
+        return new MapSpec<>(name, newKernelName, type, keyLayout, valueLayout, maxEntries, flags, innerMap,
+                factory);
     }
 
     M open(int fd) {
         return factory.open(this, fd);
     }
 
+    /** The agent's name for the map: its pin file name and the name the API and errors use. */
     public String name() {
         return name;
+    }
+
+    /** The name the kernel keeps (at most {@value #KERNEL_NAME_MAX} characters): by default the name, cut. */
+    public String kernelName() {
+        return kernelName;
     }
 
     public MapType type() {
@@ -150,15 +180,23 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
         return innerMap;
     }
 
-    /** Whether a live map the kernel describes as {@code info} is interchangeable with this spec. */
+    /** Whether a live map the kernel describes as {@code info} holds entries of this spec's shape. */
     public boolean matches(MapInfo info) {
         return info.typeId() == type.kernelId() && info.keySize() == keySize() && info.valueSize() == valueSize()
                 && info.maxEntries() == maxEntries && info.flags() == flags;
     }
 
+    /**
+     * Whether {@code info}, of this spec's shape, is also what creating this spec makes today: the same kernel
+     * name, and BTF where the type carries it. A map made by an earlier version fails this and is migrated.
+     */
+    public boolean isCurrent(MapInfo info) {
+        return matches(info) && info.name().equals(kernelName) && (!type.carriesBtf() || info.btfId() != 0);
+    }
+
     @Override
     public String toString() {
-        return type + " key=" + keySize() + " (" + keyLayout.cName() + ") value=" + valueSize() + " ("
+        return type + " '" + kernelName + "' key=" + keySize() + " (" + keyLayout.cName() + ") value=" + valueSize() + " ("
                 + valueLayout.cName() + ") max=" + maxEntries + " flags=0x" + Integer.toHexString(flags);
     }
 }

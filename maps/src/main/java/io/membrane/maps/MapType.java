@@ -26,6 +26,17 @@ public enum MapType {
         return this == PERCPU_HASH || this == PERCPU_ARRAY;
     }
 
+    /**
+     * Whether maps of this type take BTF for their key and value. The fd-holding types (program and perf event
+     * arrays, maps of maps) refuse it: their values are file descriptors, not data.
+     */
+    public boolean carriesBtf() {
+        return switch (this) {
+            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LPM_TRIE -> true;
+            case PROG_ARRAY, PERF_EVENT_ARRAY, HASH_OF_MAPS -> false;
+        };
+    }
+
     /** Array-like maps have every index from 0 to max_entries - 1 and cannot delete. */
     public boolean isArray() {
         return this == ARRAY || this == PERCPU_ARRAY;

@@ -15,14 +15,16 @@ import org.slf4j.LoggerFactory;
  * Every map of one agent lives pinned under one root directory on bpffs ({@code /sys/fs/bpf/membrane} by
  * default; a lab node gets its own), named by its spec. Open-or-create reuses a pinned map whose kernel shape
  * equals the spec, contents and all, which is what lets the datapath run on across agent restarts; a pinned
- * map of another shape is replaced, and the replacement is logged with both shapes.
+ * map of another shape is replaced, and the replacement is logged with both shapes. A pinned map of the same
+ * shape that an earlier version made (another kernel name, no BTF) is migrated once, entries and all
+ * ({@link MapMigration}), and the migration is logged.
  */
 public final class PinnedMaps {
     private static final Logger LOG = LoggerFactory.getLogger(PinnedMaps.class);
     public static final Path DEFAULT_ROOT = Path.of("/sys/fs/bpf/membrane");
 
     /** What open-or-create did. */
-    public enum Outcome { CREATED, REUSED, REPLACED }
+    public enum Outcome { CREATED, REUSED, REPLACED, MIGRATED }
 
     /** A map together with what open-or-create did to get it. */
     public record Opened<M>(M map, Outcome outcome) {
@@ -63,8 +65,11 @@ public final class PinnedMaps {
                 NativeLibs.libc().close(fd);
                 throw e;
             }
-            if (spec.matches(info)) {
+            if (spec.isCurrent(info)) {
                 return new Opened<>(spec.open(fd), Outcome.REUSED);
+            }
+            if (spec.matches(info)) {
+                return migrate(spec, path, fd, info);
             }
             NativeLibs.libc().close(fd);
             LOG.warn("replacing pinned map {}: pinned {} but wanted {}", path, info, spec);
@@ -82,7 +87,20 @@ public final class PinnedMaps {
         return new Opened<>(map, outcome);
     }
 
-    /** Opens the pinned map of this spec if it exists with the same shape. */
+    private static <M extends BpfMap<?, ?>> Opened<M> migrate(MapSpec<M> spec, Path path, int oldFd, MapInfo old) {
+        MapMigration.Migrated migrated;
+        try {
+            migrated = MapMigration.migrate(spec, path, oldFd);
+        } finally {
+            NativeLibs.libc().close(oldFd);
+        }
+        String btf = !spec.type().carriesBtf() ? "not taken by " + spec.type() : old.btfId() == 0 ? "added" : "kept";
+        LOG.info("migrated {}: {} entries (kernel name '{}' -> '{}', BTF {})", spec.name(), migrated.entries(),
+                old.name(), spec.kernelName(), btf);
+        return new Opened<>(spec.open(migrated.fd()), Outcome.MIGRATED);
+    }
+
+    /** Opens the pinned map of this spec if it exists with the same shape (made by this version or before). */
     public <M extends BpfMap<?, ?>> Optional<M> openExisting(MapSpec<M> spec) {
         Path path = pathOf(spec);
         if (!Files.exists(path)) {

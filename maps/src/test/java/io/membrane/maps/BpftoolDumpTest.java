@@ -1,22 +1,17 @@
 package io.membrane.maps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,17 +56,8 @@ class BpftoolDumpTest {
     }
 
     /** key hex → value hex, parsed from bpftool's JSON. */
-    private static Map<String, String> dump(String pinPath) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder("bpftool", "map", "dump", "pinned", pinPath, "-j").redirectErrorStream(true).start();
-        } catch (IOException e) {
-            Assumptions.abort("bpftool is not installed (apt-get install bpftool): " + e.getMessage());
-            throw e;
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+    private static Map<String, String> dump(String pinPath) {
+        String out = Bpftool.run("map", "dump", "pinned", pinPath, "-j");
         Map<String, String> entries = new HashMap<>();
         Matcher m = ENTRY.matcher(out.replace(" ", ""));
         while (m.find()) {

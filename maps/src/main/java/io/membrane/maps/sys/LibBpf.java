@@ -40,6 +40,8 @@ public interface LibBpf {
 
     int bpf_map_delete_batch(int fd, Pointer keys, Pointer count, Pointer opts);
 
+    int bpf_btf_load(Pointer btfData, @size_t long btfSize, Pointer opts);
+
     int bpf_obj_pin(int fd, String path);
 
     int bpf_obj_get(String path);

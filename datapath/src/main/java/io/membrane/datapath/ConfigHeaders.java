@@ -1,5 +1,6 @@
 package io.membrane.datapath;
 
+import io.membrane.maps.MapSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +47,8 @@ public final class ConfigHeaders {
 
     public static String node(DatapathMaps maps, Node node) {
         StringBuilder sb = begin("MEMBRANE_NODE_CONFIG_H", "the agent's map registry and node configuration");
-        sb.append("/* Global maps: name as pinned by the agent, and size. */\n");
-        for (DatapathMaps.Shared m : maps.nodeMaps()) {
-            define(sb, m.macro(), m.spec().name());
-            define(sb, m.macro() + "_SIZE", String.valueOf(m.spec().maxEntries()));
-        }
+        sb.append("/* Global maps: kernel name (the loader binds by it) and size. */\n");
+        defineMaps(sb, maps, DatapathMaps.Header.NODE);
         sb.append("\n/* This node. */\n");
         node.ipv4().ifPresent(ip -> define(sb, "NODE_IPV4", ipv4(ip)));
         sb.append("\n/* Features. */\n");
@@ -69,10 +67,7 @@ public final class ConfigHeaders {
 
     public static String prefilter(DatapathMaps maps) {
         StringBuilder sb = begin("MEMBRANE_PREFILTER_CONFIG_H", "the agent's prefilter maps");
-        for (DatapathMaps.Shared m : maps.prefilterMaps()) {
-            define(sb, m.macro(), m.spec().name());
-            define(sb, m.macro() + "_SIZE", String.valueOf(m.spec().maxEntries()));
-        }
+        defineMaps(sb, maps, DatapathMaps.Header.PREFILTER);
         return end(sb, "MEMBRANE_PREFILTER_CONFIG_H");
     }
 
@@ -83,10 +78,20 @@ public final class ConfigHeaders {
         define(sb, "LXC_IPV4", ipv4(ep.ipv4()));
         ep.ipv6().ifPresent(a -> define(sb, "LXC_IPV6", ipv6(a)));
         define(sb, "SECLABEL", String.valueOf(ep.identity()));
-        var policy = maps.policy(ep.id());
-        define(sb, "POLICY_MAP", policy.name());
-        define(sb, "POLICY_MAP_SIZE", String.valueOf(policy.maxEntries()));
+        defineMap(sb, "POLICY_MAP", maps.policy(ep.id()));
         return end(sb, "MEMBRANE_EP_CONFIG_H");
+    }
+
+    private static void defineMaps(StringBuilder sb, DatapathMaps maps, DatapathMaps.Header header) {
+        for (DatapathMaps.Shared<?> m : maps.inHeader(header)) {
+            defineMap(sb, m.macro(), maps.spec(m));
+        }
+    }
+
+    /** The C definition's name is the kernel name, which is what {@link ObjectLoader} binds it by. */
+    private static void defineMap(StringBuilder sb, String macro, MapSpec<?> spec) {
+        define(sb, macro, spec.kernelName());
+        define(sb, macro + "_SIZE", String.valueOf(spec.maxEntries()));
     }
 
     /**

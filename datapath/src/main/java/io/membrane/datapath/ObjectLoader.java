@@ -12,7 +12,8 @@ import java.util.TreeMap;
 /**
  * Compile, check, bind and load, in that order: compiles a program of the bpf/ tree through the cache with
  * the generated headers, checks the shared structs against the object's BTF, binds every map the object
- * defines to the agent's map of the same name, and loads. The object may define no map of its own (only
+ * defines to the agent's map of the same kernel name (the generated headers name each C definition so), and
+ * loads. The object may define no map of its own (only
  * libbpf's internal data sections): a map the agent does not own would be invisible to it, so such an object
  * is refused. Any refusal happens before anything reaches the kernel.
  */
@@ -47,7 +48,7 @@ public final class ObjectLoader {
     /**
      * @param sourceFile  e.g. "bpf_xdp.c"
      * @param headerDirs  directories holding the generated headers this program includes
-     * @param agentMaps   the agent's live maps; each object map is bound to the one with its name
+     * @param agentMaps   the agent's live maps; each object map is bound to the one with its kernel name
      * @param layouts     the shared structs to check against the object's BTF
      */
     public Loaded load(String sourceFile, List<Path> headerDirs, Collection<? extends BpfMap<?, ?>> agentMaps,
@@ -58,7 +59,7 @@ public final class ObjectLoader {
             LayoutCheck.check(obj.btf(), layouts);
             Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
             for (BpfMap<?, ?> m : agentMaps) {
-                byName.put(m.name(), m);
+                byName.put(m.spec().kernelName(), m);
             }
             List<String> foreign = new ArrayList<>();
             for (ObjectMap def : obj.maps()) {
@@ -74,7 +75,7 @@ public final class ObjectLoader {
             }
             if (!foreign.isEmpty()) {
                 throw new LoadException(obj.name(), "defines maps the agent does not own: " + foreign
-                        + " (add them to DatapathMaps)");
+                        + " (declare them in DatapathMaps)");
             }
             obj.load();
             return new Loaded(obj, compiled);

@@ -20,15 +20,31 @@ class ConfigHeadersTest {
     void nodeHeaderNamesEveryGlobalMapWithItsSize() {
         DatapathMaps maps = DatapathMaps.defaults();
         String node = ConfigHeaders.node(maps, new ConfigHeaders.Node(Optional.of(0x0a000001), true, false, 7, true));
-        for (DatapathMaps.Shared m : maps.nodeMaps()) {
-            assertTrue(node.contains("#define " + m.macro() + " " + m.spec().name() + "\n"), m.macro());
-            assertTrue(node.contains("#define " + m.macro() + "_SIZE " + m.spec().maxEntries() + "\n"), m.macro());
+        for (DatapathMaps.Shared<?> m : maps.inHeader(DatapathMaps.Header.NODE)) {
+            assertTrue(node.contains("#define " + m.macro() + " " + maps.spec(m).kernelName() + "\n"), m.macro());
+            assertTrue(node.contains("#define " + m.macro() + "_SIZE " + maps.spec(m).maxEntries() + "\n"), m.macro());
         }
+        assertTrue(node.contains("#define IPCACHE_MAP mbr_ipcache\n#define IPCACHE_MAP_SIZE 512000\n"), node);
         assertTrue(node.contains("#define NODE_IPV4 bpf_htonl(0x0a000001) /* 10.0.0.1 */\n"), node);
         assertTrue(node.contains("#define ENABLE_IPV4 1\n") && !node.contains("ENABLE_IPV6"), node);
         assertTrue(node.contains("#define PREFILTER_NOTIFY_BUDGET 7\n") && node.contains("#define CONNTRACK_ACCOUNTING 1\n"));
         String prefilter = ConfigHeaders.prefilter(maps);
-        assertTrue(prefilter.contains("#define CIDR4_DYN_MAP membrane_cidr4_dyn\n#define CIDR4_DYN_MAP_SIZE 65536\n"));
+        assertTrue(prefilter.contains("#define CIDR4_DYN_MAP mbr_cidr4_dyn\n#define CIDR4_DYN_MAP_SIZE 65536\n"));
+    }
+
+    @Test
+    void everySharedMapIsInOneHeaderAndKernelNamesAreDistinct() {
+        DatapathMaps maps = DatapathMaps.defaults();
+        String both = ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT) + ConfigHeaders.prefilter(maps);
+        java.util.Set<String> kernelNames = new java.util.HashSet<>();
+        for (DatapathMaps.Shared<?> m : DatapathMaps.declared()) {
+            var spec = maps.spec(m);
+            assertTrue(both.contains("#define " + m.macro() + " " + spec.kernelName() + "\n"), m.macro());
+            assertTrue(spec.kernelName().length() <= 15, spec.kernelName());
+            assertTrue(kernelNames.add(spec.kernelName()), "duplicate kernel name " + spec.kernelName());
+            assertTrue(spec.name().startsWith("membrane_"), spec.name());
+        }
+        assertEquals(11, kernelNames.size());
     }
 
     @Test
@@ -38,7 +54,8 @@ class ConfigHeadersTest {
         assertEquals(ConfigHeaders.endpoint(maps, ep), ConfigHeaders.endpoint(DatapathMaps.defaults(), ep));
         assertEquals(ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT), ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT));
         String text = ConfigHeaders.endpoint(maps, ep);
-        assertTrue(text.contains("#define POLICY_MAP membrane_policy_00042\n"), text);
+        assertTrue(text.contains("#define POLICY_MAP mbr_pol_00042\n"), text);
+        assertEquals("membrane_policy_00042", maps.policy(42).name(), "the pin keeps the long name");
         assertFalse(text.matches("(?s).*20[0-9][0-9]-.*"), "no timestamps: " + text);
 
         Path file = ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text);

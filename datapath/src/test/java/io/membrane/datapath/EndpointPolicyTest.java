@@ -82,12 +82,10 @@ class EndpointPolicyTest {
     @BeforeEach
     void setUp() throws Exception {
         DatapathMaps maps = PrefilterDropTest.smallMaps();
-        PerfEventArrayMap events = open(maps.events);
-        open(maps.metrics);
-        LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = open(maps.ipcache);
-        open(maps.lxc);
-        open(maps.ct4);
-        open(maps.ct6);
+        OpenMaps shared = OpenMaps.openOrCreate(kernel.pins(), maps, DatapathMaps.Source.BPF_LXC);
+        opened.addAll(shared.all());
+        PerfEventArrayMap events = shared.get(DatapathMaps.EVENTS);
+        LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = shared.get(DatapathMaps.IPCACHE);
         BpfHashMap<PolicyKey, PolicyEntry> policyA = open(maps.policy(A_ID));
         policyB = open(maps.policy(B_ID));
         ipcache.put(IpcacheKey.of(Ipv4Prefix.host(A_IP)), new IpcacheValue(A_IDENTITY, 0));

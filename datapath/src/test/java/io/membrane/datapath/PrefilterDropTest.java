@@ -14,7 +14,6 @@ import io.membrane.datapath.structs.MetricsValue;
 import io.membrane.datapath.structs.Notification;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.BpfHashMap;
-import io.membrane.maps.BpfMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.PerCpuArrayMap;
@@ -48,7 +47,7 @@ class PrefilterDropTest {
     @TempDir
     Path tmp;
 
-    private final List<BpfMap<?, ?>> opened = new ArrayList<>();
+    private OpenMaps shared;
     private NamespacePair lab;
     private ObjectLoader.Loaded loaded;
     private PerfEventReader reader;
@@ -61,12 +60,6 @@ class PrefilterDropTest {
         return new DatapathMaps(new DatapathMaps.Sizes(1_024, 1_024, 1_024, 256, 1_024, 1_024, 256));
     }
 
-    private <M extends BpfMap<?, ?>> M open(io.membrane.maps.MapSpec<M> spec) {
-        M m = kernel.pins().openOrCreate(spec);
-        opened.add(m);
-        return m;
-    }
-
     @BeforeEach
     void setUp() throws Exception {
         start(ConfigHeaders.Node.DEFAULT);
@@ -74,18 +67,16 @@ class PrefilterDropTest {
 
     private void start(ConfigHeaders.Node node) throws Exception {
         DatapathMaps maps = smallMaps();
-        PerfEventArrayMap events = open(maps.events);
-        metrics = open(maps.metrics);
-        PerCpuArrayMap<?> budget = open(maps.notifyBudget);
-        cidr4Dyn = open(maps.cidr4Dyn);
-        cidr6Fix = open(maps.cidr6Fix);
-        open(maps.cidr4Fix);
-        open(maps.cidr6Dyn);
-        assertTrue(budget.keys().size() == 1);
+        shared = OpenMaps.openOrCreate(kernel.pins(), maps, DatapathMaps.Source.BPF_XDP);
+        PerfEventArrayMap events = shared.get(DatapathMaps.EVENTS);
+        metrics = shared.get(DatapathMaps.METRICS);
+        cidr4Dyn = shared.get(DatapathMaps.CIDR4_DYN);
+        cidr6Fix = shared.get(DatapathMaps.CIDR6_FIX);
+        assertTrue(shared.get(DatapathMaps.NOTIFY_BUDGET).keys().size() == 1);
         Path headers = Files.createDirectories(tmp.resolve("include"));
         ConfigHeaders.writeNode(headers, maps, node);
         ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), BPF_DIR);
-        loaded = loader.load("bpf_xdp.c", List.of(headers), opened, DatapathMaps.PREFILTER_LAYOUTS);
+        loaded = loader.load("bpf_xdp.c", List.of(headers), shared.all(), DatapathMaps.PREFILTER_LAYOUTS);
         reader = new PerfEventReader(events, 8, new PerfEventReader.Listener() {
             @Override
             public void onSample(int cpu, byte[] data) {
@@ -119,8 +110,10 @@ class PrefilterDropTest {
         if (loaded != null) {
             loaded.close();
         }
-        opened.forEach(BpfMap::close);
-        opened.clear();
+        if (shared != null) {
+            shared.close();
+        }
+        shared = null;
         notifications.clear();
         lab = null;
         reader = null;

@@ -5,6 +5,7 @@ import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.ObjectCache;
 import io.membrane.datapath.ObjectLoader;
+import io.membrane.datapath.OpenMaps;
 import io.membrane.datapath.TestRun;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.CtEntry;
@@ -164,8 +165,8 @@ public final class DatapathBench {
             ConfigHeaders.write(benchHeaders, "bench_config.h", "/* Written by DatapathBench. */\n"
                     + "#define BENCH_LPM4_MAP " + benchLpm.name() + "\n"
                     + "#define BENCH_LPM4_MAP_SIZE " + benchLpm.maxEntries() + "\n"
-                    + "#define BENCH_CT4_MAP " + maps.ct4.name() + "\n"
-                    + "#define BENCH_CT4_MAP_SIZE " + maps.ct4.maxEntries() + "\n");
+                    + "#define BENCH_CT4_MAP " + maps.spec(DatapathMaps.CT4).kernelName() + "\n"
+                    + "#define BENCH_CT4_MAP_SIZE " + maps.spec(DatapathMaps.CT4).maxEntries() + "\n");
         }
 
         /** A bench-only program of bpf/bench/, its maps bound to {@code shared}. */
@@ -200,14 +201,10 @@ public final class DatapathBench {
         Prefilter prefilter(int n) {
             DenyList list = DenyList.generate(n, DenyList.SEED);
             try (Fixture f = new Fixture()) {
-                f.add(BpfMaps.create(maps.events));
-                f.add(BpfMaps.create(maps.metrics));
-                f.add(BpfMaps.create(maps.notifyBudget));
-                BpfHashMap<Ipv4Prefix, PrefilterFlag> fix = f.add(BpfMaps.create(maps.cidr4Fix));
-                LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = f.add(BpfMaps.create(maps.cidr4Dyn));
-                f.add(BpfMaps.create(maps.cidr6Fix));
-                f.add(BpfMaps.create(maps.cidr6Dyn));
-                List<BpfMap<?, ?>> agentMaps = List.copyOf(f.maps);
+                OpenMaps shared = f.add(OpenMaps.create(maps, DatapathMaps.Source.BPF_XDP));
+                BpfHashMap<Ipv4Prefix, PrefilterFlag> fix = shared.get(DatapathMaps.CIDR4_FIX);
+                LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = shared.get(DatapathMaps.CIDR4_DYN);
+                List<BpfMap<?, ?>> agentMaps = shared.all();
                 LpmTrieMap<Ipv4Prefix, PrefilterFlag> bare = f.add(BpfMaps.create(benchLpm));
 
                 long start = System.nanoTime();
@@ -246,14 +243,12 @@ public final class DatapathBench {
 
         Endpoint endpoint() {
             try (Fixture f = new Fixture()) {
-                f.add(BpfMaps.create(maps.events));
-                f.add(BpfMaps.create(maps.metrics));
-                LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = f.add(BpfMaps.create(maps.ipcache));
-                f.add(BpfMaps.create(maps.lxc));
-                LruHashMap<Ct4Key, CtEntry> ct4 = f.add(BpfMaps.create(maps.ct4));
-                f.add(BpfMaps.create(maps.ct6));
+                OpenMaps shared = f.add(OpenMaps.create(maps, DatapathMaps.Source.BPF_LXC));
+                LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = shared.get(DatapathMaps.IPCACHE);
+                LruHashMap<Ct4Key, CtEntry> ct4 = shared.get(DatapathMaps.CT4);
                 BpfHashMap<PolicyKey, PolicyEntry> policy = f.add(BpfMaps.create(maps.policy(ENDPOINT_ID)));
-                List<BpfMap<?, ?>> agentMaps = List.copyOf(f.maps);
+                List<BpfMap<?, ?>> agentMaps = new ArrayList<>(shared.all());
+                agentMaps.add(policy);
                 fillEndpointMaps(ipcache, policy, ct4);
 
                 ConfigHeaders.Endpoint ep = new ConfigHeaders.Endpoint(ENDPOINT_ID, 0, ENDPOINT_IP, Optional.empty(),
@@ -355,6 +350,12 @@ public final class DatapathBench {
     private static final class Fixture implements AutoCloseable {
         final List<BpfMap<?, ?>> maps = new ArrayList<>();
         final List<ObjectLoader.Loaded> objects = new ArrayList<>();
+        final List<OpenMaps> sets = new ArrayList<>();
+
+        OpenMaps add(OpenMaps set) {
+            sets.add(set);
+            return set;
+        }
 
         <M extends BpfMap<?, ?>> M add(M map) {
             maps.add(map);
@@ -370,6 +371,7 @@ public final class DatapathBench {
         public void close() {
             objects.forEach(ObjectLoader.Loaded::close);
             maps.forEach(BpfMap::close);
+            sets.forEach(OpenMaps::close);
         }
     }
 

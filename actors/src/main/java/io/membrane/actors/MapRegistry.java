@@ -1,6 +1,7 @@
 package io.membrane.actors;
 
 import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.OpenMaps;
 import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.Ct6Key;
@@ -15,7 +16,6 @@ import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.LruHashMap;
-import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerCpuArrayMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.PinnedMaps;
@@ -23,6 +23,8 @@ import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -48,19 +50,68 @@ public final class MapRegistry {
     /** One map for the status page. */
     public record MapStatus(String name, String type, int entries, int maxEntries, String pinPath, String outcome) {}
 
-    /** Every global map, open. Shared read-only with the actors that own writing each. */
-    public record Handles(PinnedMaps pins, DatapathMaps specs, PerfEventArrayMap events,
-                          PerCpuArrayMap<MetricsValue> metrics, PerCpuArrayMap<NotifyBudget> notifyBudget,
-                          BpfHashMap<Ipv4Prefix, PrefilterFlag> cidr4Fix, LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn,
-                          BpfHashMap<Ipv6Prefix, PrefilterFlag> cidr6Fix, LpmTrieMap<Ipv6Prefix, PrefilterFlag> cidr6Dyn,
-                          LpmTrieMap<IpcacheKey, IpcacheValue> ipcache, BpfHashMap<EndpointKey, EndpointInfo> lxc,
-                          LruHashMap<Ct4Key, CtEntry> ct4, LruHashMap<Ct6Key, CtEntry> ct6) {
-        public List<BpfMap<?, ?>> all() {
-            return List.of(events, metrics, notifyBudget, cidr4Fix, cidr4Dyn, cidr6Fix, cidr6Dyn, ipcache, lxc, ct4, ct6);
+    /**
+     * Every global map, open, as declared in {@link DatapathMaps}. Shared read-only with the actors that own
+     * writing each. Typed access is by declaration ({@code get(DatapathMaps.IPCACHE)}); the named accessors are
+     * shorthands for the maps other code already reads.
+     */
+    public record Handles(PinnedMaps pins, DatapathMaps specs, OpenMaps open) {
+        public <M extends BpfMap<?, ?>> M get(DatapathMaps.Shared<M> map) {
+            return open.get(map);
         }
 
+        public PerfEventArrayMap events() {
+            return get(DatapathMaps.EVENTS);
+        }
+
+        public PerCpuArrayMap<MetricsValue> metrics() {
+            return get(DatapathMaps.METRICS);
+        }
+
+        public PerCpuArrayMap<NotifyBudget> notifyBudget() {
+            return get(DatapathMaps.NOTIFY_BUDGET);
+        }
+
+        public BpfHashMap<Ipv4Prefix, PrefilterFlag> cidr4Fix() {
+            return get(DatapathMaps.CIDR4_FIX);
+        }
+
+        public LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn() {
+            return get(DatapathMaps.CIDR4_DYN);
+        }
+
+        public BpfHashMap<Ipv6Prefix, PrefilterFlag> cidr6Fix() {
+            return get(DatapathMaps.CIDR6_FIX);
+        }
+
+        public LpmTrieMap<Ipv6Prefix, PrefilterFlag> cidr6Dyn() {
+            return get(DatapathMaps.CIDR6_DYN);
+        }
+
+        public LpmTrieMap<IpcacheKey, IpcacheValue> ipcache() {
+            return get(DatapathMaps.IPCACHE);
+        }
+
+        public BpfHashMap<EndpointKey, EndpointInfo> lxc() {
+            return get(DatapathMaps.LXC);
+        }
+
+        public LruHashMap<Ct4Key, CtEntry> ct4() {
+            return get(DatapathMaps.CT4);
+        }
+
+        public LruHashMap<Ct6Key, CtEntry> ct6() {
+            return get(DatapathMaps.CT6);
+        }
+
+        /** Every global map, in declaration order. */
+        public List<BpfMap<?, ?>> all() {
+            return open.all();
+        }
+
+        /** The maps bpf_xdp (the prefilter) binds. */
         public List<BpfMap<?, ?>> prefilterMaps() {
-            return List.of(events, metrics, notifyBudget, cidr4Fix, cidr4Dyn, cidr6Fix, cidr6Dyn);
+            return open.usedBy(DatapathMaps.Source.BPF_XDP);
         }
     }
 
@@ -72,46 +123,38 @@ public final class MapRegistry {
         return Behaviors.setup(ctx -> {
             PinnedMaps pins = PinnedMaps.at(config.pinRoot());
             DatapathMaps specs = new DatapathMaps(config.mapSizes());
-            List<String> outcomes = new ArrayList<>();
-            Handles h = new Handles(pins, specs, open(pins, specs.events, outcomes), open(pins, specs.metrics, outcomes),
-                    open(pins, specs.notifyBudget, outcomes), open(pins, specs.cidr4Fix, outcomes),
-                    open(pins, specs.cidr4Dyn, outcomes), open(pins, specs.cidr6Fix, outcomes),
-                    open(pins, specs.cidr6Dyn, outcomes), open(pins, specs.ipcache, outcomes),
-                    open(pins, specs.lxc, outcomes), open(pins, specs.ct4, outcomes), open(pins, specs.ct6, outcomes));
-            LOG.info("maps ready under {}: {}", pins.root(), String.join(", ", outcomes));
+            Handles h = new Handles(pins, specs, OpenMaps.openOrCreateAll(pins, specs));
+            LOG.info("maps ready under {}: {}", pins.root(), h.open().entries().values().stream()
+                    .map(e -> e.map().name() + " " + outcome(e)).collect(Collectors.joining(", ")));
             return Behaviors.receive(Command.class)
                     .onMessage(GetHandles.class, m -> {
                         m.replyTo().tell(h);
                         return Behaviors.same();
                     })
                     .onMessage(GetStatus.class, m -> {
-                        m.replyTo().tell(status(h, outcomes));
+                        m.replyTo().tell(status(h));
                         return Behaviors.same();
                     })
                     .onSignal(PostStop.class, s -> {
-                        h.all().forEach(BpfMap::close);
+                        h.open().close();
                         return Behaviors.same();
                     })
                     .build();
         });
     }
 
-    private static <M extends BpfMap<?, ?>> M open(PinnedMaps pins, MapSpec<M> spec, List<String> outcomes) {
-        PinnedMaps.Opened<M> o = pins.openOrCreateReporting(spec);
-        outcomes.add(spec.name() + " " + o.outcome().name().toLowerCase());
-        return o.map();
+    private static String outcome(OpenMaps.Entry e) {
+        return e.outcome().name().toLowerCase(Locale.ROOT);
     }
 
-    private static List<MapStatus> status(Handles h, List<String> outcomes) {
+    private static List<MapStatus> status(Handles h) {
         List<MapStatus> out = new ArrayList<>();
-        List<BpfMap<?, ?>> all = h.all();
-        for (int i = 0; i < all.size(); i++) {
-            BpfMap<?, ?> m = all.get(i);
+        for (OpenMaps.Entry e : h.open().entries().values()) {
+            BpfMap<?, ?> m = e.map();
             int entries = m.spec().type().isArray() || m instanceof PerfEventArrayMap ? m.spec().maxEntries()
                     : m.keys().size();
-            String outcome = outcomes.get(i).substring(outcomes.get(i).lastIndexOf(' ') + 1);
-            out.add(new MapStatus(m.name(), m.spec().type().name().toLowerCase(), entries, m.spec().maxEntries(),
-                    h.pins().pathOf(m.spec()).toString(), outcome));
+            out.add(new MapStatus(m.name(), m.spec().type().name().toLowerCase(Locale.ROOT), entries,
+                    m.spec().maxEntries(), h.pins().pathOf(m.spec()).toString(), outcome(e)));
         }
         return out;
     }

@@ -265,7 +265,7 @@ class DurablePrefilterTest {
                 while (!stop.get()) {
                     List<String> want = expected;
                     for (PinnedMaps p : pins) {
-                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map = p.openExisting(MAPS.cidr4Dyn);
+                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map = p.openExisting(MAPS.spec(DatapathMaps.CIDR4_DYN));
                         if (map.isEmpty()) {
                             missing.add("no map under " + p.root());
                             continue;

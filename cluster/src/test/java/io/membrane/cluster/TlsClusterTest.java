@@ -147,7 +147,7 @@ class TlsClusterTest {
         assertEquals(200, add.status(), add.body());
         Ipv4Prefix cidr = Ipv4Prefix.parse("10.0.0.0/24");
         try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = PinnedMaps.at(n3.config().pinRoot())
-                .openExisting(new DatapathMaps(n3.config().mapSizes()).cidr4Dyn).orElseThrow()) {
+                .openExisting(new DatapathMaps(n3.config().mapSizes()).spec(DatapathMaps.CIDR4_DYN)).orElseThrow()) {
             await(() -> n3Map.lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false), Duration.ofSeconds(10),
                     "10.0.0.0/24 in node 3's pinned map");
         }

@@ -116,8 +116,8 @@ final class PatchBench {
                     config.bpfDir());
             try (ObjectLoader.Loaded xdp = loader.load("bpf_xdp.c", List.of(headers), h.prefilterMaps(),
                     DatapathMaps.PREFILTER_LAYOUTS);
-                 BpfHashMap<Ipv4Prefix, PrefilterFlag> fix = BpfMaps.create(h.specs().cidr4Fix);
-                 LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = BpfMaps.create(h.specs().cidr4Dyn)) {
+                 BpfHashMap<Ipv4Prefix, PrefilterFlag> fix = BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_FIX));
+                 LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_DYN))) {
                 Program prefilter = xdp.program("xdp_prefilter");
                 if (!h.cidr4Fix().keys().isEmpty() || !h.cidr4Dyn().keys().isEmpty()) {
                     throw new BenchFailure("the bench agent's CIDR maps are not empty at start");

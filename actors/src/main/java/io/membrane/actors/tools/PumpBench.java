@@ -11,13 +11,12 @@ import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.ObjectCache;
 import io.membrane.datapath.ObjectLoader;
+import io.membrane.datapath.OpenMaps;
 import io.membrane.datapath.PerfEventReader;
 import io.membrane.datapath.Program;
 import io.membrane.datapath.TestRun;
 import io.membrane.datapath.structs.PrefilterFlag;
-import io.membrane.maps.BpfMap;
 import io.membrane.maps.LpmTrieMap;
-import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -182,21 +181,15 @@ final class PumpBench {
         int pages = s.pages() > 0 ? s.pages() : AgentConfig.load(Optional.empty()).pagesPerCpu(); // default: the agent's
         DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024, 1024, 256));
         PinnedMaps pins = PinnedMaps.at(pinRoot);
-        List<BpfMap<?, ?>> opened = new ArrayList<>();
-        try {
-            PerfEventArrayMap events = open(pins, maps.events, opened);
-            open(pins, maps.metrics, opened);
-            open(pins, maps.notifyBudget, opened);
-            open(pins, maps.cidr4Fix, opened);
-            LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = open(pins, maps.cidr4Dyn, opened);
-            open(pins, maps.cidr6Fix, opened);
-            open(pins, maps.cidr6Dyn, opened);
+        try (OpenMaps opened = OpenMaps.openOrCreate(pins, maps, DatapathMaps.Source.BPF_XDP)) {
+            PerfEventArrayMap events = opened.get(DatapathMaps.EVENTS);
+            LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = opened.get(DatapathMaps.CIDR4_DYN);
             Path headers = Files.createDirectories(work.resolve("pump-include"));
             ConfigHeaders.writeNode(headers, maps, new ConfigHeaders.Node(Optional.empty(), true, true,
                     UNLIMITED_BUDGET, false));
             ObjectLoader loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()),
                     s.root().resolve("bpf"));
-            try (ObjectLoader.Loaded xdp = loader.load("bpf_xdp.c", List.of(headers), opened,
+            try (ObjectLoader.Loaded xdp = loader.load("bpf_xdp.c", List.of(headers), opened.all(),
                     DatapathMaps.PREFILTER_LAYOUTS)) {
                 Program prefilter = xdp.program("xdp_prefilter");
                 dyn.put(new Ipv4Prefix(DENIED_SOURCE, 31), PrefilterFlag.DENY);
@@ -208,7 +201,7 @@ final class PumpBench {
                 }
                 List<Figures> out = new ArrayList<>();
                 for (AgentBench.Scenario sc : s.scenarios()) {
-                    Consumers consumers = new Consumers(events, pins.pathOf(maps.events), pages, cBinary,
+                    Consumers consumers = new Consumers(events, pins.pathOf(maps.spec(DatapathMaps.EVENTS)), pages, cBinary,
                             sc.pinConsumer());
                     out.add(scenario(consumers, new Producer(prefilter, frame, sc.producers()),
                             roundUp(s.events(), REPEAT * sc.producers()), s.rounds(), out.isEmpty() ? WARMUP : 1,
@@ -217,9 +210,6 @@ final class PumpBench {
                 return out;
             }
         } finally {
-            for (int i = opened.size() - 1; i >= 0; i--) {
-                opened.get(i).close();
-            }
             pins.removeAll();
         }
     }
@@ -258,12 +248,6 @@ final class PumpBench {
                     k.lagMs(), k.cpuNanosPerEvent(), j.producerEventsPerSecond(), k.producerEventsPerSecond());
         }
         return new Figures(producer.threads, events, rounds, consumers.pages, consumers.pin, aloneNs, java, c, warm);
-    }
-
-    private static <M extends BpfMap<?, ?>> M open(PinnedMaps pins, MapSpec<M> spec, List<BpfMap<?, ?>> opened) {
-        M m = pins.openOrCreate(spec);
-        opened.add(m);
-        return m;
     }
 
     static int roundUp(int n, int multiple) {

@@ -8,16 +8,15 @@ import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.ObjectCache;
 import io.membrane.datapath.ObjectLoader;
+import io.membrane.datapath.OpenMaps;
 import io.membrane.datapath.Program;
 import io.membrane.datapath.TestRun;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
 import io.membrane.datapath.structs.Notification;
 import io.membrane.datapath.structs.PrefilterFlag;
-import io.membrane.maps.BpfMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.LpmTrieMap;
-import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.net.InetAddress;
@@ -57,28 +56,17 @@ class MonitorKernelTest {
         }
     }
 
-    private <M extends BpfMap<?, ?>> M open(MapSpec<M> spec, List<BpfMap<?, ?>> opened) {
-        M m = kernel.pins().openOrCreate(spec);
-        opened.add(m);
-        closing.add(m);
-        return m;
-    }
-
     @Test
     void prefilterDropsReachAMonitorClient() throws Exception {
         DatapathMaps maps = DatapathMaps.defaults(); // only the prefilter's maps are created: small enough
-        List<BpfMap<?, ?>> opened = new ArrayList<>();
-        PerfEventArrayMap events = open(maps.events, opened);
-        open(maps.metrics, opened);
-        open(maps.notifyBudget, opened);
-        open(maps.cidr4Fix, opened);
-        LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn = open(maps.cidr4Dyn, opened);
-        open(maps.cidr6Fix, opened);
-        open(maps.cidr6Dyn, opened);
+        OpenMaps opened = OpenMaps.openOrCreate(kernel.pins(), maps, DatapathMaps.Source.BPF_XDP);
+        closing.add(opened);
+        PerfEventArrayMap events = opened.get(DatapathMaps.EVENTS);
+        LpmTrieMap<Ipv4Prefix, PrefilterFlag> cidr4Dyn = opened.get(DatapathMaps.CIDR4_DYN);
         Path headers = Files.createDirectories(tmp.resolve("include"));
         ConfigHeaders.writeNode(headers, maps, ConfigHeaders.Node.DEFAULT);
         ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), BPF_DIR);
-        ObjectLoader.Loaded loaded = loader.load("bpf_xdp.c", List.of(headers), opened,
+        ObjectLoader.Loaded loaded = loader.load("bpf_xdp.c", List.of(headers), opened.all(),
                 DatapathMaps.PREFILTER_LAYOUTS);
         closing.add(loaded);
         Program prog = loaded.program("xdp_prefilter");

@@ -49,10 +49,10 @@ class PrefilterActorTest {
 
     /** Opens the four maps from their pins, as a restarted agent would. */
     private PrefilterTable freshTable() {
-        var fix4 = kernel.pins().openOrCreate(specs.cidr4Fix);
-        var dyn4 = kernel.pins().openOrCreate(specs.cidr4Dyn);
-        var fix6 = kernel.pins().openOrCreate(specs.cidr6Fix);
-        var dyn6 = kernel.pins().openOrCreate(specs.cidr6Dyn);
+        var fix4 = kernel.pins().openOrCreate(specs.spec(DatapathMaps.CIDR4_FIX));
+        var dyn4 = kernel.pins().openOrCreate(specs.spec(DatapathMaps.CIDR4_DYN));
+        var fix6 = kernel.pins().openOrCreate(specs.spec(DatapathMaps.CIDR6_FIX));
+        var dyn6 = kernel.pins().openOrCreate(specs.spec(DatapathMaps.CIDR6_DYN));
         opened.addAll(List.of(fix4, dyn4, fix6, dyn6));
         return new PrefilterTable(fix4, dyn4, fix6, dyn6, true, true);
     }
@@ -185,10 +185,10 @@ class PrefilterActorTest {
     @Test
     void aReconcileThatDoesNotFitLeavesTheMapsAsTheyWere() {
         DatapathMaps small = new DatapathMaps(new DatapathMaps.Sizes(64, 4, 64, 64, 64, 64, 64));
-        var dyn4 = kernel.pins().openOrCreate(small.cidr4Dyn);
-        var fix4 = kernel.pins().openOrCreate(small.cidr4Fix);
-        var fix6 = kernel.pins().openOrCreate(small.cidr6Fix);
-        var dyn6 = kernel.pins().openOrCreate(small.cidr6Dyn);
+        var dyn4 = kernel.pins().openOrCreate(small.spec(DatapathMaps.CIDR4_DYN));
+        var fix4 = kernel.pins().openOrCreate(small.spec(DatapathMaps.CIDR4_FIX));
+        var fix6 = kernel.pins().openOrCreate(small.spec(DatapathMaps.CIDR6_FIX));
+        var dyn6 = kernel.pins().openOrCreate(small.spec(DatapathMaps.CIDR6_DYN));
         opened.addAll(List.of(fix4, dyn4, fix6, dyn6));
         ActorRef<Prefilter.Command> prefilter = TESTKIT.spawn(Prefilter.create(
                 () -> new PrefilterTable(fix4, dyn4, fix6, dyn6, true, true), runDir.resolve("rev")));

@@ -329,7 +329,7 @@ public final class ClusterBench {
                 }
                 if (mirrored < 0) {
                     if (n3Map.isEmpty()) {
-                        n3Map = PinnedMaps.at(n3.pinRoot()).openExisting(maps.cidr4Dyn);
+                        n3Map = PinnedMaps.at(n3.pinRoot()).openExisting(maps.spec(DatapathMaps.CIDR4_DYN));
                     }
                     if (n3Map.isPresent() && holdsAll(n3Map.get(), cidrs)) {
                         mirrored = System.nanoTime();
@@ -389,8 +389,8 @@ public final class ClusterBench {
     // --- helpers ---
 
     private static LpmTrieMap<Ipv4Prefix, PrefilterFlag> open(Node node, DatapathMaps maps) {
-        return PinnedMaps.at(node.pinRoot()).openExisting(maps.cidr4Dyn).orElseThrow(() -> new IllegalStateException(
-                node.name() + ": no pinned " + maps.cidr4Dyn.name() + " of the expected shape under " + node.pinRoot()));
+        return PinnedMaps.at(node.pinRoot()).openExisting(maps.spec(DatapathMaps.CIDR4_DYN)).orElseThrow(() -> new IllegalStateException(
+                node.name() + ": no pinned " + maps.spec(DatapathMaps.CIDR4_DYN).name() + " of the expected shape under " + node.pinRoot()));
     }
 
     static String body(List<Ipv4Prefix> cidrs, String scope) {

@@ -53,14 +53,18 @@ public final class ObjectLoader {
      */
     public Loaded load(String sourceFile, List<Path> headerDirs, Collection<? extends BpfMap<?, ?>> agentMaps,
                        List<Layout<?>> layouts) {
+        Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
+        for (BpfMap<?, ?> m : agentMaps) {
+            BpfMap<?, ?> before = byName.put(m.spec().kernelName(), m);
+            if (before != null && before != m) {
+                throw new LoadException(sourceFile, "two agent maps have the kernel name " + m.spec().kernelName()
+                        + " (" + before.name() + ", " + m.name() + "): a definition could bind to either");
+            }
+        }
         ObjectCache.Compiled compiled = cache.compile(bpfDir.resolve(sourceFile), headerDirs);
         BpfObject obj = BpfObject.open(compiled.object());
         try {
             LayoutCheck.check(obj.btf(), layouts);
-            Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
-            for (BpfMap<?, ?> m : agentMaps) {
-                byName.put(m.spec().kernelName(), m);
-            }
             List<String> foreign = new ArrayList<>();
             for (ObjectMap def : obj.maps()) {
                 if (def.isInternal()) {

@@ -5,22 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
-import io.membrane.datapath.structs.Notification;
 import io.membrane.datapath.structs.PolicyKey;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.layout.Layout;
-import io.membrane.maps.net.Ipv4Prefix;
-import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.net.URISyntaxException;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,9 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class SharedLayoutsTest {
-    /** Key layouts that are kernel types rather than structs of bpf/lib (the FIX maps' bare addresses). */
-    private static final List<String> KERNEL_TYPES = List.of("__be32", "in6_addr");
-
     @BeforeEach
     void kernel() {
         KernelTest.assumeKernel();
@@ -100,46 +87,12 @@ class SharedLayoutsTest {
     void everyDeclaredStructIsInTheCheckedLists() throws Exception {
         List<Layout<?>> checked = new ArrayList<>(DatapathMaps.PREFILTER_LAYOUTS);
         checked.addAll(DatapathMaps.ENDPOINT_LAYOUTS);
-        List<Layout<?>> declared = new ArrayList<>();
-        declared.addAll(layoutsIn(Notification.class));
-        declared.addAll(layoutsIn(Ipv4Prefix.class));
+        List<DeclaredLayouts.Declared> declared = DeclaredLayouts.all();
         assertTrue(declared.size() >= 19, declared.toString());
-        for (Layout<?> layout : declared) {
-            if (!KERNEL_TYPES.contains(layout.cName())) {
-                assertTrue(checked.stream().anyMatch(l -> l == layout), layout + " is in no checked list");
+        for (DeclaredLayouts.Declared d : declared) {
+            if (!DeclaredLayouts.KERNEL_TYPES.contains(d.layout().cName())) {
+                assertTrue(checked.stream().anyMatch(l -> l == d.layout()), d.javaName() + " is in no checked list");
             }
-        }
-    }
-
-    /** The public static Layout constants of every class in {@code anchor}'s package. */
-    private static List<Layout<?>> layoutsIn(Class<?> anchor) throws IOException, URISyntaxException,
-            ReflectiveOperationException {
-        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String dir = anchor.getPackageName().replace('.', '/');
-        List<String> classNames = new ArrayList<>();
-        if (Files.isDirectory(root)) {
-            classNames.addAll(classesIn(root.resolve(dir), anchor.getPackageName()));
-        } else {
-            try (FileSystem jar = FileSystems.newFileSystem(root)) {
-                classNames.addAll(classesIn(jar.getPath(dir), anchor.getPackageName()));
-            }
-        }
-        List<Layout<?>> out = new ArrayList<>();
-        for (String name : classNames) {
-            for (Field f : Class.forName(name).getDeclaredFields()) {
-                if (Modifier.isStatic(f.getModifiers()) && Modifier.isPublic(f.getModifiers())
-                        && f.getType() == Layout.class) {
-                    out.add((Layout<?>) f.get(null));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<String> classesIn(Path dir, String packageName) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
-                    .map(n -> packageName + "." + n.substring(0, n.length() - ".class".length())).toList();
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
@@ -131,6 +132,15 @@ public final class Layout<T> {
 
     public List<Field> fields() {
         return Collections.unmodifiableList(fields);
+    }
+
+    /** The declared struct a member is ({@code struct notify_hdr hdr}); empty for any other member. */
+    public Optional<Layout<?>> nestedStruct(String memberName) {
+        if (writer instanceof Declared<?> declared) {
+            return declared.members.stream().filter(m -> m.field.name().equals(memberName) && m.nested != null)
+                    .<Layout<?>>map(Member::nested).findFirst();
+        }
+        return Optional.empty();
     }
 
     public void write(T value, ByteBuffer buf, int base) {

@@ -3,8 +3,9 @@
  *
  * Every notification starts with struct notify_hdr; hdr.len is the size of the whole notification,
  * so a reader can skip types it does not know. Numbers are host order (ports too), addresses are
- * 16-byte network-order arrays (IPv4 in the first 4 bytes, family says which). Layouts, offsets and
- * meanings: bpf/README.md. Never reorder fields: append, and the length tells the version. */
+ * 16-byte network-order arrays (IPv4 in the first 4 bytes, family says which). Each struct is mirrored
+ * by a Java layout (Notification.java) checked against the object's BTF; offsets: bpf/README.md. Never
+ * reorder fields: append, and the length tells the version. */
 #ifndef MEMBRANE_EVENTS_H
 #define MEMBRANE_EVENTS_H
 

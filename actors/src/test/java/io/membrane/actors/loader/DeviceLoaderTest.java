@@ -57,7 +57,7 @@ class DeviceLoaderTest {
             ActorRef<DatapathLoader.Command> loader = TESTKIT.spawn(DatapathLoader.create(config, h));
             TestProbe<List<DeviceLoader.Status>> status = TESTKIT.createTestProbe();
             List<DeviceLoader.Status> now = awaitStatus(loader, status, s -> s.get(0).attached()
-                    && "retrying".equals(s.get(1).state()));
+                    && s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(now.get(1).error().orElseThrow().contains("does not exist"), now.toString());
             assertEquals(Optional.of("generic"), now.get(0).mode());
 
@@ -70,7 +70,7 @@ class DeviceLoaderTest {
 
             // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
             Netns.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
-            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> "retrying".equals(s.get(1).state()));
+            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
             Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
             Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();

@@ -1,11 +1,12 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.await;
+import static io.membrane.cluster.ClusterTestSupport.joinSelf;
+import static io.membrane.cluster.ClusterTestSupport.unjoinedClusterKit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.PrefilterTable;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -27,7 +29,6 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,16 +46,12 @@ class PrefilterReplicationTest {
     /** Every request the stand-in Prefilter received, in order. */
     private final ConcurrentLinkedQueue<Prefilter.Command> requests = new ConcurrentLinkedQueue<>();
     /** What the stand-in's cluster scope holds. */
-    private final Set<Cidr> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Cidr> held = ConcurrentHashMap.newKeySet();
     private ActorRef<PrefilterReplication.Command> bridge;
 
     @BeforeEach
     void start() {
-        kit = ActorTestKit.create("replication", ConfigFactory.parseString("""
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.seed-nodes = []
-                pekko.cluster.distributed-data.durable.keys = []
-                """).withFallback(ConfigFactory.load()));
+        kit = unjoinedClusterKit("replication");
     }
 
     @AfterEach
@@ -102,11 +99,6 @@ class PrefilterReplicationTest {
         bridge = kit.spawn(PrefilterReplication.create(kit.spawn(standIn(10))));
     }
 
-    private void join() {
-        Cluster cluster = Cluster.get(kit.system());
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    }
-
     private static List<Cidr> cidrs(String... text) {
         return java.util.Arrays.stream(text).map(Cidr::parse).toList();
     }
@@ -138,7 +130,7 @@ class PrefilterReplicationTest {
         reply.expectNoMessage(Duration.ofMillis(500));
         assertTrue(requests.isEmpty(), "nothing mirrored before the node is Up: " + requests);
 
-        join();
+        joinSelf(kit);
         // Confirmed, then mirrored by the full reconcile or after it (the changed count is the request's own).
         assertEquals(1, assertInstanceOf(Prefilter.Applied.class, reply.receiveMessage(WAIT)).changed());
         assertEquals(Set.of(before, added), held);
@@ -165,7 +157,7 @@ class PrefilterReplicationTest {
     @Test
     void servingRefusesWhatTheNodePathRefusesAndMirrorsOtherWriters() throws Exception {
         startBridge();
-        join();
+        joinSelf(kit);
         await(() -> Cluster.get(kit.system()).selfMember().status() == MemberStatus.up(), WAIT, "up");
         assertEquals(new Prefilter.Applied(11, 1), change(cidrs("10.1.0.0/16"), true, OptionalLong.empty()));
 

@@ -3,12 +3,14 @@
  *
  * Every notification starts with struct notify_hdr; hdr.len is the size of the whole notification,
  * so a reader can skip types it does not know. Numbers are host order (ports too), addresses are
- * 16-byte network-order arrays (IPv4 in the first 4 bytes, family says which). Layouts, offsets and
- * meanings: bpf/README.md. Never reorder fields: append, and the length tells the version. */
+ * 16-byte network-order arrays (IPv4 in the first 4 bytes, family says which). Each struct is mirrored
+ * by a Java layout (Notification.java) checked against the object's BTF; offsets: bpf/README.md. Never
+ * reorder fields: append, and the length tells the version. */
 #ifndef MEMBRANE_EVENTS_H
 #define MEMBRANE_EVENTS_H
 
 #include "common.h"
+#include "drop_reasons.h"
 #include "packet.h"
 
 #if !defined(EVENTS_MAP) || !defined(EVENTS_MAP_SIZE)
@@ -78,10 +80,11 @@ struct {
 	__uint(max_entries, EVENTS_MAP_SIZE);
 } EVENTS_MAP SEC(".maps");
 
-/* Never read by code: keeps the notification layouts in the object's BTF (clang emits BTF only for
- * types that maps or globals use) so the agent can check its mirrors before loading. */
+/* Never read by code: keeps the notification layouts and the drop reasons in the object's BTF (clang
+ * emits BTF only for types that maps or globals use) so the agent can check its mirrors. */
 const volatile struct drop_notify membrane_btf_drop_notify __attribute__((used));
 const volatile struct policy_verdict_notify membrane_btf_policy_verdict_notify __attribute__((used));
+const volatile enum drop_reason membrane_btf_drop_reason __attribute__((used));
 
 static __always_inline void send_drop_notify(void *ctx, const struct packet *pkt, __u8 reason)
 {

@@ -7,9 +7,13 @@
   probe.py ping ADDR [--count N]        raw-socket ICMP/ICMPv6 echo; prints "received R/N"
   probe.py serve PORT [PORT..] [--v6]   TCP servers that answer "hello"; run until killed
   probe.py connect ADDR PORT [--bind A] one TCP connection; prints "connected"/"refused"/"timeout"
-  probe.py events FILE [--count F=V..]  decode `bpftool map event_pipe` output, one line an event
-  probe.py u64 PINNED_MAP OFFSET KEYHEX..  a u64 of a map value (summed over CPUs), 0 if absent
-  probe.py btfcheck OBJ [OBJ..]         compare struct sizes/offsets in the objects' BTF with LAYOUTS
+  probe.py events OBJ FILE [--count F=V..]
+                                        decode `bpftool map event_pipe` output, one line an event
+  probe.py encode OBJ STRUCT F=V..      hex bytes of a struct (bpftool key/value), unnamed members zero
+  probe.py u64 PINNED_MAP FIELD KEYHEX..  a u64 field of a map value (summed over CPUs), 0 if absent
+
+Struct layouts and drop reasons come from the compiled object's BTF (OBJ), the C truth: this helper holds
+no copy of them. Java's copy is checked against the same BTF by the datapath tests.
 """
 import argparse
 import ipaddress
@@ -17,46 +21,15 @@ import json
 import os
 import re
 import select
+import signal
 import socket
 import struct
 import subprocess
 import sys
 import time
 
-# The documented layouts (bpf/README.md): struct -> (size, [(field, offset)]). Checked against BTF.
-LAYOUTS = {
-    "lpm_v4_key": (8, [("prefixlen", 0), ("addr", 4)]),
-    "lpm_v6_key": (20, [("prefixlen", 0), ("addr", 4)]),
-    "lpm_val": (1, [("flags", 0)]),
-    "in6_addr": (16, []),
-    "metrics_value": (16, [("packets", 0), ("bytes", 8)]),
-    "notify_budget": (16, [("window_start_ns", 0), ("sent", 8), ("suppressed", 12)]),
-    "ipcache_key": (24, [("prefixlen", 0), ("pad", 4), ("family", 7), ("addr", 8)]),
-    "ipcache_value": (12, [("identity", 0), ("node_addr", 4), ("flags", 8), ("pad", 9)]),
-    "endpoint_key": (20, [("addr", 0), ("family", 16), ("pad", 17)]),
-    "endpoint_info": (24, [("ifindex", 0), ("lxc_id", 4), ("pad", 6), ("flags", 8), ("mac", 12),
-                           ("node_mac", 18)]),
-    "policy_key": (8, [("identity", 0), ("dport", 4), ("protocol", 6), ("direction", 7)]),
-    "policy_entry": (24, [("flags", 0), ("pad", 1), ("packets", 8), ("bytes", 16)]),
-    "ct4_key": (16, [("saddr", 0), ("daddr", 4), ("sport", 8), ("dport", 10), ("protocol", 12),
-                     ("direction", 13), ("pad", 14)]),
-    "ct6_key": (40, [("saddr", 0), ("daddr", 16), ("sport", 32), ("dport", 34), ("protocol", 36),
-                     ("direction", 37), ("pad", 38)]),
-    "ct_entry": (32, [("expires_ns", 0), ("packets", 8), ("bytes", 16), ("peer_identity", 24),
-                      ("flags", 28), ("tcp_flags_seen", 30), ("pad", 31)]),
-    "notify_hdr": (8, [("type", 0), ("subtype", 1), ("source", 2), ("len", 4)]),
-    "drop_notify": (64, [("hdr", 0), ("src_identity", 8), ("dst_identity", 12), ("ifindex", 16),
-                         ("orig_len", 20), ("saddr", 24), ("daddr", 40), ("sport", 56), ("dport", 58),
-                         ("protocol", 60), ("direction", 61), ("family", 62), ("pad", 63)]),
-    "policy_verdict_notify": (64, [("hdr", 0), ("local_identity", 8), ("remote_identity", 12),
-                                   ("verdict", 16), ("ifindex", 20), ("saddr", 24), ("daddr", 40),
-                                   ("sport", 56), ("dport", 58), ("protocol", 60), ("direction", 61),
-                                   ("family", 62), ("match_type", 63)]),
-}
-
-REASONS = {0: "forwarded", 132: "invalid-source-ip", 133: "policy-denied", 134: "invalid-packet",
-           135: "ct-invalid-header", 137: "ct-unknown-proto", 139: "unsupported-l3",
-           155: "ct-create-failed", 157: "fragment", 181: "policy-deny-rule", 240: "prefilter"}
+# notify_hdr.type -> struct (NOTIFY_* in lib/events.h; defines, so not in BTF).
+NOTIFY_STRUCTS = {1: ("drop", "drop_notify"), 5: ("policy-verdict", "policy_verdict_notify")}
 MATCHES = {0: "none", 1: "L3", 2: "L3-L4", 3: "L4", 4: "all", 5: "L3-proto", 6: "proto"}
 PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}
 DIRS = {1: "ingress", 2: "egress"}
@@ -179,33 +152,101 @@ def cmd_connect(a):
         sys.exit(2)
 
 
-def decode_event(raw):
-    if len(raw) < 8:
-        return None
-    typ, sub, source, length = struct.unpack_from("<BBHI", raw, 0)
-    if length != 64 or len(raw) < 64:
-        return {"type": typ, "len": length}
-    fam = raw[62]
+class Btf:
+    """Structs and enums of one object's BTF, as `bpftool btf dump file OBJ -j` lists them."""
 
-    def addr(off):
-        if fam == 1:
-            return str(ipaddress.IPv4Address(raw[off:off + 4]))
-        if fam == 2:
-            return str(ipaddress.IPv6Address(raw[off:off + 16]))
-        return "-"
-    sport, dport, proto, direction = struct.unpack_from("<HHBB", raw, 56)
-    ev = {"source": source, "saddr": addr(24), "daddr": addr(40), "sport": sport, "dport": dport,
-          "proto": PROTOS.get(proto, proto), "dir": DIRS.get(direction, direction)}
-    if typ == 1:
-        src_id, dst_id, ifindex, orig_len = struct.unpack_from("<IIII", raw, 8)
-        ev.update(type="drop", reason=sub, reason_name=REASONS.get(sub, "?"), src_identity=src_id,
-                  dst_identity=dst_id, ifindex=ifindex, orig_len=orig_len)
-    elif typ == 5:
-        local, remote, verdict, ifindex = struct.unpack_from("<IIiI", raw, 8)
-        ev.update(type="policy-verdict", local_identity=local, remote_identity=remote, verdict=verdict,
-                  ifindex=ifindex, match=MATCHES.get(raw[63], raw[63]))
+    def __init__(self, obj):
+        out = subprocess.run(["bpftool", "btf", "dump", "file", obj, "-j"], check=True, capture_output=True,
+                             text=True).stdout
+        self.types = {t["id"]: t for t in json.loads(out)["types"]}
+        self.named = {(t["kind"], t.get("name")): t for t in self.types.values()}
+
+    def _find(self, kind, name):
+        t = self.named.get((kind, name))
+        if t is None:
+            sys.exit(f"probe.py: no {kind.lower()} {name} in the object's BTF")
+        return t
+
+    def _member_type(self, type_id):
+        """(resolved type, True if a __be* typedef was on the way)."""
+        big_endian = False
+        t = self.types[type_id]
+        while t["kind"] in ("TYPEDEF", "CONST", "VOLATILE"):
+            big_endian = big_endian or t["name"].startswith("__be")
+            t = self.types[t["type_id"]]
+        return t, big_endian
+
+    def _size(self, t):
+        if t["kind"] == "ARRAY":
+            return t["nr_elems"] * self._size(self._member_type(t["type_id"])[0])
+        return t["size"]
+
+    def members(self, struct):
+        """[(name, offset, size, resolved type, big_endian)] of a struct."""
+        out = []
+        for m in self._find("STRUCT", struct)["members"]:
+            t, be = self._member_type(m["type_id"])
+            out.append((m["name"], m["bits_offset"] // 8, self._size(t), t, be))
+        return out
+
+    def sizeof(self, struct):
+        return self._find("STRUCT", struct)["size"]
+
+    def enum(self, name):
+        return {v["val"]: v["name"] for v in self._find("ENUM", name)["values"]}
+
+    def decode(self, struct, raw, base=0):
+        """Member name -> int (numbers), bytes (arrays) or dict (nested structs)."""
+        out = {}
+        for name, off, size, t, be in self.members(struct):
+            chunk = raw[base + off:base + off + size]
+            if t["kind"] == "STRUCT":
+                out[name] = self.decode(t["name"], raw, base + off)
+            elif t["kind"] == "ARRAY":
+                out[name] = bytes(chunk)
+            else:
+                out[name] = int.from_bytes(chunk, "big" if be else "little", signed=t.get("encoding") == "SIGNED")
+        return out
+
+    def encode(self, struct, values):
+        """Bytes of a struct; an array member takes an IP address (the front of the array), a number else."""
+        raw = bytearray(self.sizeof(struct))
+        unknown = set(values) - {m[0] for m in self.members(struct)}
+        if unknown:
+            sys.exit(f"probe.py: {struct} has no member {', '.join(sorted(unknown))}")
+        for name, off, size, t, be in self.members(struct):
+            if name not in values:
+                continue
+            if t["kind"] == "ARRAY":
+                b = ipaddress.ip_address(values[name]).packed
+            else:
+                b = int(values[name], 0).to_bytes(size, "big" if be else "little", signed=int(values[name], 0) < 0)
+            raw[off:off + len(b)] = b
+        return bytes(raw)
+
+
+def decode_event(raw, btf):
+    if len(raw) < btf.sizeof("notify_hdr"):
+        return None
+    hdr = btf.decode("notify_hdr", raw)
+    kind, struct = NOTIFY_STRUCTS.get(hdr["type"], (None, None))
+    if struct is None or hdr["len"] < btf.sizeof(struct) or len(raw) < btf.sizeof(struct):
+        return {"type": hdr["type"], "len": hdr["len"]}
+    e = btf.decode(struct, raw)
+
+    def addr(b):
+        return {1: lambda: str(ipaddress.IPv4Address(b[:4])), 2: lambda: str(ipaddress.IPv6Address(b))}.get(
+            e["family"], lambda: "-")()
+    ev = {"type": kind, "source": hdr["source"], "saddr": addr(e["saddr"]), "daddr": addr(e["daddr"]),
+          "sport": e["sport"], "dport": e["dport"], "proto": PROTOS.get(e["protocol"], e["protocol"]),
+          "dir": DIRS.get(e["direction"], e["direction"])}
+    if kind == "drop":
+        ev.update(reason=hdr["subtype"], reason_name=btf.enum("drop_reason").get(hdr["subtype"], "?"),
+                  src_identity=e["src_identity"], dst_identity=e["dst_identity"], ifindex=e["ifindex"],
+                  orig_len=e["orig_len"])
     else:
-        ev.update(type=typ)
+        ev.update(local_identity=e["local_identity"], remote_identity=e["remote_identity"], verdict=e["verdict"],
+                  ifindex=e["ifindex"], match=MATCHES.get(e["match_type"], e["match_type"]))
     return ev
 
 
@@ -223,7 +264,8 @@ def cmd_events(a):
             print("#", line.strip())
     if cur is not None:
         events.append(cur)
-    decoded = [decode_event(bytes(raw)) for raw in events]
+    btf = Btf(a.object)
+    decoded = [decode_event(bytes(raw), btf) for raw in events]
     if a.count is not None:
         want = dict(kv.split("=", 1) for kv in a.count)
         print(sum(1 for ev in decoded if ev and all(str(ev.get(k)) == v for k, v in want.items())))
@@ -232,49 +274,25 @@ def cmd_events(a):
         print(json.dumps(ev, sort_keys=False))
 
 
+def cmd_encode(a):
+    values = dict(kv.split("=", 1) for kv in a.values)
+    print(" ".join("%02x" % b for b in Btf(a.object).encode(a.struct, values)))
+
+
 def cmd_u64(a):
-    """The u64 at byte OFFSET of the value under KEY (hex bytes), summed over CPUs; 0 if absent."""
+    """FIELD of the value under KEY (hex bytes), summed over CPUs; 0 if absent. Needs a map with BTF."""
     out = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned", a.map, "key", "hex"] + a.key,
                          capture_output=True, text=True)
     if out.returncode != 0:
         print(0)
         return
-    doc = json.loads(out.stdout)
+    doc = json.loads(out.stdout)["formatted"]
     values = [v["value"] for v in doc["values"]] if "values" in doc else [doc["value"]]
-    total = 0
-    for v in values:
-        raw = bytes(int(x, 16) for x in v)
-        total += struct.unpack_from("<Q", raw, a.offset)[0]
-    print(total)
-
-
-def cmd_btfcheck(a):
-    bad = 0
-    for obj in a.objects:
-        out = subprocess.run(["bpftool", "btf", "dump", "file", obj, "-j"], check=True,
-                             capture_output=True, text=True).stdout
-        types = {t["name"]: t for t in json.loads(out)["types"] if t.get("kind") == "STRUCT"}
-        for name, (size, fields) in LAYOUTS.items():
-            t = types.get(name)
-            if t is None:
-                continue
-            got = {m["name"]: m["bits_offset"] // 8 for m in t["members"]}
-            problems = []
-            if t["size"] != size:
-                problems.append(f"size {t['size']} != {size}")
-            for field, off in fields:
-                if got.get(field) != off:
-                    problems.append(f"{field} at {got.get(field)} != {off}")
-            expected = {f for f, _ in fields}
-            if fields and set(got) != expected:
-                problems.append(f"fields {sorted(got)} != {sorted(expected)}")
-            status = "ok" if not problems else "MISMATCH " + "; ".join(problems)
-            bad += bool(problems)
-            print(f"{os.path.basename(obj)}: struct {name} size {t['size']}: {status}")
-    sys.exit(1 if bad else 0)
+    print(sum(v[a.field] for v in values))
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `probe.py events … | head -1` ends quietly
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("frame")
@@ -303,18 +321,21 @@ def main():
     c.add_argument("--timeout", type=float, default=2.0)
     c.add_argument("--bind", help="source address")
     e = sub.add_parser("events")
+    e.add_argument("object")
     e.add_argument("file")
     e.add_argument("--count", nargs="*", metavar="FIELD=VALUE",
                    help="print only the number of events whose fields all equal these values")
+    n = sub.add_parser("encode")
+    n.add_argument("object")
+    n.add_argument("struct")
+    n.add_argument("values", nargs="*", metavar="FIELD=VALUE")
     u = sub.add_parser("u64")
     u.add_argument("map")
-    u.add_argument("offset", type=int)
+    u.add_argument("field")
     u.add_argument("key", nargs="+")
-    b = sub.add_parser("btfcheck")
-    b.add_argument("objects", nargs="+")
     a = p.parse_args()
     {"frame": cmd_frame, "ping": cmd_ping, "serve": cmd_serve, "connect": cmd_connect,
-     "events": cmd_events, "u64": cmd_u64, "btfcheck": cmd_btfcheck}[a.cmd](a)
+     "events": cmd_events, "encode": cmd_encode, "u64": cmd_u64}[a.cmd](a)
 
 
 if __name__ == "__main__":

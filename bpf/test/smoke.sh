@@ -2,7 +2,8 @@
 # bpf/test/smoke.sh — the BPF programs against the real kernel, by hand, before any Java loader exists.
 #
 #   1. compile bpf_xdp.c and bpf_lxc.c with the example generated headers (bpf/test/include/);
-#   2. check every shared struct's size and field offsets in the objects' BTF (probe.py LAYOUTS);
+#   2. show the shared structs in the objects' BTF (the Java declarations are checked against it by the
+#      datapath tests; this script reads every layout it needs from the BTF, through probe.py);
 #   3. load both with `bpftool prog loadall` (the verifier must accept them); bpf_lxc reuses the
 #      events and metrics maps of bpf_xdp, as the agent's loader will;
 #   4. prefilter through BPF_PROG_TEST_RUN: VLAN tags, IPv4/IPv6, fixed and LPM maps, truncated
@@ -90,36 +91,34 @@ in_host() { ip netns exec "$NS_HOST" "$@"; }
 # ip/tc that must see bpffs: enter only the network namespace (ip netns exec remounts /sys).
 net_host() { nsenter --net=/run/netns/"$NS_HOST" "$@"; }
 
-# Hex byte strings for bpftool keys and values.
+# Hex byte strings for bpftool keys and values; structs are encoded from the objects' BTF.
 u8() { printf '%02x' "$1"; }
-le32() { printf '%02x %02x %02x %02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
-be16() { printf '%02x %02x' $((($1 >> 8) & 255)) $(($1 & 255)); }
-zeros() { local i; for ((i = 0; i < $1; i++)); do printf '00 '; done; }
 ip4hex() { local IFS=.; set -- $1; printf '%02x %02x %02x %02x' "$1" "$2" "$3" "$4"; }
 ip6hex() { python3 -c 'import ipaddress,sys; print(" ".join("%02x" % b for b in ipaddress.ip_address(sys.argv[1]).packed))' "$1"; }
+xdp_struct() { $PROBE encode "$BUILD/bpf_xdp.o" "$@"; }	# xdp_struct STRUCT FIELD=VALUE..
+lxc_struct() { $PROBE encode "$BUILD/bpf_lxc.o" "$@"; }
 
 metrics_key() { local i=$(( ($2 << 8) | $1 )); echo "$(u8 $((i & 255))) $(u8 $((i >> 8))) 00 00"; }	# reason dir -> array slot
-metric_packets() { $PROBE u64 "$XDP_MAPS/membrane_metrics" 0 $(metrics_key "$1" "$2"); }
+metric_packets() { $PROBE u64 "$XDP_MAPS/membrane_metrics" packets $(metrics_key "$1" "$2"); }
 
-policy_key() { echo "$(le32 "$1") $(be16 "$2") $(u8 "$3") $(u8 "$4")"; }	# identity dport proto dir
+# policy_key IDENTITY DPORT PROTO DIR
+policy_key() { lxc_struct policy_key identity="$1" dport="$2" protocol="$3" direction="$4"; }
 # policy_put IDENTITY DPORT PROTO DIR allow|deny
 policy_put() {
-	local flags=00
-	[[ "$5" == deny ]] && flags=01
+	local flags=0
+	[[ "$5" == deny ]] && flags=1
 	bpftool map update pinned "$POLICY" key hex $(policy_key "$1" "$2" "$3" "$4") \
-		value hex $flags $(zeros 23)
+		value hex $(lxc_struct policy_entry flags=$flags)
 }
-policy_packets() { $PROBE u64 "$POLICY" 8 $(policy_key "$1" "$2" "$3" "$4"); }
+policy_packets() { $PROBE u64 "$POLICY" packets $(policy_key "$1" "$2" "$3" "$4"); }
 
 # ipcache_put ADDR/LEN IDENTITY
 ipcache_put() {
-	local addr=${1%/*} len=${1#*/} key
-	if [[ "$addr" == *:* ]]; then
-		key="$(le32 $((32 + len))) 00 00 00 02 $(ip6hex "$addr")"
-	else
-		key="$(le32 $((32 + len))) 00 00 00 01 $(ip4hex "$addr") $(zeros 12)"
-	fi
-	bpftool map update pinned "$LXC_MAPS/membrane_ipcache" key hex $key value hex $(le32 "$2") $(zeros 8)
+	local addr=${1%/*} len=${1#*/} family=1
+	[[ "$addr" == *:* ]] && family=2
+	bpftool map update pinned "$LXC_MAPS/membrane_ipcache" \
+		key hex $(lxc_struct ipcache_key prefixlen=$((32 + len)) family=$family addr="$addr") \
+		value hex $(lxc_struct ipcache_value identity="$2")
 }
 
 xdp_run() {	# xdp_run FRAME -> XDP return code (1 drop, 2 pass)
@@ -139,7 +138,7 @@ events_stop() {
 	kill -INT "$EVENTS_PID" 2>/dev/null
 	wait "$EVENTS_PID" 2>/dev/null
 }
-events_count() { local f=$1; shift; $PROBE events "$f" --count "$@"; }
+events_count() { local f=$1; shift; $PROBE events "$BUILD/bpf_lxc.o" "$f" --count "$@"; }
 
 # ---------------------------------------------------------------------------------------------------
 if [[ $EUID -ne 0 ]]; then
@@ -164,14 +163,10 @@ for prog in bpf_xdp bpf_lxc; do
 	if $cmd; then pass "compile $prog.c"; else fail "compile $prog.c"; exit 1; fi
 done
 
-section "2. BTF layouts (size and offset of every shared struct)"
+section "2. BTF layouts (the shared structs and drop reasons as compiled)"
 bpftool btf dump file "$BUILD/bpf_lxc.o" | grep -E "^\[[0-9]+\] STRUCT '(ct|ipcache|endpoint|policy|drop|notify)"
-if $PROBE btfcheck "$BUILD/bpf_xdp.o" "$BUILD/bpf_lxc.o" >"$BUILD/btf.txt"; then
-	pass "btfcheck: $(wc -l <"$BUILD/btf.txt") struct/object pairs match bpf/README.md"
-else
-	grep MISMATCH "$BUILD/btf.txt"
-	fail "btfcheck"
-fi
+reasons=$(bpftool btf dump file "$BUILD/bpf_xdp.o" | grep -c "^	'\(DROP\|REASON\)_")
+expect_ge "enum drop_reason in bpf_xdp.o's BTF" 11 "$reasons"
 
 section "3. load (verifier)"
 mkdir -p "$PIN/xdp" "$PIN/lxc"
@@ -228,7 +223,7 @@ DYN6=$XDP_MAPS/membrane_cidr6_dyn
 FIX6=$XDP_MAPS/membrane_cidr6_fix
 
 $PROBE frame "$F" --src 203.0.113.7;                        expect "v4 203.0.113.7, empty maps: pass" 2 "$(xdp_run "$F")"
-bpftool map update pinned "$DYN4" key hex $(le32 24) $(ip4hex 203.0.113.0) value hex 01
+bpftool map update pinned "$DYN4" key hex $(xdp_struct lpm_v4_key prefixlen=24 addr=203.0.113.0) value hex 01
 $PROBE frame "$F" --src 203.0.113.7;                        expect "v4 203.0.113.7 in dyn 203.0.113.0/24: drop" 1 "$(xdp_run "$F")"
 $PROBE frame "$F" --src 203.0.114.7;                        expect "v4 203.0.114.7 outside /24: pass" 2 "$(xdp_run "$F")"
 $PROBE frame "$F" --src 203.0.113.7 --vlan 1;               expect "802.1Q tagged: drop" 1 "$(xdp_run "$F")"
@@ -243,7 +238,7 @@ invalid_before=$(metric_packets 134 1)
 $PROBE frame "$F" --truncate-ip;                            expect "IPv4 header cut at 10 bytes: drop" 1 "$(xdp_run "$F")"
 expect "truncated header counted as DROP_INVALID (134, ingress)" $((invalid_before + 1)) "$(metric_packets 134 1)"
 $PROBE frame "$F" --src 2001:db8:bad::1 --dst $EP_IP6;      expect "v6 2001:db8:bad::1, empty v6 maps: pass" 2 "$(xdp_run "$F")"
-bpftool map update pinned "$DYN6" key hex $(le32 48) $(ip6hex 2001:db8:bad::) value hex 01
+bpftool map update pinned "$DYN6" key hex $(xdp_struct lpm_v6_key prefixlen=48 addr=2001:db8:bad::) value hex 01
 $PROBE frame "$F" --src 2001:db8:bad::1 --dst $EP_IP6;      expect "v6 in dyn 2001:db8:bad::/48: drop" 1 "$(xdp_run "$F")"
 $PROBE frame "$F" --src 2001:db8:bad::1 --dst $EP_IP6 --hop-by-hop --vlan 1
 expect "v6 with hop-by-hop header, 802.1Q: drop" 1 "$(xdp_run "$F")"
@@ -263,7 +258,7 @@ events_stop
 expect "metrics count all 200 prefilter drops" $((before + 200)) "$(metric_packets 240 1)"
 notified=$(events_count "$BUILD/events-budget.txt" type=drop reason=240 saddr=203.0.113.50 dport=443)
 expect_between "notifications limited by the budget" 1 $((2 * budget)) "$notified"
-$PROBE events "$BUILD/events-budget.txt" | head -1
+$PROBE events "$BUILD/bpf_lxc.o" "$BUILD/events-budget.txt" | head -1
 bpftool map dump pinned "$XDP_MAPS/membrane_notify_budget" | tr -d ' \n' | sed 's/},{/},\n{/g'; echo
 
 # ---------------------------------------------------------------------------------------------------
@@ -284,7 +279,7 @@ net_host ip link set dev "$VETH_HOST" xdpgeneric pinned "$PIN/xdp/progs/xdp_pref
 net_host ip link show dev "$VETH_HOST" | grep -o 'xdpgeneric.*'
 expect "ping $EP_IP -> $HOST_IP, no entry" "received 3/3" "$(in_ep $PROBE ping $HOST_IP --count 3)"
 before=$(metric_packets 240 1)
-bpftool map update pinned "$DYN4" key hex $(le32 32) $(ip4hex $EP_IP) value hex 01
+bpftool map update pinned "$DYN4" key hex $(xdp_struct lpm_v4_key prefixlen=32 addr=$EP_IP) value hex 01
 echo "\$ bpftool map dump pinned $DYN4"
 bpftool map dump pinned "$DYN4"
 events_start "$BUILD/events-xdp.txt"
@@ -293,15 +288,16 @@ events_stop
 expect_ge "prefilter drops counted in metrics" $((before + 3)) "$(metric_packets 240 1)"
 expect_ge "prefilter drop notifications for the pings" 3 \
 	"$(events_count "$BUILD/events-xdp.txt" type=drop reason=240 saddr=$EP_IP daddr=$HOST_IP proto=icmp)"
-$PROBE events "$BUILD/events-xdp.txt" | head -2
+$PROBE events "$BUILD/bpf_lxc.o" "$BUILD/events-xdp.txt" | head -2
 echo "\$ bpftool map dump pinned $XDP_MAPS/membrane_metrics (reason 240 = prefilter, 134 = invalid; dir 1 = ingress)"
 bpftool -j map dump pinned "$XDP_MAPS/membrane_metrics" | python3 -c '
 import json, sys
 for e in json.load(sys.stdin):
     f = e["formatted"]
     tot = [sum(v["value"][k] for v in f["values"]) for k in ("packets", "bytes")]
-    print("  reason %3d dir %d: packets %d bytes %d" % (f["key"]["reason"], f["key"]["dir"], *tot))'
-bpftool map delete pinned "$DYN4" key hex $(le32 32) $(ip4hex $EP_IP)
+    if tot[0]:
+        print("  reason %3d dir %d: packets %d bytes %d" % (f["key"] & 255, f["key"] >> 8, *tot))'
+bpftool map delete pinned "$DYN4" key hex $(xdp_struct lpm_v4_key prefixlen=32 addr=$EP_IP)
 expect "ping after deleting the entry" "received 3/3" "$(in_ep $PROBE ping $HOST_IP --count 3)"
 net_host ip link set dev "$VETH_HOST" xdpgeneric off
 
@@ -371,7 +367,7 @@ expect_ge "drop 181 tcp/9090 over IPv6" 1 "$(events_count "$E" type=drop reason=
 expect_ge "drop 132 spoofed source 10.211.0.99" 1 "$(events_count "$E" type=drop reason=132 saddr=10.211.0.99)"
 expect "no verdict for tcp/9090 (denied flows get drop notifications only)" 0 \
 	"$(events_count "$E" type=policy-verdict dport=9090)"
-$PROBE events "$E" | grep -E '"dport": (8080|9090)' | head -3
+$PROBE events "$BUILD/bpf_lxc.o" "$E" | grep -E '"dport": (8080|9090)' | head -3
 
 echo "-- counters"
 expect_ge "policy entry ($HOST_IDENTITY, 8080, tcp, ingress) counted new flows" 3 "$(policy_packets $HOST_IDENTITY 8080 6 1)"

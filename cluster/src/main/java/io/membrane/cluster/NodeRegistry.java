@@ -27,25 +27,38 @@ import org.apache.pekko.cluster.typed.Subscribe;
 public final class NodeRegistry {
     static final Key<LWWMap<String, NodeInfo>> KEY = LWWMapKey.create("nodes");
 
-    public sealed interface Command permits Get, Updated, MemberGone, Written {}
+    public sealed interface Command permits Get, Internal {}
 
     public record Get(ActorRef<Map<String, NodeInfo>> replyTo) implements Command {}
 
-    record Updated(Map<String, NodeInfo> entries) implements Command {}
+    /** What the replicator, the membership subscription and this actor's own writes answer with. */
+    private sealed interface Internal extends Command permits Updated, MemberGone, Written {}
 
-    record MemberGone(String address) implements Command {}
+    private record Updated(Map<String, NodeInfo> entries) implements Internal {}
 
-    record Written(boolean ok) implements Command {}
+    /** {@code address}: a member that was removed, empty for any other membership event. */
+    private record MemberGone(String address) implements Internal {}
 
-    private NodeRegistry() {
+    private record Written(boolean ok) implements Internal {}
+
+    private final ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator;
+    private final SelfUniqueAddress node;
+    private final String selfAddress;
+    /** The registry as last notified, and each entry's name by its cluster address. */
+    private final Map<String, NodeInfo> entries = new HashMap<>();
+    private final Map<String, String> nameByAddress = new HashMap<>();
+
+    private NodeRegistry(ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
+                         SelfUniqueAddress node, String selfAddress) {
+        this.replicator = replicator;
+        this.node = node;
+        this.selfAddress = selfAddress;
     }
 
     public static Behavior<Command> create(NodeInfo self) {
         return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator) -> {
                     SelfUniqueAddress node = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
-                    Map<String, NodeInfo> entries = new HashMap<>();
-                    Map<String, String> nameByAddress = new HashMap<>();
                     replicator.subscribe(KEY, rsp -> rsp instanceof Replicator.Changed<LWWMap<String, NodeInfo>> c
                             ? new Updated(c.get(KEY).getEntries()) : new Updated(Map.of()));
                     replicator.askUpdate(r -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), r,
@@ -56,30 +69,40 @@ public final class NodeRegistry {
                     Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(events,
                             ClusterEvent.MemberEvent.class));
                     String selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
-                    return Behaviors.receive(Command.class)
-                            .onMessage(Updated.class, u -> {
-                                entries.clear();
-                                entries.putAll(u.entries());
-                                nameByAddress.clear();
-                                entries.values().forEach(i -> nameByAddress.put(i.clusterAddress(), i.name()));
-                                return Behaviors.same();
-                            })
-                            .onMessage(MemberGone.class, g -> {
-                                String name = nameByAddress.get(g.address());
-                                if (!g.address().isEmpty() && name != null && !g.address().equals(selfAddress)) {
-                                    replicator.askUpdate(r -> new Replicator.Update<>(KEY, LWWMap.empty(),
-                                                    new Replicator.WriteMajority(Duration.ofSeconds(3)), r,
-                                                    m -> m.remove(node, name)),
-                                            rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
-                                }
-                                return Behaviors.same();
-                            })
-                            .onMessage(Written.class, w -> Behaviors.same())
-                            .onMessage(Get.class, g -> {
-                                g.replyTo().tell(Map.copyOf(entries));
-                                return Behaviors.same();
-                            })
-                            .build();
+                    return new NodeRegistry(replicator, node, selfAddress).running();
                 }));
+    }
+
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Updated.class, this::onUpdated)
+                .onMessage(MemberGone.class, this::onMemberGone)
+                .onMessage(Written.class, w -> Behaviors.same())
+                .onMessage(Get.class, this::onGet)
+                .build();
+    }
+
+    private Behavior<Command> onUpdated(Updated updated) {
+        entries.clear();
+        entries.putAll(updated.entries());
+        nameByAddress.clear();
+        entries.values().forEach(i -> nameByAddress.put(i.clusterAddress(), i.name()));
+        return Behaviors.same();
+    }
+
+    /** A removed member's entry goes, written by every node that sees it go (the same removal, idempotent). */
+    private Behavior<Command> onMemberGone(MemberGone gone) {
+        String name = nameByAddress.get(gone.address());
+        if (!gone.address().isEmpty() && name != null && !gone.address().equals(selfAddress)) {
+            replicator.askUpdate(r -> new Replicator.Update<>(KEY, LWWMap.empty(),
+                            new Replicator.WriteMajority(Duration.ofSeconds(3)), r, m -> m.remove(node, name)),
+                    rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGet(Get get) {
+        get.replyTo().tell(Map.copyOf(entries));
+        return Behaviors.same();
     }
 }

@@ -1,5 +1,6 @@
 package io.membrane.cluster;
 
+import io.membrane.actors.prefilter.ChangeRules;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.Scope;
@@ -13,8 +14,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -23,8 +26,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.UniqueAddress;
+import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
@@ -35,24 +38,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The bridge between the cluster-scoped deny list in Distributed Data and this node's Prefilter. The list is a
  * {@link CidrSet} (an observed-remove set with a compact wire form) split over a fixed set of {@value #SHARDS}
- * keys: a fixed set leaves no tombstones behind, and many small keys keep each write small — writes carry a key's
- * whole value (deltas are off, see reference.conf), and at 100,000 CIDRs a key holds about 400, under 4 KB. The
- * keys are durable (LMDB, see reference.conf): after a restart of every node at once each reads the list back
- * from disk, not an empty one.
+ * keys: a fixed set leaves no tombstones behind, and many small keys keep each write small, since a write carries
+ * a key's whole value (deltas are off, see reference.conf). The keys are durable (LMDB, see reference.conf): after
+ * a restart of every node at once each reads the list back from disk, not an empty one.
  *
- * <p>Writes go to every node at once (WriteAll) while every member is reachable: Pekko's WriteMajority sends the
- * write only to a majority subset and leaves the other nodes to gossip (every 2 s here; with deltas, which were
- * measured first, the delta push ran at most every 200 ms) — too slow for a deny list that should be everywhere
- * within 100 ms. What a reply promises is a
- * majority: when a member is unreachable, or WriteAll is not acknowledged in time ({@link #writeAllTimeout}), the
- * shard's whole state is written again with WriteMajority; a change a majority has is not lost when a node dies,
- * and a majority of three is still there when one node is down. Failing to reach it is an error, never success.
+ * <p>Writes go to every node at once (WriteAll) while every member is reachable: WriteMajority sends a write only
+ * to a majority and leaves the others to gossip, too slow for a deny list that should be everywhere at once. What a
+ * reply promises is a majority: when a member is unreachable, or WriteAll is not acknowledged in time
+ * ({@link #writeAllTimeout}), the shard's whole state is written again with WriteMajority; a change a majority has
+ * is not lost when a node dies, and a majority of three is still there when one node is down. Failing to reach it
+ * is an error, never success. A change is checked by {@link ChangeRules}, as a node-scoped one is.
  *
  * <p>Every change the replicator reports — this node's or another's — ends in a request to the Prefilter, the
  * only writer of the maps: the first a Reconcile of the whole cluster scope, later an Adjust of what changed in
- * the keys that changed. The replicator's callbacks only record the new value. At start the bridge waits until this node is Up and its replicator knows every Up member, then reads
- * every shard with ReadMajority; it reconciles only once it has read them all, so a restarted node never
- * removes cluster entries from its maps because it has not heard of them yet.
+ * the keys that changed ({@link ReplicatedDenyList}). The replicator's callbacks only record the new value.
+ *
+ * <p>Phases: <b>awaiting-up</b> polls until this node is Up and its replicator knows every Up member (before that
+ * a "majority" would be its own replica); <b>reading</b> reads every key with ReadMajority, mirroring adds as they
+ * come but removing nothing, so a restarted node never drops cluster entries it has not heard of yet;
+ * <b>serving</b> reconciles once every key is read, then takes changes. Changes that arrive before serving wait
+ * up to {@link #READ_WAIT}, then are refused as not confirmed. Deadlines and their figures:
+ * docs/decisions/0007-replication-deadlines.md.
  */
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
@@ -61,24 +67,25 @@ public final class PrefilterReplication {
     static final String KEY_PREFIX = "deny-";
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
     /**
-     * What each CIDR of the whole list adds to a write's deadlines. A write carries whole keys, and the replicator
-     * serializes a changed key's value for each node and once more for its digest, so a batch that touches every
-     * key costs in proportion to the whole list. Measured in the three-node lab on 2 vCPUs with Pekko's ORSet
-     * (the list's first form): a 10,000-CIDR change took 0.6–1.1 s with an empty list and 2.2–2.9 s once it held
-     * 80,000; with CidrSet 0.3 s and 0.6–0.7 s. 60 µs per listed CIDR was chosen for the former and is kept: a
-     * deadline too long only delays a "not confirmed" answer, one too short reports a slow success as a failure.
+     * What each CIDR of the whole list adds to a write's or read's deadline. A write carries whole keys, and the
+     * replicator serializes a changed key's value for each node and once more for its digest, so a batch that
+     * touches every key costs in proportion to the whole list. It errs long: a deadline too long only delays a
+     * "not confirmed" answer, one too short reports a slow success as a failure. Figures:
+     * docs/decisions/0007-replication-deadlines.md.
      */
     static final Duration PER_LISTED_CIDR = Duration.ofNanos(60_000);
     /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
     static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
-    /** How often the start-up checks whether this node is Up and its replicator knows every Up member. */
+    /** How often awaiting-up checks whether this node is Up and its replicator knows every Up member. */
     static final Duration READY_POLL = Duration.ofMillis(50);
     /**
-     * The start-up read of one key. Generous: 256 keys read at once from a cluster holding 100,000 CIDRs keep a
-     * small node busy for seconds, and a read that times out is work thrown away (with 3 s, one join in three
-     * took twice as long); a majority that is really unreachable is retried as often either way.
+     * The start-up read of one key. Generous: every key read at once from a cluster holding a long list keeps a
+     * small node busy for seconds, and a read that times out is work thrown away; a majority that is really
+     * unreachable is retried as often either way (docs/decisions/0007-replication-deadlines.md).
      */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a failed read of one key waits before it is tried again. */
+    static final Duration READ_RETRY = Duration.ofMillis(200);
     /** Changes of at least this many CIDRs say in the log how long their confirmation took. */
     static final int LOG_BATCH = 1000;
     /**
@@ -86,90 +93,103 @@ public final class PrefilterReplication {
      * just started is usually a second or two from it) before it is refused with a 503.
      */
     static final Duration READ_WAIT = Duration.ofSeconds(5);
+    /** How often the changes waiting for the read are checked against {@link #READ_WAIT}. */
+    static final Duration EXPIRE_POLL = Duration.ofMillis(200);
     /** Changes arriving together (a batch touches many shards) are reconciled once. */
     static final Duration COALESCE = Duration.ofMillis(5);
+    /** How long the Prefilter may take over one request (a Reconcile of a whole list included). */
+    static final Duration PREFILTER_TIMEOUT = Duration.ofSeconds(30);
+    private static final String READY_TIMER = "ready";
+    private static final String EXPIRE_TIMER = "expire-waiting";
+    private static final String RECONCILE_TIMER = "reconcile";
 
-    public sealed interface Command permits Change, ShardChanged, ShardRead, ShardWritten, Reconciled, ReconcileNow,
-            RevisionChecked, ReadShard, CheckUp, Replicas, ExpireWaiting {}
-
-    /** Changes that came before the start-up read finished and have waited {@link #READ_WAIT}: refused. */
-    record ExpireWaiting() implements Command {}
+    public sealed interface Command permits Change, Internal {}
 
     /** A cluster-scoped PATCH (add) or DELETE from the API. */
     public record Change(List<Cidr> cidrs, boolean add, OptionalLong revision, ActorRef<Prefilter.Result> replyTo)
             implements Command {}
 
-    record ShardChanged(int shard, Set<Cidr> value) implements Command {}
-
-    /** The answer to the start-up read of one shard; empty {@code value} with {@code ok} false = failed. */
-    record ShardRead(int shard, boolean ok, Set<Cidr> value) implements Command {}
-
-    record ReadShard(int shard) implements Command {}
-
-    /** {@code toAll}: the write was a WriteAll (its timeout falls back to a majority write). */
-    record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail) implements Command {}
+    /** What this actor sends itself, its replicator adapter and its asks answer with. */
+    private sealed interface Internal extends Command permits CheckUp, Replicas, ReadShard, ShardRead, ShardChanged,
+            ExpireWaiting, ReconcileNow, RevisionChecked, ShardWritten, Reconciled {}
 
     /** Is this node Up yet? Then the start-up read can begin once the replicator knows the members. */
-    record CheckUp() implements Command {}
+    private record CheckUp() implements Internal {}
 
     /** The replicator's count of replicas (this node included). */
-    record Replicas(int count) implements Command {}
+    private record Replicas(int count) implements Internal {}
+
+    private record ReadShard(int shard) implements Internal {}
+
+    /** The answer to the start-up read of one shard; empty {@code value} with {@code ok} false = failed. */
+    private record ShardRead(int shard, boolean ok, Set<Cidr> value) implements Internal {}
+
+    private record ShardChanged(int shard, Set<Cidr> value) implements Internal {}
+
+    /** Changes that came before the start-up read finished and have waited {@link #READ_WAIT}: refused. */
+    private record ExpireWaiting() implements Internal {}
+
+    private record ReconcileNow() implements Internal {}
+
+    /** {@code current}: the Prefilter's revision, -1 if it did not answer. */
+    private record RevisionChecked(Change change, long current) implements Internal {}
+
+    /** {@code toAll}: the write was a WriteAll (its timeout falls back to a majority write). */
+    private record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail) implements Internal {}
 
     /** {@code changed}: how many CIDRs the request itself changed in the replicated list (-1: no request). */
-    record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo, int changed, boolean full)
-            implements Command {}
+    private record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo, int changed, boolean full)
+            implements Internal {}
 
-    record ReconcileNow() implements Command {}
+    /** Awaiting-up and reading: the changes waiting for the read, and what has been heard of each shard. */
+    private static final class CatchUp {
+        /** Changes waiting for the start-up read, with when each came (System.nanoTime). */
+        final List<Map.Entry<Change, Long>> waiting = new ArrayList<>();
+        /**
+         * Shards read from a majority. Until every shard is, nothing is removed from the maps: a partial view would
+         * remove cluster entries of the shards not heard yet, a gap in enforcement after every restart.
+         */
+        final Set<Integer> heard = new HashSet<>();
+        /** Shards whose value has come in a change notification at least once (see {@link #onShardRead}). */
+        final Set<Integer> notified = new HashSet<>();
+        /** When the start-up read began (System.nanoTime), for the log lines that say how long catching up took. */
+        long readStarted;
+    }
 
-    record RevisionChecked(Change change, long current) implements Command {}
+    /** Serving: the writes under way, and whether the list has been mirrored in full yet. */
+    private static final class Serving {
+        final long readStarted;
+        final Map<Long, PendingWrite> pending = new HashMap<>();
+        long nextRequest = 1;
+        boolean mirroredOnce;
+
+        Serving(long readStarted) {
+            this.readStarted = readStarted;
+        }
+    }
+
+    /** A change waiting for its shard writes. */
+    private static final class PendingWrite {
+        final Change change;
+        /** How many CIDRs the change makes differ in the list (what the reply reports as changed). */
+        final int changes;
+        int outstanding;
+        final List<String> failures = new ArrayList<>();
+        final long started = System.nanoTime();
+
+        PendingWrite(Change change, int changes, int outstanding) {
+            this.change = change;
+            this.changes = changes;
+            this.outstanding = outstanding;
+        }
+    }
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private final ReplicatorMessageAdapter<Command, CidrSet> replicator;
     private final UniqueAddress self;
     private final ActorRef<Prefilter.Command> prefilter;
-    private final Map<Integer, Set<Cidr>> shards = new HashMap<>();
-    /**
-     * Shards whose current value this node has heard (a start-up read or a change). Until it has heard every
-     * shard it does not reconcile: a partial view would remove cluster entries of the shards not heard yet
-     * from the maps, a gap in enforcement after every restart.
-     */
-    private final Set<Integer> heard = new HashSet<>();
-    /** Keys whose value has come in a change notification at least once (see ShardRead). */
-    private final Set<Integer> notified = new HashSet<>();
-    /**
-     * What the Prefilter was last asked to hold for each shard. Once a full reconcile has run, a change costs a
-     * diff of the shards it touched — a few hundred CIDRs — instead of a reconcile of the whole list (100,000
-     * parsed and compared on every notification would keep a node busy while a big list loads).
-     */
-    private final Map<Integer, Set<Cidr>> mirrored = new HashMap<>();
-    private final Set<Integer> dirty = new HashSet<>();
-    /** What {@link #addEarly} has already sent; the full reconcile after the start-up read takes over from it. */
-    private final Set<Cidr> addedEarly = new HashSet<>();
-    /** No full reconcile has succeeded yet, or the last request failed: the next one compares everything. */
-    private boolean fullNeeded = true;
-    private final Map<Long, Pending> pending = new HashMap<>();
-    private long nextRequest = 1;
-    /** Changes waiting for the start-up read, with when each came (System.nanoTime). */
-    private final List<Map.Entry<Change, Long>> waiting = new ArrayList<>();
-    /** When the start-up read began (System.nanoTime), for the log line that says how long catching up took. */
-    private long readStarted;
-    private boolean mirroredOnce;
-
-    /** A change waiting for its shard writes. */
-    private static final class Pending {
-        final Change change;
-        final int changes;
-        int outstanding;
-        final List<String> failures = new ArrayList<>();
-        final long started = System.nanoTime();
-
-        Pending(Change change, int changes, int outstanding) {
-            this.change = change;
-            this.changes = changes;
-            this.outstanding = outstanding;
-        }
-    }
+    private final ReplicatedDenyList list = new ReplicatedDenyList();
 
     private PrefilterReplication(ActorContext<Command> ctx, TimerScheduler<Command> timers,
                                  ReplicatorMessageAdapter<Command, CidrSet> replicator,
@@ -184,11 +204,8 @@ public final class PrefilterReplication {
     public static Behavior<Command> create(ActorRef<Prefilter.Command> prefilter) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, CidrSet> r) -> {
-                    PrefilterReplication bridge = new PrefilterReplication(ctx, timers, r, prefilter);
-                    // Before this node is Up its replicator knows no other node, and a "majority" read would
-                    // be a read of its own replica: poll until it is Up (polling needs no subscription that could
-                    // miss an event that came first) and its replicator knows every Up member.
-                    timers.startTimerWithFixedDelay("ready", new CheckUp(), READY_POLL);
+                    // Polling needs no subscription that could miss an event that came first.
+                    timers.startTimerWithFixedDelay(READY_TIMER, new CheckUp(), READY_POLL);
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -196,7 +213,7 @@ public final class PrefilterReplication {
                                 ? new ShardChanged(shardOfKey(c.key()), c.get(c.key()).elements())
                                 : new ShardChanged(shardOfKey(rsp.key()), Set.of()));
                     }
-                    return bridge.behavior();
+                    return new PrefilterReplication(ctx, timers, r, prefilter).awaitingUp(new CatchUp());
                 })));
     }
 
@@ -231,181 +248,230 @@ public final class PrefilterReplication {
         return Math.floorMod(h, SHARDS);
     }
 
-    private Behavior<Command> behavior() {
+    // --- phases ---
+
+    private Behavior<Command> awaitingUp(CatchUp catchUp) {
         return Behaviors.receive(Command.class)
-                .onMessage(CheckUp.class, u -> {
-                    if (readStarted == 0 && Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
-                        replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(Replicas.class, r -> {
-                    if (readStarted != 0) {
-                        return Behaviors.same(); // an answer to a poll that was already under way
-                    }
-                    int up = upMembers();
-                    if (r.count() < up) {
-                        // The replicator has not processed every MemberUp yet: a majority of what it knows
-                        // would be too small. The poll asks again.
-                        return Behaviors.same();
-                    }
-                    LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);
-                    readStarted = System.nanoTime();
-                    timers.cancel("ready");
-                    for (int s = 0; s < SHARDS; s++) {
-                        ctx.getSelf().tell(new ReadShard(s));
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(ShardChanged.class, c -> {
-                    LOG.debug("shard {} changed: {} entries", c.shard(), c.value().size());
-                    // The newest value always wins, but only the start-up read makes a shard "heard": a change
-                    // seen before it may be this node's own stale replica.
-                    notified.add(c.shard());
-                    record(c.shard(), c.value());
-                    reconcileSoon();
-                    return Behaviors.same();
-                })
-                .onMessage(ReadShard.class, r -> {
-                    // A majority read: a node that restarts learns what the cluster holds, not only its own replica
-                    // (read back from disk, but it may have missed changes while the node was down).
-                    replicator.askGet(replyTo -> new Replicator.Get<>(key(r.shard()),
-                                    new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
-                            rsp -> rsp instanceof Replicator.GetSuccess<CidrSet> g
-                                    ? new ShardRead(r.shard(), true, g.get(key(r.shard())).elements())
-                                    : new ShardRead(r.shard(), rsp instanceof Replicator.NotFound, Set.of()));
-                    return Behaviors.same();
-                })
-                .onMessage(ShardRead.class, r -> {
-                    if (!r.ok()) {
-                        timers.startSingleTimer("read-" + r.shard(), new ReadShard(r.shard()), Duration.ofMillis(200));
-                        return Behaviors.same();
-                    }
-                    boolean last = heard.add(r.shard()) && heard.size() == SHARDS;
-                    // A read's answer may be older than a change notification that came before it (a write
-                    // that reached the replica while the read was under way): the notifications are the
-                    // replica's own order, so once one came the read only says "heard". A read that brought
-                    // news is followed by a notification of its own (the read repairs the replica).
-                    if (notified.contains(r.shard())) {
-                        dirty.add(r.shard());
-                    } else {
-                        record(r.shard(), r.value());
-                    }
-                    if (last) {
-                        LOG.info("read the cluster deny list: {} entries in {} ms", union().size(),
-                                (System.nanoTime() - readStarted) / 1_000_000);
-                        waiting.forEach(w -> ctx.getSelf().tell(w.getKey()));
-                        waiting.clear();
-                        timers.cancel("expire-waiting");
-                    }
-                    reconcileSoon();
-                    return Behaviors.same();
-                })
-                .onMessage(ExpireWaiting.class, x -> {
-                    long now = System.nanoTime();
-                    waiting.removeIf(w -> {
-                        if (now - w.getValue() < READ_WAIT.toNanos()) {
-                            return false;
-                        }
-                        w.getKey().replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED,
-                                w.getKey().cidrs().get(0).toString(), "this node has not read the cluster's deny list "
-                                + "yet (" + heard.size() + " of " + SHARDS + " parts after " + READ_WAIT.toSeconds()
-                                + " s; is it up in a cluster with a reachable majority?); try again in a moment"));
-                        return true;
-                    });
-                    if (waiting.isEmpty()) {
-                        timers.cancel("expire-waiting");
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(ReconcileNow.class, r -> {
-                    reconcile(null, -1);
-                    return Behaviors.same();
-                })
-                .onMessage(Change.class, this::onChange)
-                .onMessage(RevisionChecked.class, r -> {
-                    if (r.change().revision().getAsLong() != r.current()) {
-                        r.change().replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.STALE_REVISION,
-                                String.valueOf(r.change().revision().getAsLong()), "revision "
-                                + r.change().revision().getAsLong() + " is stale: the current revision is " + r.current()));
-                        return Behaviors.same();
-                    }
-                    return write(r.change());
-                })
-                .onMessage(ShardWritten.class, this::onWritten)
-                .onMessage(Reconciled.class, r -> {
-                    LOG.debug("reconciled: {}", r.result());
-                    if (!mirroredOnce && r.full() && r.result() instanceof Prefilter.Applied a) {
-                        mirroredOnce = true;
-                        LOG.info("cluster deny list mirrored into this node's maps ({} changed) {} ms after the "
-                                + "start-up read began", a.changed(), (System.nanoTime() - readStarted) / 1_000_000);
-                    }
-                    if (r.result() instanceof Prefilter.Rejected) {
-                        // What the maps hold is no longer known here: compare everything next time.
-                        fullNeeded = true;
-                    }
-                    if (r.replyTo() != null) {
-                        // The reconcile may also carry other nodes' changes: report what this request changed.
-                        r.replyTo().tell(r.result() instanceof Prefilter.Applied a
-                                ? new Prefilter.Applied(a.revision(), r.changed()) : r.result());
-                    } else if (r.result() instanceof Prefilter.Rejected rej) {
-                        // The replicated list does not fit this node (a full map, a disabled family): keep serving,
-                        // say so, and try again at the next change.
-                        LOG.warn("cluster deny list not mirrored on this node: {}", rej.message());
-                    }
-                    return Behaviors.same();
-                })
+                .onMessage(CheckUp.class, u -> onCheckUp())
+                .onMessage(Replicas.class, r -> onReplicas(catchUp, r))
+                .onMessage(ShardChanged.class, c -> onEarlyShardChanged(catchUp, c))
+                .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
+                .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
                 .build();
     }
 
-    private Behavior<Command> onChange(Change change) {
-        if (heard.size() < SHARDS) {
-            waiting.add(Map.entry(change, System.nanoTime()));
-            if (!timers.isTimerActive("expire-waiting")) {
-                timers.startTimerWithFixedDelay("expire-waiting", new ExpireWaiting(), Duration.ofMillis(200));
-            }
+    private Behavior<Command> reading(CatchUp catchUp) {
+        return Behaviors.receive(Command.class)
+                .onMessage(ReadShard.class, this::onReadShard)
+                .onMessage(ShardRead.class, r -> onShardRead(catchUp, r))
+                .onMessage(ShardChanged.class, c -> onEarlyShardChanged(catchUp, c))
+                .onMessage(ReconcileNow.class, r -> onMirrorEarly(catchUp))
+                .onMessage(Reconciled.class, this::onReconciled)
+                .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
+                .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
+                .onMessage(CheckUp.class, u -> Behaviors.same()) // a poll already under way
+                .onMessage(Replicas.class, r -> Behaviors.same())
+                .build();
+    }
+
+    private Behavior<Command> serving(Serving serving) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Change.class, c -> onChange(serving, c))
+                .onMessage(RevisionChecked.class, r -> onRevisionChecked(serving, r))
+                .onMessage(ShardWritten.class, w -> onWritten(serving, w))
+                .onMessage(ShardChanged.class, this::onShardChanged)
+                .onMessage(ReconcileNow.class, r -> onReconcileNow())
+                .onMessage(Reconciled.class, r -> onServingReconciled(serving, r))
+                .onMessage(CheckUp.class, u -> Behaviors.same())
+                .onMessage(Replicas.class, r -> Behaviors.same())
+                .build();
+    }
+
+    // --- awaiting-up ---
+
+    private Behavior<Command> onCheckUp() {
+        if (Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
+            replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onReplicas(CatchUp catchUp, Replicas replicas) {
+        int up = upMembers();
+        if (replicas.count() < up) {
+            // The replicator has not processed every MemberUp yet: a majority of what it knows would be too
+            // small. The poll asks again.
             return Behaviors.same();
         }
-        for (Cidr c : change.cidrs()) {
-            if (!change.add() && !inList(c)) {
-                change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_FOUND, c.toString(),
-                        c + ": not in the cluster-scoped deny list"));
-                return Behaviors.same();
-            }
+        LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);
+        catchUp.readStarted = System.nanoTime();
+        timers.cancel(READY_TIMER);
+        for (int s = 0; s < SHARDS; s++) {
+            ctx.getSelf().tell(new ReadShard(s));
         }
-        if (new HashSet<>(change.cidrs()).size() != change.cidrs().size()) {
-            Cidr dup = change.cidrs().stream().filter(c -> change.cidrs().indexOf(c) != change.cidrs().lastIndexOf(c))
-                    .findFirst().orElseThrow();
-            change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.DUPLICATE, dup.toString(),
-                    dup + ": listed more than once"));
+        return reading(catchUp);
+    }
+
+    // --- awaiting-up and reading ---
+
+    private Behavior<Command> onEarlyShardChanged(CatchUp catchUp, ShardChanged changed) {
+        // The newest value always wins, but only the start-up read makes a shard "heard": a change seen before
+        // it may be this node's own stale replica.
+        catchUp.notified.add(changed.shard());
+        return onShardChanged(changed);
+    }
+
+    private Behavior<Command> onEarlyChange(CatchUp catchUp, Change change) {
+        catchUp.waiting.add(Map.entry(change, System.nanoTime()));
+        if (!timers.isTimerActive(EXPIRE_TIMER)) {
+            timers.startTimerWithFixedDelay(EXPIRE_TIMER, new ExpireWaiting(), EXPIRE_POLL);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onExpireWaiting(CatchUp catchUp) {
+        long now = System.nanoTime();
+        catchUp.waiting.removeIf(w -> {
+            if (now - w.getValue() < READ_WAIT.toNanos()) {
+                return false;
+            }
+            Change change = w.getKey();
+            change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED, firstOf(change),
+                    "this node has not read the cluster's deny list yet (" + catchUp.heard.size() + " of " + SHARDS
+                    + " parts after " + READ_WAIT.toSeconds() + " s; is it up in a cluster with a reachable "
+                    + "majority?); try again in a moment"));
+            return true;
+        });
+        if (catchUp.waiting.isEmpty()) {
+            timers.cancel(EXPIRE_TIMER);
+        }
+        return Behaviors.same();
+    }
+
+    // --- reading ---
+
+    private Behavior<Command> onReadShard(ReadShard read) {
+        // A majority read: a node that restarts learns what the cluster holds, not only its own replica (read
+        // back from disk, but it may have missed changes while the node was down).
+        int shard = read.shard();
+        replicator.askGet(replyTo -> new Replicator.Get<>(key(shard), new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
+                rsp -> rsp instanceof Replicator.GetSuccess<CidrSet> g
+                        ? new ShardRead(shard, true, g.get(key(shard)).elements())
+                        : new ShardRead(shard, rsp instanceof Replicator.NotFound, Set.of()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onShardRead(CatchUp catchUp, ShardRead read) {
+        if (!read.ok()) {
+            timers.startSingleTimer("read-" + read.shard(), new ReadShard(read.shard()), READ_RETRY);
             return Behaviors.same();
         }
+        catchUp.heard.add(read.shard());
+        // A read's answer may be older than a change notification that came before it (a write that reached the
+        // replica while the read was under way): the notifications are the replica's own order, so once one came
+        // the read only says "heard". A read that brought news is followed by a notification of its own (the read
+        // repairs the replica).
+        if (catchUp.notified.contains(read.shard())) {
+            list.touch(read.shard());
+        } else {
+            list.record(read.shard(), read.value());
+        }
+        reconcileSoon();
+        if (catchUp.heard.size() < SHARDS) {
+            return Behaviors.same();
+        }
+        LOG.info("read the cluster deny list: {} entries in {} ms", list.union().size(),
+                (System.nanoTime() - catchUp.readStarted) / 1_000_000);
+        timers.cancel(EXPIRE_TIMER);
+        catchUp.waiting.forEach(w -> ctx.getSelf().tell(w.getKey()));
+        return serving(new Serving(catchUp.readStarted));
+    }
+
+    /** Mirrors the adds read so far (see {@link ReplicatedDenyList#earlyAdds}). */
+    private Behavior<Command> onMirrorEarly(CatchUp catchUp) {
+        Set<Cidr> add = list.earlyAdds(catchUp.heard);
+        if (!add.isEmpty()) {
+            askPrefilter(r -> new Prefilter.Adjust(Scope.CLUSTER, add, Set.of(), r), null, -1, false);
+        }
+        return Behaviors.same();
+    }
+
+    // --- serving ---
+
+    private Behavior<Command> onChange(Serving serving, Change change) {
         if (change.revision().isPresent()) {
             ctx.ask(Prefilter.Snapshot.class, prefilter, Duration.ofSeconds(5), Prefilter.Get::new,
                     (s, t) -> new RevisionChecked(change, s == null ? -1 : s.revision()));
             return Behaviors.same();
         }
-        return write(change);
+        return checkAndWrite(serving, change, Optional.empty());
     }
 
-    private Behavior<Command> write(Change change) {
+    private Behavior<Command> onRevisionChecked(Serving serving, RevisionChecked checked) {
+        return checkAndWrite(serving, checked.change(),
+                ChangeRules.checkRevision(checked.change().revision(), checked.current()));
+    }
+
+    private Behavior<Command> checkAndWrite(Serving serving, Change change, Optional<Prefilter.Rejected> stale) {
+        Optional<Prefilter.Rejected> refused = stale.or(() ->
+                ChangeRules.checkList(change.cidrs(), change.add(), Scope.CLUSTER, list::contains));
+        if (refused.isPresent()) {
+            change.replyTo().tell(refused.get());
+            return Behaviors.same();
+        }
         Map<Integer, List<Cidr>> byShard = new HashMap<>();
         for (Cidr c : change.cidrs()) {
             byShard.computeIfAbsent(shardOf(c), k -> new ArrayList<>()).add(c);
         }
-        long request = nextRequest++;
+        long request = serving.nextRequest++;
         int changes = change.add()
-                ? (int) change.cidrs().stream().filter(c -> !inList(c)).count()
+                ? (int) change.cidrs().stream().filter(c -> !list.contains(c)).count()
                 : change.cidrs().size();
-        pending.put(request, new Pending(change, changes, byShard.size()));
+        serving.pending.put(request, new PendingWrite(change, changes, byShard.size()));
         boolean toAll = allReachable();
-        long listed = listed() + (change.add() ? changes : 0);
+        long listed = list.listed() + (change.add() ? changes : 0);
+        Replicator.WriteConsistency consistency = toAll
+                ? new Replicator.WriteAll(writeAllTimeout(listed)) : new Replicator.WriteMajority(majorityTimeout(listed));
         byShard.forEach((shard, cidrs) -> replicator.askUpdate(
-                replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(), toAll
-                        ? new Replicator.WriteAll(writeAllTimeout(listed)) : new Replicator.WriteMajority(majorityTimeout(listed)),
-                        replyTo, set -> change.add() ? set.addAll(self, cidrs) : set.removeAll(cidrs)),
+                replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(), consistency, replyTo,
+                        set -> change.add() ? set.addAll(self, cidrs) : set.removeAll(cidrs)),
                 rsp -> new ShardWritten(request, shard, toAll, rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName())));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWritten(Serving serving, ShardWritten written) {
+        PendingWrite p = serving.pending.get(written.request());
+        if (p == null) {
+            return Behaviors.same();
+        }
+        if (!written.ok() && written.toAll() && written.detail().equals("UpdateTimeout")) {
+            LOG.debug("shard {}: not every node acknowledged within {} ms; confirming with a majority",
+                    written.shard(), writeAllTimeout(list.listed()).toMillis());
+            confirmWithMajority(written.request(), written.shard());
+            return Behaviors.same();
+        }
+        if (!written.ok()) {
+            p.failures.add("shard " + written.shard() + ": " + written.detail());
+        }
+        if (--p.outstanding > 0) {
+            return Behaviors.same();
+        }
+        serving.pending.remove(written.request());
+        if (!p.failures.isEmpty()) {
+            p.change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED, firstOf(p.change),
+                    "the change was not confirmed by a majority of the cluster within "
+                    + majorityTimeout(list.listed()).toSeconds() + " s (" + String.join(", ", p.failures)
+                    + "); it may still reach every node"));
+            return Behaviors.same();
+        }
+        // Confirmed by a majority: mirror it here now, not at the next notification, so the reply means enforced.
+        list.apply(p.change.cidrs(), p.change.add());
+        if (p.change.cidrs().size() >= LOG_BATCH) {
+            LOG.info("cluster change of {} CIDRs over {} keys confirmed in {} ms", p.change.cidrs().size(),
+                    keysOf(p.change), (System.nanoTime() - p.started) / 1_000_000);
+        }
+        mirror(p.change.replyTo(), p.changes);
         return Behaviors.same();
     }
 
@@ -415,10 +481,84 @@ public final class PrefilterReplication {
      */
     private void confirmWithMajority(long request, int shard) {
         replicator.askUpdate(replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(),
-                        new Replicator.WriteMajority(majorityTimeout(listed())), replyTo, set -> set),
+                        new Replicator.WriteMajority(majorityTimeout(list.listed())), replyTo, set -> set),
                 rsp -> new ShardWritten(request, shard, false, rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName()));
     }
+
+    private Behavior<Command> onReconcileNow() {
+        mirror(null, -1);
+        return Behaviors.same();
+    }
+
+    /**
+     * Brings the Prefilter's cluster scope to the list: in full the first time and after a failure, afterwards
+     * only what changed. {@code replyTo} (null: no request) hears the outcome with {@code changed} as its count.
+     */
+    private void mirror(ActorRef<Prefilter.Result> replyTo, int changed) {
+        ReplicatedDenyList.Mirror next = list.nextMirror();
+        if (next instanceof ReplicatedDenyList.Full full) {
+            askPrefilter(r -> new Prefilter.Reconcile(Scope.CLUSTER, full.desired(), r), replyTo, changed, true);
+        } else if (next instanceof ReplicatedDenyList.Delta delta && (!delta.isEmpty() || replyTo != null)) {
+            askPrefilter(r -> new Prefilter.Adjust(Scope.CLUSTER, delta.add(), delta.remove(), r), replyTo, changed,
+                    false);
+        }
+    }
+
+    private Behavior<Command> onServingReconciled(Serving serving, Reconciled reconciled) {
+        if (!serving.mirroredOnce && reconciled.full() && reconciled.result() instanceof Prefilter.Applied a) {
+            serving.mirroredOnce = true;
+            LOG.info("cluster deny list mirrored into this node's maps ({} changed) {} ms after the start-up read "
+                    + "began", a.changed(), (System.nanoTime() - serving.readStarted) / 1_000_000);
+        }
+        return onReconciled(reconciled);
+    }
+
+    // --- every phase that mirrors ---
+
+    private Behavior<Command> onShardChanged(ShardChanged changed) {
+        LOG.debug("shard {} changed: {} entries", changed.shard(), changed.value().size());
+        list.record(changed.shard(), changed.value());
+        reconcileSoon();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onReconciled(Reconciled reconciled) {
+        LOG.debug("reconciled: {}", reconciled.result());
+        if (reconciled.result() instanceof Prefilter.Rejected) {
+            list.mirrorFailed();
+        }
+        if (reconciled.replyTo() != null) {
+            // The reconcile may also carry other nodes' changes: report what this request changed.
+            reconciled.replyTo().tell(reconciled.result() instanceof Prefilter.Applied a
+                    ? new Prefilter.Applied(a.revision(), reconciled.changed()) : reconciled.result());
+        } else if (reconciled.result() instanceof Prefilter.Rejected rej) {
+            // The replicated list does not fit this node (a full map, a disabled family): keep serving, say so,
+            // and try again at the next change.
+            LOG.warn("cluster deny list not mirrored on this node: {}", rej.message());
+        }
+        return Behaviors.same();
+    }
+
+    /**
+     * Reconciles {@link #COALESCE} after the first of a run of changes. The timer is not restarted by the later
+     * ones: a steady stream of notifications (256 keys read at start, a busy cluster) must not postpone it.
+     */
+    private void reconcileSoon() {
+        if (!timers.isTimerActive(RECONCILE_TIMER)) {
+            timers.startSingleTimer(RECONCILE_TIMER, new ReconcileNow(), COALESCE);
+        }
+    }
+
+    private void askPrefilter(Function<ActorRef<Prefilter.Result>, Prefilter.Command> request,
+                              ActorRef<Prefilter.Result> replyTo, int changed, boolean full) {
+        ctx.ask(Prefilter.Result.class, prefilter, PREFILTER_TIMEOUT, request::apply,
+                (result, failure) -> new Reconciled(result != null ? result : new Prefilter.Rejected(
+                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure),
+                        replyTo, changed, full));
+    }
+
+    // --- helpers ---
 
     private boolean allReachable() {
         return !Cluster.get(ctx.getSystem()).state().getUnreachable().iterator().hasNext();
@@ -434,139 +574,6 @@ public final class PrefilterReplication {
         return up;
     }
 
-    private Behavior<Command> onWritten(ShardWritten w) {
-        Pending p = pending.get(w.request());
-        if (p == null) {
-            return Behaviors.same();
-        }
-        if (!w.ok() && w.toAll() && w.detail().equals("UpdateTimeout")) {
-            LOG.debug("shard {}: not every node acknowledged within {} ms; confirming with a majority", w.shard(),
-                    writeAllTimeout(listed()).toMillis());
-            confirmWithMajority(w.request(), w.shard());
-            return Behaviors.same();
-        }
-        if (!w.ok()) {
-            p.failures.add("shard " + w.shard() + ": " + w.detail());
-        }
-        if (--p.outstanding > 0) {
-            return Behaviors.same();
-        }
-        pending.remove(w.request());
-        if (!p.failures.isEmpty()) {
-            p.change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED,
-                    p.change.cidrs().get(0).toString(), "the change was not confirmed by a majority of the cluster within "
-                    + majorityTimeout(listed()).toSeconds() + " s (" + String.join(", ", p.failures)
-                    + "); it may still reach every node"));
-            return Behaviors.same();
-        }
-        // Confirmed by a majority: mirror it here now, not at the next notification, so the reply means enforced.
-        // One copy per key, not per CIDR: a batch of 10,000 over keys of 400 would otherwise copy four million.
-        Map<Integer, Set<Cidr>> touched = new HashMap<>();
-        for (Cidr c : p.change.cidrs()) {
-            Set<Cidr> shard = touched.computeIfAbsent(shardOf(c), k -> new HashSet<>(shards.getOrDefault(k, Set.of())));
-            if (p.change.add()) {
-                shard.add(c);
-            } else {
-                shard.remove(c);
-            }
-        }
-        touched.forEach(this::record);
-        if (p.change.cidrs().size() >= LOG_BATCH) {
-            LOG.info("cluster change of {} CIDRs over {} keys confirmed in {} ms", p.change.cidrs().size(),
-                    keysOf(p.change), (System.nanoTime() - p.started) / 1_000_000);
-        }
-        reconcile(p.change.replyTo(), p.changes);
-        return Behaviors.same();
-    }
-
-    /**
-     * Reconciles {@link #COALESCE} after the first of a run of changes. The timer is not restarted by the later
-     * ones: a steady stream of notifications (256 keys read at start, a busy cluster) must not postpone it.
-     */
-    private void reconcileSoon() {
-        if (!timers.isTimerActive("reconcile")) {
-            timers.startSingleTimer("reconcile", new ReconcileNow(), COALESCE);
-        }
-    }
-
-    /** {@code value} is not copied: it is a view of an immutable CidrSet, or a set this actor made and keeps. */
-    private void record(int shard, Set<Cidr> value) {
-        shards.put(shard, value);
-        dirty.add(shard);
-    }
-
-    /**
-     * Brings the Prefilter's cluster scope to the shards' values: the whole list the first time (and after a
-     * failure), afterwards only the CIDRs of the shards that changed. Requests reach the Prefilter in the order
-     * they are sent, so what is recorded as mirrored here is what it will hold once it has worked through them.
-     */
-    private void reconcile(ActorRef<Prefilter.Result> replyTo, int changed) {
-        if (heard.size() < SHARDS) {
-            addEarly();
-            return; // not every key read yet: remove nothing (see `heard`)
-        }
-        if (fullNeeded) {
-            Set<Cidr> desired = union();
-            addedEarly.clear();
-            mirrored.clear();
-            mirrored.putAll(shards);
-            dirty.clear();
-            fullNeeded = false;
-            ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
-                    r -> new Prefilter.Reconcile(Scope.CLUSTER, desired, r),
-                    (result, failure) -> reconciled(result, failure, replyTo, changed, true));
-            return;
-        }
-        Set<Cidr> add = new HashSet<>();
-        Set<Cidr> remove = new HashSet<>();
-        for (int shard : dirty) {
-            Set<Cidr> now = shards.getOrDefault(shard, Set.of());
-            Set<Cidr> before = mirrored.getOrDefault(shard, Set.of());
-            now.stream().filter(c -> !before.contains(c)).forEach(add::add);
-            before.stream().filter(c -> !now.contains(c)).forEach(remove::add);
-            mirrored.put(shard, now);
-        }
-        dirty.clear();
-        if (add.isEmpty() && remove.isEmpty() && replyTo == null) {
-            return;
-        }
-        ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
-                r -> new Prefilter.Adjust(Scope.CLUSTER, add, remove, r),
-                (result, failure) -> reconciled(result, failure, replyTo, changed, false));
-    }
-
-    /**
-     * While the start-up read goes on, mirrors what has been read so far, adds only: an entry the cluster holds
-     * can be enforced at once, whereas a removal must wait until every key is read. A node joining a long list
-     * so mirrors it while it reads instead of after; the full reconcile at the end finds the adds done.
-     */
-    private void addEarly() {
-        Set<Cidr> add = new HashSet<>();
-        // Only keys read from a majority: a key this node has merely seen change may be its own stale replica.
-        for (int shard : dirty) {
-            if (heard.contains(shard)) {
-                for (Cidr c : shards.getOrDefault(shard, Set.of())) {
-                    if (addedEarly.add(c)) {
-                        add.add(c);
-                    }
-                }
-            }
-        }
-        dirty.removeAll(heard);
-        if (add.isEmpty()) {
-            return;
-        }
-        ctx.ask(Prefilter.Result.class, prefilter, Duration.ofSeconds(30),
-                r -> new Prefilter.Adjust(Scope.CLUSTER, add, Set.of(), r),
-                (result, failure) -> reconciled(result, failure, null, -1, false));
-    }
-
-    private Reconciled reconciled(Prefilter.Result result, Throwable failure, ActorRef<Prefilter.Result> replyTo,
-                                  int changed, boolean full) {
-        return new Reconciled(result != null ? result : new Prefilter.Rejected(PrefilterException.Reason.KERNEL, "",
-                "prefilter did not answer: " + failure), replyTo, changed, full);
-    }
-
     /**
      * WriteAll's deadline: {@link #WRITE_ALL_TIMEOUT} plus {@link #PER_LISTED_CIDR} for each CIDR listed (those
      * being added included).
@@ -580,21 +587,11 @@ public final class PrefilterReplication {
         return WRITE_TIMEOUT.plus(PER_LISTED_CIDR.multipliedBy(listed));
     }
 
-    private long listed() {
-        return shards.values().stream().mapToLong(Set::size).sum();
+    private static String firstOf(Change change) {
+        return change.cidrs().isEmpty() ? "" : change.cidrs().get(0).toString();
     }
 
     private static long keysOf(Change change) {
         return change.cidrs().stream().map(PrefilterReplication::shardOf).distinct().count();
-    }
-
-    private boolean inList(Cidr cidr) {
-        return shards.getOrDefault(shardOf(cidr), Set.of()).contains(cidr);
-    }
-
-    private Set<Cidr> union() {
-        Set<Cidr> all = new HashSet<>();
-        shards.values().forEach(all::addAll);
-        return all;
     }
 }

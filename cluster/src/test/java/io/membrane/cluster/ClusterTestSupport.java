@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 
 /** What the cluster tests that run agents in this JVM share: their API, their membership, waiting, clean-up. */
 final class ClusterTestSupport {
@@ -108,6 +111,24 @@ final class ClusterTestSupport {
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * An actor system for an actor's testkit test: a cluster of its own, not joined yet (the test decides when),
+     * on a free loopback port, without the durable store.
+     */
+    static ActorTestKit unjoinedClusterKit(String name) {
+        return ActorTestKit.create(name, ConfigFactory.parseString("""
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.seed-nodes = []
+                pekko.cluster.distributed-data.durable.keys = []
+                """).withFallback(ConfigFactory.load()));
+    }
+
+    /** Makes the kit's node a cluster of one. */
+    static void joinSelf(ActorTestKit kit) {
+        Cluster cluster = Cluster.get(kit.system());
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
 
     static int freePort() throws IOException {

@@ -8,13 +8,15 @@ import java.util.Optional;
 import jnr.ffi.Pointer;
 
 /**
- * Reads struct layouts out of an object's BTF: size and each member's name, byte offset and size. libbpf's
- * btf_kind/btf_members helpers are static inline and not exported, so the records are decoded here: a
- * {@code struct btf_type} is {name_off, info, size} (12 bytes) followed by vlen {@code struct btf_member}s of
- * {name_off, type, offset} (12 bytes each).
+ * Reads struct layouts and enums out of an object's BTF: a struct's size and each member's name, byte offset
+ * and size; an enum's names and values. libbpf's btf_kind/btf_members/btf_enum helpers are static inline and
+ * not exported, so the records are decoded here: a {@code struct btf_type} is {name_off, info, size} (12
+ * bytes) followed by vlen {@code struct btf_member}s of {name_off, type, offset} (12 bytes each) for a struct,
+ * or vlen {@code struct btf_enum}s of {name_off, val} (8 bytes each) for an enum.
  */
 public final class Btf {
     static final int KIND_STRUCT = 4;
+    static final int KIND_ENUM = 6;
 
     /** One member of a BTF struct; bitfields report the byte holding their first bit. */
     public record Member(String name, int offset, int size) {
@@ -27,6 +29,10 @@ public final class Btf {
         }
     }
 
+    /** One named value of a C enum. */
+    public record Enumerator(String name, long value) {
+    }
+
     private final String objectName;
     private final Pointer btf;
 
@@ -36,29 +42,52 @@ public final class Btf {
     }
 
     public Optional<Struct> struct(String name) {
+        return type(name, KIND_STRUCT).map(type -> {
+            LibBpf lib = NativeLibs.bpf();
+            List<Member> members = new ArrayList<>(type.vlen());
+            for (int i = 0; i < type.vlen(); i++) {
+                long base = 12 + 12L * i;
+                String memberName = lib.btf__name_by_offset(btf, type.record().getInt(base));
+                int memberType = type.record().getInt(base + 4);
+                int bitOffset = type.record().getInt(base + 8);
+                if (type.kflag()) {
+                    bitOffset &= 0xffffff;
+                }
+                long memberSize = lib.btf__resolve_size(btf, memberType);
+                members.add(new Member(memberName == null ? "" : memberName, bitOffset / 8, (int) memberSize));
+            }
+            return new Struct(name, type.record().getInt(8), members);
+        });
+    }
+
+    /** The enumerators of {@code enum name} in declaration order; empty if the object has no such enum. */
+    public Optional<List<Enumerator>> enumeration(String name) {
+        return type(name, KIND_ENUM).map(type -> {
+            LibBpf lib = NativeLibs.bpf();
+            List<Enumerator> values = new ArrayList<>(type.vlen());
+            for (int i = 0; i < type.vlen(); i++) {
+                long base = 12 + 8L * i;
+                int value = type.record().getInt(base + 4);
+                values.add(new Enumerator(lib.btf__name_by_offset(btf, type.record().getInt(base)),
+                        type.kflag() ? value : Integer.toUnsignedLong(value)));
+            }
+            return values;
+        });
+    }
+
+    /** A {@code struct btf_type} and its info word: vlen, and kflag (bitfield offsets; a signed enum). */
+    private record TypeRecord(Pointer record, int vlen, boolean kflag) {
+    }
+
+    private Optional<TypeRecord> type(String name, int kind) {
         LibBpf lib = NativeLibs.bpf();
-        int id = lib.btf__find_by_name_kind(btf, name, KIND_STRUCT);
+        int id = lib.btf__find_by_name_kind(btf, name, kind);
         if (id < 0) {
             return Optional.empty();
         }
         Pointer type = lib.btf__type_by_id(btf, id);
         int info = type.getInt(4);
-        int vlen = info & 0xffff;
-        boolean kflag = (info >>> 31) != 0;
-        int size = type.getInt(8);
-        List<Member> members = new ArrayList<>(vlen);
-        for (int i = 0; i < vlen; i++) {
-            long base = 12 + 12L * i;
-            String memberName = lib.btf__name_by_offset(btf, type.getInt(base));
-            int memberType = type.getInt(base + 4);
-            int bitOffset = type.getInt(base + 8);
-            if (kflag) {
-                bitOffset &= 0xffffff;
-            }
-            long memberSize = lib.btf__resolve_size(btf, memberType);
-            members.add(new Member(memberName == null ? "" : memberName, bitOffset / 8, (int) memberSize));
-        }
-        return Optional.of(new Struct(name, size, members));
+        return Optional.of(new TypeRecord(type, info & 0xffff, (info >>> 31) != 0));
     }
 
     public String objectName() {

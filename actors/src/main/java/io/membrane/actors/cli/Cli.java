@@ -3,12 +3,10 @@ package io.membrane.actors.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.loader.XdpDetach;
 import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.actors.monitor.MonitorProtocolException;
-import io.membrane.datapath.Xdp;
-import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.Netns;
 import io.membrane.maps.BpfFs;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Cidr;
@@ -23,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -342,15 +339,7 @@ public final class Cli {
         noMoreArgs(args);
         for (AgentConfig.Device d : config.devices()) {
             try {
-                boolean removed = d.netns().isPresent() && !Files.exists(Netns.path(d.netns().get())) ? false
-                        : inNetns(d, () -> {
-                            OptionalInt idx = Devices.ifindex(d.name());
-                            if (idx.isEmpty() || Xdp.query(idx.getAsInt()).programId() == 0) {
-                                return false;
-                            }
-                            Xdp.detach(idx.getAsInt(), Xdp.query(idx.getAsInt()).mode().orElse(d.mode()));
-                            return true;
-                        });
+                boolean removed = XdpDetach.detach(d);
                 out.println((removed ? "detached the prefilter from " : "nothing attached to ") + d.label());
             } catch (RuntimeException e) {
                 err.println("membrane: could not detach from " + d.label() + ": " + e.getMessage());
@@ -368,17 +357,6 @@ public final class Cli {
         if (Files.exists(config.ddataDir())) {
             deleteTree(config.ddataDir());
             out.println("removed the cluster's durable store " + config.ddataDir());
-        }
-    }
-
-    private static <T> T inNetns(AgentConfig.Device d, java.util.concurrent.Callable<T> work) {
-        if (d.netns().isPresent()) {
-            return Netns.call(d.netns().get(), work);
-        }
-        try {
-            return work.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -24,60 +25,75 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * failure of one device stops the others or the agent. Status is pushed up by the children and kept here.
  */
 public final class DatapathLoader {
-    public sealed interface Command permits GetStatus, DetachAll, DeviceUpdated {}
+    public sealed interface Command permits GetStatus, DetachAll, Internal {}
+
+    private sealed interface Internal extends Command permits DeviceUpdated {}
 
     public record GetStatus(ActorRef<List<DeviceLoader.Status>> replyTo) implements Command {}
 
     /** Detaches the prefilter from every device (uninstall); replies when all have answered. */
     public record DetachAll(ActorRef<List<DeviceLoader.Status>> replyTo) implements Command {}
 
-    record DeviceUpdated(DeviceLoader.Status status) implements Command {}
+    /** A device loader's status, pushed up whenever it changes. */
+    private record DeviceUpdated(DeviceLoader.Status status) implements Internal {}
 
-    private DatapathLoader() {
+    private final ActorContext<Command> ctx;
+    private final Map<String, ActorRef<DeviceLoader.Command>> children = new LinkedHashMap<>();
+    /** Each device's last status, in configuration order. */
+    private final Map<String, DeviceLoader.Status> status = new LinkedHashMap<>();
+
+    private DatapathLoader(ActorContext<Command> ctx) {
+        this.ctx = ctx;
     }
 
     public static Behavior<Command> create(AgentConfig config, MapRegistry.Handles maps) {
         return Behaviors.setup(ctx -> {
-            Path headers = config.headerDir();
-            ConfigHeaders.writeNode(headers, maps.specs(), config.nodeHeader());
-            ObjectLoader loader = new ObjectLoader(new ObjectCache(config.objectCacheDir(), new Clang()), config.bpfDir());
-            ActorRef<DeviceLoader.Status> updates = ctx.messageAdapter(DeviceLoader.Status.class, DeviceUpdated::new);
-            Map<String, ActorRef<DeviceLoader.Command>> children = new LinkedHashMap<>();
-            Map<String, DeviceLoader.Status> status = new LinkedHashMap<>();
-            int i = 0;
-            for (AgentConfig.Device d : config.devices()) {
-                Behavior<DeviceLoader.Command> child = Behaviors.supervise(DeviceLoader.create(d, config, loader,
-                                List.of(headers), maps.prefilterMaps(), updates))
-                        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
-                children.put(d.label(), ctx.spawn(child, "device-" + i++,
-                        DispatcherSelector.fromConfig("membrane-blocking-dispatcher")));
-                status.put(d.label(), null);
-            }
-            return Behaviors.receive(Command.class)
-                    .onMessage(DeviceUpdated.class, u -> {
-                        status.put(u.status().device(), u.status());
-                        return Behaviors.same();
-                    })
-                    .onMessage(GetStatus.class, g -> {
-                        List<DeviceLoader.Status> out = new ArrayList<>();
-                        status.forEach((name, s) -> out.add(s != null ? s : pending(name)));
-                        g.replyTo().tell(out);
-                        return Behaviors.same();
-                    })
-                    .onMessage(DetachAll.class, d -> {
-                        // Children answer through their own replies; collect them with a small aggregator.
-                        ActorRef<DeviceLoader.Status> collector = ctx.spawnAnonymous(
-                                collect(children.size(), d.replyTo()));
-                        children.values().forEach(c -> c.tell(new DeviceLoader.Detach(collector)));
-                        return Behaviors.same();
-                    })
-                    .build();
+            DatapathLoader parent = new DatapathLoader(ctx);
+            parent.spawnDevices(config, maps);
+            return parent.running();
         });
     }
 
-    private static DeviceLoader.Status pending(String name) {
-        return new DeviceLoader.Status(name, "pending", java.util.Optional.empty(), java.util.OptionalInt.empty(),
-                java.util.Optional.empty(), 0, java.util.Optional.empty());
+    private void spawnDevices(AgentConfig config, MapRegistry.Handles maps) {
+        Path headers = config.headerDir();
+        ConfigHeaders.writeNode(headers, maps.specs(), config.nodeHeader());
+        ObjectLoader loader = new ObjectLoader(new ObjectCache(config.objectCacheDir(), new Clang()), config.bpfDir());
+        ActorRef<DeviceLoader.Status> updates = ctx.messageAdapter(DeviceLoader.Status.class, DeviceUpdated::new);
+        int i = 0;
+        for (AgentConfig.Device d : config.devices()) {
+            // Restarted on its own with back-off: one device's failure never stops the others.
+            Behavior<DeviceLoader.Command> child = Behaviors.supervise(DeviceLoader.create(d, config, loader,
+                            List.of(headers), maps.prefilterMaps(), updates))
+                    .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+            children.put(d.label(), ctx.spawn(child, "device-" + i++,
+                    DispatcherSelector.fromConfig("membrane-blocking-dispatcher")));
+            status.put(d.label(), DeviceLoader.Status.pending(d.label()));
+        }
+    }
+
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(DeviceUpdated.class, this::onDeviceUpdated)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(DetachAll.class, this::onDetachAll)
+                .build();
+    }
+
+    private Behavior<Command> onDeviceUpdated(DeviceUpdated updated) {
+        status.put(updated.status().device(), updated.status());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus get) {
+        get.replyTo().tell(List.copyOf(status.values()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onDetachAll(DetachAll detach) {
+        // Children answer through their own replies; collect them with a small aggregator.
+        ActorRef<DeviceLoader.Status> collector = ctx.spawnAnonymous(collect(children.size(), detach.replyTo()));
+        children.values().forEach(c -> c.tell(new DeviceLoader.Detach(collector)));
+        return Behaviors.same();
     }
 
     private static Behavior<DeviceLoader.Status> collect(int expected, ActorRef<List<DeviceLoader.Status>> replyTo) {

@@ -5,17 +5,16 @@ import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.ObjectLoader;
 import io.membrane.datapath.Xdp;
 import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.Netns;
 import io.membrane.maps.BpfMap;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,32 +24,81 @@ import org.slf4j.LoggerFactory;
  * one's — is one atomic swap, so the device is never without a prefilter. A device that is missing or refuses
  * the program is reported in status and retried with exponential back-off; nothing else in the agent waits
  * for it. Expected failures are values in its status; anything unexpected lets its supervisor restart it.
+ * Phases: unattached (attaching, or waiting to retry) → attached (checked periodically; back to unattached if
+ * the device or our program goes) → detached, which stays until the actor stops.
  */
 public final class DeviceLoader {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceLoader.class);
+    private static final String RETRY = "retry";
+    private static final String CHECK = "check";
 
-    public sealed interface Command permits Attach, Check, Detach, GetStatus {}
+    public sealed interface Command permits Detach, GetStatus, Internal {}
+
+    private sealed interface Internal extends Command permits Attach, Check {}
 
     /** (Re)compile and attach now; also what the retry timer sends. */
-    public record Attach() implements Command {}
+    private record Attach() implements Internal {}
 
     /** Periodic: is the device still there, with our program on it? */
-    public record Check() implements Command {}
+    private record Check() implements Internal {}
 
     /** Remove our program from the device (uninstall). */
     public record Detach(ActorRef<Status> replyTo) implements Command {}
 
     public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-    /** What this device has now. */
-    public record Status(String device, String state, Optional<String> mode, OptionalInt programId,
-                         Optional<String> error, int attempts, Optional<Boolean> compileCacheHit) {
-        public boolean attached() {
-            return "attached".equals(state);
+    /** The phase a device is in, with the label the API and CLI show for it. */
+    public enum State {
+        PENDING, ATTACHED, RETRYING, DETACHED, DETACH_FAILED;
+
+        public String label() {
+            return name().toLowerCase().replace('_', '-');
         }
     }
 
-    private DeviceLoader() {
+    /** What this device has now; {@link #state()} is the phase's label, as the API shows it. */
+    public record Status(String device, State phase, Optional<String> mode, OptionalInt programId,
+                         Optional<String> error, int attempts, Optional<Boolean> compileCacheHit) {
+        public String state() {
+            return phase.label();
+        }
+
+        public boolean attached() {
+            return phase == State.ATTACHED;
+        }
+
+        /** Not attached yet, nothing tried. */
+        public static Status pending(String device) {
+            return new Status(device, State.PENDING, Optional.empty(), OptionalInt.empty(), Optional.empty(), 0,
+                    Optional.empty());
+        }
+
+        static Status without(String device, State phase, String error, int attempts) {
+            return new Status(device, phase, Optional.empty(), OptionalInt.empty(), Optional.ofNullable(error), attempts,
+                    Optional.empty());
+        }
+    }
+
+    private final AgentConfig.Device device;
+    private final AgentConfig config;
+    private final ObjectLoader loader;
+    private final List<Path> headerDirs;
+    private final List<BpfMap<?, ?>> maps;
+    private final ActorRef<Status> reportTo;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<Command> self;
+
+    private DeviceLoader(AgentConfig.Device device, AgentConfig config, ObjectLoader loader, List<Path> headerDirs,
+                         List<BpfMap<?, ?>> maps, ActorRef<Status> reportTo, TimerScheduler<Command> timers,
+                         ActorRef<Command> self) {
+        this.device = device;
+        this.config = config;
+        this.loader = loader;
+        this.headerDirs = headerDirs;
+        this.maps = maps;
+        this.reportTo = reportTo;
+        this.timers = timers;
+        this.self = self;
     }
 
     public static Behavior<Command> create(AgentConfig.Device device, AgentConfig config, ObjectLoader loader,
@@ -58,82 +106,104 @@ public final class DeviceLoader {
                                            ActorRef<Status> reportTo) {
         return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
             ctx.getSelf().tell(new Attach());
-            Status[] status = {new Status(device.label(), "pending", Optional.empty(), OptionalInt.empty(),
-                    Optional.empty(), 0, Optional.empty())};
-            return Behaviors.receive(Command.class)
-                    .onMessage(Attach.class, a -> {
-                        int attempt = status[0].attempts() + 1;
-                        try {
-                            status[0] = attach(device, loader, headerDirs, maps, attempt);
-                            timers.cancel("retry");
-                            timers.startTimerWithFixedDelay("check", new Check(), config.deviceCheck());
-                            LOG.info("prefilter attached to {} ({}, program id {})", device.label(),
-                                    status[0].mode().orElse("?"), status[0].programId().orElse(0));
-                        } catch (RuntimeException e) {
-                            Duration delay = backoff(config, attempt);
-                            status[0] = new Status(device.label(), "retrying", Optional.empty(), OptionalInt.empty(),
-                                    Optional.of(e.getMessage()), attempt, Optional.empty());
-                            LOG.warn("prefilter on {} not attached (attempt {}), retrying in {} ms: {}", device.label(),
-                                    attempt, delay.toMillis(), e.getMessage());
-                            timers.cancel("check");
-                            timers.startSingleTimer("retry", new Attach(), delay);
-                        }
-                        reportTo.tell(status[0]);
-                        return Behaviors.same();
-                    })
-                    .onMessage(Check.class, c -> {
-                        // A device that vanished, or lost our program to someone else, goes back to attaching.
-                        String problem = check(device, status[0]);
-                        if (problem != null) {
-                            LOG.warn("prefilter on {}: {}; attaching again", device.label(), problem);
-                            timers.cancel("check");
-                            status[0] = new Status(device.label(), "retrying", Optional.empty(), OptionalInt.empty(),
-                                    Optional.of(problem), 0, Optional.empty());
-                            reportTo.tell(status[0]);
-                            ctx.getSelf().tell(new Attach());
-                        }
-                        return Behaviors.same();
-                    })
-                    .onMessage(GetStatus.class, g -> {
-                        g.replyTo().tell(status[0]);
-                        return Behaviors.same();
-                    })
-                    .onMessage(Detach.class, d -> {
-                        timers.cancel("retry");
-                        timers.cancel("check");
-                        try {
-                            inNetns(device, () -> {
-                                OptionalInt idx = Devices.ifindex(device.name());
-                                if (idx.isPresent() && Xdp.query(idx.getAsInt()).programId() != 0) {
-                                    Xdp.detach(idx.getAsInt(), device.mode());
-                                }
-                                return null;
-                            });
-                            status[0] = new Status(device.label(), "detached", Optional.empty(), OptionalInt.empty(),
-                                    Optional.empty(), status[0].attempts(), Optional.empty());
-                        } catch (RuntimeException e) {
-                            status[0] = new Status(device.label(), "detach-failed", Optional.empty(),
-                                    OptionalInt.empty(), Optional.of(e.getMessage()), status[0].attempts(),
-                                    Optional.empty());
-                        }
-                        d.replyTo().tell(status[0]);
-                        reportTo.tell(status[0]);
-                        return Behaviors.same();
-                    })
-                    .build();
+            return new DeviceLoader(device, config, loader, headerDirs, maps, reportTo, timers, ctx.getSelf())
+                    .unattached(Status.pending(device.label()));
         }));
     }
 
-    private static Status attach(AgentConfig.Device device, ObjectLoader loader, List<Path> headerDirs,
-                                 List<BpfMap<?, ?>> maps, int attempt) {
+    /** Pending or retrying: the next Attach (now, or from the retry timer) tries again. */
+    private Behavior<Command> unattached(Status status) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Attach.class, a -> onAttach(status))
+                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
+                .onMessage(Detach.class, d -> onDetach(d, status))
+                .build();
+    }
+
+    /** Our program is on the device; the periodic Check makes sure it stays so. */
+    private Behavior<Command> attached(Status status) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Check.class, c -> onCheck(status))
+                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
+                .onMessage(Detach.class, d -> onDetach(d, status))
+                .build();
+    }
+
+    /** Taken off (or failed to be): nothing attaches again until the actor is started anew. */
+    private Behavior<Command> detached(Status status) {
+        return Behaviors.receive(Command.class)
+                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
+                .onMessage(Detach.class, d -> onDetach(d, status))
+                .build();
+    }
+
+    private Behavior<Command> onAttach(Status before) {
+        int attempt = before.attempts() + 1;
+        Status now;
+        Behavior<Command> next;
+        try {
+            now = attach(attempt);
+            timers.cancel(RETRY);
+            timers.startTimerWithFixedDelay(CHECK, new Check(), config.deviceCheck());
+            LOG.info("prefilter attached to {} ({}, program id {})", device.label(), now.mode().orElse("?"),
+                    now.programId().orElse(0));
+            next = attached(now);
+        } catch (RuntimeException e) {
+            Duration delay = backoff(config, attempt);
+            now = Status.without(device.label(), State.RETRYING, e.getMessage(), attempt);
+            LOG.warn("prefilter on {} not attached (attempt {}), retrying in {} ms: {}", device.label(), attempt,
+                    delay.toMillis(), e.getMessage());
+            timers.cancel(CHECK);
+            timers.startSingleTimer(RETRY, new Attach(), delay);
+            next = unattached(now);
+        }
+        reportTo.tell(now);
+        return next;
+    }
+
+    /** A device that vanished, or lost our program to someone else, goes back to attaching. */
+    private Behavior<Command> onCheck(Status status) {
+        String problem = problem(status);
+        if (problem == null) {
+            return Behaviors.same();
+        }
+        LOG.warn("prefilter on {}: {}; attaching again", device.label(), problem);
+        timers.cancel(CHECK);
+        Status retrying = Status.without(device.label(), State.RETRYING, problem, 0);
+        reportTo.tell(retrying);
+        self.tell(new Attach());
+        return unattached(retrying);
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus get, Status status) {
+        get.replyTo().tell(status);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onDetach(Detach detach, Status before) {
+        timers.cancel(RETRY);
+        timers.cancel(CHECK);
+        Status now;
+        try {
+            XdpDetach.detach(device);
+            now = Status.without(device.label(), State.DETACHED, null, before.attempts());
+        } catch (RuntimeException e) {
+            now = Status.without(device.label(), State.DETACH_FAILED, e.getMessage(), before.attempts());
+        }
+        detach.replyTo().tell(now);
+        reportTo.tell(now);
+        return detached(now);
+    }
+
+    private Status attach(int attempt) {
         try (ObjectLoader.Loaded loaded = loader.load("bpf_xdp.c", headerDirs, maps, DatapathMaps.PREFILTER_LAYOUTS)) {
             var program = loaded.program("xdp_prefilter");
-            return inNetns(device, () -> {
+            return XdpDetach.inNetns(device, () -> {
                 int ifindex = Devices.ifindex(device.name()).orElseThrow(() ->
                         new IllegalStateException("device " + device.label() + " does not exist"));
                 Xdp.attach(ifindex, program, device.mode());
                 Xdp.Status x = Xdp.query(ifindex);
-                return new Status(device.label(), "attached", x.mode().map(m -> m.name().toLowerCase()),
+                return new Status(device.label(), State.ATTACHED, x.mode().map(m -> m.name().toLowerCase()),
                         OptionalInt.of(x.programId()), Optional.empty(), attempt,
                         Optional.of(loaded.compiled().cacheHit()));
             });
@@ -141,9 +211,9 @@ public final class DeviceLoader {
     }
 
     /** Why the device no longer carries our program, or null if it does. */
-    private static String check(AgentConfig.Device device, Status status) {
+    private String problem(Status status) {
         try {
-            return inNetns(device, () -> {
+            return XdpDetach.inNetns(device, () -> {
                 OptionalInt idx = Devices.ifindex(device.name());
                 if (idx.isEmpty()) {
                     return "device " + device.label() + " is gone";
@@ -154,19 +224,6 @@ public final class DeviceLoader {
             });
         } catch (RuntimeException e) {
             return "cannot check " + device.label() + ": " + e.getMessage();
-        }
-    }
-
-    private static <T> T inNetns(AgentConfig.Device device, Callable<T> work) {
-        if (device.netns().isPresent()) {
-            return Netns.call(device.netns().get(), work);
-        }
-        try {
-            return work.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -25,9 +25,12 @@ import org.slf4j.LoggerFactory;
 public final class EventPumpActor {
     private static final Logger LOG = LoggerFactory.getLogger(EventPumpActor.class);
 
-    public sealed interface Command permits PumpEnded {}
+    /** It takes no messages from outside: its only message is its own pump's end. */
+    public sealed interface Command permits Internal {}
 
-    record PumpEnded(Throwable cause) implements Command {}
+    private sealed interface Internal extends Command permits PumpEnded {}
+
+    private record PumpEnded(Throwable cause) implements Internal {}
 
     /** The pump now running, if any (empty between a failure and the restart). */
     public static final class Current {

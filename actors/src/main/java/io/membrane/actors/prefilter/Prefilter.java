@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -63,7 +65,12 @@ public final class Prefilter {
         }
     }
 
-    private Prefilter() {
+    private final PrefilterTable table;
+    private final Path revisionFile;
+
+    private Prefilter(PrefilterTable table, Path revisionFile) {
+        this.table = table;
+        this.revisionFile = revisionFile;
     }
 
     /**
@@ -74,58 +81,76 @@ public final class Prefilter {
         return Behaviors.setup(ctx -> {
             PrefilterTable table = tables.get();
             int restored = table.restore();
-            long[] revision = {Math.max(1, readRevision(revisionFile))};
-            LOG.info("prefilter restored {} entries from the pinned maps, revision {}", restored, revision[0]);
-            return Behaviors.receive(Command.class)
-                    .onMessage(Get.class, g -> {
-                        g.replyTo().tell(new Snapshot(revision[0], table.list()));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Add.class, a -> {
-                        a.replyTo().tell(apply(a.revision(), revision, revisionFile, true,
-                                () -> table.add(a.cidrs(), a.scope())));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Remove.class, r -> {
-                        r.replyTo().tell(apply(r.revision(), revision, revisionFile, true,
-                                () -> table.remove(r.cidrs(), r.scope())));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Reconcile.class, r -> {
-                        r.replyTo().tell(apply(OptionalLong.empty(), revision, revisionFile, false,
-                                () -> table.reconcile(r.scope(), r.desired())));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Adjust.class, a -> {
-                        a.replyTo().tell(apply(OptionalLong.empty(), revision, revisionFile, false,
-                                () -> table.adjust(a.scope(), a.present(), a.absent())));
-                        return Behaviors.same();
-                    })
-                    .build();
+            long revision = Math.max(1, readRevision(revisionFile));
+            LOG.info("prefilter restored {} entries from the pinned maps, revision {}", restored, revision);
+            return new Prefilter(table, revisionFile).serving(revision);
         });
     }
 
-    private interface Change {
-        int run();
+    /** The only phase: the maps are restored and {@code revision} is the current one. */
+    private Behavior<Command> serving(long revision) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Get.class, g -> onGet(g, revision))
+                .onMessage(Add.class, a -> onAdd(a, revision))
+                .onMessage(Remove.class, r -> onRemove(r, revision))
+                .onMessage(Reconcile.class, r -> onReconcile(r, revision))
+                .onMessage(Adjust.class, a -> onAdjust(a, revision))
+                .build();
+    }
+
+    private Behavior<Command> onGet(Get get, long revision) {
+        get.replyTo().tell(new Snapshot(revision, table.list()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onAdd(Add add, long revision) {
+        return userChange(revision, add.cidrs(), true, add.scope(), add.revision(), add.replyTo(),
+                () -> table.add(add.cidrs(), add.scope()));
+    }
+
+    private Behavior<Command> onRemove(Remove remove, long revision) {
+        return userChange(revision, remove.cidrs(), false, remove.scope(), remove.revision(), remove.replyTo(),
+                () -> table.remove(remove.cidrs(), remove.scope()));
+    }
+
+    private Behavior<Command> onReconcile(Reconcile reconcile, long revision) {
+        return write(revision, false, reconcile.replyTo(), () -> table.reconcile(reconcile.scope(), reconcile.desired()));
+    }
+
+    private Behavior<Command> onAdjust(Adjust adjust, long revision) {
+        return write(revision, false, adjust.replyTo(),
+                () -> table.adjust(adjust.scope(), adjust.present(), adjust.absent()));
+    }
+
+    /** A user's change: refused by {@link ChangeRules} or written, and then it bumps the revision even if idempotent. */
+    private Behavior<Command> userChange(long revision, List<Cidr> cidrs, boolean add, Scope scope,
+                                         OptionalLong expected, ActorRef<Result> replyTo, IntSupplier change) {
+        Optional<Rejected> refused = ChangeRules.checkRevision(expected, revision)
+                .or(() -> ChangeRules.checkList(cidrs, add, scope, c -> table.holds(c, scope)));
+        if (refused.isPresent()) {
+            replyTo.tell(refused.get());
+            return Behaviors.same();
+        }
+        return write(revision, true, replyTo, change);
     }
 
     /** @param alwaysBump a user's change bumps the revision even when idempotent; a reconcile only if it changed */
-    private static Result apply(OptionalLong expected, long[] revision, Path revisionFile, boolean alwaysBump,
-                                Change change) {
-        if (expected.isPresent() && expected.getAsLong() != revision[0]) {
-            return new Rejected(PrefilterException.Reason.STALE_REVISION, String.valueOf(expected.getAsLong()),
-                    "revision " + expected.getAsLong() + " is stale: the current revision is " + revision[0]);
-        }
+    private Behavior<Command> write(long revision, boolean alwaysBump, ActorRef<Result> replyTo, IntSupplier change) {
+        int changed;
         try {
-            int changed = change.run();
-            if (alwaysBump || changed > 0) {
-                revision[0]++;
-                writeRevision(revisionFile, revision[0]);
-            }
-            return new Applied(revision[0], changed);
+            changed = change.getAsInt();
         } catch (PrefilterException e) {
-            return new Rejected(e.reason(), e.offendingValue(), e.getMessage());
+            replyTo.tell(new Rejected(e.reason(), e.offendingValue(), e.getMessage()));
+            return Behaviors.same();
         }
+        if (!alwaysBump && changed == 0) {
+            replyTo.tell(new Applied(revision, 0));
+            return Behaviors.same();
+        }
+        long next = revision + 1;
+        writeRevision(revisionFile, next);
+        replyTo.tell(new Applied(next, changed));
+        return serving(next);
     }
 
     static long readRevision(Path file) {

@@ -99,32 +99,25 @@ public final class PrefilterTable {
     }
 
     /**
-     * Adds every CIDR to {@code scope}; CIDRs that scope already holds are left as they are.
+     * Adds every CIDR to {@code scope}; CIDRs that scope already holds are left as they are. The list has passed
+     * {@link ChangeRules#checkList} (no CIDR twice).
      *
      * @return how many CIDRs the scope did not hold before
      * @throws PrefilterException naming the offending CIDR; the maps are unchanged
      */
     public int add(List<Cidr> cidrs, Scope scope) {
-        validate(cidrs);
-        return apply(scope, cidrs, List.of());
+        return addAndRemove(scope, cidrs, List.of());
     }
 
     /**
-     * Removes every CIDR from {@code scope}; each must be held by it. A CIDR another scope still holds stays in
-     * the maps.
+     * Removes every CIDR from {@code scope}. The list has passed {@link ChangeRules#checkList}: each is held by the
+     * scope. A CIDR another scope still holds stays in the maps.
      *
-     * @throws PrefilterException naming the first CIDR the scope does not hold, or that the kernel refused; the
-     *                            maps are unchanged
+     * @throws PrefilterException naming a CIDR of a disabled family, or the one the kernel refused; the maps are
+     *                            unchanged
      */
     public int remove(List<Cidr> cidrs, Scope scope) {
-        validate(cidrs);
-        for (Cidr c : cidrs) {
-            EnumSet<Scope> s = entries.get(c);
-            if (s == null || !s.contains(scope)) {
-                throw new PrefilterException(PrefilterException.Reason.NOT_FOUND, c.toString(),
-                        c + ": not in the " + scope.label() + "-scoped deny list");
-            }
-        }
+        cidrs.forEach(this::checkFamily);
         return apply(scope, List.of(), cidrs);
     }
 
@@ -154,7 +147,8 @@ public final class PrefilterTable {
         return addAndRemove(scope, toAdd, toRemove);
     }
 
-    private boolean holds(Cidr c, Scope scope) {
+    /** Whether {@code scope} holds {@code c} now. */
+    public boolean holds(Cidr c, Scope scope) {
         EnumSet<Scope> s = entries.get(c);
         return s != null && s.contains(scope);
     }
@@ -318,20 +312,6 @@ public final class PrefilterTable {
         } catch (Refused r) {
             // Undoing is best effort: the entry is reported, and the next restore from the pinned maps shows it.
             LOG.warn("could not undo {} after a failed batch: {}", done.cidr, r.cause.getMessage());
-        }
-    }
-
-    private void validate(List<Cidr> cidrs) {
-        if (cidrs.isEmpty()) {
-            throw new PrefilterException(PrefilterException.Reason.EMPTY, "", "deny: the list is empty");
-        }
-        Set<Cidr> seen = new HashSet<>();
-        for (Cidr c : cidrs) {
-            if (!seen.add(c)) {
-                throw new PrefilterException(PrefilterException.Reason.DUPLICATE, c.toString(),
-                        c + ": listed more than once");
-            }
-            checkFamily(c);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.membrane.actors.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.AgentConfig;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DatapathLoader and its DeviceLoaders: a device that does not exist is reported and retried with
- * back-off while the other device attaches; once the device appears it is attached on the next retry.
+ * back-off while the other device attaches; once the device appears it is attached on the next retry; a device
+ * that vanishes goes back to retrying; detached devices stay detached, and uninstall's detach finds nothing left.
  */
 @Tag("kernel")
 class DeviceLoaderTest {
@@ -57,7 +59,7 @@ class DeviceLoaderTest {
             ActorRef<DatapathLoader.Command> loader = TESTKIT.spawn(DatapathLoader.create(config, h));
             TestProbe<List<DeviceLoader.Status>> status = TESTKIT.createTestProbe();
             List<DeviceLoader.Status> now = awaitStatus(loader, status, s -> s.get(0).attached()
-                    && "retrying".equals(s.get(1).state()));
+                    && s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(now.get(1).error().orElseThrow().contains("does not exist"), now.toString());
             assertEquals(Optional.of("generic"), now.get(0).mode());
 
@@ -70,7 +72,7 @@ class DeviceLoaderTest {
 
             // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
             Netns.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
-            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> "retrying".equals(s.get(1).state()));
+            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
             Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
             Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
@@ -78,8 +80,19 @@ class DeviceLoaderTest {
 
             TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();
             loader.tell(new DatapathLoader.DetachAll(detached.getRef()));
-            assertEquals(2, detached.receiveMessage(Duration.ofSeconds(10)).size());
+            List<DeviceLoader.Status> off = detached.receiveMessage(Duration.ofSeconds(10));
+            assertEquals(2, off.size());
+            assertTrue(off.stream().allMatch(s -> s.phase() == DeviceLoader.State.DETACHED
+                    && "detached".equals(s.state())), off.toString());
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
+            // Detached stays detached: no retry or check attaches again.
+            Thread.sleep(config.deviceCheck().toMillis() * 2 + config.retryMax().toMillis());
+            assertTrue(awaitStatus(loader, status, s -> true).stream().noneMatch(DeviceLoader.Status::attached));
+            assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
+            // The routine uninstall shares: nothing is left to detach, and a namespace that is gone has nothing.
+            assertFalse(XdpDetach.detach(config.devices().get(1)));
+            assertFalse(XdpDetach.detach(new AgentConfig.Device("eth0", Xdp.Mode.GENERIC,
+                    Optional.of("mbr-no-such-ns-" + lab.nsB()))));
             h.all().forEach(io.membrane.maps.BpfMap::close);
         }
     }

@@ -1,23 +1,20 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Mirrors {@code struct endpoint_key}: {@code __u8 addr[16]; __u8 family; __u8 pad[3];} (20 B); an IPv4
  * address sits in the first 4 bytes.
  */
 public record EndpointKey(int family, byte[] address) {
-    public static final Layout<EndpointKey> LAYOUT = Layout.of("endpoint_key", 20,
-            List.of(Field.bytes("addr", 0, 16), Field.u8("family", 16), Field.padding("pad", 17, 3)),
-            (k, b, o) -> b.put(o, k.address, 0, k.address.length).put(o + 16, (byte) k.family),
-            (b, o) -> {
-                int family = b.get(o + 16) & 0xff;
-                byte[] a = new byte[family == IpcacheKey.FAMILY_IPV4 ? 4 : 16];
-                b.get(o, a, 0, a.length);
-                return new EndpointKey(family, a);
+    public static final Layout<EndpointKey> LAYOUT = Layout.<EndpointKey>struct("endpoint_key")
+            .bytes("addr", 16, EndpointKey::address)
+            .u8("family", EndpointKey::family)
+            .padding("pad", 3)
+            .build(m -> {
+                int family = m.u8("family");
+                return new EndpointKey(family, m.bytes("addr", IpcacheKey.addressLength(family)));
             });
 
     @Override

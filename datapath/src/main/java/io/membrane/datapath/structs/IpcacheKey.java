@@ -1,10 +1,8 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
-import java.util.List;
 
 /**
  * Mirrors {@code struct ipcache_key}: {@code __u32 prefixlen; __u8 pad[3]; __u8 family; __u8 addr[16];}
@@ -16,20 +14,21 @@ public record IpcacheKey(int family, byte[] address, int prefixLength) {
     public static final int FAMILY_IPV4 = 1;
     public static final int FAMILY_IPV6 = 2;
 
-    public static final Layout<IpcacheKey> LAYOUT = Layout.of("ipcache_key", 24,
-            List.of(Field.u32("prefixlen", 0), Field.padding("pad", 4, 3), Field.u8("family", 7),
-                    Field.bytes("addr", 8, 16)),
-            (k, b, o) -> {
-                b.putInt(o, STATIC_PREFIX_BITS + k.prefixLength);
-                b.put(o + 7, (byte) k.family);
-                b.put(o + 8, k.address, 0, k.address.length);
-            },
-            (b, o) -> {
-                int family = b.get(o + 7) & 0xff;
-                byte[] addr = new byte[family == FAMILY_IPV4 ? 4 : 16];
-                b.get(o + 8, addr, 0, addr.length);
-                return new IpcacheKey(family, addr, b.getInt(o) - STATIC_PREFIX_BITS);
+    public static final Layout<IpcacheKey> LAYOUT = Layout.<IpcacheKey>struct("ipcache_key")
+            .u32("prefixlen", k -> STATIC_PREFIX_BITS + k.prefixLength)
+            .padding("pad", 3)
+            .u8("family", IpcacheKey::family)
+            .bytes("addr", 16, IpcacheKey::address)
+            .build(m -> {
+                int family = m.u8("family");
+                return new IpcacheKey(family, m.bytes("addr", addressLength(family)),
+                        m.u32("prefixlen") - STATIC_PREFIX_BITS);
             });
+
+    /** How many bytes of a 16-byte address field a family uses: 4 for IPv4, all for IPv6. */
+    public static int addressLength(int family) {
+        return family == FAMILY_IPV4 ? 4 : 16;
+    }
 
     public static IpcacheKey of(Ipv4Prefix p) {
         return new IpcacheKey(FAMILY_IPV4, p.addressBytes(), p.length());

@@ -1,15 +1,14 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import java.util.List;
 
 /** Mirrors {@code struct metrics_value}: {@code __u64 packets; __u64 bytes;} (16 B), one per CPU. */
 public record MetricsValue(long packets, long bytes) {
-    public static final Layout<MetricsValue> LAYOUT = Layout.of("metrics_value", 16,
-            List.of(Field.u64("packets", 0), Field.u64("bytes", 8)),
-            (v, b, o) -> b.putLong(o, v.packets).putLong(o + 8, v.bytes),
-            (b, o) -> new MetricsValue(b.getLong(o), b.getLong(o + 8)));
+    public static final Layout<MetricsValue> LAYOUT = Layout.<MetricsValue>struct("metrics_value")
+            .u64("packets", MetricsValue::packets)
+            .u64("bytes", MetricsValue::bytes)
+            .build(m -> new MetricsValue(m.u64("packets"), m.u64("bytes")));
 
     public static final MetricsValue ZERO = new MetricsValue(0, 0);
 

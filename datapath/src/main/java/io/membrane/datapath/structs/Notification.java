@@ -1,13 +1,13 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * A decoded datapath notification (bpf/lib/events.h). Every one starts with {@code struct notify_hdr}
@@ -18,28 +18,44 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     int TYPE_DROP = 1;
     int TYPE_POLICY_VERDICT = 5;
 
-    /** {@code struct notify_hdr}. */
-    Layout<Object> HEADER = Layout.of("notify_hdr", 8,
-            List.of(Field.u8("type", 0), Field.u8("subtype", 1), Field.u16("source", 2), Field.u32("len", 4)),
-            (v, b, o) -> { }, (b, o) -> null);
+    /** {@code struct notify_hdr}: what every notification starts with; {@code len} covers the whole record. */
+    record Header(int type, int subtype, int source, int length) {
+    }
 
-    /** {@code struct drop_notify} (64 B); only its shape matters to the BTF check, decoding is below. */
-    Layout<Object> DROP_LAYOUT = Layout.of("drop_notify", 64,
-            List.of(Field.bytes("hdr", 0, 8), Field.u32("src_identity", 8), Field.u32("dst_identity", 12),
-                    Field.u32("ifindex", 16), Field.u32("orig_len", 20), Field.bytes("saddr", 24, 16),
-                    Field.bytes("daddr", 40, 16), Field.u16("sport", 56), Field.u16("dport", 58),
-                    Field.u8("protocol", 60), Field.u8("direction", 61), Field.u8("family", 62),
-                    Field.padding("pad", 63, 1)),
-            (v, b, o) -> { }, (b, o) -> null);
+    Layout<Header> HEADER = Layout.<Header>struct("notify_hdr")
+            .u8("type", Header::type)
+            .u8("subtype", Header::subtype)
+            .u16("source", Header::source)
+            .u32("len", Header::length)
+            .build(m -> new Header(m.u8("type"), m.u8("subtype"), m.u16("source"), m.u32("len")));
 
-    /** {@code struct policy_verdict_notify} (64 B). */
-    Layout<Object> POLICY_VERDICT_LAYOUT = Layout.of("policy_verdict_notify", 64,
-            List.of(Field.bytes("hdr", 0, 8), Field.u32("local_identity", 8), Field.u32("remote_identity", 12),
-                    Field.u32("verdict", 16), Field.u32("ifindex", 20), Field.bytes("saddr", 24, 16),
-                    Field.bytes("daddr", 40, 16), Field.u16("sport", 56), Field.u16("dport", 58),
-                    Field.u8("protocol", 60), Field.u8("direction", 61), Field.u8("family", 62),
-                    Field.u8("match_type", 63)),
-            (v, b, o) -> { }, (b, o) -> null);
+    /** {@code struct drop_notify}; the header's subtype is the drop reason. */
+    Layout<Drop> DROP_LAYOUT = flowMembers(Layout.<Drop>struct("drop_notify")
+            .struct("hdr", HEADER, d -> new Header(TYPE_DROP, d.reasonCode(), d.source(),
+                    Notification.DROP_LAYOUT.size()))
+            .u32("src_identity", Drop::sourceIdentity)
+            .u32("dst_identity", Drop::destinationIdentity)
+            .u32("ifindex", Drop::ifindex)
+            .u32("orig_len", Drop::originalLength), d -> d.flow().orElse(null))
+            .padding("pad", 1)
+            .build(m -> {
+                Header h = m.struct("hdr", HEADER);
+                Optional<Flow> flow = m.u8("family") == 0 ? Optional.empty() : Optional.of(flow(m));
+                return new Drop(h.source(), DropReason.of(h.subtype()), h.subtype(), m.u32("src_identity"),
+                        m.u32("dst_identity"), m.u32("ifindex"), m.u32("orig_len"), flow);
+            });
+
+    /** {@code struct policy_verdict_notify}. */
+    Layout<PolicyVerdict> POLICY_VERDICT_LAYOUT = flowMembers(Layout.<PolicyVerdict>struct("policy_verdict_notify")
+            .struct("hdr", HEADER, v -> new Header(TYPE_POLICY_VERDICT, 0, v.source(),
+                    Notification.POLICY_VERDICT_LAYOUT.size()))
+            .u32("local_identity", PolicyVerdict::localIdentity)
+            .u32("remote_identity", PolicyVerdict::remoteIdentity)
+            .u32("verdict", PolicyVerdict::verdict)
+            .u32("ifindex", PolicyVerdict::ifindex), PolicyVerdict::flow)
+            .u8("match_type", PolicyVerdict::matchType)
+            .build(m -> new PolicyVerdict(m.struct("hdr", HEADER).source(), m.u32("local_identity"),
+                    m.u32("remote_identity"), m.u32("verdict"), m.u32("ifindex"), m.u8("match_type"), flow(m)));
 
     int type();
 
@@ -49,6 +65,11 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     /** The five-tuple and addresses both notifications carry. */
     record Flow(InetAddress source, InetAddress destination, int sourcePort, int destinationPort, int protocol,
                 Direction direction) {
+        /** FAMILY_IPV4 1 or FAMILY_IPV6 2, as the datapath writes it. */
+        public int family() {
+            return source.getAddress().length == 4 ? IpcacheKey.FAMILY_IPV4 : IpcacheKey.FAMILY_IPV6;
+        }
+
         public String protocolName() {
             return switch (protocol) {
                 case 1 -> "icmp";
@@ -92,40 +113,58 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
      * @throws IllegalArgumentException when the sample is shorter than its header or than its type requires
      */
     static Notification decode(byte[] sample) {
-        if (sample.length < 8) {
+        if (sample.length < HEADER.size()) {
             throw new IllegalArgumentException("notification of " + sample.length + " bytes is shorter than its header");
         }
         ByteBuffer b = ByteBuffer.wrap(sample).order(ByteOrder.LITTLE_ENDIAN);
-        int type = b.get(0) & 0xff;
-        int subtype = b.get(1) & 0xff;
-        int source = b.getShort(2) & 0xffff;
-        int len = b.getInt(4);
-        if (type == TYPE_DROP && sample.length >= 64 && len >= 64) {
-            int family = b.get(62) & 0xff;
-            Optional<Flow> flow = family == 0 ? Optional.empty() : Optional.of(flow(b, family));
-            return new Drop(source, DropReason.of(subtype), subtype, b.getInt(8), b.getInt(12), b.getInt(16),
-                    b.getInt(20), flow);
+        Header h = HEADER.read(b, 0);
+        Layout<? extends Notification> layout = switch (h.type()) {
+            case TYPE_DROP -> DROP_LAYOUT;
+            case TYPE_POLICY_VERDICT -> POLICY_VERDICT_LAYOUT;
+            default -> null;
+        };
+        if (layout == null) {
+            return new Unknown(h.type(), h.subtype(), h.source(), sample.clone());
         }
-        if (type == TYPE_POLICY_VERDICT && sample.length >= 64 && len >= 64) {
-            return new PolicyVerdict(source, b.getInt(8), b.getInt(12), b.getInt(16), b.getInt(20),
-                    b.get(63) & 0xff, flow(b, b.get(62) & 0xff));
+        if (sample.length < layout.size() || h.length() < layout.size()) {
+            throw new IllegalArgumentException("notification type " + h.type() + " of " + sample.length
+                    + " bytes is shorter than " + layout.size());
         }
-        if (type == TYPE_DROP || type == TYPE_POLICY_VERDICT) {
-            throw new IllegalArgumentException("notification type " + type + " of " + sample.length
-                    + " bytes is shorter than 64");
-        }
-        return new Unknown(type, subtype, source, sample.clone());
+        return layout.read(b, 0);
     }
 
-    private static Flow flow(ByteBuffer b, int family) {
-        int alen = family == IpcacheKey.FAMILY_IPV4 ? 4 : 16;
-        byte[] s = new byte[alen];
-        byte[] d = new byte[alen];
-        b.get(24, s, 0, alen);
-        b.get(40, d, 0, alen);
+    /**
+     * The members both notifications carry after their own, in C order: addresses, ports, protocol, direction
+     * and family (0 when {@code flow} gives null: no IP header was parsed).
+     */
+    private static <T> Layout.Builder<T> flowMembers(Layout.Builder<T> struct, Function<T, Flow> flow) {
+        return struct
+                .bytes("saddr", 16, v -> address(flow.apply(v), Flow::source))
+                .bytes("daddr", 16, v -> address(flow.apply(v), Flow::destination))
+                .u16("sport", orZero(flow, Flow::sourcePort))
+                .u16("dport", orZero(flow, Flow::destinationPort))
+                .u8("protocol", orZero(flow, Flow::protocol))
+                .u8("direction", orZero(flow, f -> f.direction().code()))
+                .u8("family", orZero(flow, Flow::family));
+    }
+
+    private static <T> ToIntFunction<T> orZero(Function<T, Flow> flow, ToIntFunction<Flow> member) {
+        return v -> {
+            Flow f = flow.apply(v);
+            return f == null ? 0 : member.applyAsInt(f);
+        };
+    }
+
+    private static byte[] address(Flow flow, Function<Flow, InetAddress> which) {
+        return flow == null ? new byte[0] : which.apply(flow).getAddress();
+    }
+
+    private static Flow flow(Layout.Members m) {
+        int alen = IpcacheKey.addressLength(m.u8("family"));
         try {
-            return new Flow(InetAddress.getByAddress(s), InetAddress.getByAddress(d), b.getShort(56) & 0xffff,
-                    b.getShort(58) & 0xffff, b.get(60) & 0xff, Direction.of(b.get(61) & 0xff));
+            return new Flow(InetAddress.getByAddress(m.bytes("saddr", alen)),
+                    InetAddress.getByAddress(m.bytes("daddr", alen)), m.u16("sport"), m.u16("dport"),
+                    m.u8("protocol"), Direction.of(m.u8("direction")));
         } catch (UnknownHostException e) {
             throw new IllegalStateException("address of " + alen + " bytes", e);
         }

@@ -1,8 +1,6 @@
 package io.membrane.datapath.structs;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
-import java.util.List;
 
 /**
  * Mirrors {@code struct lpm_val}: {@code __u8 flags;} (1 B), the value of all four CIDR maps. The datapath
@@ -17,8 +15,9 @@ public record PrefilterFlag(int flags) {
 
     /** A plain deny entry (no scope bits: read back as node-scoped). */
     public static final PrefilterFlag DENY = new PrefilterFlag(F_DENY);
-    public static final Layout<PrefilterFlag> LAYOUT = Layout.of("lpm_val", 1, List.of(Field.u8("flags", 0)),
-            (v, b, o) -> b.put(o, (byte) v.flags), (b, o) -> new PrefilterFlag(b.get(o) & 0xff));
+    public static final Layout<PrefilterFlag> LAYOUT = Layout.<PrefilterFlag>struct("lpm_val")
+            .u8("flags", PrefilterFlag::flags)
+            .build(m -> new PrefilterFlag(m.u8("flags")));
 
     public static PrefilterFlag of(boolean node, boolean cluster) {
         return new PrefilterFlag(F_DENY | (node ? F_SCOPE_NODE : 0) | (cluster ? F_SCOPE_CLUSTER : 0));

@@ -1,8 +1,6 @@
 package io.membrane.maps.net;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
-import java.util.List;
 
 /**
  * An IPv4 CIDR such as {@code 203.0.113.0/24}, canonical (host bits zero), and the LPM-trie key that carries
@@ -15,19 +13,15 @@ import java.util.List;
  */
 public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Prefix> {
     /** {@code struct lpm_v4_key}: u32 prefixlen; u8 addr[4]. */
-    public static final Layout<Ipv4Prefix> LAYOUT = Layout.of("lpm_v4_key", 8,
-            List.of(Field.u32("prefixlen", 0), Field.bytes("addr", 4, 4)),
-            (p, b, o) -> {
-                b.putInt(o, p.length);
-                putAddress(p.address, b, o + 4);
-            },
-            (b, o) -> new Ipv4Prefix(getAddress(b, o + 4), b.getInt(o)));
+    public static final Layout<Ipv4Prefix> LAYOUT = Layout.<Ipv4Prefix>struct("lpm_v4_key")
+            .u32("prefixlen", Ipv4Prefix::length)
+            .bytes("addr", 4, Ipv4Prefix::addressBytes)
+            .build(m -> new Ipv4Prefix(fromBytes(m.bytes("addr")), m.u32("prefixlen")));
 
     /** A bare address ({@code __be32}) as used by exact-match hash maps. */
-    public static final Layout<Ipv4Prefix> ADDRESS_LAYOUT = Layout.of("__be32", 4,
-            List.of(Field.be32("addr", 0)),
-            (p, b, o) -> putAddress(p.address, b, o),
-            (b, o) -> new Ipv4Prefix(getAddress(b, o), 32));
+    public static final Layout<Ipv4Prefix> ADDRESS_LAYOUT = Layout.<Ipv4Prefix>struct("__be32")
+            .be32("addr", Ipv4Prefix::address)
+            .build(m -> new Ipv4Prefix(m.be32("addr"), 32));
 
     public Ipv4Prefix {
         if (length < 0 || length > 32) {
@@ -40,16 +34,8 @@ public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Pref
         return length == 0 ? 0 : -1 << (32 - length);
     }
 
-    static void putAddress(int address, java.nio.ByteBuffer b, int offset) {
-        b.put(offset, (byte) (address >>> 24));
-        b.put(offset + 1, (byte) (address >>> 16));
-        b.put(offset + 2, (byte) (address >>> 8));
-        b.put(offset + 3, (byte) address);
-    }
-
-    static int getAddress(java.nio.ByteBuffer b, int offset) {
-        return (b.get(offset) & 0xff) << 24 | (b.get(offset + 1) & 0xff) << 16
-                | (b.get(offset + 2) & 0xff) << 8 | (b.get(offset + 3) & 0xff);
+    private static int fromBytes(byte[] a) {
+        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
     }
 
     /**

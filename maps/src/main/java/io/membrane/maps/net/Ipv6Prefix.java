@@ -1,9 +1,7 @@
 package io.membrane.maps.net;
 
-import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * An IPv6 CIDR such as {@code 2001:db8::/32}, canonical (host bits zero), and the LPM-trie key that carries
@@ -12,27 +10,15 @@ import java.util.List;
  */
 public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
     /** {@code struct lpm_v6_key}: u32 prefixlen; u8 addr[16]. */
-    public static final Layout<Ipv6Prefix> LAYOUT = Layout.of("lpm_v6_key", 20,
-            List.of(Field.u32("prefixlen", 0), Field.bytes("addr", 4, 16)),
-            (p, b, o) -> {
-                b.putInt(o, p.length);
-                b.put(o + 4, p.address, 0, 16);
-            },
-            (b, o) -> {
-                byte[] a = new byte[16];
-                b.get(o + 4, a, 0, 16);
-                return new Ipv6Prefix(a, b.getInt(o));
-            });
+    public static final Layout<Ipv6Prefix> LAYOUT = Layout.<Ipv6Prefix>struct("lpm_v6_key")
+            .u32("prefixlen", Ipv6Prefix::length)
+            .bytes("addr", 16, p -> p.address)
+            .build(m -> new Ipv6Prefix(m.bytes("addr"), m.u32("prefixlen")));
 
     /** A bare 16-byte address as used by exact-match hash maps. */
-    public static final Layout<Ipv6Prefix> ADDRESS_LAYOUT = Layout.of("in6_addr", 16,
-            List.of(Field.bytes("addr", 0, 16)),
-            (p, b, o) -> b.put(o, p.address, 0, 16),
-            (b, o) -> {
-                byte[] a = new byte[16];
-                b.get(o, a, 0, 16);
-                return new Ipv6Prefix(a, 128);
-            });
+    public static final Layout<Ipv6Prefix> ADDRESS_LAYOUT = Layout.<Ipv6Prefix>struct("in6_addr")
+            .bytes("addr", 16, p -> p.address)
+            .build(m -> new Ipv6Prefix(m.bytes("addr"), 128));
 
     private final byte[] address;
     private final int length;

@@ -5,6 +5,7 @@ import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +38,8 @@ public final class Agent {
 
     record StartFailed(Throwable cause) implements Command {}
 
-    record ApiBound(ServerBinding binding) implements Command {}
+    /** Carries only the address: the binding itself stays with the bind future, out of the protocol. */
+    record ApiBound(InetSocketAddress address) implements Command {}
 
     /** The running agent's parts, once the API is up (tests and the demo use this). */
     public record GetTargets(ActorRef<AdminRoutes.Targets> replyTo) implements Command {}
@@ -96,13 +98,13 @@ public final class Agent {
         AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
                 config.listenerQueue(), extension.start(ctx, local));
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
-        ctx.pipeToSelf(Http.get(ctx.getSystem()).newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()),
-                (binding, t) -> binding != null ? new ApiBound(binding) : new StartFailed(t));
+        CompletableFuture<ServerBinding> bound = Http.get(ctx.getSystem())
+                .newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()).toCompletableFuture();
+        ctx.pipeToSelf(bound, (binding, t) -> binding != null ? new ApiBound(binding.localAddress()) : new StartFailed(t));
         return Behaviors.receive(Command.class)
                 .onMessage(ApiBound.class, b -> {
-                    LOG.info("admin API on http://{}:{}", b.binding().localAddress().getHostString(),
-                            b.binding().localAddress().getPort());
-                    started.complete(b.binding());
+                    LOG.info("admin API on http://{}:{}", b.address().getHostString(), b.address().getPort());
+                    started.complete(bound.join()); // already complete: ApiBound comes only after the bind
                     return Behaviors.receive(Command.class)
                             .onMessage(GetTargets.class, g -> {
                                 g.replyTo().tell(targets);

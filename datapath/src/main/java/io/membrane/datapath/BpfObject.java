@@ -46,7 +46,7 @@ public final class BpfObject implements AutoCloseable {
         int errno = NativeLibs.lastLibbpfErrno();
         String log = LibbpfLog.stopCapture();
         if (obj == null) {
-            throw new LoadException(name, "libbpf cannot open it (errno " + errno + "): " + log.strip());
+            throw new LoadException(name, errno, "libbpf cannot open it\n" + log.strip());
         }
         return new BpfObject(name, obj);
     }
@@ -93,7 +93,7 @@ public final class BpfObject implements AutoCloseable {
         mismatch(mapName, "map_flags", def.flags(), live.flags());
         int rc = NativeLibs.bpf().bpf_map__reuse_fd(m, agentMap.fd());
         if (rc < 0) {
-            throw new LoadException(name, "cannot bind map " + mapName + " to the agent's map (errno " + -rc + ")");
+            throw new LoadException(name, rc, "cannot bind map " + mapName + " to the agent's map");
         }
     }
 
@@ -112,7 +112,7 @@ public final class BpfObject implements AutoCloseable {
         String log = LibbpfLog.stopCapture();
         if (rc < 0) {
             String tail = log.length() > 4000 ? "..." + log.substring(log.length() - 4000) : log;
-            throw new LoadException(name, "load failed (errno " + -rc + "):\n" + tail.strip());
+            throw new LoadException(name, rc, "load failed\n" + tail.strip());
         }
         loaded = true;
     }

@@ -1,6 +1,7 @@
 package io.membrane.datapath;
 
 import io.membrane.maps.BpfException;
+import io.membrane.maps.Errno;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.sys.LibBpf;
 import io.membrane.maps.sys.NativeLibs;
@@ -58,7 +59,7 @@ public final class PerfEventReader implements AutoCloseable {
      */
     public int poll(int timeoutMs) {
         int rc = NativeLibs.bpf().perf_buffer__poll(buffer, timeoutMs);
-        if (rc == -4) { // EINTR: a signal, not a failure
+        if (Errno.EINTR.is(rc)) { // a signal, not a failure
             return 0;
         }
         return BpfException.check(rc, "poll perf buffer", name);

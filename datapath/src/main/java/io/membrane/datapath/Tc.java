@@ -1,6 +1,7 @@
 package io.membrane.datapath;
 
 import io.membrane.maps.BpfException;
+import io.membrane.maps.Errno;
 import io.membrane.maps.sys.NativeLibs;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -17,8 +18,6 @@ public final class Tc {
     static final int HANDLE = 1;
     static final int PRIORITY = 1;
     static final int F_REPLACE = 1;
-    static final int EEXIST = 17;
-    static final int ENOENT = 2;
 
     /** The clsact hook: ingress sees packets the device receives, egress those it sends. */
     public enum Hook {
@@ -38,7 +37,7 @@ public final class Tc {
     public static void attach(int ifindex, Hook hook, Program program) {
         ByteBuffer h = hook(ifindex, hook);
         int rc = NativeLibs.bpf().bpf_tc_hook_create(ptr(h));
-        if (rc < 0 && rc != -EEXIST) {
+        if (rc < 0 && !Errno.EEXIST.is(rc)) {
             throw new BpfException(rc, "create clsact on ifindex " + ifindex, program.name());
         }
         ByteBuffer o = opts();
@@ -56,7 +55,7 @@ public final class Tc {
         ByteBuffer o = opts();
         int rc = NativeLibs.bpf().bpf_tc_query(ptr(h), ptr(o));
         Reference.reachabilityFence(h);
-        if (rc == -ENOENT || rc == -22 /* EINVAL: no clsact qdisc on the device */) {
+        if (nothingAttached(rc)) {
             return Optional.empty();
         }
         BpfException.check(rc, "query tc " + hook.name().toLowerCase(), "ifindex " + ifindex);
@@ -70,11 +69,16 @@ public final class Tc {
         int rc = NativeLibs.bpf().bpf_tc_detach(ptr(h), ptr(o));
         Reference.reachabilityFence(h);
         Reference.reachabilityFence(o);
-        if (rc == -ENOENT || rc == -22) {
+        if (nothingAttached(rc)) {
             return false;
         }
         BpfException.check(rc, "detach tc " + hook.name().toLowerCase(), "ifindex " + ifindex);
         return true;
+    }
+
+    /** ENOENT: no filter at our handle; EINVAL: the device has no clsact qdisc at all. */
+    private static boolean nothingAttached(int rc) {
+        return Errno.ENOENT.is(rc) || Errno.EINVAL.is(rc);
     }
 
     /** {@code struct bpf_tc_hook} (24 bytes): sz@0, ifindex@8, attach_point@12, parent@16. */

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.maps.BpfHashMap;
+import io.membrane.maps.Errno;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.layout.Layout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,6 +73,32 @@ class LoaderTest {
             LoadException p = assertThrows(LoadException.class, () -> obj.program("nope"));
             assertTrue(p.getMessage().endsWith("has no program nope"), p.getMessage());
         }
+    }
+
+    @Test
+    void libbpfRefusingTheFileCarriesItsErrno() throws Exception {
+        Path junk = Files.createTempFile("mbr-not-elf", ".o");
+        try {
+            Files.writeString(junk, "not an ELF object");
+            LoadException e = assertThrows(LoadException.class, () -> BpfObject.open(junk));
+            assertTrue(e.rawErrno() > 0, e.getMessage());
+            assertTrue(e.errno().isPresent(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(junk.getFileName() + ": libbpf cannot open it: "
+                    + Errno.describe(e.rawErrno())), e.getMessage());
+        } finally {
+            Files.deleteIfExists(junk);
+        }
+    }
+
+    @Test
+    void theErrnoGoesAfterTheFirstLineAndBeforeTheLog() {
+        LoadException e = new LoadException("x.o", -13, "load failed\n0: (b7) r0 = 0\nR1 invalid mem access");
+        assertEquals("x.o: load failed: EACCES (Permission denied)\n0: (b7) r0 = 0\nR1 invalid mem access",
+                e.getMessage());
+        assertEquals(Optional.of(Errno.EACCES), e.errno());
+        LoadException none = new LoadException("x.o", "layout check failed");
+        assertEquals(Optional.empty(), none.errno());
+        assertEquals(0, none.rawErrno());
     }
 
     @Test

@@ -27,9 +27,7 @@ public class BpfException extends RuntimeException {
     }
 
     private static String format(int code, String operation, String objectName, String detail) {
-        Errno e = Errno.of(code);
-        String name = e == Errno.UNKNOWN ? "errno " + Math.abs(code) : e.name() + " (" + e.description() + ")";
-        return operation + " " + objectName + ": " + name + (detail == null ? "" : ": " + detail);
+        return operation + " " + objectName + ": " + Errno.describe(code) + (detail == null ? "" : ": " + detail);
     }
 
     /** Turns a libbpf return value into this exception when it is negative; returns it otherwise. */

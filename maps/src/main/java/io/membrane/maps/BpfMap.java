@@ -20,8 +20,6 @@ import jnr.ffi.Pointer;
  * @param <V> the value type as this map returns it (a list of per-CPU values for per-CPU maps)
  */
 public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
-    static final int ENOENT = 2;
-
     protected final MapSpec<?> spec;
     protected final Layout<K> keyLayout;
     protected final Layout<V> valueLayout;
@@ -81,7 +79,7 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
         Scratch s = scratch();
         writeKey(key, s);
         int rc = lib().bpf_map_delete_elem(fd(), s.keyPtr);
-        if (rc == -ENOENT) {
+        if (Errno.ENOENT.is(rc)) {
             return false;
         }
         BpfException.check(rc, "delete", name());
@@ -95,7 +93,7 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
         Pointer prev = null;
         while (true) {
             int rc = lib().bpf_map_get_next_key(fd(), prev, s.nextKeyPtr);
-            if (rc == -ENOENT) {
+            if (Errno.ENOENT.is(rc)) {
                 return out;
             }
             BpfException.check(rc, "get next key", name());
@@ -109,7 +107,7 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
         Scratch s = scratch();
         writeKey(key, s);
         int rc = lib().bpf_map_lookup_elem(fd(), s.keyPtr, s.valuePtr);
-        if (rc == -ENOENT) {
+        if (Errno.ENOENT.is(rc)) {
             return Optional.empty();
         }
         BpfException.check(rc, "lookup", name());

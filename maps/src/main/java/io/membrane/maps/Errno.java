@@ -60,6 +60,22 @@ public enum Errno {
         return description;
     }
 
+    /** Whether a libbpf-style return value (a negative errno on failure) is this errno. */
+    public boolean is(int negativeReturn) {
+        return negativeReturn == -number;
+    }
+
+    /** The libbpf-style return value for this errno, for code that reports a failure in that form. */
+    public int asReturn() {
+        return -number;
+    }
+
+    /** {@code E2BIG (Argument list too long)} for a known errno, {@code errno 1234} for another. */
+    public static String describe(int errnoOrNegativeReturn) {
+        Errno e = of(errnoOrNegativeReturn);
+        return e == UNKNOWN ? "errno " + Math.abs(errnoOrNegativeReturn) : e.name() + " (" + e.description() + ")";
+    }
+
     /** Decodes a positive errno or a negative libbpf return value. */
     public static Errno of(int errnoOrNegativeReturn) {
         return BY_NUMBER.getOrDefault(Math.abs(errnoOrNegativeReturn), UNKNOWN);

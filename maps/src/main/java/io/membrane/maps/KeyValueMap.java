@@ -19,9 +19,6 @@ import jnr.ffi.Pointer;
  * @param <V> value type as returned (per-CPU maps return one value per possible CPU)
  */
 public abstract class KeyValueMap<K, V> extends BpfMap<K, V> {
-    private static final int ENOTSUPP = 524;
-    private static final int EOPNOTSUPP = 95;
-    private static final int ENOSPC = 28;
     private static final int BATCH_OPTS_SIZE = 24;
 
     /** Null until the first batch call tells whether the kernel implements batches for this map type. */
@@ -148,7 +145,7 @@ public abstract class KeyValueMap<K, V> extends BpfMap<K, V> {
         }
         for (int i = 0; i < n; i++) {
             if (!delete(keys.get(i))) {
-                throw new BatchException(-ENOENT, "delete batch", name(), i);
+                throw new BatchException(Errno.ENOENT.asReturn(), "delete batch", name(), i);
             }
         }
     }
@@ -179,18 +176,18 @@ public abstract class KeyValueMap<K, V> extends BpfMap<K, V> {
                 kernelBatches = Boolean.FALSE;
                 return null;
             }
-            if (rc == -ENOSPC && count.getInt(0) == 0) {
+            if (Errno.ENOSPC.is(rc) && count.getInt(0) == 0) {
                 chunk *= 2; // one hash bucket holds more entries than the chunk: retry with room for it
                 continue;
             }
-            if (rc < 0 && rc != -ENOENT) {
+            if (rc < 0 && !Errno.ENOENT.is(rc)) {
                 throw new BpfException(rc, "lookup batch", name());
             }
             int got = count.getInt(0);
             for (int i = 0; i < got; i++) {
                 out.put(keyLayout.read(kb, i * ks), valueLayout.read(vb, i * vs));
             }
-            if (rc == -ENOENT) {
+            if (Errno.ENOENT.is(rc)) {
                 return out;
             }
             inBatch.put(0, outBatch, 0, outBatch.capacity());
@@ -208,7 +205,7 @@ public abstract class KeyValueMap<K, V> extends BpfMap<K, V> {
     }
 
     private static boolean unsupported(int rc) {
-        return rc == -ENOTSUPP || rc == -EOPNOTSUPP;
+        return Errno.ENOTSUPP.is(rc) || Errno.EOPNOTSUPP.is(rc);
     }
 
     private static ByteBuffer direct(long size) {

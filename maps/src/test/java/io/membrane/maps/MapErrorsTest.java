@@ -24,7 +24,7 @@ class MapErrorsTest {
             map.put(1, 1L);
             BpfException e = assertThrows(BpfException.class, () -> map.update(1, 2L, UpdateFlag.NOEXIST));
             assertEquals(Errno.EEXIST, e.errno());
-            assertEquals(17, e.rawErrno());
+            assertEquals(Errno.EEXIST.number(), e.rawErrno());
             assertEquals("update", e.operation());
             assertEquals("err_noexist", e.objectName());
             assertTrue(e.getMessage().contains("EEXIST"), e.getMessage());

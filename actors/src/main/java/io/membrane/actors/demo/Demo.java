@@ -6,6 +6,7 @@ import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
+import io.membrane.maps.PinnedMaps;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +19,13 @@ import java.util.concurrent.CountDownLatch;
  * What `bin/membrane demo` runs: the agent with its single-node default plus a small lab — two namespaces
  * joined by a veth, the prefilter attached to the receiving end — then it blocks one source through the API,
  * shows its traffic dropped while another source still flows, shows the drop events, and keeps the agent
- * running for the user to try things. Ctrl-C stops the agent and removes the lab.
+ * running for the user to try things. Ctrl-C stops the agent and removes the lab. The agent pins its maps under a
+ * pin root of its own, removed when the demo stops and again when it starts (after a demo that was killed), so
+ * the deny entry it adds never reaches the next agent that uses the default pin root.
  */
 public final class Demo {
     static final String LAB = "mbr-demo";
+    static final Path PIN_ROOT = Path.of("/sys/fs/bpf", LAB);
 
     private Demo() {
     }
@@ -34,30 +38,36 @@ public final class Demo {
     public static void run(Path config, java.util.function.Function<AgentConfig, AgentNode> starter) throws Exception {
         say("Creating the demo lab: namespaces " + LAB + "-a (" + NamespacePair.A_V4 + ", " + NamespacePair.A_V4_OTHER
                 + ") and " + LAB + "-b (" + NamespacePair.B_V4 + ") joined by a veth");
+        PinnedMaps pins = PinnedMaps.at(PIN_ROOT);
+        pins.removeAll();
         NamespacePair lab = NamespacePair.createNamed(LAB);
         String device = "[{name = \"" + lab.devB() + "\", netns = \"" + lab.nsB() + "\", xdp-mode = native}]";
         AgentConfig base = AgentConfig.load(Optional.of(config));
-        AgentConfig cfg = AgentConfig.from(com.typesafe.config.ConfigFactory.parseString("membrane.devices = " + device)
+        AgentConfig cfg = AgentConfig.from(com.typesafe.config.ConfigFactory.parseString("membrane.devices = " + device
+                        + "\nmembrane.pin-root = \"" + PIN_ROOT + "\"")
                 .withFallback(base.raw()).resolve());
+        say("The agent pins its maps under " + PIN_ROOT + " (not " + base.pinRoot()
+                + "); the demo removes them when it stops");
         AgentNode agent;
         try {
             agent = starter.apply(cfg);
         } catch (RuntimeException e) {
             lab.close();
+            pins.removeAll();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
             lab.close();
+            pins.removeAll();
+            System.out.println("demo: stopped; removed the lab and " + PIN_ROOT);
             stopped.countDown();
         }, "membrane-demo-shutdown"));
 
         String api = agent.apiBase();
         say("Agent up, admin API on " + api + "; prefilter on " + lab.nsB() + "/" + lab.devB() + " (XDP native)");
         awaitAttached(api);
-        // A previous demo's entry survives in the pinned maps (that is the point of pinning): start clean.
-        send("DELETE", api + "/v1/prefilter", "{\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}");
         say("ping " + NamespacePair.B_V4 + " from " + NamespacePair.A_V4 + ": "
                 + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
         say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}: "
@@ -75,7 +85,7 @@ public final class Demo {
         String metrics = send("GET", api + "/metrics", null);
         metrics.lines().filter(l -> l.startsWith("membrane_drop_count_total")).forEach(l -> say("  " + l));
         System.out.println();
-        System.out.println("The agent keeps running (Ctrl-C stops it and removes the lab). Try:");
+        System.out.println("The agent keeps running (Ctrl-C stops it and removes the lab and " + PIN_ROOT + "). Try:");
         System.out.println("  bin/membrane status");
         System.out.println("  bin/membrane monitor --type drop           # live drop events (another terminal)");
         System.out.println("  bin/membrane prefilter get");

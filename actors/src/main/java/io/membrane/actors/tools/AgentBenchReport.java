@@ -2,7 +2,7 @@ package io.membrane.actors.tools;
 
 import static io.membrane.actors.tools.AgentBench.round;
 
-import io.membrane.maps.sys.NativeLibs;
+import io.membrane.maps.Libbpf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
     record Environment(LocalDate date, String kernel, int cpus, String libbpf, String jdk, String gcc) {
         static Environment current() throws IOException, InterruptedException {
             return new Environment(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                    Runtime.getRuntime().availableProcessors(), NativeLibs.libbpfVersion(),
+                    Runtime.getRuntime().availableProcessors(), Libbpf.version(),
                     System.getProperty("java.vm.version"), gccVersion());
         }
 

@@ -130,6 +130,20 @@ class AdminApiTest {
     }
 
     @Test
+    void whitespaceInACidrIsRefusedNotTrimmed() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \" 1.2.3.4/32\"]}", "deny[1]", " 1.2.3.4/32",
+                "' 1.2.3.4/32': whitespace (U+0020) at index 0 is not allowed in a CIDR");
+        assertRefused(400, "DELETE", "{\"deny\": [\"203.0.113.0/24\\n\"]}", "deny[0]", "203.0.113.0/24\n",
+                "whitespace (U+000A) at index 14");
+    }
+
+    @Test
+    void aCharacterOutsideTheAddressSyntaxIsRefused() throws Exception {
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.0.0.0/\\u0668\"]}", "deny[0]", "10.0.0.0/\u0668",
+                "a character outside the address syntax (U+0668) at index 9");
+    }
+
+    @Test
     void wrongFamilyForTheMaps() throws Exception {
         assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\", \"2001:db8::/32\"]}", "deny", "2001:db8::/32",
                 "IPv6 is disabled");

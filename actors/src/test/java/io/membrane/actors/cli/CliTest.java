@@ -93,6 +93,20 @@ class CliTest {
     }
 
     @Test
+    void aFileLineMayBeIndentedButACidrArgumentMustNotHaveWhitespace() throws Exception {
+        Run spaced = cli("prefilter", "add", " 10.13.0.0/16");
+        assertEquals(1, spaced.code(), spaced.out());
+        assertEquals("membrane: ' 10.13.0.0/16': whitespace (U+0020) at index 0 is not allowed in a CIDR\n",
+                spaced.err());
+        Path file = tmp.resolve("indented.txt");
+        Files.writeString(file, "\t10.13.0.0/16 \n   # indented comment\n");
+        Run fromFile = cli("prefilter", "add", "--file", file.toString());
+        assertEquals(0, fromFile.code(), fromFile.err());
+        assertTrue(cli("prefilter", "get").out().contains("\n10.13.0.0/16\n"));
+        assertEquals(0, cli("prefilter", "delete", "10.13.0.0/16").code());
+    }
+
+    @Test
     void apiRefusalIsOneLineWithFieldAndValue() {
         cli("prefilter", "add", "10.99.0.0/16");
         Run r = cli("prefilter", "delete", "10.98.0.0/16");

@@ -1,6 +1,5 @@
 package io.membrane.datapath.net;
 
-import io.membrane.maps.BpfException;
 import io.membrane.maps.sys.NativeLibs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,16 +40,20 @@ public final class Netns {
         }
     }
 
-    /** Runs {@code work} on a new thread that has entered namespace {@code name}, and waits for it. */
+    /**
+     * Runs {@code work} on a new thread that has entered namespace {@code name}, and waits for it.
+     *
+     * @throws NetnsException if the namespace does not exist or cannot be entered
+     */
     public static <T> T call(String name, Callable<T> work) {
         FutureTask<T> task = new FutureTask<>(() -> {
             int fd = NativeLibs.libc().open(path(name).toString(), O_RDONLY_CLOEXEC);
             if (fd < 0) {
-                throw new BpfException(NativeLibs.lastErrno(), "open", path(name).toString());
+                throw new NetnsException(NativeLibs.lastErrno(), "open", name);
             }
             try {
                 if (NativeLibs.libc().setns(fd, CLONE_NEWNET) != 0) {
-                    throw new BpfException(NativeLibs.lastErrno(), "setns", name);
+                    throw new NetnsException(NativeLibs.lastErrno(), "setns", name);
                 }
             } finally {
                 NativeLibs.libc().close(fd);

@@ -18,13 +18,13 @@ import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.BpfMaps;
+import io.membrane.maps.Libbpf;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.LruHashMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.UpdateFlag;
 import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
-import io.membrane.maps.sys.NativeLibs;
 import io.membrane.maps.tools.BenchmarksFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -379,7 +379,7 @@ public final class DatapathBench {
     record Environment(LocalDate date, String kernel, int cpus, String libbpf, String clang, String jdk) {
         static Environment current(Clang clang) throws IOException {
             return new Environment(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                    Runtime.getRuntime().availableProcessors(), NativeLibs.libbpfVersion(), clang.version(),
+                    Runtime.getRuntime().availableProcessors(), Libbpf.version(), clang.version(),
                     System.getProperty("java.vm.version"));
         }
     }

@@ -34,9 +34,13 @@ public sealed interface Cidr extends Comparable<Cidr> permits Cidr.V4, Cidr.V6 {
     /** Whether this names one address (/32 or /128): such entries go to the exact-match maps. */
     boolean isHost();
 
-    /** @throws IllegalArgumentException naming the text and what is wrong with it */
+    /**
+     * Parses the text exactly as given: whitespace anywhere, including around it, is refused, never trimmed.
+     *
+     * @throws IllegalArgumentException naming the text and what is wrong with it
+     */
     static Cidr parse(String text) {
-        if (text == null || text.isBlank()) {
+        if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("'" + (text == null ? "" : text) + "': empty CIDR");
         }
         return text.indexOf(':') >= 0 ? new V6(Ipv6Prefix.parse(text)) : new V4(Ipv4Prefix.parse(text));

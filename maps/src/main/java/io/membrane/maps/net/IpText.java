@@ -5,8 +5,35 @@ final class IpText {
     private IpText() {
     }
 
+    /**
+     * Refuses whitespace, control and non-ASCII characters before any parsing, so that text which merely looks
+     * right (a pasted space, a non-breaking space, a Unicode digit) is refused instead of silently cleaned up:
+     * callers that have a syntax of their own around addresses (a file with comments) trim there, not here.
+     */
+    static String requirePlainText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c > ' ' && c < 0x7f) {
+                continue;
+            }
+            String what = Character.isWhitespace(c) || Character.isSpaceChar(c) ? "whitespace"
+                    : Character.isISOControl(c) ? "a control character" : "a character outside the address syntax";
+            throw new IllegalArgumentException(String.format("'%s': %s (U+%04X) at index %d is not allowed in a CIDR",
+                    text, what, (int) c, i));
+        }
+        return text;
+    }
+
+    private static boolean isAsciiDigit(int c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isAsciiHexDigit(int c) {
+        return isAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
     static int parseLength(String whole, String text, int max) {
-        if (text.isEmpty() || text.length() > 3 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || text.length() > 3 || !text.chars().allMatch(IpText::isAsciiDigit)) {
             throw new IllegalArgumentException(whole + ": prefix length must be 0.." + max);
         }
         int length = Integer.parseInt(text);
@@ -23,7 +50,7 @@ final class IpText {
         }
         int address = 0;
         for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(IpText::isAsciiDigit)
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw new IllegalArgumentException(whole + ": not an IPv4 address (bad octet '" + part + "')");
             }
@@ -77,7 +104,7 @@ final class IpText {
         int[] out = new int[v4Tail ? n + 1 : n];
         for (int i = 0; i < (v4Tail ? n - 1 : n); i++) {
             String p = parts[i];
-            if (p.isEmpty() || p.length() > 4 || !p.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            if (p.isEmpty() || p.length() > 4 || !p.chars().allMatch(IpText::isAsciiHexDigit)) {
                 throw new IllegalArgumentException(whole + ": not an IPv6 address (bad group '" + p + "')");
             }
             out[i] = Integer.parseInt(p, 16);
@@ -94,8 +121,14 @@ final class IpText {
         return (address >>> 24) + "." + (address >>> 16 & 0xff) + "." + (address >>> 8 & 0xff) + "." + (address & 0xff);
     }
 
-    /** RFC 5952 text: lower case, the longest run of two or more zero groups as '::'. */
+    /**
+     * RFC 5952 text: lower case, the longest run of two or more zero groups as '::' (§4), and an IPv4-mapped
+     * address (::ffff:0:0/96) with its IPv4 tail in dotted decimal (§5), as users wrote it.
+     */
     static String v6(byte[] a) {
+        if (isV4Mapped(a)) {
+            return "::ffff:" + v4(java.nio.ByteBuffer.wrap(a).getInt(12));
+        }
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) {
             g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
@@ -130,5 +163,14 @@ final class IpText {
             sb.append(Integer.toHexString(g[i]));
         }
         return sb.toString();
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 }

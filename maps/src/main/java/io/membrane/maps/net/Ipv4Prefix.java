@@ -40,12 +40,12 @@ public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Pref
 
     /**
      * Parses {@code a.b.c.d/len} or a bare {@code a.b.c.d} (taken as /32). Host bits are cleared, as Go's
-     * ParseCIDR does for Cilium. Never resolves names.
+     * ParseCIDR does for Cilium. Never resolves names; text with whitespace is refused, not trimmed.
      *
      * @throws IllegalArgumentException naming the text and what is wrong with it
      */
     public static Ipv4Prefix parse(String text) {
-        String t = text.strip();
+        String t = IpText.requirePlainText(text);
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
         int length = 32;
@@ -57,7 +57,7 @@ public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Pref
 
     /** The /32 of one address. */
     public static Ipv4Prefix host(String address) {
-        return new Ipv4Prefix(IpText.parseV4(address, address.strip()), 32);
+        return new Ipv4Prefix(IpText.parseV4(address, IpText.requirePlainText(address)), 32);
     }
 
     public boolean isHost() {

@@ -37,9 +37,12 @@ public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
         }
     }
 
-    /** Parses {@code addr/len} or a bare address (taken as /128); host bits are cleared. */
+    /**
+     * Parses {@code addr/len} or a bare address (taken as /128); host bits are cleared; text with whitespace is
+     * refused, not trimmed.
+     */
     public static Ipv6Prefix parse(String text) {
-        String t = text.strip();
+        String t = IpText.requirePlainText(text);
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
         int length = slash < 0 ? 128 : IpText.parseLength(text, t.substring(slash + 1), 128);
@@ -47,7 +50,7 @@ public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
     }
 
     public static Ipv6Prefix host(String address) {
-        return new Ipv6Prefix(IpText.parseV6(address, address.strip()), 128);
+        return new Ipv6Prefix(IpText.parseV6(address, IpText.requirePlainText(address)), 128);
     }
 
     /** A 16-byte address in RFC 5952 text (lower case, the longest run of zero groups as '::'). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,7 +51,19 @@ class PrefixParsingTest {
         "2001:DB8:0:0:0:0:0:1|2001:db8::1/128",
         "::|::/128",
         "::1|::1/128",
-        "::ffff:198.51.100.7|::ffff:c633:6407/128",
+        "::ffff:198.51.100.7|::ffff:198.51.100.7/128",
+        "::ffff:c633:6401/128|::ffff:198.51.100.1/128",
+        "0:0:0:0:0:FFFF:198.51.100.1|::ffff:198.51.100.1/128",
+        "::ffff:198.51.100.0/120|::ffff:198.51.100.0/120",
+        "::ffff:0:0/96|::ffff:0.0.0.0/96",
+        "::fffe:c633:6401|::fffe:c633:6401/128",
+        "::1:ffff:c633:6401|::1:ffff:c633:6401/128",
+        "64:ff9b::198.51.100.1|64:ff9b::c633:6401/128",
+        "2001:0db8:0000:0000:0000:0000:0000:0001|2001:db8::1/128",
+        "2001:db8:0:1:1:1:1:1|2001:db8:0:1:1:1:1:1/128",
+        "2001:db8:0:0:1:0:0:1|2001:db8::1:0:0:1/128",
+        "2001:0:0:1:0:0:0:1|2001:0:0:1::1/128",
+        "2001:DB8::ABCD|2001:db8::abcd/128",
         "2001:db8:1:2:3:4:5:6/64|2001:db8:1:2::/64",
         "fe80::1:0:0:1/128|fe80::1:0:0:1/128"})
     void v6ParsesAndPrintsRfc5952(String text, String canonical) {
@@ -63,6 +76,49 @@ class PrefixParsingTest {
     void v6RejectsBadText(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ipv6Prefix.parse(text));
         assertTrue(e.getMessage().startsWith(text + ":"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {" 1.2.3.4/32", "1.2.3.4/32 ", "1.2.3.4 /32", "1.2.3.4/ 32", "\t10.0.0.0/8",
+        "10.0.0.0/8\n", "10.0.0.1\u00a0", " 2001:db8::/32", "2001:db8:: /32", "2001:db8::/32\r"})
+    void whitespaceIsRefusedNotTrimmed(String text) {
+        for (var parser : List.<java.util.function.Function<String, Object>>of(Cidr::parse, Ipv4Prefix::parse,
+                Ipv6Prefix::parse)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parser.apply(text));
+            assertTrue(e.getMessage().startsWith("'" + text + "': whitespace (U+"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "10.0.0.0/\u0668|'10.0.0.0/\u0668': a character outside the address syntax (U+0668) at index 9 is not allowed"
+            + " in a CIDR",
+        "\uff11.2.3.4|'\uff11.2.3.4': a character outside the address syntax (U+FF11) at index 0 is not allowed"
+            + " in a CIDR",
+        "2001:db8::\uff41/128|'2001:db8::\uff41/128': a character outside the address syntax (U+FF41) at index 10"
+            + " is not allowed in a CIDR",
+        "10.0\u0007.0.1|'10.0\u0007.0.1': a control character (U+0007) at index 4 is not allowed in a CIDR"})
+    void charactersOutsideTheAddressSyntaxAreNamed(String text, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void aLeadingSpaceIsNamedWithItsPosition() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(" 1.2.3.4/32"));
+        assertEquals("' 1.2.3.4/32': whitespace (U+0020) at index 0 is not allowed in a CIDR", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.2.3.4/+8", "1.2.3.+4", "2001:db8::+1", "2001:db8::/+64", "1.2.3.4/8/8"})
+    void signsAndExtraSlashesAreRefused(String text) {
+        assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
+    }
+
+    @Test
+    void emptyTextIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(""));
+        assertEquals("'': empty CIDR", e.getMessage());
     }
 
     @Test

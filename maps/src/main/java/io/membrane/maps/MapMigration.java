@@ -68,14 +68,14 @@ final class MapMigration {
         Pointer previous = null;
         for (int steps = 0; steps <= spec.maxEntries(); steps++) {
             int rc = bpf.bpf_map_get_next_key(fromFd, previous, nextPtr);
-            if (rc == -BpfMap.ENOENT) {
+            if (Errno.ENOENT.is(rc)) {
                 break;
             }
             BpfException.check(rc, "get next key (migrating)", spec.name());
             key.put(0, next, 0, spec.keySize());
             previous = keyPtr;
             rc = bpf.bpf_map_lookup_elem(fromFd, keyPtr, valuePtr);
-            if (rc == -BpfMap.ENOENT) {
+            if (Errno.ENOENT.is(rc)) {
                 continue; // removed by the datapath since get_next_key (an LRU eviction, say)
             }
             BpfException.check(rc, "lookup (migrating)", spec.name());

@@ -43,7 +43,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
-import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -111,7 +110,6 @@ public final class AdminRoutes extends AllDirectives {
 
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
     private static final AtomicLong SSE_CLIENTS = new AtomicLong();
-    private static final ContentType.NonBinary JSON_UTF8 = ContentTypes.APPLICATION_JSON;
 
     private final ActorSystem<?> system;
     private final AgentConfig config;
@@ -328,7 +326,7 @@ public final class AdminRoutes extends AllDirectives {
 
     static HttpResponse jsonResponse(int status, Object body) {
         return HttpResponse.create().withStatus(status).withEntity(
-                HttpEntities.create(JSON_UTF8, ApiJson.pretty(body) + "\n"));
+                HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(body) + "\n"));
     }
 
     private ApiError overSizeLimit() {
@@ -352,7 +350,7 @@ public final class AdminRoutes extends AllDirectives {
                 return resp;
             }
             String text = resp.entity() instanceof HttpEntity.Strict s ? s.getData().utf8String() : resp.status().reason();
-            return resp.withEntity(HttpEntities.create(JSON_UTF8, ApiJson.pretty(new ApiError(text, "", "")) + "\n"));
+            return resp.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(new ApiError(text, "", "")) + "\n"));
         });
     }
 }

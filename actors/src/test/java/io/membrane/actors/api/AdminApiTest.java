@@ -296,6 +296,14 @@ class AdminApiTest {
     }
 
     @Test
+    void aKnownPathWithAnotherMethodIsJson405NamingTheAllowedOnes() throws Exception {
+        TestAgents.Response r = send("PUT", "/v1/prefilter", "{\"deny\": [\"10.9.0.0/16\"]}");
+        assertEquals(405, r.status(), r.body());
+        String error = JSON.readTree(r.body()).get("error").asText();
+        assertTrue(error.contains("GET") && error.contains("PATCH") && error.contains("DELETE"), r.body());
+    }
+
+    @Test
     void unknownPathIsJson404() throws Exception {
         TestAgents.Response r = get("/v1/nope");
         assertEquals(404, r.status());

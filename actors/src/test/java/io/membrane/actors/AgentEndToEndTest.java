@@ -3,6 +3,11 @@ package io.membrane.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.PrefilterChange;
+import io.membrane.actors.api.model.PrefilterChanged;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.maps.KernelTest;
@@ -51,15 +56,14 @@ class AgentEndToEndTest {
     }
 
     static void awaitAttached(AgentNode agent) throws InterruptedException {
+        AdminClient api = TestAgents.client(agent);
         for (int i = 0; i < 300; i++) {
-            String body = TestAgents.send("GET", agent.apiBase() + "/v1/status", null).body();
-            if (body.contains("\"state\" : \"attached\"")) {
+            if (api.status().devices().stream().anyMatch(d -> "attached".equals(d.state()))) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("device never attached: "
-                + TestAgents.send("GET", agent.apiBase() + "/v1/status", null).body());
+        throw new AssertionError("device never attached: " + ApiJson.compact(api.status()));
     }
 
     @Test
@@ -68,10 +72,9 @@ class AgentEndToEndTest {
         awaitAttached(agent);
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
 
-        TestAgents.Response patch = TestAgents.send("PATCH", agent.apiBase() + "/v1/prefilter",
-                "{\"deny\": [\"10.77.0.1/32\", \"2001:db8:77::1\"]}");
-        assertEquals(200, patch.status(), patch.body());
-        assertTrue(patch.body().contains("\"revision\" : 2"), patch.body());
+        PrefilterChanged patch = TestAgents.client(agent).addToPrefilter(PrefilterChange.of(
+                java.util.List.of("10.77.0.1/32", "2001:db8:77::1")));
+        assertEquals(new PrefilterChanged(2, 2), patch);
         // Listen on both event channels before the blocked traffic starts.
         java.util.List<String> sse = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
@@ -96,8 +99,9 @@ class AgentEndToEndTest {
         assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
 
-        String metrics = TestAgents.send("GET", agent.apiBase() + "/metrics", null).body();
-        assertTrue(metrics.matches("(?s).*membrane_drop_count_total\\{reason=\"prefilter\",direction=\"ingress\"} [1-9].*"),
+        // The Prometheus client writes labels sorted by name.
+        String metrics = TestAgents.client(agent).metrics();
+        assertTrue(metrics.matches("(?s).*membrane_drop_count_total\\{direction=\"ingress\",reason=\"prefilter\"} [1-9].*"),
                 metrics);
 
         // Traffic runs through the restart: the allowed source must never miss a reply, the blocked one never get one.
@@ -115,14 +119,14 @@ class AgentEndToEndTest {
         assertEquals(40, allowed.join(), "no reply lost while the agent restarted");
         assertEquals(0, blocked.join(), "the blocked source stayed blocked while the agent restarted");
 
-        TestAgents.Response get = TestAgents.send("GET", agent.apiBase() + "/v1/prefilter", null);
-        assertTrue(get.body().contains("10.77.0.1/32") && get.body().contains("2001:db8:77::1/128"), get.body());
-        assertTrue(get.body().contains("\"revision\" : 2"), "revision survives the restart: " + get.body());
+        PrefilterState get = TestAgents.client(agent).prefilter();
+        assertEquals(java.util.List.of("10.77.0.1/32", "2001:db8:77::1/128"), get.deny());
+        assertEquals(2, get.revision(), "revision survives the restart");
         assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 2), "still dropped after restart");
 
-        TestAgents.Response del = TestAgents.send("DELETE", agent.apiBase() + "/v1/prefilter",
-                "{\"deny\": [\"10.77.0.1/32\"], \"revision\": 2}");
-        assertEquals(200, del.status(), del.body());
+        PrefilterChanged del = TestAgents.client(agent).removeFromPrefilter(
+                PrefilterChange.of(java.util.List.of("10.77.0.1/32")).withRevision(2));
+        assertEquals(new PrefilterChanged(3, 1), del);
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "flows after delete");
     }
 }

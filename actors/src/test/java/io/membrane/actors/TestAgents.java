@@ -1,17 +1,18 @@
 package io.membrane.actors;
 
 import com.typesafe.config.ConfigFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.client.AdminTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
-/** Configurations and an HTTP client for agents started inside tests. */
+/** Configurations and API clients for agents started inside tests. */
 public final class TestAgents {
     public static final Path BPF_DIR = Path.of("..", "bpf").toAbsolutePath().normalize();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private TestAgents() {
     }
@@ -33,21 +34,25 @@ public final class TestAgents {
         return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
     }
 
+    /** The typed client of {@code agent}'s API, as the CLI has it but with a 30 s request timeout. */
+    public static AdminClient client(AgentNode agent) {
+        return AdminClient.http(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+
+    /** A raw reply: for requests the typed client would never send (bad bodies) and replies it hides. */
     public record Response(int status, String body) {
     }
 
-    public static Response send(String method, String url, String body) {
+    /** {@code method} {@code path} of {@code agent}'s API with {@code body} (null: none), through its transport. */
+    public static Response send(AgentNode agent, String method, String path, String body) {
+        Map<String, String> headers = body == null ? Map.of() : Map.of("Content-Type", "application/json");
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-            if (body == null) {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
-            } else {
-                b.method(method, HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
-            }
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(method + " " + url + ": " + e.getMessage(), e);
+            AdminTransport.Response r = client(agent).transport().send(new AdminTransport.Request(method, path,
+                    headers, bytes));
+            return new Response(r.status(), r.bodyText());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + ": " + e.getMessage(), e);
         }
     }
 }

@@ -4,12 +4,12 @@ import io.membrane.actors.Agent;
 import io.membrane.actors.AgentExtension;
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.ClusterHooks;
+import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.cluster.wire.NodeInfo;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,31 +82,26 @@ public final class ClusterExtension implements AgentExtension {
         }
 
         @Override
-        public CompletionStage<Object> status() {
+        public CompletionStage<ClusterStatus> status() {
             return AskPattern.<NodeRegistry.Command, Map<String, NodeInfo>>ask(registry, NodeRegistry.Get::new,
                     Duration.ofSeconds(5), system.scheduler()).thenApply(this::render);
         }
 
-        private Object render(Map<String, NodeInfo> nodes) {
+        private ClusterStatus render(Map<String, NodeInfo> nodes) {
             Cluster cluster = Cluster.get(system);
             var state = cluster.state();
             Set<Member> unreachable = StreamSupport.stream(state.getUnreachable().spliterator(), false)
                     .collect(Collectors.toSet());
-            List<Map<String, Object>> members = new ArrayList<>();
+            List<ClusterStatus.Member> members = new ArrayList<>();
             for (Member m : state.getMembers()) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("address", m.address().toString());
-                e.put("status", m.status().toString().toLowerCase());
-                e.put("reachable", !unreachable.contains(m));
-                e.put("self", m.equals(cluster.selfMember()));
-                members.add(e);
+                members.add(new ClusterStatus.Member(m.address().toString(), m.status().toString().toLowerCase(),
+                        !unreachable.contains(m), m.equals(cluster.selfMember())));
             }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("self", cluster.selfMember().address().toString());
-            out.put("leader", state.getLeader() == null ? null : state.getLeader().toString());
-            out.put("members", members);
-            out.put("registry", new TreeMap<>(nodes));
-            return out;
+            Map<String, ClusterStatus.RegistryEntry> registry = new TreeMap<>();
+            nodes.forEach((name, n) -> registry.put(name, new ClusterStatus.RegistryEntry(n.name(), n.address(),
+                    n.underlay(), n.clusterAddress(), n.joinedAtMillis())));
+            return new ClusterStatus(cluster.selfMember().address().toString(),
+                    state.getLeader() == null ? null : state.getLeader().toString(), members, registry);
         }
     }
 }

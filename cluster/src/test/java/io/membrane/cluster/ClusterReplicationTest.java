@@ -1,5 +1,6 @@
 package io.membrane.cluster;
 
+import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
@@ -13,10 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.cluster.ClusterTestSupport.Response;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.api.model.PrefilterChanged;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
@@ -42,7 +44,6 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class ClusterReplicationTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<AgentNode> nodes = new ArrayList<>();
     private final List<PinnedMaps> pins = new ArrayList<>();
@@ -80,17 +81,17 @@ class ClusterReplicationTest {
         Ipv4Prefix cidr = Ipv4Prefix.parse("203.0.113.0/24");
         Response add = prefilter(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, add.status(), add.body());
-        assertEquals(1, JSON.readTree(add.body()).get("changed").asInt(), add.body());
+        assertEquals(1, add.as(PrefilterChanged.class).changed(), add.body());
         Response again = prefilter(nodes.get(0), "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
-        assertEquals(0, JSON.readTree(again.body()).get("changed").asInt(), "already replicated: " + again.body());
+        assertEquals(0, again.as(PrefilterChanged.class).changed(), "already replicated: " + again.body());
         // Enforced on the node that answered, and soon on every other.
         assertTrue(nodes.get(0).targets().maps().cidr4Dyn().lookup(cidr).isPresent());
         for (AgentNode n : nodes) {
             await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false), WAIT,
                     "203.0.113.0/24 in the maps of " + n.apiBase());
         }
-        JsonNode get = JSON.readTree(prefilter(nodes.get(2), "GET", null).body());
-        assertEquals("[\"cluster\"]", get.get("entries").get(0).get("scope").toString(), get.toString());
+        PrefilterState get = api(nodes.get(2)).prefilter();
+        assertEquals(List.of("cluster"), get.entries().get(0).scope(), get.toString());
 
         Response local = prefilter(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
         assertEquals(200, local.status(), local.body());
@@ -106,8 +107,8 @@ class ClusterReplicationTest {
             await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(), WAIT, "203.0.113.0/24 gone from " + n.apiBase());
         }
 
-        JsonNode cluster = cluster(nodes.get(0));
-        assertEquals(3, cluster.get("members").size(), cluster.toString());
+        ClusterStatus cluster = cluster(nodes.get(0));
+        assertEquals(3, cluster.members().size(), cluster.toString());
         await(() -> registrySize(nodes.get(0)) == 3, WAIT, "three nodes in the registry");
     }
 
@@ -119,8 +120,8 @@ class ClusterReplicationTest {
     }
 
     private static int registrySize(AgentNode node) {
-        JsonNode c = cluster(node);
-        return c == null ? 0 : c.get("registry").size();
+        ClusterStatus c = cluster(node);
+        return c == null ? 0 : c.registry().size();
     }
 
 }

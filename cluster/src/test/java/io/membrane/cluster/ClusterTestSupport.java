@@ -1,22 +1,23 @@
 package io.membrane.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.client.AdminClientException;
+import io.membrane.actors.api.client.AdminTransport;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.datapath.DatapathMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -25,13 +26,18 @@ import org.apache.pekko.cluster.typed.Join;
 
 /** What the cluster tests that run agents in this JVM share: their API, their membership, waiting, clean-up. */
 final class ClusterTestSupport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
     private ClusterTestSupport() {
     }
 
+    /** A raw reply, for requests that are refused on purpose; {@link #as} reads an accepted one's record. */
     record Response(int status, String body) {
+        <T> T as(Class<T> type) {
+            try {
+                return ApiJson.MAPPER.readValue(body, type);
+            } catch (IOException e) {
+                throw new UncheckedIOException("HTTP " + status + " body is not a " + type.getSimpleName() + ": " + body, e);
+            }
+        }
     }
 
     /** The maps of every test node: small, the tests never fill them. */
@@ -62,44 +68,37 @@ final class ClusterTestSupport {
         return "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n";
     }
 
-    /** {@code method} /v1/prefilter of the node's API with {@code body} (null: none). */
+    /** The node's API client. */
+    static AdminClient api(AgentNode node) {
+        return AdminClient.http(node.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
+    }
+
+    /** {@code method} /v1/prefilter of the node's API with {@code body} (null: none), through the client's transport. */
     static Response prefilter(AgentNode node, String method, String body) {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = body == null ? Map.of() : Map.of("Content-Type", "application/json");
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/prefilter"))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.body());
+            AdminTransport.Response r = api(node).transport().send(new AdminTransport.Request(method, "/v1/prefilter",
+                    headers, bytes));
+            return new Response(r.status(), r.bodyText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
     /** GET /v1/cluster of the node, or null while it does not answer. */
-    static JsonNode cluster(AgentNode node) {
+    static ClusterStatus cluster(AgentNode node) {
         try {
-            return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.apiBase() + "/v1/cluster")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return api(node).cluster();
+        } catch (AdminClientException e) {
             return null;
         }
     }
 
     /** How many members the node sees up (0 while it does not answer). */
     static int upMembers(AgentNode node) {
-        JsonNode c = cluster(node);
-        int up = 0;
-        if (c != null) {
-            for (JsonNode m : c.get("members")) {
-                up += "up".equals(m.get("status").asText()) ? 1 : 0;
-            }
-        }
-        return up;
+        ClusterStatus c = cluster(node);
+        return c == null ? 0 : (int) c.members().stream().filter(m -> "up".equals(m.status())).count();
     }
 
     /** Polls every 50 ms until {@code condition} holds; fails naming {@code what} after {@code timeout}. */

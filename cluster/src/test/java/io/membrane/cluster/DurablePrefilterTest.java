@@ -1,5 +1,6 @@
 package io.membrane.cluster;
 
+import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.upMembers;
@@ -13,10 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.cluster.ClusterTestSupport.Response;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.cli.Cli;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.PrefilterFlag;
@@ -62,7 +63,6 @@ import org.lmdbjava.Txn;
 @Tag("kernel")
 class DurablePrefilterTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final DatapathMaps MAPS = new DatapathMaps(ClusterTestSupport.MAP_SIZES);
     private static final List<String> KEPT = List.of("203.0.113.0/24", "198.51.100.0/24");
     private static final String DELETED = "10.77.0.0/16";
@@ -312,14 +312,10 @@ class DurablePrefilterTest {
     /** CIDR → its scopes as JSON text, for the entries of GET /v1/prefilter that have the cluster scope. */
     private static Map<String, String> clusterEntries(AgentNode node) {
         Map<String, String> out = new TreeMap<>();
-        try {
-            for (JsonNode e : JSON.readTree(prefilter(node, "GET", null).body()).get("entries")) {
-                if (e.get("scope").toString().contains("\"cluster\"")) {
-                    out.put(e.get("cidr").asText(), e.get("scope").toString());
-                }
+        for (PrefilterState.Entry e : api(node).prefilter().entries()) {
+            if (e.scope().contains("cluster")) {
+                out.put(e.cidr(), ApiJson.compact(e.scope()));
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
         return out;
     }

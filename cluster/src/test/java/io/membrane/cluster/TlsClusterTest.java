@@ -12,7 +12,7 @@ import static io.membrane.cluster.tls.TestPki.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.membrane.actors.api.model.ClusterStatus;
 import com.typesafe.config.Config;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
@@ -171,7 +171,7 @@ class TlsClusterTest {
         assertEquals(cluster, up(n1));
         assertEquals(Set.of(), up(intruder), "the intruder's view");
         assertEquals(Set.of(), up(plain), "the plain-TCP node's view");
-        assertEquals(3, cluster(n1).get("members").size());
+        assertEquals(3, cluster(n1).members().size());
     }
 
     /**
@@ -232,14 +232,14 @@ class TlsClusterTest {
     }
 
     private static Set<String> members(AgentNode node, boolean upOnly) {
-        JsonNode view = cluster(node);
+        ClusterStatus view = cluster(node);
         if (view == null) {
             throw new AssertionError("GET /v1/cluster of " + node.apiBase() + " did not answer");
         }
         Set<String> s = new TreeSet<>();
-        for (JsonNode m : view.get("members")) {
-            if (!upOnly || "up".equals(m.get("status").asText())) {
-                s.add(m.get("address").asText());
+        for (ClusterStatus.Member m : view.members()) {
+            if (!upOnly || "up".equals(m.status())) {
+                s.add(m.address());
             }
         }
         return s;

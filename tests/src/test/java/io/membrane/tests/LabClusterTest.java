@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.membrane.actors.api.model.PrefilterChange;
+import io.membrane.actors.api.model.PrefilterChanged;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.cluster.lab.Lab;
 import io.membrane.cluster.lab.Lab.Node;
 import io.membrane.datapath.net.Netns;
@@ -86,7 +89,7 @@ class LabClusterTest {
         }
         long dropsBefore = drops(n3);
 
-        assertEquals(200, deny(n1, "PATCH", Lab.CLIENT, "cluster").status());
+        deny(n1, "PATCH", Lab.CLIENT, "cluster");
         for (Node n : List.of(n3, n2, n1)) {
             awaitDeny(n, Lab.CLIENT, true);
             assertEquals(0, lab.ping(Lab.CLIENT, n, 3), Lab.CLIENT + " to " + n.name() + " is dropped");
@@ -94,9 +97,9 @@ class LabClusterTest {
         }
         assertTrue(drops(n3) >= dropsBefore + 3, "n3's XDP prefilter counted the drops: " + dropsBefore + " -> "
                 + drops(n3));
-        assertEquals("[\"cluster\"]", entry(n3, Lab.CLIENT).path("scope").toString());
+        assertEquals(List.of("cluster"), entry(n3, Lab.CLIENT).scope());
 
-        assertEquals(200, deny(n2, "DELETE", Lab.CLIENT, "cluster").status());
+        deny(n2, "DELETE", Lab.CLIENT, "cluster");
         for (Node n : lab.nodes()) {
             awaitDeny(n, Lab.CLIENT, false);
             assertEquals(3, lab.ping(Lab.CLIENT, n, 3), "after the delete " + Lab.CLIENT + " reaches " + n.name());
@@ -108,7 +111,7 @@ class LabClusterTest {
     void aNodeScopedEntryStaysOnItsNode() throws InterruptedException {
         Node n1 = lab.node(1);
         String src = "10.79.0.105";
-        assertEquals(200, deny(n1, "PATCH", src, "node").status());
+        deny(n1, "PATCH", src, "node");
         assertEquals(0, lab.ping(src, n1, 3), src + " is dropped by n1");
         // Give replication ample time to do what it must not do.
         Thread.sleep(1_000);
@@ -117,9 +120,9 @@ class LabClusterTest {
             assertFalse(pinnedExact(n).contains(src), n.name() + "'s maps hold no " + src);
             assertEquals(3, lab.ping(src, n, 3), src + " still reaches " + n.name());
         }
-        assertEquals("[\"node\"]", entry(n1, src).path("scope").toString());
+        assertEquals(List.of("node"), entry(n1, src).scope());
         assertTrue(pinnedExact(n1).contains(src));
-        assertEquals(200, deny(n1, "DELETE", src, "node").status());
+        deny(n1, "DELETE", src, "node");
         assertEquals(3, lab.ping(src, n1, 3));
     }
 
@@ -134,8 +137,8 @@ class LabClusterTest {
         String addedAfterDowning = "10.79.0.104";
         String kept = "10.79.0.199";
 
-        assertEquals(200, deny(n1, "PATCH", kept, "cluster").status());
-        assertEquals(200, deny(n1, "PATCH", deletedWhileDead, "cluster").status());
+        deny(n1, "PATCH", kept, "cluster");
+        deny(n1, "PATCH", deletedWhileDead, "cluster");
         awaitDeny(n3, deletedWhileDead, true);
         assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3 enforces " + deletedWhileDead + " before it dies");
         assertTrue(pinnedExact(n3).containsAll(Set.of(deletedWhileDead, kept)), "in n3's pinned map: " + pinnedExact(n3));
@@ -144,8 +147,8 @@ class LabClusterTest {
         lab.kill9(n3);
 
         // n3 is unreachable, not yet downed: a majority (2 of 3) still confirms writes.
-        assertEquals(200, deny(n2, "PATCH", addedWhileUnreachable, "cluster").status(), "n2 accepts while n3 is dead");
-        assertEquals(200, deny(n1, "DELETE", deletedWhileDead, "cluster").status(), "n1 accepts while n3 is dead");
+        deny(n2, "PATCH", addedWhileUnreachable, "cluster"); // n2 accepts while n3 is dead
+        deny(n1, "DELETE", deletedWhileDead, "cluster"); // n1 accepts while n3 is dead
         for (Node n : List.of(n1, n2)) {
             awaitDeny(n, addedWhileUnreachable, true);
             assertEquals(0, lab.ping(addedWhileUnreachable, n, 3), n.name() + " drops the newly denied source");
@@ -164,7 +167,7 @@ class LabClusterTest {
         lab.awaitMembers(n2, 2, Duration.ofSeconds(10));
         await(() -> registry(n1).equals(Set.of("n1", "n2")), Duration.ofSeconds(10), () -> "n3 to leave n1's registry "
                 + registry(n1));
-        assertEquals(200, deny(n1, "PATCH", addedAfterDowning, "cluster").status(), "the two-node cluster accepts");
+        deny(n1, "PATCH", addedAfterDowning, "cluster"); // the two-node cluster accepts
         awaitDeny(n2, addedAfterDowning, true);
         assertEquals(0, lab.ping(addedAfterDowning, n2, 3));
 
@@ -195,7 +198,7 @@ class LabClusterTest {
             Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
             try {
                 lab.launch(n3);
-                await(() -> lab.api(n3).get("/v1/healthz").ok(), Duration.ofSeconds(60), () -> "n3's API to answer");
+                await(() -> "ok".equals(lab.api(n3).health().status()), Duration.ofSeconds(60), () -> "n3's API to answer");
                 Thread.sleep(3_000);
                 assertTrue(pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept);
             } finally {
@@ -229,9 +232,9 @@ class LabClusterTest {
         assertEquals(3, lab.ping(OTHER, n3, 3));
 
         // The rejoined node takes writes again, for everyone.
-        Lab.Response del = lab.api(n3).delete("/v1/prefilter", "{\"deny\": [\"" + addedWhileUnreachable + "/32\", \""
-                + addedAfterDowning + "/32\", \"" + kept + "/32\"], \"scope\": \"cluster\"}");
-        assertEquals(200, del.status(), del.body());
+        PrefilterChanged del = lab.api(n3).removeFromPrefilter(PrefilterChange.of(List.of(addedWhileUnreachable + "/32",
+                addedAfterDowning + "/32", kept + "/32")).withScope("cluster"));
+        assertEquals(3, del.changed(), del.toString());
         for (Node n : lab.nodes()) {
             awaitDeny(n, addedWhileUnreachable, false);
             awaitDeny(n, addedAfterDowning, false);
@@ -241,31 +244,28 @@ class LabClusterTest {
 
     // --- helpers ---
 
-    private static Lab.Response deny(Node node, String method, String address, String scope) {
-        Lab.Response r = lab.api(node).send(method, "/v1/prefilter",
-                "{\"deny\": [\"" + address + "/32\"], \"scope\": \"" + scope + "\"}");
-        LOG.accept(method + " " + address + "/32 scope " + scope + " on " + node.name() + ": " + r.status() + " "
-                + r.body().replaceAll("\\s+", " "));
+    /** PATCH or DELETE of one address; a refusal fails the test with the API's error. */
+    private static PrefilterChanged deny(Node node, String method, String address, String scope) {
+        PrefilterChange change = PrefilterChange.of(List.of(address + "/32")).withScope(scope);
+        PrefilterChanged r = method.equals("PATCH") ? lab.api(node).addToPrefilter(change)
+                : lab.api(node).removeFromPrefilter(change);
+        LOG.accept(method + " " + address + "/32 scope " + scope + " on " + node.name() + ": " + r);
         return r;
     }
 
     /** The node names in {@code node}'s registry (GET /v1/cluster). */
     private static Set<String> registry(Node node) {
-        Set<String> out = new HashSet<>();
-        lab.cluster(node).path("registry").fieldNames().forEachRemaining(out::add);
-        return out;
+        return new HashSet<>(lab.cluster(node).registry().keySet());
     }
 
     /** The node's deny list, from its API. */
     private static Set<String> denied(Node node) {
-        Set<String> out = new HashSet<>();
-        lab.api(node).get("/v1/prefilter").json().path("deny").forEach(d -> out.add(d.asText()));
-        return out;
+        return new HashSet<>(lab.api(node).prefilter().deny());
     }
 
-    private static JsonNode entry(Node node, String address) {
-        for (JsonNode e : lab.api(node).get("/v1/prefilter").json().path("entries")) {
-            if (e.path("cidr").asText().equals(address + "/32")) {
+    private static PrefilterState.Entry entry(Node node, String address) {
+        for (PrefilterState.Entry e : lab.api(node).prefilter().entries()) {
+            if (e.cidr().equals(address + "/32")) {
                 return e;
             }
         }
@@ -303,7 +303,7 @@ class LabClusterTest {
     /** Packets n's XDP prefilter dropped, from its /metrics. */
     private static long drops(Node node) {
         long sum = 0;
-        for (String line : lab.api(node).get("/metrics").body().split("\n")) {
+        for (String line : lab.api(node).metrics().split("\n")) {
             if (line.startsWith("membrane_drop_count_total{")) {
                 sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

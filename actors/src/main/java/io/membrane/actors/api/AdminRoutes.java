@@ -1,11 +1,16 @@
 package io.membrane.actors.api;
 
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.MapRegistry;
+import io.membrane.actors.api.model.AgentStatus;
+import io.membrane.actors.api.model.ApiError;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.MapDump;
+import io.membrane.actors.api.model.MapInfo;
+import io.membrane.actors.api.model.MapList;
+import io.membrane.actors.api.model.PrefilterChanged;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.loader.DeviceLoader;
 import io.membrane.actors.monitor.Event;
@@ -13,51 +18,52 @@ import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.EventPump;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.monitor.Subscription;
-import java.util.function.Predicate;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
-import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
-import org.apache.pekko.stream.javadsl.Source;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.Scope;
-import io.membrane.datapath.structs.MetricsKey;
-import io.membrane.datapath.structs.MetricsValue;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The admin API's routes (JSON over HTTP, loopback by default). Every refusal is a JSON {@link ApiError} with
- * a 4xx status, mapped from the actors' typed rejections in one place ({@link #statusOf}); no route writes a
- * map itself — changes go to the actor that owns the map, and reads that touch the kernel run on the blocking
- * dispatcher.
+ * The admin API's routes (JSON over HTTP, loopback by default). {@link #ENDPOINTS} is the one list of what is
+ * served — the dispatcher routes by it, the request counter labels by its templates, and the OpenAPI test
+ * compares it with {@code api/v1/openapi.json}. Every body is a record of {@link io.membrane.actors.api.model};
+ * every refusal is an {@link ApiError} with a 4xx status, mapped from the actors' typed rejections in one place
+ * ({@link #statusOf}). No route writes a map itself — changes go to the actor that owns the map, and reads that
+ * touch the kernel run on the blocking dispatcher.
  */
 public final class AdminRoutes extends AllDirectives {
     /** What the routes talk to. */
@@ -66,45 +72,90 @@ public final class AdminRoutes extends AllDirectives {
                           EventPumpActor.Current events, int listenerQueue, Optional<ClusterHooks> cluster) {
     }
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .findAndRegisterModules();
+    /**
+     * One route: an HTTP method, a path template whose {@code {name}} parts each match one segment, and the
+     * handler given those parts by name.
+     */
+    record Endpoint(String method, String path, BiFunction<AdminRoutes, Map<String, String>, Route> handler) {
+        /** The template's parts matched against {@code path}, or empty if it does not match. */
+        Optional<Map<String, String>> match(String requestPath) {
+            String[] want = path.split("/", -1);
+            String[] got = requestPath.split("/", -1);
+            if (want.length != got.length) {
+                return Optional.empty();
+            }
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 0; i < want.length; i++) {
+                if (want[i].startsWith("{") && want[i].endsWith("}") && !got[i].isEmpty()) {
+                    params.put(want[i].substring(1, want[i].length() - 1), got[i]);
+                } else if (!want[i].equals(got[i])) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(params);
+        }
+    }
+
+    static final List<Endpoint> ENDPOINTS = List.of(
+            new Endpoint("GET", "/v1/healthz", (r, p) -> json(200, new Health("ok"))),
+            new Endpoint("GET", "/v1/status", (r, p) -> r.status()),
+            new Endpoint("GET", "/v1/prefilter", (r, p) -> r.prefilterGet()),
+            new Endpoint("PATCH", "/v1/prefilter", (r, p) -> r.body(b -> r.change(b, true))),
+            new Endpoint("DELETE", "/v1/prefilter", (r, p) -> r.body(b -> r.change(b, false))),
+            new Endpoint("GET", "/v1/map", (r, p) -> r.mapList()),
+            new Endpoint("GET", "/v1/map/{name}", (r, p) -> r.map(p.get("name"))),
+            new Endpoint("GET", "/v1/monitor", (r, p) -> r.monitor()),
+            new Endpoint("GET", "/v1/cluster", (r, p) -> r.cluster()),
+            new Endpoint("GET", "/metrics", (r, p) -> r.metrics()));
+
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
-    private static final java.util.concurrent.atomic.AtomicLong SSE_CLIENTS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong SSE_CLIENTS = new AtomicLong();
 
     private final ActorSystem<?> system;
     private final AgentConfig config;
     private final Targets targets;
     private final Executor blocking;
-    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final AdminMetrics metrics;
 
     public AdminRoutes(ActorSystem<?> system, AgentConfig config, Targets targets) {
         this.system = system;
         this.config = config;
         this.targets = targets;
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("membrane-blocking-dispatcher"));
+        this.metrics = new AdminMetrics(targets.maps().metrics(), targets.events());
     }
 
     public Route routes() {
         return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
                 extractMethod(method -> extractUri(uri -> mapResponse(resp -> count(method.name(), uri.path(), resp),
-                        () -> concat(
-                                path(segment("v1").slash("healthz"), () -> get(() -> json(200, Map.of("status", "ok")))),
-                                path(segment("v1").slash("status"), () -> get(this::status)),
-                                path(segment("v1").slash("prefilter"), this::prefilter),
-                                path(segment("v1").slash("map"), () -> get(this::mapList)),
-                                path(segment("v1").slash("monitor"), () -> get(this::monitor)),
-                                path(segment("v1").slash("cluster"), () -> get(this::cluster)),
-                                path(segment("v1").slash("map").slash(segment()), name -> get(() -> map(name))),
-                                path("metrics", () -> get(this::metrics))))))));
+                        () -> dispatch(uri.path()))))));
+    }
+
+    /**
+     * The endpoints whose template matches {@code path}, each behind its method: a known path asked with another
+     * method is rejected as 405 naming the allowed ones, an unknown path as 404.
+     */
+    private Route dispatch(String path) {
+        List<Route> routes = new ArrayList<>();
+        for (Endpoint e : ENDPOINTS) {
+            e.match(path).ifPresent(params -> routes.add(method(HttpMethods.lookup(e.method()).orElseThrow(),
+                    () -> e.handler().apply(this, params))));
+        }
+        if (routes.isEmpty()) {
+            return reject();
+        }
+        return concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new));
+    }
+
+    /** The template {@code path} matches (so a map name adds no metric series), else the path itself. */
+    static String template(String path) {
+        return ENDPOINTS.stream().filter(e -> e.match(path).isPresent()).map(Endpoint::path).findFirst().orElse(path);
     }
 
     // --- prefilter ---
 
-    private Route prefilter() {
-        return concat(
-                get(() -> onSuccess(ask(targets.prefilter(), Prefilter.Get::new), s -> json(200, snapshot(s)))),
-                patch(() -> body(body -> change(body, true))),
-                delete(() -> body(body -> change(body, false))));
+    private Route prefilterGet() {
+        return onSuccess(ask(targets.prefilter(), Prefilter.Get::new), s -> json(200, snapshot(s)));
     }
 
     private Route body(Function<String, Route> inner) {
@@ -116,7 +167,7 @@ public final class AdminRoutes extends AllDirectives {
         CompletionStage<Prefilter.Result> result;
         if (req.scope() == Scope.CLUSTER) {
             if (targets.cluster().isEmpty()) {
-                throw new ApiError.Refusal(400, "scope cluster needs a clustered agent; this one runs alone", "scope",
+                throw new Refusal(400, "scope cluster needs a clustered agent; this one runs alone", "scope",
                         "cluster");
             }
             result = targets.cluster().get().changePrefilter(req.deny(), add, req.revision());
@@ -127,7 +178,7 @@ public final class AdminRoutes extends AllDirectives {
         }
         return onSuccess(result, r -> {
             if (r instanceof Prefilter.Applied a) {
-                return json(200, Map.of("revision", a.revision(), "changed", a.changed()));
+                return json(200, new PrefilterChanged(a.revision(), a.changed()));
             }
             Prefilter.Rejected rej = (Prefilter.Rejected) r;
             return json(statusOf(rej.reason()), new ApiError(rej.message(), "deny", rej.offendingValue()));
@@ -146,17 +197,10 @@ public final class AdminRoutes extends AllDirectives {
         };
     }
 
-    static Map<String, Object> snapshot(Prefilter.Snapshot s) {
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
-        out.put("revision", s.revision());
-        out.put("deny", s.deny().stream().map(Cidr::toString).toList());
-        out.put("entries", s.entries().stream().map(e -> {
-            Map<String, Object> entry = new java.util.LinkedHashMap<>();
-            entry.put("cidr", e.cidr().toString());
-            entry.put("scope", e.scopes().stream().sorted().map(Scope::label).toList());
-            return entry;
-        }).toList());
-        return out;
+    static PrefilterState snapshot(Prefilter.Snapshot s) {
+        return new PrefilterState(s.revision(), s.deny().stream().map(Cidr::toString).toList(),
+                s.entries().stream().map(e -> new PrefilterState.Entry(e.cidr().toString(),
+                        e.scopes().stream().sorted().map(Scope::label).toList())).toList());
     }
 
     // --- cluster ---
@@ -209,36 +253,37 @@ public final class AdminRoutes extends AllDirectives {
     // --- status, maps, metrics ---
 
     private Route status() {
-        CompletionStage<List<MapRegistry.MapStatus>> maps = ask(targets.registry(), MapRegistry.GetStatus::new);
-        CompletionStage<List<DeviceLoader.Status>> devices = ask(targets.loader(), DatapathLoader.GetStatus::new);
-        CompletionStage<Prefilter.Snapshot> prefilter = ask(targets.prefilter(), Prefilter.Get::new);
-        CompletionStage<Map<String, Object>> all = maps.thenCombine(devices, (m, d) -> {
-            Map<String, Object> out = new TreeMap<>();
-            out.put("maps", m);
-            out.put("devices", d.stream().map(AdminRoutes::device).toList());
-            return out;
-        }).thenCombine(prefilter, (out, p) -> {
-            out.put("prefilter", Map.of("revision", p.revision(), "entries", p.deny().size()));
-            out.put("events", targets.events().counters());
-            return out;
-        });
+        CompletableFuture<List<MapRegistry.MapStatus>> maps = ask(targets.registry(), MapRegistry.GetStatus::new)
+                .toCompletableFuture();
+        CompletableFuture<List<DeviceLoader.Status>> devices = ask(targets.loader(), DatapathLoader.GetStatus::new)
+                .toCompletableFuture();
+        CompletableFuture<Prefilter.Snapshot> prefilter = ask(targets.prefilter(), Prefilter.Get::new)
+                .toCompletableFuture();
+        CompletionStage<AgentStatus> all = CompletableFuture.allOf(maps, devices, prefilter).thenApply(done ->
+                new AgentStatus(devices.join().stream().map(AdminRoutes::device).toList(), eventCounters(),
+                        mapInfos(maps.join()), new AgentStatus.PrefilterSummary(prefilter.join().revision(),
+                        prefilter.join().deny().size())));
         return onSuccess(all, out -> json(200, out));
     }
 
-    private static Map<String, Object> device(DeviceLoader.Status s) {
-        Map<String, Object> m = new TreeMap<>();
-        m.put("device", s.device());
-        m.put("state", s.state());
-        s.mode().ifPresent(x -> m.put("mode", x));
-        s.programId().ifPresent(x -> m.put("programId", x));
-        s.error().ifPresent(x -> m.put("error", x));
-        m.put("attempts", s.attempts());
-        s.compileCacheHit().ifPresent(x -> m.put("compileCacheHit", x));
-        return m;
+    private AgentStatus.EventCounters eventCounters() {
+        return ApiJson.MAPPER.convertValue(targets.events().counters(), AgentStatus.EventCounters.class);
+    }
+
+    private static AgentStatus.Device device(DeviceLoader.Status s) {
+        return new AgentStatus.Device(s.attempts(), s.compileCacheHit().orElse(null), s.device(),
+                s.error().orElse(null), s.mode().orElse(null),
+                s.programId().isPresent() ? s.programId().getAsInt() : null, s.state());
+    }
+
+    private static List<MapInfo> mapInfos(List<MapRegistry.MapStatus> list) {
+        return list.stream().map(m -> new MapInfo(m.name(), m.type(), m.entries(), m.maxEntries(), m.pinPath(),
+                m.outcome())).toList();
     }
 
     private Route mapList() {
-        return onSuccess(ask(targets.registry(), MapRegistry.GetStatus::new), list -> json(200, Map.of("maps", list)));
+        return onSuccess(ask(targets.registry(), MapRegistry.GetStatus::new),
+                list -> json(200, new MapList(mapInfos(list))));
     }
 
     private Route map(String name) {
@@ -247,90 +292,23 @@ public final class AdminRoutes extends AllDirectives {
             return json(404, new ApiError("no map named " + name + " (GET /v1/map lists them)", "name", name));
         }
         BpfMap<?, ?> m = found.get();
+        String type = m.spec().type().name().toLowerCase();
         if (!(m instanceof KeyValueMap<?, ?> kv)) {
-            return json(200, Map.of("name", name, "type", m.spec().type().name().toLowerCase(),
-                    "note", "the kernel does not let user space read this map's values"));
+            return json(200, new MapDump(null, null, name, type,
+                    "the kernel does not let user space read this map's values"));
         }
-        return onSuccess(CompletableFuture.supplyAsync(() -> MapRendering.entries(kv), blocking), entries -> {
-            Map<String, Object> out = new TreeMap<>();
-            out.put("name", name);
-            out.put("type", m.spec().type().name().toLowerCase());
-            out.put("maxEntries", m.spec().maxEntries());
-            out.put("entries", entries);
-            return json(200, out);
-        });
+        return onSuccess(CompletableFuture.supplyAsync(() -> MapRendering.entries(kv), blocking), entries ->
+                json(200, new MapDump(entries, m.spec().maxEntries(), name, type, null)));
     }
 
     private Route metrics() {
-        return onSuccess(CompletableFuture.supplyAsync(this::prometheus, blocking), text ->
-                complete(HttpResponse.create().withStatus(200).withEntity(
-                        HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, text))));
-    }
-
-    private String prometheus() {
-        Map<MetricsKey, List<MetricsValue>> raw = new TreeMap<>(java.util.Comparator.comparingInt(MetricsKey::index));
-        targets.maps().metrics().entries().forEach((slot, perCpu) -> {
-            if (MetricsValue.sum(perCpu).packets() != 0) {
-                raw.put(MetricsKey.ofIndex(slot), perCpu);
-            }
-        });
-        StringBuilder sb = new StringBuilder();
-        header(sb, "membrane_drop_count_total", "Packets dropped by the datapath, by reason and direction.");
-        raw.forEach((k, v) -> {
-            if (k.reason().isDrop()) {
-                sample(sb, "membrane_drop_count_total", labels(k), MetricsValue.sum(v).packets());
-            }
-        });
-        header(sb, "membrane_drop_bytes_total", "Bytes dropped by the datapath, by reason and direction.");
-        raw.forEach((k, v) -> {
-            if (k.reason().isDrop()) {
-                sample(sb, "membrane_drop_bytes_total", labels(k), MetricsValue.sum(v).bytes());
-            }
-        });
-        header(sb, "membrane_forward_count_total", "Packets forwarded by the datapath, by direction.");
-        raw.forEach((k, v) -> {
-            if (!k.reason().isDrop()) {
-                sample(sb, "membrane_forward_count_total", "direction=\"" + k.direction().label() + "\"",
-                        MetricsValue.sum(v).packets());
-            }
-        });
-        header(sb, "membrane_forward_bytes_total", "Bytes forwarded by the datapath, by direction.");
-        raw.forEach((k, v) -> {
-            if (!k.reason().isDrop()) {
-                sample(sb, "membrane_forward_bytes_total", "direction=\"" + k.direction().label() + "\"",
-                        MetricsValue.sum(v).bytes());
-            }
-        });
-        header(sb, "membrane_events_total", "Event pump counters.");
-        targets.events().counters().forEach((name, value) -> {
-            if (value instanceof Number n) {
-                sample(sb, "membrane_events_total", "counter=\"" + name + "\"", n.longValue());
-            }
-        });
-        header(sb, "membrane_api_requests_total", "Admin API requests, by method, path and status code.");
-        new TreeMap<>(requests).forEach((k, v) -> sample(sb, "membrane_api_requests_total", k, v.sum()));
-        return sb.toString();
-    }
-
-    private static String labels(MetricsKey k) {
-        String reason = k.reason() == io.membrane.datapath.structs.DropReason.UNKNOWN
-                ? "code_" + k.reasonCode() : k.reason().label();
-        return "reason=\"" + reason + "\",direction=\"" + k.direction().label() + "\"";
-    }
-
-    private static void header(StringBuilder sb, String name, String help) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(" counter\n");
-    }
-
-    private static void sample(StringBuilder sb, String name, String labels, long value) {
-        sb.append(name).append('{').append(labels).append("} ").append(value).append('\n');
+        return onSuccess(CompletableFuture.supplyAsync(metrics::scrape, blocking), text ->
+                complete(HttpResponse.create().withStatus(200).withEntity(HttpEntities.create(
+                        ContentTypes.parse(metrics.contentType()), text))));
     }
 
     private HttpResponse count(String method, String path, HttpResponse resp) {
-        String route = path.startsWith("/v1/map/") ? "/v1/map/{name}" : path;
-        requests.computeIfAbsent("method=\"" + method + "\",path=\"" + route + "\",code=\"" + resp.status().intValue()
-                + "\"", k -> new LongAdder()).increment();
+        metrics.countRequest(method, template(path), resp.status().intValue());
         return resp;
     }
 
@@ -347,19 +325,18 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     static HttpResponse jsonResponse(int status, Object body) {
-        try {
-            return HttpResponse.create().withStatus(status).withEntity(
-                    HttpEntities.create(ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(body) + "\n"));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot render " + body.getClass().getSimpleName(), e);
-        }
+        return HttpResponse.create().withStatus(status).withEntity(
+                HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(body) + "\n"));
+    }
+
+    private ApiError overSizeLimit() {
+        return new ApiError("body over the size limit of " + config.maxBodyBytes() + " bytes", "body", "");
     }
 
     private ExceptionHandler exceptions() {
         return ExceptionHandler.newBuilder()
-                .match(ApiError.Refusal.class, r -> json(r.status(), r.body()))
-                .match(EntityStreamSizeException.class, e -> json(400, new ApiError(
-                        "body over the size limit of " + config.maxBodyBytes() + " bytes", "body", "")))
+                .match(Refusal.class, r -> json(r.status(), r.body()))
+                .match(EntityStreamSizeException.class, e -> json(400, overSizeLimit()))
                 .build();
     }
 
@@ -367,20 +344,13 @@ public final class AdminRoutes extends AllDirectives {
         return RejectionHandler.defaultHandler().mapRejectionResponse(resp -> {
             if (resp.status().intValue() == 413) {
                 // An oversized body is bad input like any other: 400, with the limit named.
-                return jsonResponse(400, new ApiError("body over the size limit of " + config.maxBodyBytes()
-                        + " bytes", "body", ""));
+                return jsonResponse(400, overSizeLimit());
             }
             if (resp.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 return resp;
             }
-            String text = resp.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict s
-                    ? s.getData().utf8String() : resp.status().reason();
-            try {
-                return resp.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
-                        JSON.writeValueAsString(new ApiError(text, "", "")) + "\n"));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                return resp;
-            }
+            String text = resp.entity() instanceof HttpEntity.Strict s ? s.getData().utf8String() : resp.status().reason();
+            return resp.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(new ApiError(text, "", "")) + "\n"));
         });
     }
 }

@@ -1,5 +1,6 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.maps.net.Cidr;
 import java.util.List;
@@ -15,6 +16,6 @@ public interface ClusterHooks {
     /** Replicates the change; completes once the chosen consistency level confirmed it, or with a refusal. */
     CompletionStage<Prefilter.Result> changePrefilter(List<Cidr> cidrs, boolean add, OptionalLong revision);
 
-    /** Members, their status and reachability, and the node registry, ready to render as JSON. */
-    CompletionStage<Object> status();
+    /** Members, their status and reachability, and the node registry. */
+    CompletionStage<ClusterStatus> status();
 }

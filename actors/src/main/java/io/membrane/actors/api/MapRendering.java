@@ -1,5 +1,8 @@
 package io.membrane.actors.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.MapDump;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -10,22 +13,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a map's typed entries into JSON-ready values: prefixes as CIDR text, records as objects with their
- * component names, per-CPU values as a list. Decoded, never hex, so `GET /v1/map/NAME` reads like the design.
+ * Turns a map's typed entries into JSON: prefixes as CIDR text, records as objects with their component names,
+ * per-CPU values as a list. Decoded, never hex, so `GET /v1/map/NAME` reads like the design.
  */
 final class MapRendering {
     private MapRendering() {
     }
 
-    static List<Map<String, Object>> entries(KeyValueMap<?, ?> map) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        map.entries().forEach((k, v) -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("key", render(k));
-            e.put("value", render(v));
-            out.add(e);
-        });
+    static List<MapDump.Entry> entries(KeyValueMap<?, ?> map) {
+        List<MapDump.Entry> out = new ArrayList<>();
+        map.entries().forEach((k, v) -> out.add(new MapDump.Entry(json(k), json(v))));
         return out;
+    }
+
+    private static JsonNode json(Object o) {
+        return ApiJson.MAPPER.valueToTree(render(o));
     }
 
     static Object render(Object o) {

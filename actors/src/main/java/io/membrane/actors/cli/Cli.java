@@ -1,9 +1,19 @@
 package io.membrane.actors.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.loader.XdpDetach;
+import io.membrane.actors.api.client.AdminApiException;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.client.AdminUnreachableException;
+import io.membrane.actors.api.model.AgentStatus;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.api.model.MapDump;
+import io.membrane.actors.api.model.MapInfo;
+import io.membrane.actors.api.model.PrefilterChange;
+import io.membrane.actors.api.model.PrefilterChanged;
+import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.actors.monitor.MonitorProtocolException;
@@ -17,9 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -65,10 +74,10 @@ public final class Cli {
             String cmd = args.remove(0);
             switch (cmd) {
                 case "agent" -> agent(args);
-                case "status" -> status(new ApiClient(api), args);
-                case "prefilter" -> prefilter(new ApiClient(api), args);
-                case "map" -> map(new ApiClient(api), args);
-                case "cluster" -> cluster(new ApiClient(api), args);
+                case "status" -> status(AdminClient.http(api), args);
+                case "prefilter" -> prefilter(AdminClient.http(api), args);
+                case "map" -> map(AdminClient.http(api), args);
+                case "cluster" -> cluster(AdminClient.http(api), args);
                 case "uninstall" -> uninstall(args);
                 case "monitor" -> monitor(args);
                 default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);
@@ -77,10 +86,23 @@ public final class Cli {
         } catch (CliException e) {
             err.println("membrane: " + e.getMessage());
             return e.exitCode();
+        } catch (AdminApiException e) {
+            err.println("membrane: " + e.error().oneLine());
+            return 1;
+        } catch (AdminUnreachableException e) {
+            err.println("membrane: " + unreachable(e));
+            return 1;
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             err.println("membrane: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static String unreachable(AdminUnreachableException e) {
+        if (e.refused()) {
+            return "cannot reach the agent at " + e.target() + " (is it running? start it with: bin/membrane agent)";
+        }
+        return e.interrupted() ? "interrupted" : "talking to the agent at " + e.target() + ": " + e.getCause().getMessage();
     }
 
     static String usage() {
@@ -112,47 +134,45 @@ public final class Cli {
 
     // --- status ---
 
-    private void status(ApiClient api, List<String> args) {
+    private void status(AdminClient api, List<String> args) {
         boolean json = flag(args, "--json");
         noMoreArgs(args);
-        JsonNode s = api.get("/v1/status");
+        AgentStatus s = api.status();
         if (json) {
-            out.println(s.toPrettyString());
+            out.println(ApiJson.pretty(s));
             return;
         }
-        out.printf("Prefilter:   revision %d, %d entries%n", s.path("prefilter").path("revision").asLong(),
-                s.path("prefilter").path("entries").asInt());
+        out.printf("Prefilter:   revision %d, %d entries%n", s.prefilter().revision(), s.prefilter().entries());
         out.println("Devices:");
-        if (s.path("devices").isEmpty()) {
+        if (s.devices().isEmpty()) {
             out.println("  (none configured)");
         }
-        for (JsonNode d : s.path("devices")) {
-            out.printf("  %-24s %-10s %s%s%n", d.path("device").asText(), d.path("state").asText(),
-                    d.has("mode") ? d.path("mode").asText() + " prog " + d.path("programId").asInt() : "",
-                    d.has("error") ? "  " + d.path("error").asText() : "");
+        for (AgentStatus.Device d : s.devices()) {
+            out.printf("  %-24s %-10s %s%s%n", d.device(), d.state(),
+                    d.mode() != null ? d.mode() + " prog " + Objects.requireNonNullElse(d.programId(), 0) : "",
+                    d.error() != null ? "  " + d.error() : "");
         }
         out.println("Maps:");
-        for (JsonNode m : s.path("maps")) {
-            out.printf("  %-24s %-16s %8d / %d%n", m.path("name").asText(), m.path("type").asText(),
-                    m.path("entries").asInt(), m.path("maxEntries").asInt());
+        for (MapInfo m : s.maps()) {
+            out.printf("  %-24s %-16s %8d / %d%n", m.name(), m.type(), m.entries(), m.maxEntries());
         }
-        if (s.path("events").size() > 0) {
-            out.println("Events:      " + s.path("events"));
+        if (s.events() != null) {
+            out.println("Events:      " + ApiJson.compact(s.events()));
         }
     }
 
     // --- prefilter ---
 
-    private void prefilter(ApiClient api, List<String> args) {
+    private void prefilter(AdminClient api, List<String> args) {
         if (args.isEmpty()) {
             throw new CliException("prefilter needs get, add or delete", 2);
         }
         String sub = args.remove(0);
         if (sub.equals("get") || sub.equals("list")) {
             noMoreArgs(args);
-            JsonNode p = api.get("/v1/prefilter");
-            out.println("Revision: " + p.path("revision").asLong());
-            p.path("deny").forEach(c -> out.println(c.asText()));
+            PrefilterState p = api.prefilter();
+            out.println("Revision: " + p.revision());
+            p.deny().forEach(out::println);
             return;
         }
         if (!sub.equals("add") && !sub.equals("delete")) {
@@ -178,21 +198,17 @@ public final class Cli {
         if (cidrs.isEmpty()) {
             throw new CliException("prefilter " + sub + ": give CIDRs as arguments or --file FILE", 2);
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("deny", cidrs);
-        revision.ifPresent(r -> {
+        PrefilterChange change = new PrefilterChange(cidrs, revision.map(r -> {
             try {
-                body.put("revision", Long.parseLong(r));
+                return Long.parseLong(r);
             } catch (NumberFormatException e) {
                 throw new CliException("--revision " + r + ": not a number", 2);
             }
-        });
-        scope.ifPresent(s -> body.put("scope", s));
+        }).orElse(null), scope.orElse(null));
         progress("sending " + cidrs.size() + " CIDR(s)…");
-        JsonNode r = api.send(sub.equals("add") ? "PATCH" : "DELETE", "/v1/prefilter", body);
+        PrefilterChanged r = sub.equals("add") ? api.addToPrefilter(change) : api.removeFromPrefilter(change);
         progressDone();
-        out.printf("%s %d CIDR(s); revision %d%n", sub.equals("add") ? "added" : "deleted", r.path("changed").asInt(),
-                r.path("revision").asLong());
+        out.printf("%s %d CIDR(s); revision %d%n", sub.equals("add") ? "added" : "deleted", r.changed(), r.revision());
     }
 
     /** One CIDR per line; '#' starts a comment; an unparsable line stops with its line number. */
@@ -239,7 +255,7 @@ public final class Cli {
 
     // --- maps ---
 
-    private void map(ApiClient api, List<String> args) {
+    private void map(AdminClient api, List<String> args) {
         if (args.isEmpty()) {
             throw new CliException("map needs list or get NAME", 2);
         }
@@ -247,22 +263,22 @@ public final class Cli {
         switch (sub) {
             case "list" -> {
                 noMoreArgs(args);
-                for (JsonNode m : api.get("/v1/map").path("maps")) {
-                    out.printf("%-24s %-16s %8d / %-8d %s%n", m.path("name").asText(), m.path("type").asText(),
-                            m.path("entries").asInt(), m.path("maxEntries").asInt(), m.path("pinPath").asText());
+                for (MapInfo m : api.maps().maps()) {
+                    out.printf("%-24s %-16s %8d / %-8d %s%n", m.name(), m.type(), m.entries(), m.maxEntries(),
+                            Objects.toString(m.pinPath(), ""));
                 }
             }
             case "get" -> {
                 if (args.size() != 1) {
                     throw new CliException("map get needs exactly one map name", 2);
                 }
-                JsonNode m = api.get("/v1/map/" + args.get(0));
-                if (m.has("entries")) {
-                    for (JsonNode e : m.path("entries")) {
-                        out.println(e.path("key") + " -> " + e.path("value"));
+                MapDump m = api.map(args.get(0));
+                if (m.entries() != null) {
+                    for (MapDump.Entry e : m.entries()) {
+                        out.println(e.key() + " -> " + e.value());
                     }
                 } else {
-                    out.println(m.path("note").asText());
+                    out.println(Objects.toString(m.note(), ""));
                 }
             }
             default -> throw new CliException("map " + sub + ": expected list or get", 2);
@@ -271,25 +287,24 @@ public final class Cli {
 
     // --- cluster ---
 
-    private void cluster(ApiClient api, List<String> args) {
+    private void cluster(AdminClient api, List<String> args) {
         boolean json = flag(args, "--json");
         noMoreArgs(args);
-        JsonNode c = api.get("/v1/cluster");
+        ClusterStatus c = api.cluster();
         if (json) {
-            out.println(c.toPrettyString());
+            out.println(ApiJson.pretty(c));
             return;
         }
-        out.println("Self:    " + c.path("self").asText());
-        out.println("Leader:  " + c.path("leader").asText("(none)"));
+        out.println("Self:    " + c.self());
+        out.println("Leader:  " + Objects.toString(c.leader(), "(none)"));
         out.println("Members:");
-        for (JsonNode m : c.path("members")) {
-            out.printf("  %-40s %-8s %s%s%n", m.path("address").asText(), m.path("status").asText(),
-                    m.path("reachable").asBoolean() ? "reachable" : "UNREACHABLE", m.path("self").asBoolean() ? "  (self)" : "");
+        for (ClusterStatus.Member m : c.members()) {
+            out.printf("  %-40s %-8s %s%s%n", m.address(), m.status(), m.reachable() ? "reachable" : "UNREACHABLE",
+                    m.self() ? "  (self)" : "");
         }
         out.println("Registry:");
-        c.path("registry").fields().forEachRemaining(e -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n",
-                e.getKey(), e.getValue().path("address").asText(), e.getValue().path("underlay").asText(),
-                java.time.Instant.ofEpochMilli(e.getValue().path("joinedAtMillis").asLong())));
+        c.registry().forEach((name, n) -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n", name,
+                n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
     }
 
     // --- monitor ---

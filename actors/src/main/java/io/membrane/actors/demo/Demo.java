@@ -2,15 +2,15 @@ package io.membrane.actors.demo;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.api.client.AdminApiException;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.maps.PinnedMaps;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -66,12 +66,14 @@ public final class Demo {
         }, "membrane-demo-shutdown"));
 
         String api = agent.apiBase();
+        AdminClient client = AdminClient.http(api);
         say("Agent up, admin API on " + api + "; prefilter on " + lab.nsB() + "/" + lab.devB() + " (XDP native)");
-        awaitAttached(api);
+        awaitAttached(client);
+        PrefilterChange blockA = PrefilterChange.of(java.util.List.of(NamespacePair.A_V4 + "/32"));
         say("ping " + NamespacePair.B_V4 + " from " + NamespacePair.A_V4 + ": "
                 + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
         say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}: "
-                + send("PATCH", api + "/v1/prefilter", "{\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}").replaceAll("\\s+", " ").strip());
+                + ApiJson.pretty(client.addToPrefilter(blockA)).replaceAll("\\s+", " ").strip());
         try (MonitorClient monitor = MonitorClient.connect(cfg.monitorSocket(),
                 MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")).withClient("demo"))) {
             say("ping from " + NamespacePair.A_V4 + " (blocked): "
@@ -82,7 +84,7 @@ public final class Demo {
         }
         say("ping from " + NamespacePair.A_V4_OTHER + " (not blocked): "
                 + lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3) + "/3 replies");
-        String metrics = send("GET", api + "/metrics", null);
+        String metrics = client.metrics();
         metrics.lines().filter(l -> l.startsWith("membrane_drop_count_total")).forEach(l -> say("  " + l));
         System.out.println();
         System.out.println("The agent keeps running (Ctrl-C stops it and removes the lab and " + PIN_ROOT + "). Try:");
@@ -98,24 +100,14 @@ public final class Demo {
         stopped.await();
     }
 
-    private static void awaitAttached(String api) throws InterruptedException {
+    private static void awaitAttached(AdminClient client) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
-            if (send("GET", api + "/v1/status", null).contains("\"state\" : \"attached\"")) {
+            if (client.status().devices().stream().anyMatch(d -> "attached".equals(d.state()))) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("the prefilter did not attach: " + send("GET", api + "/v1/status", null));
-    }
-
-    private static String send(String method, String url, String body) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
-            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-            return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(method + " " + url + ": " + e.getMessage(), e);
-        }
+        throw new IllegalStateException("the prefilter did not attach: " + ApiJson.compact(client.status().devices()));
     }
 
     private static void say(String line) {

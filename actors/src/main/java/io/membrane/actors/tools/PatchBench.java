@@ -8,6 +8,10 @@ import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.MapRegistry;
+import io.membrane.actors.api.client.AdminApiException;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.model.PrefilterChange;
+import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.tools.AgentBench.BenchFailure;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
@@ -22,10 +26,6 @@ import io.membrane.maps.BpfMaps;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.net.Ipv4Prefix;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +38,6 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Part (a) of {@link AgentBench}: PATCH /v1/prefilter of 10,000 CIDRs to an in-process agent until enforced,
@@ -55,7 +53,6 @@ final class PatchBench {
     /** 192.0.2.1 (TEST-NET-1): no generated CIDR holds it, so the prefilter must pass it. */
     static final int OUTSIDE = 0xc0000201;
     static final int DESTINATION = 0x0a4d0002;
-    private static final Pattern CHANGED = Pattern.compile("\"changed\"\\s*:\\s*(\\d+)");
 
     private PatchBench() {
     }
@@ -102,14 +99,12 @@ final class PatchBench {
     static Figures measure(AgentBench.Settings s, Path work, Path pinRoot) throws Exception {
         List<Ipv4Prefix> cidrs = cidrList(CIDRS, CIDR_SEED);
         int hosts = (int) cidrs.stream().filter(Ipv4Prefix::isHost).count();
-        String body = denyBody(cidrs);
+        PrefilterChange body = denyRequest(cidrs);
         AgentConfig config = agentConfig(s.root(), work.resolve("run"), pinRoot);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
         System.err.printf(Locale.ROOT, "agent bench: starting an agent (pins under %s)%n", pinRoot);
         try (AgentNode agent = AgentNode.start(config)) {
             MapRegistry.Handles h = agent.targets().maps();
-            String url = agent.apiBase() + "/v1/prefilter";
+            AdminClient client = AdminClient.http(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
             Path headers = Files.createDirectories(work.resolve("agent-include"));
             ConfigHeaders.writeNode(headers, h.specs(), config.nodeHeader());
             ObjectLoader loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()),
@@ -136,7 +131,7 @@ final class PatchBench {
                     double[] direct = null;
                     for (int side = 0; side < 2; side++) {
                         if ((side == 0) == apiFirst) {
-                            api = apiRound(http, url, body, cidrs, h, prefilter, verifyAll);
+                            api = apiRound(client, body, cidrs, h, prefilter, verifyAll);
                         } else {
                             direct = directRound(cidrs, fix, dyn);
                         }
@@ -168,13 +163,12 @@ final class PatchBench {
      * last CIDR of the list reads back from the agent's pinned map; afterwards the real prefilter must drop a
      * source in the first and the last CIDR (in every CIDR when {@code verifyAll}) and pass 192.0.2.1.
      */
-    private static double[] apiRound(HttpClient http, String url, String body, List<Ipv4Prefix> cidrs,
+    private static double[] apiRound(AdminClient client, PrefilterChange body, List<Ipv4Prefix> cidrs,
                                      MapRegistry.Handles h, Program prefilter, boolean verifyAll) throws Exception {
         Ipv4Prefix last = cidrs.get(cidrs.size() - 1);
         KeyValueMap<Ipv4Prefix, PrefilterFlag> lastMap = last.isHost() ? h.cidr4Fix() : h.cidr4Dyn();
-        HttpRequest patch = request(url, "PATCH", body);
         long start = System.nanoTime();
-        HttpResponse<String> r = http.send(patch, HttpResponse.BodyHandlers.ofString());
+        PrefilterChanged r = send("PATCH", () -> client.addToPrefilter(body));
         boolean enforced = lastMap.lookup(last).isPresent();
         long patchNanos = System.nanoTime() - start;
         checkResponse("PATCH", r, cidrs.size());
@@ -190,9 +184,8 @@ final class PatchBench {
             }
         }
 
-        HttpRequest delete = request(url, "DELETE", body);
         start = System.nanoTime();
-        r = http.send(delete, HttpResponse.BodyHandlers.ofString());
+        r = send("DELETE", () -> client.removeFromPrefilter(body));
         boolean gone = lastMap.lookup(last).isEmpty();
         long deleteNanos = System.nanoTime() - start;
         checkResponse("DELETE", r, cidrs.size());
@@ -227,17 +220,17 @@ final class PatchBench {
         return new double[] {putNanos / 1e6, deleteNanos / 1e6};
     }
 
-    private static HttpRequest request(String url, String method, String body) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .method(method, HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").build();
+    private static PrefilterChanged send(String what, java.util.function.Supplier<PrefilterChanged> call) {
+        try {
+            return call.get();
+        } catch (AdminApiException e) {
+            throw new BenchFailure(what + " /v1/prefilter answered " + e.status() + " " + e.error().oneLine());
+        }
     }
 
-    private static void checkResponse(String what, HttpResponse<String> r, int expected) {
-        Matcher m = CHANGED.matcher(r.body());
-        if (r.statusCode() != 200 || !m.find() || Integer.parseInt(m.group(1)) != expected) {
-            throw new BenchFailure(what + " /v1/prefilter answered " + r.statusCode() + " " + r.body().strip()
-                    + " (expected 200 with changed " + expected + ")");
+    private static void checkResponse(String what, PrefilterChanged r, int expected) {
+        if (r.changed() != expected) {
+            throw new BenchFailure(what + " /v1/prefilter changed " + r.changed() + " entries, expected " + expected);
         }
     }
 
@@ -283,16 +276,9 @@ final class PatchBench {
         return len == 24 ? 31 : len;
     }
 
-    /** {"deny":["a.b.c.d/n",...]} */
-    static String denyBody(List<Ipv4Prefix> cidrs) {
-        StringBuilder b = new StringBuilder(cidrs.size() * 20).append("{\"deny\":[");
-        for (int i = 0; i < cidrs.size(); i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append('"').append(cidrs.get(i)).append('"');
-        }
-        return b.append("]}").toString();
+    /** The PATCH and DELETE body of the bench: every CIDR, node scope. */
+    static PrefilterChange denyRequest(List<Ipv4Prefix> cidrs) {
+        return PrefilterChange.of(cidrs.stream().map(Ipv4Prefix::toString).toList());
     }
 
     /** The agent of part (a): its own pin root and run dir, no devices, CIDR maps with room for 2 × 10,000. */

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.TestAgents;
+import io.membrane.datapath.structs.Direction;
+import io.membrane.datapath.structs.DropReason;
+import io.membrane.datapath.structs.MetricsKey;
+import io.membrane.datapath.structs.MetricsValue;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
 import java.nio.file.Files;
@@ -15,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Stream;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -33,7 +39,6 @@ class AdminApiTest {
     private static PinnedMaps pins;
     private static Path runDir;
     private static AgentNode agent;
-    private static String base;
 
     @BeforeAll
     static void start() throws Exception {
@@ -43,7 +48,6 @@ class AdminApiTest {
         // IPv6 off and a tiny LPM map, so the family and map-full refusals can be provoked.
         agent = AgentNode.start(TestAgents.config(pins.root(), runDir, "[]",
                 "membrane.prefilter.enable-ipv6 = false\nmembrane.maps.cidr-dyn = 4\nmembrane.api.max-body-bytes = 2000\n"));
-        base = agent.apiBase();
     }
 
     @AfterAll
@@ -65,11 +69,11 @@ class AdminApiTest {
     }
 
     private static TestAgents.Response get(String path) {
-        return TestAgents.send("GET", base + path, null);
+        return TestAgents.send(agent, "GET", path, null);
     }
 
     private static TestAgents.Response send(String method, String path, String body) {
-        return TestAgents.send(method, base + path, body);
+        return TestAgents.send(agent, method, path, body);
     }
 
     /** Everything the four CIDR maps hold, straight from the kernel. */
@@ -226,11 +230,91 @@ class AdminApiTest {
         JsonNode status = JSON.readTree(get("/v1/status").body());
         assertTrue(status.get("maps").size() >= 11);
         assertTrue(status.has("prefilter") && status.has("devices") && status.has("events"), status.toString());
+        // What the datapath would count: on every CPU, 2 prefilter drops of 60 bytes, 5 packets forwarded.
+        var counters = agent.targets().maps().metrics();
+        counters.putOnEveryCpu(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), new MetricsValue(2, 120));
+        counters.putOnEveryCpu(new MetricsKey(DropReason.FORWARDED, Direction.EGRESS).index(), new MetricsValue(5, 500));
+        int cpus = counters.get(0).orElseThrow().size();
         TestAgents.Response metrics = get("/metrics");
         assertEquals(200, metrics.status());
-        assertTrue(metrics.body().contains("# TYPE membrane_drop_count_total counter"), metrics.body());
-        assertTrue(metrics.body().contains("membrane_api_requests_total{method=\"GET\",path=\"/v1/status\",code=\"200\"}"),
-                metrics.body());
+        String text = metrics.body();
+        // The Prometheus client writes labels sorted by name and values as floating point.
+        for (String line : List.of("# TYPE membrane_drop_count_total counter",
+                "membrane_drop_count_total{direction=\"ingress\",reason=\"prefilter\"} " + 2.0 * cpus,
+                "membrane_drop_bytes_total{direction=\"ingress\",reason=\"prefilter\"} " + 120.0 * cpus,
+                "membrane_forward_count_total{direction=\"egress\"} " + 5.0 * cpus,
+                "membrane_forward_bytes_total{direction=\"egress\"} " + 500.0 * cpus,
+                "membrane_events_total{counter=\"samples\"} 0.0",
+                "# TYPE jvm_threads_current gauge")) {
+            assertTrue(text.lines().anyMatch(line::equals), line + " in\n" + text);
+        }
+        assertTrue(text.contains("membrane_api_requests_total{code=\"200\",method=\"GET\",path=\"/v1/status\"}"), text);
+        get("/v1/map/membrane_cidr4_dyn");
+        assertTrue(get("/metrics").body().contains("membrane_api_requests_total{code=\"200\",method=\"GET\","
+                + "path=\"/v1/map/{name}\"}"), "a map's name is not a label value");
+        counters.putOnEveryCpu(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), MetricsValue.ZERO);
+        counters.putOnEveryCpu(new MetricsKey(DropReason.FORWARDED, Direction.EGRESS).index(), MetricsValue.ZERO);
+    }
+
+    /** A real reply through {@code promtool check metrics}: Prometheus's own lint finds nothing to say. */
+    @Test
+    void metricsPassPromtool() throws Exception {
+        Path promtool = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "promtool"))
+                .filter(Files::isExecutable).findFirst().orElse(null);
+        Assumptions.assumeTrue(promtool != null, "promtool is not on PATH (Debian package prometheus; bin/membrane"
+                + " setup installs it)");
+        get("/v1/status");
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(get("/metrics").body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("", out.strip(), "promtool's findings");
+    }
+
+    /**
+     * Real replies of every route, good and refused, validate against the schema {@code api/v1/openapi.json}
+     * documents for their method, path and status.
+     */
+    @Test
+    void repliesMatchTheOpenApiDocument() throws Exception {
+        OpenApiDocument doc = OpenApiDocument.load();
+        send("PATCH", "/v1/prefilter", "{\"deny\": [\"203.0.113.0/24\", \"198.51.100.9\"]}");
+        List<String> errors = new java.util.ArrayList<>();
+        java.util.function.BiConsumer<String[], TestAgents.Response> check = (route, r) -> {
+            try {
+                for (String e : doc.validate(doc.responseSchema(route[0], route[1], r.status()), JSON.readTree(r.body()))) {
+                    errors.add(route[0] + " " + route[1] + " " + r.status() + ": " + e);
+                }
+            } catch (java.io.IOException e) {
+                errors.add(route[0] + " " + route[1] + ": not JSON: " + r.body());
+            }
+        };
+        for (String path : List.of("/v1/healthz", "/v1/status", "/v1/prefilter", "/v1/map", "/v1/cluster")) {
+            check.accept(new String[] {"GET", path}, get(path));
+        }
+        for (JsonNode m : JSON.readTree(get("/v1/map").body()).get("maps")) {
+            check.accept(new String[] {"GET", "/v1/map/{name}"}, get("/v1/map/" + m.get("name").asText()));
+        }
+        check.accept(new String[] {"GET", "/v1/map/{name}"}, get("/v1/map/membrane_nope"));
+        check.accept(new String[] {"GET", "/v1/monitor"}, get("/v1/monitor?type=galaxy"));
+        String[] patch = {"PATCH", "/v1/prefilter"};
+        String[] delete = {"DELETE", "/v1/prefilter"};
+        check.accept(patch, send("PATCH", "/v1/prefilter", "{\"deny\": [\"10.5.0.0/16\"], \"scope\": \"node\"}"));
+        check.accept(patch, send("PATCH", "/v1/prefilter", "{\"deny\": [\"10.0.0.0/33\"]}"));
+        check.accept(patch, send("PATCH", "/v1/prefilter", "{\"deny\": [\"10.6.0.0/16\"], \"revision\": 1}"));
+        check.accept(delete, send("DELETE", "/v1/prefilter", "{\"deny\": [\"10.66.0.0/16\"]}"));
+        check.accept(delete, send("DELETE", "/v1/prefilter", "{\"deny\": [\"10.5.0.0/16\"]}"));
+        assertEquals(List.of(), errors);
+    }
+
+    @Test
+    void aKnownPathWithAnotherMethodIsJson405NamingTheAllowedOnes() throws Exception {
+        TestAgents.Response r = send("PUT", "/v1/prefilter", "{\"deny\": [\"10.9.0.0/16\"]}");
+        assertEquals(405, r.status(), r.body());
+        String error = JSON.readTree(r.body()).get("error").asText();
+        assertTrue(error.contains("GET") && error.contains("PATCH") && error.contains("DELETE"), r.body());
     }
 
     @Test

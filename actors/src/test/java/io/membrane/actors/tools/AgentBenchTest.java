@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.api.PrefilterRequest;
+import io.membrane.actors.api.model.ApiJson;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -56,9 +57,9 @@ class AgentBenchTest {
     }
 
     @Test
-    void denyBodyIsWhatTheApiParses() {
+    void denyRequestIsWhatTheApiParses() {
         List<Ipv4Prefix> cidrs = PatchBench.cidrList(500, 7);
-        PrefilterRequest req = PrefilterRequest.parse(PatchBench.denyBody(cidrs));
+        PrefilterRequest req = PrefilterRequest.parse(ApiJson.compact(PatchBench.denyRequest(cidrs)));
         assertEquals(cidrs.stream().map(Ipv4Prefix::toString).toList(),
                 req.deny().stream().map(Object::toString).toList());
         assertTrue(req.revision().isEmpty());

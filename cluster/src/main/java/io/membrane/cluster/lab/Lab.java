@@ -1,7 +1,9 @@
 package io.membrane.cluster.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.membrane.actors.api.client.AdminApiException;
+import io.membrane.actors.api.client.AdminClient;
+import io.membrane.actors.api.model.AgentStatus;
+import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.cluster.ClusterCli;
 import io.membrane.cluster.ClusterNode;
 import io.membrane.datapath.DatapathMaps;
@@ -79,7 +81,6 @@ public final class Lab implements AutoCloseable {
             "-XX:TieredStopAtLevel=1");
 
     private static final Pattern NODE_NS = Pattern.compile("mbr-n\\d+");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     /** How to build the lab and run its agents. */
@@ -163,47 +164,6 @@ public final class Lab implements AutoCloseable {
         /** The admin API as seen from inside the node's namespace. */
         public String api() {
             return "http://127.0.0.1:" + API_PORT;
-        }
-    }
-
-    /** An admin API response. */
-    public record Response(int status, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON (HTTP " + status + "): " + body, e);
-            }
-        }
-
-        public boolean ok() {
-            return status / 100 == 2;
-        }
-    }
-
-    /** One node's admin API, reached from a thread inside the node's namespace. */
-    public static final class Api {
-        private final Node node;
-
-        Api(Node node) {
-            this.node = node;
-        }
-
-        public Response get(String path) {
-            return send("GET", path, null);
-        }
-
-        public Response patch(String path, String body) {
-            return send("PATCH", path, body);
-        }
-
-        public Response delete(String path, String body) {
-            return send("DELETE", path, body);
-        }
-
-        public Response send(String method, String path, String body) {
-            return LabHttp.request(node.namespace(), "127.0.0.1", API_PORT, method, path, body,
-                    Duration.ofSeconds(30));
         }
     }
 
@@ -445,8 +405,9 @@ public final class Lab implements AutoCloseable {
                         + nodes.size() + ")"));
     }
 
-    public Api api(Node node) {
-        return new Api(node);
+    /** The node's admin API, reached from a thread inside the node's namespace. */
+    public AdminClient api(Node node) {
+        return new AdminClient(new LabHttp(node.namespace(), "127.0.0.1", API_PORT, Duration.ofSeconds(30)));
     }
 
     /** The agent's pid if its process runs. */
@@ -566,19 +527,20 @@ public final class Lab implements AutoCloseable {
     // --- cluster views ---
 
     /** GET /v1/cluster of {@code node}. */
-    public JsonNode cluster(Node node) {
-        Response r = api(node).get("/v1/cluster");
-        if (!r.ok()) {
-            throw new IllegalStateException(node.name() + ": GET /v1/cluster: HTTP " + r.status() + " " + r.body());
+    public ClusterStatus cluster(Node node) {
+        try {
+            return api(node).cluster();
+        } catch (AdminApiException e) {
+            throw new IllegalStateException(node.name() + ": GET /v1/cluster: HTTP " + e.status() + " "
+                    + e.error().oneLine(), e);
         }
-        return r.json();
     }
 
     /** The members {@code node} sees, address → status. */
     public Map<String, String> members(Node node) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (JsonNode m : cluster(node).path("members")) {
-            out.put(m.path("address").asText(), m.path("status").asText());
+        for (ClusterStatus.Member m : cluster(node).members()) {
+            out.put(m.address(), m.status());
         }
         return out;
     }
@@ -623,20 +585,19 @@ public final class Lab implements AutoCloseable {
         if (!isRunning(n)) {
             throw new IllegalStateException(n.name() + ": the agent process exited" + logTail(n, 30));
         }
-        Response status;
+        AgentStatus status;
         try {
-            status = api(n).get("/v1/status");
+            status = api(n).status();
+        } catch (AdminApiException e) {
+            return "API answers " + e.status();
         } catch (RuntimeException e) {
             return "starting (API not answering yet)";
         }
-        if (!status.ok()) {
-            return "API answers " + status.status();
-        }
         try {
-            for (JsonNode d : status.json().path("devices")) {
-                if (!"attached".equals(d.path("state").asText())) {
-                    return "prefilter on " + d.path("device").asText() + " " + d.path("state").asText()
-                            + (d.has("error") ? " (" + d.path("error").asText() + ")" : "");
+            for (AgentStatus.Device d : status.devices()) {
+                if (!"attached".equals(d.state())) {
+                    return "prefilter on " + d.device() + " " + d.state()
+                            + (d.error() != null ? " (" + d.error() + ")" : "");
                 }
             }
             Map<String, String> m = members(n);

@@ -1,6 +1,6 @@
 package io.membrane.cluster.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.membrane.actors.api.model.ClusterStatus;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -181,13 +181,13 @@ public final class LabCli {
             OptionalLong pid = lab.pid(n);
             String view;
             try {
-                JsonNode c = lab.cluster(n);
+                ClusterStatus c = lab.cluster(n);
                 StringBuilder sb = new StringBuilder();
-                for (JsonNode m : c.path("members")) {
-                    String addr = m.path("address").asText();
+                for (ClusterStatus.Member m : c.members()) {
+                    String addr = m.address();
                     sb.append(sb.length() == 0 ? "" : ", ").append(addr.substring(addr.indexOf('@') + 1))
-                            .append(' ').append(m.path("status").asText())
-                            .append(m.path("reachable").asBoolean(true) ? "" : " (unreachable)");
+                            .append(' ').append(m.status())
+                            .append(m.reachable() ? "" : " (unreachable)");
                 }
                 view = "members: " + sb;
             } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.membrane.cluster.lab;
 
+import io.membrane.actors.api.client.AdminTransport;
 import io.membrane.datapath.net.Netns;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,45 +10,64 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * A minimal HTTP/1.1 client whose socket lives in a given network namespace: each request runs on a thread that
- * has entered the namespace (setns(2) through {@link Netns#call}), opens its own connection and closes it
- * ({@code Connection: close}), so no connection of one node's loopback is ever reused for another's. Enough for
- * the admin API's JSON requests; not a general client.
+ * The lab's {@link AdminTransport}: a minimal HTTP/1.1 client whose socket lives in a node's network namespace.
+ * Each request runs on a thread that has entered the namespace (setns(2) through {@link Netns#call}), opens its
+ * own connection and closes it ({@code Connection: close}), so no connection of one node's loopback is ever
+ * reused for another's. Enough for the admin API's requests; not a general client.
  */
-final class LabHttp {
-    private LabHttp() {
+final class LabHttp implements AdminTransport {
+    private final String netns;
+    private final String host;
+    private final int port;
+    private final Duration timeout;
+
+    LabHttp(String netns, String host, int port, Duration timeout) {
+        this.netns = netns;
+        this.host = host;
+        this.port = port;
+        this.timeout = timeout;
     }
 
-    static Lab.Response request(String netns, String host, int port, String method, String path, String body,
-                                Duration timeout) {
-        return Netns.call(netns, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), (int) Math.min(timeout.toMillis(), 3_000));
-                s.setSoTimeout((int) timeout.toMillis());
-                byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-                StringBuilder head = new StringBuilder()
-                        .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                        .append("Host: ").append(host).append(':').append(port).append("\r\n")
-                        .append("Accept: application/json\r\nConnection: close\r\n");
-                if (body != null) {
-                    head.append("Content-Type: application/json\r\n");
-                }
-                head.append("Content-Length: ").append(payload.length).append("\r\n\r\n");
-                OutputStream out = s.getOutputStream();
-                out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
-                out.write(payload);
-                out.flush();
-                return parse(s.getInputStream().readAllBytes());
-            } catch (IOException e) {
-                throw new UncheckedIOException(method + " " + path + " in " + netns + ": " + e.getMessage(), e);
-            }
-        });
+    @Override
+    public String describe() {
+        return "http://" + host + ":" + port + " in " + netns;
     }
 
-    static Lab.Response parse(byte[] raw) throws IOException {
+    @Override
+    public Response send(Request request) throws IOException {
+        try {
+            return Netns.call(netns, () -> exchange(request));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private Response exchange(Request request) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), (int) Math.min(timeout.toMillis(), 3_000));
+            s.setSoTimeout((int) timeout.toMillis());
+            StringBuilder head = new StringBuilder()
+                    .append(request.method()).append(' ').append(request.pathAndQuery()).append(" HTTP/1.1\r\n")
+                    .append("Host: ").append(host).append(':').append(port).append("\r\n")
+                    .append("Connection: close\r\n");
+            request.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+            head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
+            OutputStream out = s.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(request.body());
+            out.flush();
+            return parse(s.getInputStream().readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Response parse(byte[] raw) throws IOException {
         int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
         if (end < 0) {
             throw new IOException("no complete HTTP response (" + raw.length + " bytes)");
@@ -60,6 +80,7 @@ final class LabHttp {
         int code = Integer.parseInt(status[1]);
         boolean chunked = false;
         int length = -1;
+        Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon < 0) {
@@ -67,6 +88,7 @@ final class LabHttp {
             }
             String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
             String value = lines[i].substring(colon + 1).trim();
+            headers.putIfAbsent(name, value);
             if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
                 chunked = true;
             } else if (name.equals("content-length")) {
@@ -81,7 +103,7 @@ final class LabHttp {
             int n = length >= 0 ? Math.min(length, raw.length - start) : raw.length - start;
             body = java.util.Arrays.copyOfRange(raw, start, start + n);
         }
-        return new Lab.Response(code, new String(body, StandardCharsets.UTF_8));
+        return new Response(code, headers, body);
     }
 
     private static byte[] dechunk(byte[] raw, int pos) throws IOException {

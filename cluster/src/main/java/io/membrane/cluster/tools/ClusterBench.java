@@ -1,5 +1,8 @@
 package io.membrane.cluster.tools;
 
+import io.membrane.actors.api.client.AdminApiException;
+import io.membrane.actors.api.model.PrefilterChange;
+import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.cluster.lab.Lab;
 import io.membrane.cluster.lab.Lab.Node;
 import io.membrane.datapath.DatapathMaps;
@@ -18,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code bin/membrane bench cluster}: three real agent processes in the lab ({@link Lab}, one network namespace,
@@ -210,13 +214,13 @@ public final class ClusterBench {
             Ipv4Prefix l = new Ipv4Prefix(0x0AE0_0000 + (i << 8), 24);
             pause();
             long sent = System.nanoTime();
-            expect(lab.api(n1).patch("/v1/prefilter", body(List.of(c), "cluster")), "cluster-scoped PATCH on n1");
+            expect(() -> lab.api(n1).addToPrefilter(body(List.of(c), "cluster")), "cluster-scoped PATCH on n1");
             long answered = System.nanoTime();
             long visible = awaitVisible(n3Map, c, "cluster-scoped " + c + " in n3's map");
             clusterAdded.add(c);
             pause();
             long localSent = System.nanoTime();
-            expect(lab.api(n3).patch("/v1/prefilter", body(List.of(l), "node")), "node-scoped PATCH on n3");
+            expect(() -> lab.api(n3).addToPrefilter(body(List.of(l), "node")), "node-scoped PATCH on n3");
             long localVisible = awaitVisible(n3Map, l, "node-scoped " + l + " in n3's map");
             localAdded.add(l);
             if (i >= WARMUP) {
@@ -227,8 +231,8 @@ public final class ClusterBench {
                 localE2e[k] = (localVisible - localSent) / 1e6;
             }
         }
-        expect(lab.api(n1).delete("/v1/prefilter", body(clusterAdded, "cluster")), "cluster-scoped DELETE");
-        expect(lab.api(n3).delete("/v1/prefilter", body(localAdded, "node")), "node-scoped DELETE");
+        expect(() -> lab.api(n1).removeFromPrefilter(body(clusterAdded, "cluster")), "cluster-scoped DELETE");
+        expect(() -> lab.api(n3).removeFromPrefilter(body(localAdded, "node")), "node-scoped DELETE");
         Propagation p = new Propagation(new Samples(afterResponse), new Samples(clusterE2e), new Samples(clusterResponse),
                 new Samples(localE2e));
         progress.accept(String.format(Locale.ROOT, "propagation after the response: p50 %.1f ms, p99 %.1f ms",
@@ -265,16 +269,16 @@ public final class ClusterBench {
 
         progress.accept("baseline: node-scoped PATCH of " + count + " CIDRs on n1");
         long t0 = System.nanoTime();
-        expect(lab.api(n1).patch("/v1/prefilter", body(cidrs, "node")), "node-scoped PATCH of the join set");
+        expect(() -> lab.api(n1).addToPrefilter(body(cidrs, "node")), "node-scoped PATCH of the join set");
         double localMs = (System.nanoTime() - t0) / 1e6;
-        expect(lab.api(n1).delete("/v1/prefilter", body(cidrs, "node")), "node-scoped DELETE of the join set");
+        expect(() -> lab.api(n1).removeFromPrefilter(body(cidrs, "node")), "node-scoped DELETE of the join set");
 
         progress.accept("loading " + count + " cluster-scoped CIDRs through n1 in batches of " + LOAD_BATCH);
         long l0 = System.nanoTime();
         for (int i = 0; i < cidrs.size(); i += LOAD_BATCH) {
             long b0 = System.nanoTime();
-            expect(lab.api(n1).patch("/v1/prefilter", body(cidrs.subList(i, Math.min(cidrs.size(), i + LOAD_BATCH)),
-                    "cluster")), "cluster-scoped PATCH of the join set");
+            PrefilterChange batch = body(cidrs.subList(i, Math.min(cidrs.size(), i + LOAD_BATCH)), "cluster");
+            expect(() -> lab.api(n1).addToPrefilter(batch), "cluster-scoped PATCH of the join set");
             progress.accept(String.format(Locale.ROOT, "  CIDRs %d..%d: %.0f ms", i, Math.min(cidrs.size(),
                     i + LOAD_BATCH) - 1, (System.nanoTime() - b0) / 1e6));
         }
@@ -393,17 +397,15 @@ public final class ClusterBench {
                 node.name() + ": no pinned " + maps.spec(DatapathMaps.CIDR4_DYN).name() + " of the expected shape under " + node.pinRoot()));
     }
 
-    static String body(List<Ipv4Prefix> cidrs, String scope) {
-        StringBuilder sb = new StringBuilder(cidrs.size() * 22 + 40).append("{\"deny\": [");
-        for (int i = 0; i < cidrs.size(); i++) {
-            sb.append(i == 0 ? "\"" : ", \"").append(cidrs.get(i)).append('"');
-        }
-        return sb.append("], \"scope\": \"").append(scope).append("\"}").toString();
+    static PrefilterChange body(List<Ipv4Prefix> cidrs, String scope) {
+        return PrefilterChange.of(cidrs.stream().map(Ipv4Prefix::toString).toList()).withScope(scope);
     }
 
-    private static void expect(Lab.Response r, String what) {
-        if (r.status() != 200) {
-            throw new IllegalStateException(what + ": HTTP " + r.status() + " " + r.body());
+    private static void expect(Supplier<PrefilterChanged> call, String what) {
+        try {
+            call.get();
+        } catch (AdminApiException e) {
+            throw new IllegalStateException(what + ": HTTP " + e.status() + " " + e.error().oneLine(), e);
         }
     }
 

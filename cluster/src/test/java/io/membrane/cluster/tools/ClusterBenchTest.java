@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.actors.api.model.ApiJson;
 import io.membrane.cluster.lab.Lab;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.util.HashSet;
@@ -47,7 +48,7 @@ class ClusterBenchTest {
 
     @Test
     void requestBodiesAreTheApiJson() {
-        assertEquals("{\"deny\": [\"10.0.0.0/24\", \"10.0.1.0/24\"], \"scope\": \"cluster\"}",
-                ClusterBench.body(List.of(Ipv4Prefix.parse("10.0.0.0/24"), Ipv4Prefix.parse("10.0.1.0/24")), "cluster"));
+        assertEquals("{\"deny\":[\"10.0.0.0/24\",\"10.0.1.0/24\"],\"scope\":\"cluster\"}", ApiJson.compact(
+                ClusterBench.body(List.of(Ipv4Prefix.parse("10.0.0.0/24"), Ipv4Prefix.parse("10.0.1.0/24")), "cluster")));
     }
 }

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.membrane.cluster.lab.Lab;
-import io.membrane.cluster.lab.Lab.Node;
 import io.membrane.datapath.net.Netns;
+import io.membrane.lab.Lab;
+import io.membrane.lab.Lab.Node;
 import io.membrane.maps.KernelTest;
 import java.io.IOException;
 import java.nio.file.Path;

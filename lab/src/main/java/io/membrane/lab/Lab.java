@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.cluster.ClusterCli;
 import io.membrane.cluster.ClusterNode;
 import io.membrane.datapath.DatapathMaps;
-import io.membrane.datapath.net.NamespacePair;
-import io.membrane.datapath.net.Netns;
-import io.membrane.datapath.net.Netns.Command;
+import io.membrane.topology.Bridge;
+import io.membrane.topology.Namespaces;
+import io.membrane.topology.Ping;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -311,7 +310,7 @@ public final class Lab implements AutoCloseable {
         }
         List<String> namespaces = labNamespaces();
         for (String ns : namespaces) {
-            Netns.delete(ns);
+            Namespaces.delete(ns);
         }
         if (!namespaces.isEmpty()) {
             progress.accept("removed namespaces " + namespaces);
@@ -337,29 +336,17 @@ public final class Lab implements AutoCloseable {
     private void createNetwork() {
         progress.accept("creating namespaces " + FABRIC_NS + " (bridge " + BRIDGE + "), " + CLIENT_NS + ", "
                 + nodes.stream().map(Node::namespace).toList());
-        Netns.create(FABRIC_NS);
-        Netns.exec(FABRIC_NS, "ip", "link", "set", "lo", "up").orThrow();
-        Netns.exec(FABRIC_NS, "ip", "link", "add", BRIDGE, "type", "bridge").orThrow();
-        Netns.exec(FABRIC_NS, "ip", "link", "set", BRIDGE, "up").orThrow();
+        Bridge fabric = Bridge.create(FABRIC_NS, BRIDGE);
         for (Node n : nodes) {
-            join(n.namespace(), List.of(n.address()));
+            join(fabric, n.namespace(), List.of(n.address()));
         }
-        join(CLIENT_NS, CLIENT_ADDRESSES);
+        join(fabric, CLIENT_NS, CLIENT_ADDRESSES);
     }
 
     /** A namespace on the fabric: veth {@code ns} (bridge port) ↔ {@value #DEVICE} (inside ns) with addresses. */
-    private static void join(String ns, List<String> addresses) {
-        Netns.create(ns);
-        Netns.exec(ns, "ip", "link", "set", "lo", "up").orThrow();
-        // Both ends are created straight in their namespaces: nothing appears in the root namespace.
-        Command.run("ip", "link", "add", ns, "netns", FABRIC_NS, "type", "veth", "peer", "name", DEVICE, "netns", ns)
-                .orThrow();
-        Netns.exec(FABRIC_NS, "ip", "link", "set", ns, "master", BRIDGE).orThrow();
-        Netns.exec(FABRIC_NS, "ip", "link", "set", ns, "up").orThrow();
-        for (String a : addresses) {
-            Netns.exec(ns, "ip", "addr", "add", a + "/24", "dev", DEVICE).orThrow();
-        }
-        Netns.exec(ns, "ip", "link", "set", DEVICE, "up").orThrow();
+    private static void join(Bridge fabric, String ns, List<String> addresses) {
+        Namespaces.create(ns);
+        fabric.join(ns, ns, DEVICE, addresses.stream().map(a -> a + "/24").toList());
     }
 
     private void writeState() {
@@ -474,7 +461,7 @@ public final class Lab implements AutoCloseable {
         if (isRunning(node)) {
             throw new IllegalStateException(node.name() + " already runs (pid " + pid(node).getAsLong() + ")");
         }
-        List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + Netns.path(node.namespace()),
+        List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + Namespaces.path(node.namespace()),
                 options.java().toString()));
         // Not part of jvmArgs: those are tuning (and a lab made before the store was durable saved its own),
         // while without these the agent cannot keep the cluster deny list and refuses to start.
@@ -537,7 +524,7 @@ public final class Lab implements AutoCloseable {
      */
     public void wipe(Node node) {
         stop(node);
-        Netns.exec(node.namespace(), "ip", "link", "set", "dev", DEVICE, "xdp", "off");
+        Namespaces.exec(node.namespace(), "ip", "link", "set", "dev", DEVICE, "xdp", "off");
         removeTree(node.pinRoot());
         try (Stream<Path> files = Files.list(node.runDir())) {
             for (Path f : files.toList()) {
@@ -558,9 +545,7 @@ public final class Lab implements AutoCloseable {
 
     /** Pings {@code to}'s fabric address from the client namespace with source {@code from}; returns replies. */
     public int ping(String from, Node to, int count) {
-        Command.Result r = Netns.exec(CLIENT_NS, "ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2", "-W",
-                "1", "-I", from, to.address());
-        return NamespacePair.repliesIn(r.output());
+        return Ping.from(CLIENT_NS, from, to.address(), count);
     }
 
     // --- cluster views ---
@@ -708,18 +693,8 @@ public final class Lab implements AutoCloseable {
     // --- finding and stopping what a lab left ---
 
     private static List<String> labNamespaces() {
-        List<String> out = new ArrayList<>();
-        String[] names = Netns.RUN_DIR.toFile().list();
-        if (names == null) {
-            return out;
-        }
-        Arrays.sort(names);
-        for (String name : names) {
-            if (name.equals(FABRIC_NS) || name.equals(CLIENT_NS) || NODE_NS.matcher(name).matches()) {
-                out.add(name);
-            }
-        }
-        return out;
+        return Namespaces.named(name -> name.equals(FABRIC_NS) || name.equals(CLIENT_NS)
+                || NODE_NS.matcher(name).matches());
     }
 
     /** Agent processes this lab started: their command line runs ClusterCli with a config under the run root. */

@@ -1,6 +1,5 @@
-package io.membrane.datapath.net;
+package io.membrane.topology;
 
-import io.membrane.datapath.net.Netns.Command;
 import java.util.UUID;
 
 /**
@@ -47,7 +46,7 @@ public final class NamespacePair implements AutoCloseable {
      */
     public static NamespacePair createNamed(String name) {
         String dev = name.replace("-", "");
-        if (dev.length() > 14) {
+        if (dev.length() > Links.MAX_NAME - 1) {
             throw new IllegalArgumentException("name '" + name + "' makes device names longer than 15 characters");
         }
         NamespacePair pair = new NamespacePair(name + "-a", name + "-b", dev + "a", dev + "b");
@@ -66,20 +65,16 @@ public final class NamespacePair implements AutoCloseable {
     }
 
     private void setUp() {
-        Netns.create(nsA);
-        Netns.create(nsB);
-        Command.run("ip", "link", "add", devA, "netns", nsA, "type", "veth", "peer", "name", devB, "netns", nsB)
-                .orThrow();
+        Namespaces.create(nsA);
+        Namespaces.create(nsB);
+        Links.veth(nsA, devA, nsB, devB);
         for (String[] side : new String[][] {{nsA, devA, A_V4, A_V6}, {nsB, devB, B_V4, B_V6}}) {
-            String ns = side[0];
-            String dev = side[1];
-            Netns.exec(ns, "ip", "link", "set", "lo", "up").orThrow();
-            Netns.exec(ns, "ip", "addr", "add", side[2] + "/24", "dev", dev).orThrow();
-            Netns.exec(ns, "ip", "-6", "addr", "add", side[3] + "/64", "dev", dev, "nodad").orThrow();
-            Netns.exec(ns, "ip", "link", "set", dev, "up").orThrow();
+            Links.address(side[0], side[1], side[2], 24);
+            Links.address(side[0], side[1], side[3], 64);
+            Links.up(side[0], side[1]);
         }
-        Netns.exec(nsA, "ip", "addr", "add", A_V4_OTHER + "/24", "dev", devA).orThrow();
-        Netns.exec(nsA, "ip", "-6", "addr", "add", A_V6_OTHER + "/64", "dev", devA, "nodad").orThrow();
+        Links.address(nsA, devA, A_V4_OTHER, 24);
+        Links.address(nsA, devA, A_V6_OTHER, 64);
     }
 
     public String nsA() {
@@ -100,26 +95,12 @@ public final class NamespacePair implements AutoCloseable {
 
     /** Pings {@code to} from namespace A with source address {@code from}; returns how many replies came back. */
     public int pingFromA(String from, String to, int count) {
-        Command.Result r = Netns.exec(nsA, "ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2", "-W", "1",
-                "-I", from, to);
-        return repliesIn(r.output());
-    }
-
-    /** The "N received" count of ping's summary line. */
-    public static int repliesIn(String pingOutput) {
-        for (String line : pingOutput.split("\n")) {
-            int idx = line.indexOf(" received");
-            if (idx > 0) {
-                String head = line.substring(0, idx);
-                return Integer.parseInt(head.substring(head.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new IllegalStateException("ping printed no summary: " + pingOutput);
+        return Ping.from(nsA, from, to, count);
     }
 
     @Override
     public void close() {
-        Netns.delete(nsA);
-        Netns.delete(nsB);
+        Namespaces.delete(nsA);
+        Namespaces.delete(nsB);
     }
 }

@@ -1,6 +1,5 @@
-package io.membrane.datapath.net;
+package io.membrane.topology;
 
-import io.membrane.datapath.net.Netns.Command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -17,22 +16,20 @@ public final class EndpointLab implements AutoCloseable {
 
     private final String id = UUID.randomUUID().toString().substring(0, 6);
     private final String nodeNs;
-    private final String bridge;
+    private final String bridgeName;
     private final List<Endpoint> endpoints = new ArrayList<>();
+    private Bridge bridge;
 
     private EndpointLab(String prefix) {
         this.nodeNs = prefix + "-" + id + "-node";
-        this.bridge = "br" + id;
+        this.bridgeName = "br" + id;
     }
 
     /** Creates the node namespace and its bridge. */
     public static EndpointLab create(String prefix) {
         EndpointLab lab = new EndpointLab(prefix);
         try {
-            Netns.create(lab.nodeNs);
-            Netns.exec(lab.nodeNs, "ip", "link", "set", "lo", "up").orThrow();
-            Netns.exec(lab.nodeNs, "ip", "link", "add", lab.bridge, "type", "bridge").orThrow();
-            Netns.exec(lab.nodeNs, "ip", "link", "set", lab.bridge, "up").orThrow();
+            lab.bridge = Bridge.create(lab.nodeNs, lab.bridgeName);
             return lab;
         } catch (RuntimeException e) {
             lab.close();
@@ -45,19 +42,13 @@ public final class EndpointLab implements AutoCloseable {
         String ns = nodeNs.replace("-node", "-" + name);
         String host = "lxc" + id + name;
         String pod = "eth" + id + name;
-        if (host.length() > 15) {
+        if (host.length() > Links.MAX_NAME) {
             throw new IllegalArgumentException("endpoint name '" + name + "' makes device names too long");
         }
-        Netns.create(ns);
+        Namespaces.create(ns);
         Endpoint ep = new Endpoint(name, ns, address, host, pod);
         endpoints.add(ep);
-        Command.run("ip", "link", "add", host, "netns", nodeNs, "type", "veth", "peer", "name", pod, "netns", ns)
-                .orThrow();
-        Netns.exec(nodeNs, "ip", "link", "set", host, "master", bridge).orThrow();
-        Netns.exec(nodeNs, "ip", "link", "set", host, "up").orThrow();
-        Netns.exec(ns, "ip", "link", "set", "lo", "up").orThrow();
-        Netns.exec(ns, "ip", "addr", "add", address + "/24", "dev", pod).orThrow();
-        Netns.exec(ns, "ip", "link", "set", pod, "up").orThrow();
+        bridge.join(ns, host, pod, List.of(address + "/24"));
         return ep;
     }
 
@@ -67,15 +58,14 @@ public final class EndpointLab implements AutoCloseable {
 
     /** Pings {@code to} from endpoint {@code from}'s namespace; returns the number of replies. */
     public int ping(Endpoint from, String to, int count) {
-        return NamespacePair.repliesIn(Netns.exec(from.namespace(), "ping", "-n", "-q", "-c", String.valueOf(count),
-                "-i", "0.2", "-W", "1", to).output());
+        return Ping.from(from.namespace(), to, count);
     }
 
     @Override
     public void close() {
         for (Endpoint ep : endpoints) {
-            Netns.delete(ep.namespace());
+            Namespaces.delete(ep.namespace());
         }
-        Netns.delete(nodeNs);
+        Namespaces.delete(nodeNs);
     }
 }

@@ -19,6 +19,11 @@ public final class BenchmarksFile {
     private BenchmarksFile() {
     }
 
+    /** The word of a table's "met" column. */
+    public static String yesNo(boolean met) {
+        return met ? "yes" : "no";
+    }
+
     /** Replaces (or appends) section {@code ## name} of {@code file} with {@code body}, creating the file if needed. */
     public static void writeSection(Path file, String name, String body) throws IOException {
         String old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : TITLE;

@@ -1,6 +1,8 @@
 package io.membrane.bench.agent;
 
+import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchmarksFile;
+import io.membrane.bench.CBaseline;
 import io.membrane.maps.PinnedMaps;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -156,13 +158,13 @@ public final class AgentBench {
         Runnable cleanup = () -> {
             if (cleaned.compareAndSet(false, true)) {
                 removePins(pinBase);
-                removeTree(work);
+                CBaseline.removeScratch(work);
             }
         };
         Thread hook = new Thread(cleanup, "mbr-bench-agent-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Path binary = compile(cSource, work);
+            Path binary = CBaseline.compile(cSource, work);
             PatchBench.Figures patch = s.only().equals("pump") ? null
                     : PatchBench.measure(s, work, pinBase.resolve("agent"));
             List<PumpBench.Figures> pump = s.only().equals("patch") ? List.of()
@@ -187,25 +189,6 @@ public final class AgentBench {
         }
     }
 
-    /** Compiles the C consumer; on failure shows gcc's output. */
-    static Path compile(Path source, Path dir) throws IOException, InterruptedException {
-        Path binary = dir.resolve("pump_bench");
-        List<String> cmd = List.of("gcc", "-O2", "-Wall", "-o", binary.toString(), source.toString(), "-lbpf");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new BenchFailure("cannot run gcc (" + e.getMessage() + "); install it: apt-get install gcc "
-                    + "libbpf-dev");
-        }
-        String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (gcc.waitFor() != 0) {
-            System.err.print(out);
-            throw new BenchFailure("gcc failed: " + String.join(" ", cmd));
-        }
-        return binary;
-    }
-
     private static void removePins(Path base) {
         if (Files.exists(base)) {
             try {
@@ -214,71 +197,6 @@ public final class AgentBench {
                 System.err.println("agent bench: could not remove " + base + ": " + e.getMessage());
             }
         }
-    }
-
-    private static void removeTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("agent bench: could not remove " + dir + ": " + e.getMessage());
-        }
-    }
-
-    // ---- numbers and JSON, shared by the parts ----
-
-    static double median(double[] values) {
-        if (values.length == 0) {
-            return Double.NaN;
-        }
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
-    /** a[i] / b[i] for each round. */
-    static double[] ratios(double[] a, double[] b) {
-        double[] r = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = a[i] / b[i];
-        }
-        return r;
-    }
-
-    /** {min, max}. */
-    static double[] range(double[] v) {
-        return new double[] {Arrays.stream(v).min().orElse(Double.NaN), Arrays.stream(v).max().orElse(Double.NaN)};
-    }
-
-    static double round(double v, int digits) {
-        double scale = Math.pow(10, digits);
-        return Math.round(v * scale) / scale;
-    }
-
-    private static final Pattern NUMBER_FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(-?[0-9.eE+-]+)");
-
-    /** The numeric fields of a flat JSON object. */
-    static Map<String, Double> parseNumbers(String json) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        Matcher m = NUMBER_FIELD.matcher(json);
-        while (m.find()) {
-            out.put(m.group(1), Double.parseDouble(m.group(2)));
-        }
-        return out;
-    }
-
-    /** A flat JSON object of strings, numbers and booleans, on one line. */
-    static String toJson(Map<String, ?> fields) {
-        List<String> parts = new ArrayList<>();
-        fields.forEach((k, v) -> {
-            String value = v instanceof Number || v instanceof Boolean ? String.valueOf(v)
-                    : "\"" + String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-            parts.add("\"" + k + "\":" + value);
-        });
-        return "{" + String.join(",", parts) + "}";
     }
 
     /** Pins the calling thread to one CPU (investigation only: {@code --pin-consumer}). */
@@ -292,15 +210,6 @@ public final class AgentBench {
             if (libc.sched_setaffinity(0, mask.length * 8L, mask) != 0) {
                 throw new BenchFailure("sched_setaffinity to CPU " + cpu + " failed");
             }
-        }
-    }
-
-    /** A reason the bench cannot run, or measured something other than it claims, said in one line. */
-    static final class BenchFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BenchFailure(String message) {
-            super(message);
         }
     }
 }

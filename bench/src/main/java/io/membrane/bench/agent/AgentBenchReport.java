@@ -1,8 +1,11 @@
 package io.membrane.bench.agent;
 
-import static io.membrane.bench.agent.AgentBench.round;
+import static io.membrane.bench.Stats.round;
 
-import io.membrane.maps.sys.NativeLibs;
+import io.membrane.bench.BenchJson;
+import io.membrane.bench.BenchmarksFile;
+import io.membrane.bench.CBaseline;
+import io.membrane.bench.Machine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,19 +22,10 @@ import java.util.Map;
  * with its number of producers in its keys ({@code pump_2p_*}).
  */
 record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, Environment env) {
-    /** Where the figures were measured. */
-    record Environment(LocalDate date, String kernel, int cpus, String libbpf, String jdk, String gcc) {
+    /** Where the figures were measured: the machine and the gcc that built the C consumer. */
+    record Environment(Machine machine, String gcc) {
         static Environment current() throws IOException, InterruptedException {
-            return new Environment(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                    Runtime.getRuntime().availableProcessors(), NativeLibs.libbpfVersion(),
-                    System.getProperty("java.vm.version"), gccVersion());
-        }
-
-        private static String gccVersion() throws IOException, InterruptedException {
-            Process p = new ProcessBuilder("gcc", "-dumpfullversion").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            p.waitFor();
-            return v;
+            return new Environment(Machine.current(), CBaseline.gccVersion());
         }
     }
 
@@ -41,9 +35,8 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append(f("Measured %s on Linux %s, %d CPUs, libbpf %s, JDK %s, gcc %s. Regenerate: `bin/membrane bench "
-                        + "agent` (main class `io.membrane.bench.agent.AgentBench`, about a minute).%n%n", env.date(),
-                env.kernel(), env.cpus(), env.libbpf(), env.jdk(), env.gcc()));
+        md.append(f("%s. Regenerate: `bin/membrane bench agent` (main class `io.membrane.bench.agent.AgentBench`, "
+                + "about a minute).%n%n", env.machine().measured("gcc " + env.gcc())));
         patchSection(md);
         pumpSection(md);
         md.append("JSON of this run:\n\n").append(json()).append('\n');
@@ -70,7 +63,7 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         md.append("| figure | ours | baseline | ratio | target | met |\n|---|---|---|---|---|---|\n");
         md.append(f("| PATCH of %,d CIDRs until enforced | %.1f ms (slowest round %.1f) | %.1f ms (maps layer) | "
                         + "%.2f (%.2f–%.2f) | ≤ %.0f ms | %s |%n", p.cidrs(), p.patch(), p.maxPatch(), p.direct(),
-                p.ratio(), r[0], r[1], PatchBench.TARGET_MS, yesNo(p.met())));
+                p.ratio(), r[0], r[1], PatchBench.TARGET_MS, BenchmarksFile.yesNo(p.met())));
         md.append(f("| the same, first PATCH of the fresh agent (cold JIT; a warm-up round) | %.1f ms | — | — | — | "
                 + "— |%n", p.coldPatchMs()));
         md.append(f("| DELETE of the same %,d | %.1f ms | %.1f ms (maps layer) | %.2f | — | — |%n%n", p.cidrs(),
@@ -106,10 +99,10 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
             String who = label(s);
             md.append(f("| %s | events delivered per second | %,.0f | %,.0f | %.2f (%.2f–%.2f) | %s | %s |%n", who,
                     s.javaRate(), s.cRate(), s.ratio(), r[0], r[1], head ? f("≥ %.1f", PumpBench.RATIO_TARGET) : "—",
-                    head ? yesNo(s.ratio() >= PumpBench.RATIO_TARGET) : "—"));
+                    head ? BenchmarksFile.yesNo(s.ratio() >= PumpBench.RATIO_TARGET) : "—"));
             md.append(f("| %s | events lost, %d rounds × %,d | %,d (in %s) | %,d (in %s) | — | %s | %s |%n", who,
                     s.rounds(), s.events(), s.javaLost(), rounds(s.javaLossyRounds()), s.cLost(),
-                    rounds(s.cLossyRounds()), head ? "0" : "—", head ? yesNo(s.javaLost() == 0) : "—"));
+                    rounds(s.cLossyRounds()), head ? "0" : "—", head ? BenchmarksFile.yesNo(s.javaLost() == 0) : "—"));
             md.append(f("| %s | consumer CPU per event | %,.0f ns | %,.0f ns | %.2f | — | — |%n", who,
                     s.javaCpuPerEvent(), s.cCpuPerEvent(), s.javaCpuPerEvent() / s.cCpuPerEvent()));
             md.append(f("| %s | producer's rate while this consumer reads | %,.0f events/s | %,.0f events/s | — | — | "
@@ -234,17 +227,11 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         }
         o.put("prefilter_no_reader_ns", h.prefilterNoReaderNs());
         o.put("rounds", p.rounds());
-        o.put("date", env.date().toString());
-        o.put("kernel", env.kernel());
-        o.put("cpus", env.cpus());
-        return AgentBench.toJson(o);
+        env.machine().describe(o);
+        return BenchJson.line(o);
     }
 
     private static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);
-    }
-
-    private static String yesNo(boolean met) {
-        return met ? "yes" : "no";
     }
 }

@@ -1,14 +1,14 @@
 package io.membrane.bench.agent;
 
-import static io.membrane.bench.agent.AgentBench.median;
-import static io.membrane.bench.agent.AgentBench.range;
-import static io.membrane.bench.agent.AgentBench.ratios;
+import static io.membrane.bench.Stats.median;
+import static io.membrane.bench.Stats.range;
+import static io.membrane.bench.Stats.ratios;
 
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.MapRegistry;
-import io.membrane.bench.agent.AgentBench.BenchFailure;
+import io.membrane.bench.BenchFailure;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;

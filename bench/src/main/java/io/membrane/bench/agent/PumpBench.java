@@ -1,11 +1,13 @@
 package io.membrane.bench.agent;
 
-import static io.membrane.bench.agent.AgentBench.median;
-import static io.membrane.bench.agent.AgentBench.range;
+import static io.membrane.bench.Stats.median;
+import static io.membrane.bench.Stats.range;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.monitor.EventPump;
-import io.membrane.bench.agent.AgentBench.BenchFailure;
+import io.membrane.bench.BenchFailure;
+import io.membrane.bench.BenchJson;
+import io.membrane.bench.RoundOrder;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
@@ -242,7 +244,7 @@ final class PumpBench {
         for (int round = 0; round < rounds; round++) {
             Round j;
             Round k;
-            if (round % 2 == 0) {
+            if (RoundOrder.firstGoesFirst(round)) {
                 k = consumers.c(producer, events);
                 j = consumers.java(producer, events);
             } else {
@@ -360,7 +362,7 @@ final class PumpBench {
                 if (!p.waitFor(70, TimeUnit.SECONDS) || p.exitValue() != 0 || json == null) {
                     throw new BenchFailure("the C consumer failed: " + json);
                 }
-                Map<String, Double> f = AgentBench.parseNumbers(json);
+                Map<String, Double> f = BenchJson.numbers(json);
                 long samples = f.getOrDefault("samples", 0.0).longValue();
                 long drops = f.getOrDefault("drops", 0.0).longValue();
                 if (f.getOrDefault("decode_errors", 0.0) > 0 || drops != samples) {

@@ -1,7 +1,9 @@
 package io.membrane.bench.cluster;
 
+import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.Percentiles;
+import io.membrane.bench.Stats;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.lab.Lab;
@@ -12,8 +14,10 @@ import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -451,12 +455,17 @@ public final class ClusterBench {
     }
 
     static String json(Propagation p, Join j) {
-        return String.format(Locale.ROOT, "{\"propagation_p50_ms\": %.2f, \"propagation_p99_ms\": %.2f, "
-                        + "\"propagation_max_ms\": %.2f, \"cluster_end_to_end_p99_ms\": %.2f, "
-                        + "\"local_end_to_end_p99_ms\": %.2f, \"join_100k_ms\": %.0f, \"join_cidrs\": %d, "
-                        + "\"join_start_to_mirrored_ms\": %.0f, \"local_patch_join_set_ms\": %.0f}",
-                p.afterResponse().p50(), p.afterResponse().p99(), p.afterResponse().max(), p.clusterEndToEnd().p99(),
-                p.localEndToEnd().p99(), j.median(), j.cidrs(), j.startMedian(),
-                j.localPatchMs());
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("bench", "cluster");
+        o.put("propagation_p50_ms", Stats.round(p.afterResponse().p50(), 2));
+        o.put("propagation_p99_ms", Stats.round(p.afterResponse().p99(), 2));
+        o.put("propagation_max_ms", Stats.round(p.afterResponse().max(), 2));
+        o.put("cluster_end_to_end_p99_ms", Stats.round(p.clusterEndToEnd().p99(), 2));
+        o.put("local_end_to_end_p99_ms", Stats.round(p.localEndToEnd().p99(), 2));
+        o.put("join_100k_ms", Math.round(j.median()));
+        o.put("join_cidrs", j.cidrs());
+        o.put("join_start_to_mirrored_ms", Math.round(j.startMedian()));
+        o.put("local_patch_join_set_ms", Math.round(j.localPatchMs()));
+        return BenchJson.line(o);
     }
 }

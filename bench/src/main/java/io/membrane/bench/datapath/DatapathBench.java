@@ -1,6 +1,10 @@
 package io.membrane.bench.datapath;
 
+import io.membrane.bench.BenchFailure;
+import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
+import io.membrane.bench.Machine;
+import io.membrane.bench.Stats;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
@@ -194,7 +198,7 @@ public final class DatapathBench {
             }
             System.err.printf(Locale.ROOT, "datapath bench: compile bpf_xdp.c cold %s ms, cached %s ms%n",
                     format(cold), format(cached));
-            return new Compile(median(cold), median(cached), cold.size(), cached.size());
+            return new Compile(Stats.median(cold), Stats.median(cached), cold.size(), cached.size());
         }
 
         Prefilter prefilter(int n) {
@@ -373,16 +377,14 @@ public final class DatapathBench {
         }
     }
 
-    /** Where the figures were measured. */
-    record Environment(LocalDate date, String kernel, int cpus, String libbpf, String clang, String jdk) {
+    /** The figures as BENCHMARKS.md text and as one JSON line. */
+    /** Where the figures were measured: the machine and the clang that compiled the programs. */
+    record Environment(Machine machine, String clang) {
         static Environment current(Clang clang) throws IOException {
-            return new Environment(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                    Runtime.getRuntime().availableProcessors(), NativeLibs.libbpfVersion(), clang.version(),
-                    System.getProperty("java.vm.version"));
+            return new Environment(Machine.current(), clang.version());
         }
     }
 
-    /** The figures as BENCHMARKS.md text and as one JSON line. */
     record Report(Environment env, Compile compile, List<Prefilter> prefilter, Endpoint endpoint) {
         Prefilter at(int cidrs) {
             return prefilter.stream().filter(p -> p.cidrs() == cidrs).findFirst().orElseThrow();
@@ -421,10 +423,9 @@ public final class DatapathBench {
 
         String markdown() {
             StringBuilder md = new StringBuilder();
-            md.append(String.format(Locale.ROOT, "Measured %s on Linux %s, %d CPUs, libbpf %s, %s, JDK %s. "
-                            + "Regenerate: `bin/membrane bench datapath` (main class "
+            md.append(String.format(Locale.ROOT, "%s. Regenerate: `bin/membrane bench datapath` (main class "
                             + "`io.membrane.bench.datapath.DatapathBench`, floors in `bpf/bench/`).%n%n",
-                    env.date(), env.kernel(), env.cpus(), env.libbpf(), env.clang(), env.jdk()));
+                    env.machine().measured(env.clang())));
             md.append(String.format(Locale.ROOT, "Method: BPF_PROG_TEST_RUN with repeat, no device; ns per packet "
                     + "is the kernel's mean per run (whole ns), the test-run loop's own cost included on both sides. "
                     + "%d rounds; in each round every case of a table runs once (repeat chosen so a run takes about "
@@ -486,7 +487,7 @@ public final class DatapathBench {
             md.append("| figure | ms | target | met |\n|---|---|---|---|\n");
             md.append(String.format(Locale.ROOT, "| cold (clang runs) | %.0f | — | — |%n", compile.coldMs()));
             md.append(String.format(Locale.ROOT, "| cached | %.2f | ≤ %.0f | %s |%n", compile.cachedMs(),
-                    CACHED_COMPILE_TARGET_MS, yesNo(compileMet())));
+                    CACHED_COMPILE_TARGET_MS, BenchmarksFile.yesNo(compileMet())));
             md.append(String.format(Locale.ROOT, "%nThe headline prefilter ratio is the worse of hit (/24) and miss "
                     + "at %,d CIDRs. JSON of this run:%n%n", big.cidrs()));
             md.append(json()).append('\n');
@@ -499,14 +500,14 @@ public final class DatapathBench {
             return String.format(Locale.ROOT, "| %,d | %s | %.0f ns | %.0f ns | %.0f ns | %s | %.1f× | %s | %s |%n",
                     p.cidrs(), packet, r.ns(candidate), r.ns(floor), r.ns("minimal"), withRange(r, candidate, floor),
                     r.ratio(candidate, "minimal"), targeted ? String.format(Locale.ROOT, "≤ %.2f", PREFILTER_TARGET)
-                            : "—", targeted ? yesNo(vsBare <= PREFILTER_TARGET) : "—");
+                            : "—", targeted ? BenchmarksFile.yesNo(vsBare <= PREFILTER_TARGET) : "—");
         }
 
         private static String lxcRow(Rounds r, String label, String candidate, boolean targeted) {
             double ratio = r.ratio(candidate, "bare_ct_lookup");
             return String.format(Locale.ROOT, "| %s | %.0f ns | %.0f ns | %s | %s | %s |%n", label, r.ns(candidate),
                     r.ns("bare_ct_lookup"), withRange(r, candidate, "bare_ct_lookup"), targeted ? String.format(Locale.ROOT, "≤ %.2f", LXC_TARGET) : "—",
-                    targeted ? yesNo(ratio <= LXC_TARGET) : "—");
+                    targeted ? BenchmarksFile.yesNo(ratio <= LXC_TARGET) : "—");
         }
 
         /** "1.15 (1.10–1.31)": the median ratio and, in parentheses, the range of the rounds' ratios. */
@@ -518,11 +519,11 @@ public final class DatapathBench {
         String json() {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("bench", "datapath");
-            o.put("prefilter_100k_ratio_vs_bare_lpm", round(prefilterRatioVsBareLpm(), 3));
-            o.put("prefilter_100k_ratio_vs_minimal", round(prefilterRatioVsMinimal(), 2));
-            o.put("lxc_established_ratio_vs_bare_lookup", round(lxcEstablishedRatio(), 3));
-            o.put("compile_cold_ms", round(compile.coldMs(), 1));
-            o.put("compile_cached_ms", round(compile.cachedMs(), 2));
+            o.put("prefilter_100k_ratio_vs_bare_lpm", Stats.round(prefilterRatioVsBareLpm(), 3));
+            o.put("prefilter_100k_ratio_vs_minimal", Stats.round(prefilterRatioVsMinimal(), 2));
+            o.put("lxc_established_ratio_vs_bare_lookup", Stats.round(lxcEstablishedRatio(), 3));
+            o.put("compile_cold_ms", Stats.round(compile.coldMs(), 1));
+            o.put("compile_cached_ms", Stats.round(compile.cachedMs(), 2));
             o.put("prefilter_target_met", prefilterMet());
             o.put("lxc_established_target_met", lxcMet());
             o.put("compile_cached_target_met", compileMet());
@@ -534,68 +535,25 @@ public final class DatapathBench {
                     o.put("prefilter_" + k + "_" + c + "_ns", r.ns("prefilter_" + c));
                     o.put("bare_lpm_" + k + "_" + c + "_ns", r.ns("bare_lpm_" + c));
                     o.put("prefilter_" + k + "_" + c + "_ratio_vs_bare_lpm",
-                            round(r.ratio("prefilter_" + c, "bare_lpm_" + c), 3));
+                            Stats.round(r.ratio("prefilter_" + c, "bare_lpm_" + c), 3));
                 }
             }
             Rounds e = endpoint.rounds();
             for (String c : List.of("lxc_established", "lxc_new_allowed", "lxc_new_denied", "bare_ct_lookup")) {
                 o.put(c + "_ns", e.ns(c));
             }
-            o.put("lxc_new_allowed_ratio_vs_bare_lookup", round(e.ratio("lxc_new_allowed", "bare_ct_lookup"), 3));
-            o.put("lxc_new_denied_ratio_vs_bare_lookup", round(e.ratio("lxc_new_denied", "bare_ct_lookup"), 3));
+            o.put("lxc_new_allowed_ratio_vs_bare_lookup", Stats.round(e.ratio("lxc_new_allowed", "bare_ct_lookup"), 3));
+            o.put("lxc_new_denied_ratio_vs_bare_lookup", Stats.round(e.ratio("lxc_new_denied", "bare_ct_lookup"), 3));
             o.put("prefilter_target", PREFILTER_TARGET);
             o.put("lxc_target", LXC_TARGET);
             o.put("compile_cached_target_ms", CACHED_COMPILE_TARGET_MS);
             o.put("rounds", ROUNDS);
-            o.put("date", env.date().toString());
-            o.put("kernel", env.kernel());
-            o.put("cpus", env.cpus());
-            return toJson(o);
+            env.machine().describe(o);
+            return BenchJson.line(o);
         }
-    }
-
-    static String yesNo(boolean met) {
-        return met ? "yes" : "no";
-    }
-
-    static double round(double v, int digits) {
-        double scale = Math.pow(10, digits);
-        return Math.round(v * scale) / scale;
-    }
-
-    static double median(List<Double> values) {
-        return Rounds.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static String format(List<Double> ms) {
         return ms.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList().toString();
-    }
-
-    /** A flat JSON object of strings, numbers and booleans, on one line. */
-    static String toJson(Map<String, ?> fields) {
-        StringBuilder json = new StringBuilder("{");
-        fields.forEach((k, v) -> {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            json.append('"').append(k).append("\":");
-            if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
-                json.append(d.longValue());
-            } else if (v instanceof Number || v instanceof Boolean) {
-                json.append(v);
-            } else {
-                json.append('"').append(String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            }
-        });
-        return json.append('}').toString();
-    }
-
-    /** A reason the bench cannot run, said in one line. */
-    static final class BenchFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BenchFailure(String message) {
-            super(message);
-        }
     }
 }

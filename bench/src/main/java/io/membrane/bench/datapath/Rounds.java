@@ -1,5 +1,8 @@
 package io.membrane.bench.datapath;
 
+import io.membrane.bench.BenchFailure;
+import io.membrane.bench.RoundOrder;
+import io.membrane.bench.Stats;
 import io.membrane.datapath.Program;
 import io.membrane.datapath.TestRun;
 import java.util.ArrayList;
@@ -40,10 +43,7 @@ final class Rounds {
             r.samples.put(c.name(), new double[rounds]);
         }
         for (int round = 0; round < rounds; round++) {
-            List<Case> order = new ArrayList<>(cases);
-            if (round % 2 == 1) {
-                java.util.Collections.reverse(order);
-            }
+            List<Case> order = RoundOrder.of(cases, round);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "datapath bench: %s round %2d/%d ",
                     label, round + 1, rounds));
             for (Case c : order) {
@@ -62,25 +62,24 @@ final class Rounds {
     private static long run(Case c, int repeat) {
         TestRun.Result result = TestRun.run(c.program(), c.frame(), repeat);
         if (result.returnCode() != c.expectedCode()) {
-            throw new DatapathBench.BenchFailure(c.name() + " returned " + result.returnCode() + ", expected "
+            throw new BenchFailure(c.name() + " returned " + result.returnCode() + ", expected "
                     + c.expectedCode() + ": the case does not take the path it is meant to measure");
         }
         return result.nanosPerRun();
     }
 
     double ns(String name) {
-        return median(samples(name));
+        return Stats.median(samples(name));
     }
 
     /** The median over rounds of {@code candidate / floor} within each round. */
     double ratio(String candidate, String floor) {
-        return median(ratios(candidate, floor));
+        return Stats.median(ratios(candidate, floor));
     }
 
     /** The smallest and the largest of the rounds' ratios. */
     double[] ratioRange(String candidate, String floor) {
-        double[] r = ratios(candidate, floor);
-        return new double[] {Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow()};
+        return Stats.range(ratios(candidate, floor));
     }
 
     private double[] ratios(String candidate, String floor) {
@@ -103,12 +102,5 @@ final class Rounds {
             throw new IllegalArgumentException("no case " + name);
         }
         return s;
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }

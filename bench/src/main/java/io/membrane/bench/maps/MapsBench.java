@@ -1,6 +1,12 @@
 package io.membrane.bench.maps;
 
+import io.membrane.bench.BenchFailure;
+import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
+import io.membrane.bench.CBaseline;
+import io.membrane.bench.Machine;
+import io.membrane.bench.RoundOrder;
+import io.membrane.bench.Stats;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMaps;
 import io.membrane.maps.MapSpec;
@@ -65,37 +71,16 @@ public final class MapsBench {
         }
         Path work = Files.createTempDirectory("mbr-bench-maps");
         try {
-            Path binary = compile(source, work);
+            Path binary = CBaseline.compile(source, work);
             Figures figures = measure(binary);
-            Environment env = Environment.current();
+            Machine env = Machine.current();
             Path md = root.resolve("BENCHMARKS.md");
             BenchmarksFile.writeSection(md, "maps", figures.markdown(env));
             System.out.println("wrote section ## maps of " + md);
             System.out.println(figures.json(env));
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            CBaseline.removeScratch(work);
         }
-    }
-
-    /** Compiles the C baseline; on failure shows gcc's output and exits. */
-    static Path compile(Path source, Path dir) throws IOException, InterruptedException {
-        Path binary = dir.resolve("maps_bench");
-        List<String> cmd = List.of("gcc", "-O2", "-Wall", "-o", binary.toString(), source.toString(), "-lbpf");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new BenchFailure("cannot run gcc (" + e.getMessage()
-                    + "); install it: apt-get install gcc libbpf-dev");
-        }
-        String out = readAll(gcc.getInputStream());
-        if (gcc.waitFor() != 0) {
-            System.err.print(out);
-            throw new BenchFailure("gcc failed: " + String.join(" ", cmd));
-        }
-        return binary;
     }
 
     /** Warms the JIT up, then alternates C and Java rounds (swapping which goes first) and takes medians. */
@@ -121,7 +106,7 @@ public final class MapsBench {
             for (int round = 0; round < ROUNDS; round++) {
                 Map<String, Double> cRound;
                 double[] javaRound;
-                if (round % 2 == 0) {
+                if (RoundOrder.firstGoesFirst(round)) {
                     cRound = runC(binary);
                     javaRound = javaPasses(map, keys, values, keyList, valueList, PASSES);
                 } else {
@@ -165,7 +150,7 @@ public final class MapsBench {
             batch[p] = System.nanoTime() - start;
         }
         sink = sum;
-        return new double[] {median(update), median(lookup), median(batch)};
+        return new double[] {Stats.median(update), Stats.median(lookup), Stats.median(batch)};
     }
 
     /** One round of the C baseline in a fresh process: its JSON line as numbers. */
@@ -177,7 +162,7 @@ public final class MapsBench {
             System.err.print(out);
             throw new BenchFailure("the C baseline failed (exit " + p.exitValue() + ")");
         }
-        Map<String, Double> figures = parseNumbers(out.strip().lines().reduce((a, b) -> b).orElse(""));
+        Map<String, Double> figures = BenchJson.numbers(out.strip().lines().reduce((a, b) -> b).orElse(""));
         for (String key : List.of("update_pass_ns", "lookup_pass_ns", "batch_update_ns")) {
             if (!figures.containsKey(key)) {
                 throw new BenchFailure("the C baseline printed no " + key + ": " + out);
@@ -186,36 +171,8 @@ public final class MapsBench {
         return figures;
     }
 
-    private static final Pattern NUMBER_FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(-?[0-9.eE+-]+)");
-
-    /** The numeric fields of a flat JSON object. */
-    static Map<String, Double> parseNumbers(String json) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        Matcher m = NUMBER_FIELD.matcher(json);
-        while (m.find()) {
-            out.put(m.group(1), Double.parseDouble(m.group(2)));
-        }
-        return out;
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
     private static String readAll(InputStream in) throws IOException {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-
-    /** A reason the bench cannot run, said in one line. */
-    static final class BenchFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BenchFailure(String message) {
-            super(message);
-        }
     }
 
     /** Per-round figures of one side, in ns: all keys per pass for update and lookup, one batch for batch. */
@@ -231,28 +188,15 @@ public final class MapsBench {
         }
 
         double update() {
-            return median(update);
+            return Stats.median(update);
         }
 
         double lookup() {
-            return median(lookup);
+            return Stats.median(lookup);
         }
 
         double batch() {
-            return median(batch);
-        }
-
-        private static double median(List<Double> values) {
-            return MapsBench.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-        }
-    }
-
-    /** Where the figures were measured. */
-    record Environment(LocalDate date, String kernel, int cpus, String libbpf, String jdk) {
-        static Environment current() throws IOException {
-            return new Environment(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                    Runtime.getRuntime().availableProcessors(), NativeLibs.libbpfVersion(),
-                    System.getProperty("java.vm.version"));
+            return Stats.median(batch);
         }
     }
 
@@ -306,105 +250,59 @@ public final class MapsBench {
             return batchSpeedup() >= BATCH_SPEEDUP_TARGET;
         }
 
-        String markdown(Environment env) {
+        String markdown(Machine env) {
             StringBuilder md = new StringBuilder();
-            md.append(String.format(Locale.ROOT, "Measured %s on Linux %s, %d CPUs, libbpf %s, JDK %s. "
-                            + "BPF_MAP_TYPE_HASH, u32 key, u64 value, %,d entries, all keys per pass. Baseline: a C "
+            md.append(String.format(Locale.ROOT, "%s. BPF_MAP_TYPE_HASH, u32 key, u64 value, %,d entries, all keys per pass. Baseline: a C "
                             + "loop over libbpf (`bench/src/main/c/maps_bench.c`, gcc -O2) in a fresh process per "
                             + "round; ours: `BpfHashMap` after %d warm-up passes, keys and values boxed beforehand. "
                             + "%d rounds alternating C and Java, %d timed passes each; every figure is the median "
                             + "over rounds of each round's median. Regenerate: `bin/membrane bench maps` (main class "
                             + "`io.membrane.bench.maps.MapsBench`).%n%n",
-                    env.date(), env.kernel(), env.cpus(), env.libbpf(), env.jdk(), entries, WARMUP_PASSES,
+                    env.measured(), entries, WARMUP_PASSES,
                     rounds, passes));
             md.append("| figure | ours | baseline | ratio | target | met |\n");
             md.append("|---|---|---|---|---|---|\n");
             md.append(String.format(Locale.ROOT, "| update, per op (`put`, BPF_ANY) | %,.0f ns | %,.0f ns "
                             + "(`bpf_map_update_elem`) | %.2f | ≤ %.2f | %s |%n", javaUpdateNsPerOp(),
-                    cUpdateNsPerOp(), updateRatio(), PER_OP_TARGET, yesNo(updateMet())));
+                    cUpdateNsPerOp(), updateRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(updateMet())));
             md.append(String.format(Locale.ROOT, "| lookup, per op (`lookup`) | %,.0f ns | %,.0f ns "
                             + "(`bpf_map_lookup_elem`) | %.2f | ≤ %.2f | %s |%n", javaLookupNsPerOp(),
-                    cLookupNsPerOp(), lookupRatio(), PER_OP_TARGET, yesNo(lookupMet())));
+                    cLookupNsPerOp(), lookupRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(lookupMet())));
             md.append(String.format(Locale.ROOT, "| batch update of %,d entries (`updateBatch`) | %,.0f µs | "
                             + "%,.0f µs (C per-op loop) | %.1f× speed-up | ≥ %.0f× | %s |%n", entries,
                     javaBatchNs / 1e3, cUpdatePassNs / 1e3, batchSpeedup(), BATCH_SPEEDUP_TARGET,
-                    yesNo(batchMet())));
+                    BenchmarksFile.yesNo(batchMet())));
             md.append(String.format(Locale.ROOT, "| batch update of %,d entries, against C's batch | %,.0f µs | "
                             + "%,.0f µs (`bpf_map_update_batch`) | %.2f | — | — |%n", entries, javaBatchNs / 1e3,
                     cBatchNs / 1e3, batchRatioVsCBatch()));
             return md.toString();
         }
 
-        String json(Environment env) {
+        String json(Machine env) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("bench", "maps");
-            o.put("update_ratio_vs_c", round(updateRatio(), 3));
-            o.put("lookup_ratio_vs_c", round(lookupRatio(), 3));
-            o.put("batch_update_speedup_vs_c_per_op", round(batchSpeedup(), 2));
+            o.put("update_ratio_vs_c", Stats.round(updateRatio(), 3));
+            o.put("lookup_ratio_vs_c", Stats.round(lookupRatio(), 3));
+            o.put("batch_update_speedup_vs_c_per_op", Stats.round(batchSpeedup(), 2));
             o.put("update_target_met", updateMet());
             o.put("lookup_target_met", lookupMet());
             o.put("batch_target_met", batchMet());
-            o.put("java_update_ns_per_op", round(javaUpdateNsPerOp(), 1));
-            o.put("c_update_ns_per_op", round(cUpdateNsPerOp(), 1));
-            o.put("java_lookup_ns_per_op", round(javaLookupNsPerOp(), 1));
-            o.put("c_lookup_ns_per_op", round(cLookupNsPerOp(), 1));
+            o.put("java_update_ns_per_op", Stats.round(javaUpdateNsPerOp(), 1));
+            o.put("c_update_ns_per_op", Stats.round(cUpdateNsPerOp(), 1));
+            o.put("java_lookup_ns_per_op", Stats.round(javaLookupNsPerOp(), 1));
+            o.put("c_lookup_ns_per_op", Stats.round(cLookupNsPerOp(), 1));
             o.put("java_batch_update_ns", Math.round(javaBatchNs));
             o.put("c_per_op_update_ns_for_batch", Math.round(cUpdatePassNs));
             o.put("c_batch_update_ns", Math.round(cBatchNs));
-            o.put("batch_ratio_vs_c_batch", round(batchRatioVsCBatch(), 3));
+            o.put("batch_ratio_vs_c_batch", Stats.round(batchRatioVsCBatch(), 3));
             o.put("per_op_target", PER_OP_TARGET);
             o.put("batch_speedup_target", BATCH_SPEEDUP_TARGET);
             o.put("entries", entries);
             o.put("rounds", rounds);
             o.put("passes", passes);
-            o.put("date", env.date().toString());
-            o.put("kernel", env.kernel());
-            o.put("cpus", env.cpus());
-            return toJson(o);
+            env.describe(o);
+            return BenchJson.line(o);
         }
 
-        private static String yesNo(boolean met) {
-            return met ? "yes" : "no";
-        }
-
-        private static double round(double v, int digits) {
-            double scale = Math.pow(10, digits);
-            return Math.round(v * scale) / scale;
-        }
-    }
-
-    /** A flat JSON object of strings, numbers and booleans, on one line. */
-    static String toJson(Map<String, ?> fields) {
-        StringBuilder json = new StringBuilder("{");
-        fields.forEach((k, v) -> {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            json.append(quote(k)).append(':');
-            if (v instanceof Number || v instanceof Boolean) {
-                json.append(v);
-            } else {
-                json.append(quote(String.valueOf(v)));
-            }
-        });
-        return json.append('}').toString();
-    }
-
-    private static String quote(String s) {
-        StringBuilder q = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> q.append("\\\"");
-                case '\\' -> q.append("\\\\");
-                default -> {
-                    if (ch < 0x20) {
-                        q.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
-                    } else {
-                        q.append(ch);
-                    }
-                }
-            }
-        }
-        return q.append('"').toString();
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.api.PrefilterRequest;
+import io.membrane.bench.BenchFailure;
+import io.membrane.bench.BenchJson;
+import io.membrane.bench.Machine;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -32,10 +35,10 @@ class AgentBenchTest {
         assertEquals(List.of(new AgentBench.Scenario(2, 1)), one.scenarios());
         assertEquals(3, one.rounds());
         assertFalse(one.write(), "an investigation run leaves BENCHMARKS.md alone");
-        assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--rounds", "0"}));
-        assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--bogus"}));
-        assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--only", "x"}));
-        assertThrows(AgentBench.BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--pages", "100"}));
+        assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--rounds", "0"}));
+        assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--bogus"}));
+        assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--only", "x"}));
+        assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--pages", "100"}));
         assertEquals(256, AgentBench.Settings.parse(new String[] {"--pages", "256"}).pages());
         assertEquals(0, s.pages(), "0: the agent's default");
     }
@@ -77,10 +80,10 @@ class AgentBenchTest {
     @Test
     void reportHasBothSectionsTheTablesAndEndsWithItsJson() {
         AgentBenchReport report = new AgentBenchReport(patch(), List.of(pump(1, -1, 0), pump(2, -1, 500),
-                pump(2, 0, 0)), new AgentBenchReport.Environment(LocalDate.of(2026, 11, 26), "6.18", 2, "1.1",
-                "17", "12.2.0"));
+                pump(2, 0, 0)), new AgentBenchReport.Environment(new Machine(LocalDate.of(2026, 11, 26), "6.18", 2,
+                "1.1", "17"), "12.2.0"));
         String json = report.json();
-        Map<String, Double> n = AgentBench.parseNumbers(json);
+        Map<String, Double> n = BenchJson.numbers(json);
         for (String key : List.of("patch_10k_cidrs_ms", "pump_events_per_s", "pump_ratio_vs_c", "pump_lost",
                 "pump_2p_lost", "pump_2p_pinned_lost")) {
             assertTrue(n.containsKey(key), key + " in " + json);

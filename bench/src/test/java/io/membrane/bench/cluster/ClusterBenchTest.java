@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.bench.BenchJson;
 import io.membrane.lab.Lab;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ClusterBenchTest {
@@ -49,5 +51,21 @@ class ClusterBenchTest {
     void requestBodiesAreTheApiJson() {
         assertEquals("{\"deny\": [\"10.0.0.0/24\", \"10.0.1.0/24\"], \"scope\": \"cluster\"}",
                 ClusterBench.body(List.of(Ipv4Prefix.parse("10.0.0.0/24"), Ipv4Prefix.parse("10.0.1.0/24")), "cluster"));
+    }
+
+    @Test
+    void jsonLineCarriesThePercentilesAndTheJoin() {
+        ClusterBench.Samples s = new ClusterBench.Samples(new double[] {1.0, 2.0, 3.0, 40.0});
+        ClusterBench.Propagation p = new ClusterBench.Propagation(s, s, s, s);
+        ClusterBench.Join j = new ClusterBench.Join(100_000, new double[] {2_100, 2_300, 2_200}, new double[] {900},
+                5_000, 180.4);
+        String line = ClusterBench.json(p, j);
+        Map<String, Double> n = BenchJson.numbers(line);
+        assertEquals(2.0, n.get("propagation_p50_ms"));
+        assertEquals(40.0, n.get("propagation_max_ms"));
+        assertEquals(2_200.0, n.get("join_100k_ms"));
+        assertEquals(100_000.0, n.get("join_cidrs"));
+        assertEquals(180.0, n.get("local_patch_join_set_ms"));
+        assertTrue(line.startsWith("{\"bench\":\"cluster\","), line);
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,15 +47,5 @@ class DatapathBenchTest {
         assertEquals(Frames.TH_SYN, f[47]);
         assertEquals(0, Frames.checksum(f, Frames.ETH_HLEN, Frames.IPV4_HLEN), "header sums to 0 with its checksum");
         assertEquals(17, Frames.udp(1, 2, 3, 4)[23]);
-    }
-
-    @Test
-    void jsonIsOneFlatLine() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("bench", "datapath");
-        o.put("ratio", 1.25);
-        o.put("ns", 112.0);
-        o.put("met", true);
-        assertEquals("{\"bench\":\"datapath\",\"ratio\":1.25,\"ns\":112,\"met\":true}", DatapathBench.toJson(o));
     }
 }

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.bench.BenchJson;
+import io.membrane.bench.Machine;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The bench's output formats, without measuring anything: its BENCHMARKS.md section and the JSON line. */
 class MapsBenchFormatTest {
-    private static final MapsBench.Environment ENV =
-            new MapsBench.Environment(LocalDate.of(2025, 1, 2), "6.18.0", 2, "1.1", "17");
+    private static final Machine ENV = new Machine(LocalDate.of(2025, 1, 2), "6.18.0", 2, "1.1", "17");
 
     @Test
     void jsonLineHasTheRatiosAndTargets() {
@@ -21,7 +21,7 @@ class MapsBenchFormatTest {
                 1_000_000);
         String json = f.json(ENV);
         assertFalse(json.contains("\n"));
-        Map<String, Double> numbers = MapsBench.parseNumbers(json);
+        Map<String, Double> numbers = BenchJson.numbers(json);
         assertEquals(1.1, numbers.get("update_ratio_vs_c"));
         assertEquals(1.0, numbers.get("lookup_ratio_vs_c"));
         assertEquals(5.0, numbers.get("batch_update_speedup_vs_c_per_op"));
@@ -47,14 +47,5 @@ class MapsBenchFormatTest {
         assertTrue(md.contains("| 5.0× speed-up | ≥ 3× | yes |"), md);
         assertTrue(md.contains("Linux 6.18.0, 2 CPUs"), md);
         assertEquals(4, md.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| figure")).count());
-    }
-
-    @Test
-    void jsonEscapesStrings() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("s", "a\"b\\c\n");
-        o.put("n", 1.5);
-        o.put("b", false);
-        assertEquals("{\"s\":\"a\\\"b\\\\c\\u000a\",\"n\":1.5,\"b\":false}", MapsBench.toJson(o));
     }
 }

@@ -2,35 +2,20 @@ package io.membrane.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.membrane.cluster.ClusterCli;
 import io.membrane.cluster.ClusterNode;
 import io.membrane.datapath.DatapathMaps;
-import io.membrane.topology.Bridge;
-import io.membrane.topology.Namespaces;
-import io.membrane.topology.Ping;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The multi-node lab on one machine: a fabric namespace {@value #FABRIC_NS} holding a bridge, node namespaces
@@ -46,6 +31,10 @@ import java.util.stream.Stream;
  * has every node up; {@link #down()} removes everything it can find of a lab (processes, namespaces, pins, run
  * directories) and may be called any number of times, also with no lab at all. The names are fixed: there is
  * one lab per machine.
+ *
+ * <p>This class holds the lab's plan, its lifecycle and everything that talks to a node's admin API (readiness,
+ * cluster views); the network is {@link LabNetwork}'s, the node configs {@link NodeConfig}'s, the agent
+ * processes {@link AgentProcesses}', and the files under the pin and run roots {@link LabFiles}'.
  */
 public final class Lab implements AutoCloseable {
     public static final String FABRIC_NS = "mbr-fabric";
@@ -77,9 +66,7 @@ public final class Lab implements AutoCloseable {
     public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1");
 
-    private static final Pattern NODE_NS = Pattern.compile("mbr-n\\d+");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     /** How to build the lab and run its agents. */
     public record Options(int nodes, String xdpMode, Path home, String classpath, Path java, List<String> jvmArgs,
@@ -236,10 +223,10 @@ public final class Lab implements AutoCloseable {
         Lab lab = new Lab(options, progress);
         long t0 = System.nanoTime();
         try {
-            lab.createNetwork();
-            lab.writeState();
+            LabNetwork.create(lab.nodes, progress);
+            LabFiles.writeState(options);
             for (Node n : lab.nodes) {
-                lab.writeConfig(n);
+                LabFiles.writeConfig(n, lab.config(n));
             }
             for (Node n : lab.nodes) {
                 lab.launch(n);
@@ -266,34 +253,19 @@ public final class Lab implements AutoCloseable {
 
     /** The lab that {@link #up} left on this machine (read back from its state file), if there is one. */
     public static Optional<Lab> existing(Consumer<String> progress) {
-        Path state = RUN_ROOT.resolve("lab.properties");
-        if (!Files.isRegularFile(state)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(state)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + state, e);
-        }
-        String jvm = p.getProperty("jvm-args", "").strip();
-        Options o = new Options(Integer.parseInt(p.getProperty("nodes")), p.getProperty("xdp-mode"),
-                Path.of(p.getProperty("home")), p.getProperty("classpath"), Path.of(p.getProperty("java")),
-                jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")), Duration.parse(p.getProperty("start-timeout")),
-                Integer.parseInt(p.getProperty("cidr-capacity", String.valueOf(Options.DEFAULT_CIDR_CAPACITY))));
-        return Optional.of(new Lab(o, progress));
+        return LabFiles.readState().map(o -> new Lab(o, progress));
     }
 
     /** What of a lab is on this machine: namespaces, pin root, run directory, agent processes. */
     public static List<String> present() {
-        List<String> found = new ArrayList<>(labNamespaces());
+        List<String> found = new ArrayList<>(LabNetwork.namespaces());
         if (Files.exists(PIN_ROOT)) {
             found.add(PIN_ROOT.toString());
         }
         if (Files.exists(RUN_ROOT)) {
             found.add(RUN_ROOT.toString());
         }
-        labProcesses().forEach(pid -> found.add("agent pid " + pid));
+        AgentProcesses.all().forEach(pid -> found.add("agent pid " + pid));
         return found;
     }
 
@@ -303,26 +275,16 @@ public final class Lab implements AutoCloseable {
      * call with no lab, a half-built one, or twice.
      */
     public static void down(Consumer<String> progress) {
-        List<Long> pids = labProcesses();
+        List<Long> pids = AgentProcesses.all();
         if (!pids.isEmpty()) {
             progress.accept("stopping agent(s) " + pids);
-            stopAll(pids, STOP_GRACE);
+            AgentProcesses.stopAll(pids);
         }
-        List<String> namespaces = labNamespaces();
-        for (String ns : namespaces) {
-            Namespaces.delete(ns);
-        }
-        if (!namespaces.isEmpty()) {
-            progress.accept("removed namespaces " + namespaces);
-        }
-        List<String> left = labNamespaces();
-        if (!left.isEmpty()) {
-            throw new IllegalStateException("could not remove namespaces " + left);
-        }
-        if (removeTree(PIN_ROOT)) {
+        LabNetwork.remove(progress);
+        if (LabFiles.removeTree(PIN_ROOT)) {
             progress.accept("removed pins " + PIN_ROOT);
         }
-        if (removeTree(RUN_ROOT)) {
+        if (LabFiles.removeTree(RUN_ROOT)) {
             progress.accept("removed " + RUN_ROOT);
         }
     }
@@ -333,78 +295,9 @@ public final class Lab implements AutoCloseable {
         down(s -> { });
     }
 
-    private void createNetwork() {
-        progress.accept("creating namespaces " + FABRIC_NS + " (bridge " + BRIDGE + "), " + CLIENT_NS + ", "
-                + nodes.stream().map(Node::namespace).toList());
-        Bridge fabric = Bridge.create(FABRIC_NS, BRIDGE);
-        for (Node n : nodes) {
-            join(fabric, n.namespace(), List.of(n.address()));
-        }
-        join(fabric, CLIENT_NS, CLIENT_ADDRESSES);
-    }
-
-    /** A namespace on the fabric: veth {@code ns} (bridge port) ↔ {@value #DEVICE} (inside ns) with addresses. */
-    private static void join(Bridge fabric, String ns, List<String> addresses) {
-        Namespaces.create(ns);
-        fabric.join(ns, ns, DEVICE, addresses.stream().map(a -> a + "/24").toList());
-    }
-
-    private void writeState() {
-        Properties p = new Properties();
-        p.setProperty("nodes", String.valueOf(options.nodes()));
-        p.setProperty("xdp-mode", options.xdpMode());
-        p.setProperty("home", options.home().toString());
-        p.setProperty("classpath", options.classpath());
-        p.setProperty("java", options.java().toString());
-        p.setProperty("jvm-args", String.join(" ", options.jvmArgs()));
-        p.setProperty("start-timeout", options.startTimeout().toString());
-        p.setProperty("cidr-capacity", String.valueOf(options.cidrCapacity()));
-        try {
-            Files.createDirectories(RUN_ROOT);
-            try (OutputStream out = Files.newOutputStream(RUN_ROOT.resolve("lab.properties"))) {
-                p.store(out, "bin/membrane lab: what lab down and restart need; removed by lab down");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the lab state under " + RUN_ROOT, e);
-        }
-    }
-
     /** The node's generated configuration: everything a node of this lab differs in. */
     String config(Node n) {
-        DatapathMaps.Sizes sizes = options.mapSizes();
-        int seeds = Math.min(3, nodes.size());
-        StringBuilder seedList = new StringBuilder();
-        for (int i = 0; i < seeds; i++) {
-            seedList.append(i == 0 ? "" : ", ").append(quote(nodes.get(i).artery()));
-        }
-        return "# Node " + n.name() + " of the Membrane lab (bin/membrane lab up); removed by bin/membrane lab down.\n"
-                + "membrane {\n"
-                + "  pin-root = " + quote(n.pinRoot().toString()) + "\n"
-                + "  run-dir = " + quote(n.runDir().toString()) + "\n"
-                + "  bpf-dir = " + quote(options.home().resolve("bpf").toString()) + "\n"
-                + "  # Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/" + n.namespace()
-                + "\n  api { host = \"127.0.0.1\", port = " + API_PORT + " }\n"
-                + "  devices = [{ name = " + quote(DEVICE) + ", xdp-mode = " + options.xdpMode() + " }]\n"
-                + "  maps { cidr-fix = " + sizes.cidrFix() + ", cidr-dyn = " + sizes.cidrDyn() + ", ipcache = "
-                + sizes.ipcache() + ", lxc = " + sizes.lxc() + ", ct4 = " + sizes.ct4() + ", ct6 = " + sizes.ct6()
-                + ", policy = " + sizes.policy() + " }\n"
-                + "  cluster.node-name = " + quote(n.name()) + "\n"
-                + "}\n"
-                + "pekko.remote.artery.canonical { hostname = " + quote(n.address()) + ", port = " + ARTERY_PORT + " }\n"
-                + "pekko.cluster.seed-nodes = [" + seedList + "]\n";
-    }
-
-    private void writeConfig(Node n) {
-        try {
-            Files.createDirectories(n.runDir());
-            Files.writeString(n.config(), config(n));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + n.config(), e);
-        }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return NodeConfig.render(n, nodes, options);
     }
 
     // --- nodes ---
@@ -438,15 +331,7 @@ public final class Lab implements AutoCloseable {
 
     /** The agent's pid if its process runs. */
     public OptionalLong pid(Node node) {
-        try {
-            if (!Files.isRegularFile(node.pidFile())) {
-                return OptionalLong.empty();
-            }
-            long pid = Long.parseLong(Files.readString(node.pidFile()).strip());
-            return isAgentOf(pid, node) ? OptionalLong.of(pid) : OptionalLong.empty();
-        } catch (IOException | NumberFormatException e) {
-            return OptionalLong.empty();
-        }
+        return AgentProcesses.pid(node);
     }
 
     public boolean isRunning(Node node) {
@@ -458,53 +343,17 @@ public final class Lab implements AutoCloseable {
      * own, output appended to its log; see {@link #awaitReady(Node)}.
      */
     public void launch(Node node) {
-        if (isRunning(node)) {
-            throw new IllegalStateException(node.name() + " already runs (pid " + pid(node).getAsLong() + ")");
-        }
-        List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + Namespaces.path(node.namespace()),
-                options.java().toString()));
-        // Not part of jvmArgs: those are tuning (and a lab made before the store was durable saved its own),
-        // while without these the agent cannot keep the cluster deny list and refuses to start.
-        cmd.addAll(ClusterNode.REQUIRED_JVM_ARGS);
-        cmd.addAll(options.jvmArgs());
-        cmd.add("-Dlogback.configurationFile=" + options.home().resolve("conf/logback.xml"));
-        cmd.addAll(List.of("-cp", options.classpath(), ClusterCli.class.getName(), "agent", "--config",
-                node.config().toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        try {
-            // setsid and nsenter exec what they run (neither forks here), so the pid is the agent's.
-            Process p = pb.start();
-            Files.writeString(node.pidFile(), p.pid() + "\n");
-            progress.accept("started " + node.name() + " (pid " + p.pid() + ") in " + node.namespace() + " on "
-                    + node.address() + "; log " + node.log());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the agent of " + node.name() + ": " + e.getMessage(), e);
-        }
+        AgentProcesses.launch(node, options, progress);
     }
 
     /** kill -9 of the node's agent; waits until it is gone. The datapath stays attached, the maps pinned. */
     public void kill9(Node node) {
-        OptionalLong pid = pid(node);
-        if (pid.isEmpty()) {
-            throw new IllegalStateException(node.name() + " is not running");
-        }
-        ProcessHandle.of(pid.getAsLong()).ifPresent(h -> {
-            h.destroyForcibly();
-            awaitExit(h, Duration.ofSeconds(10));
-        });
-        progress.accept("killed " + node.name() + " (SIGKILL to pid " + pid.getAsLong() + ")");
+        AgentProcesses.kill9(node, progress);
     }
 
     /** Stops the node's agent (SIGTERM, SIGKILL after 10 s). */
     public void stop(Node node) {
-        OptionalLong pid = pid(node);
-        if (pid.isPresent()) {
-            stopAll(List.of(pid.getAsLong()), STOP_GRACE);
-            progress.accept("stopped " + node.name());
-        }
+        AgentProcesses.stop(node, progress);
     }
 
     /**
@@ -524,17 +373,8 @@ public final class Lab implements AutoCloseable {
      */
     public void wipe(Node node) {
         stop(node);
-        Namespaces.exec(node.namespace(), "ip", "link", "set", "dev", DEVICE, "xdp", "off");
-        removeTree(node.pinRoot());
-        try (Stream<Path> files = Files.list(node.runDir())) {
-            for (Path f : files.toList()) {
-                if (!f.equals(node.config()) && !f.equals(node.log())) {
-                    removeTree(f);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + node.runDir(), e);
-        }
+        LabNetwork.detachXdp(node);
+        LabFiles.clearRunState(node);
         progress.accept("wiped " + node.name() + " (pins, run state)");
     }
 
@@ -545,7 +385,7 @@ public final class Lab implements AutoCloseable {
 
     /** Pings {@code to}'s fabric address from the client namespace with source {@code from}; returns replies. */
     public int ping(String from, Node to, int count) {
-        return Ping.from(CLIENT_NS, from, to.address(), count);
+        return LabNetwork.ping(from, to, count);
     }
 
     // --- cluster views ---
@@ -656,16 +496,7 @@ public final class Lab implements AutoCloseable {
 
     /** The last {@code lines} lines of the node's log, prefixed for an error message ("" if there is none). */
     public String logTail(Node node, int lines) {
-        try {
-            if (!Files.isRegularFile(node.log())) {
-                return "";
-            }
-            List<String> all = Files.readAllLines(node.log(), StandardCharsets.UTF_8);
-            return "\n--- " + node.log() + " (last " + Math.min(lines, all.size()) + " lines) ---\n"
-                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException | UncheckedIOException e) {
-            return "\n(cannot read " + node.log() + ": " + e.getMessage() + ")";
-        }
+        return LabFiles.logTail(node, lines);
     }
 
     private String logTails(int lines) {
@@ -676,131 +507,7 @@ public final class Lab implements AutoCloseable {
 
     /** Copies every node's log and config into {@code dir} (before {@link #down} removes them). */
     public void saveLogs(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            for (Node n : nodes) {
-                for (Path f : List.of(n.log(), n.config())) {
-                    if (Files.isRegularFile(f)) {
-                        Files.copy(f, dir.resolve(n.name() + "-" + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the lab logs to " + dir, e);
-        }
-    }
-
-    // --- finding and stopping what a lab left ---
-
-    private static List<String> labNamespaces() {
-        return Namespaces.named(name -> name.equals(FABRIC_NS) || name.equals(CLIENT_NS)
-                || NODE_NS.matcher(name).matches());
-    }
-
-    /** Agent processes this lab started: their command line runs ClusterCli with a config under the run root. */
-    static List<Long> labProcesses() {
-        List<Long> out = new ArrayList<>();
-        long self = ProcessHandle.current().pid();
-        String[] entries = new File("/proc").list();
-        if (entries == null) {
-            return out;
-        }
-        for (String e : entries) {
-            if (!e.chars().allMatch(Character::isDigit)) {
-                continue;
-            }
-            long pid = Long.parseLong(e);
-            if (pid != self && isLabAgent(cmdline(pid))) {
-                out.add(pid);
-            }
-        }
-        out.sort(Comparator.naturalOrder());
-        return out;
-    }
-
-    /**
-     * The process's command line. A process in the middle of execve(2) (setsid and nsenter exec what they run)
-     * shows an empty one for a moment, so an empty answer is asked again for up to half a second; a zombie, a
-     * kernel thread (child of kthreadd, pid 2) or a vanished process answers empty at once.
-     */
-    private static List<String> cmdline(long pid) {
-        Path proc = Path.of("/proc", String.valueOf(pid));
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try {
-                byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
-                if (raw.length > 0) {
-                    return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
-                }
-                // stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses, so parse after the last ')'.
-                String stat = Files.readString(proc.resolve("stat"));
-                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                char state = rest[0].charAt(0);
-                if (state == 'Z' || state == 'X' || pid == 2 || rest[1].equals("2")) {
-                    return List.of();
-                }
-                Thread.sleep(10);
-            } catch (IOException | UncheckedIOException | IndexOutOfBoundsException e) {
-                return List.of();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return List.of();
-            }
-        }
-        return List.of();
-    }
-
-    private static boolean isLabAgent(List<String> cmd) {
-        int i = cmd.indexOf("--config");
-        return cmd.contains(ClusterCli.class.getName()) && i >= 0 && i + 1 < cmd.size()
-                && cmd.get(i + 1).startsWith(RUN_ROOT + "/");
-    }
-
-    private static boolean isAgentOf(long pid, Node node) {
-        List<String> cmd = cmdline(pid);
-        int i = cmd.indexOf("--config");
-        return isLabAgent(cmd) && cmd.get(i + 1).equals(node.config().toString());
-    }
-
-    private static void stopAll(List<Long> pids, Duration grace) {
-        List<ProcessHandle> handles = pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).toList();
-        handles.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (ProcessHandle h : handles) {
-            awaitExit(h, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
-        for (ProcessHandle h : handles) {
-            if (h.isAlive()) {
-                h.destroyForcibly();
-                awaitExit(h, Duration.ofSeconds(10));
-            }
-        }
-    }
-
-    private static void awaitExit(ProcessHandle h, Duration timeout) {
-        try {
-            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            // the caller checks isAlive
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Deletes a directory tree (bpffs pins included); true if there was one. */
-    private static boolean removeTree(Path root) {
-        if (!Files.exists(root)) {
-            return false;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
+        LabFiles.saveLogs(nodes, dir);
     }
 
     private static Path findHome() {

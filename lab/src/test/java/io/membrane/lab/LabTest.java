@@ -43,6 +43,18 @@ class LabTest {
     }
 
     @Test
+    void theConfigFileReadsBackAsTheConfigItWasRenderedFromAndSaysWhatWroteIt() {
+        Lab lab = Lab.plan(Lab.Options.defaults().withNodes(4));
+        Lab.Node n2 = lab.node(2);
+        String text = lab.config(n2);
+        assertTrue(text.startsWith("# Node n2 of the Membrane lab (bin/membrane lab up)"), text);
+        assertTrue(text.contains("# Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/mbr-n2"),
+                text);
+        assertEquals(NodeConfig.of(n2, lab.nodes(), lab.options()).root(), ConfigFactory.parseString(text).root());
+        assertEquals(Lab.Options.DEFAULT_CIDR_CAPACITY, parse(text).raw().getInt("membrane.maps.cidr-dyn"));
+    }
+
+    @Test
     void seedsAreTheFirstThreeNodesAndGenericModeIsPassedOn() {
         Lab lab = Lab.plan(Lab.Options.defaults().withNodes(5).withXdpMode("generic"));
         AgentConfig c = parse(lab.config(lab.node(5)));

@@ -2,15 +2,12 @@ package io.membrane.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The C baselines of {@code bench/src/main/c/}: compiled here with {@code gcc -O2} against libbpf into a
- * scratch directory the bench removes when it ends, so a baseline is always built from the checkout's source.
+ * scratch directory ({@link Scratch}), so a baseline is always built from the checkout's source.
  */
 public final class CBaseline {
     private CBaseline() {
@@ -41,17 +38,5 @@ public final class CBaseline {
         String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor();
         return v;
-    }
-
-    /** Removes a scratch directory, saying on stderr what could not be removed rather than failing the bench. */
-    public static void removeScratch(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("bench: could not remove " + dir + ": " + e.getMessage());
-        }
     }
 }

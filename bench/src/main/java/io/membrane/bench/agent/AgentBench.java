@@ -3,21 +3,12 @@ package io.membrane.bench.agent;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.CBaseline;
+import io.membrane.bench.Scratch;
 import io.membrane.maps.PinnedMaps;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code bin/membrane bench agent}: measures the agent end to end in one run, each figure against a baseline
@@ -153,12 +144,12 @@ public final class AgentBench {
             throw new BenchFailure("no " + C_SOURCE + " under " + s.root() + ": pass the project root as the argument");
         }
         Path pinBase = Path.of("/sys/fs/bpf/mbr-bench-agent-" + ProcessHandle.current().pid());
-        Path work = Files.createTempDirectory("mbr-bench-agent");
+        Path work = Scratch.create("agent");
         AtomicBoolean cleaned = new AtomicBoolean();
         Runnable cleanup = () -> {
             if (cleaned.compareAndSet(false, true)) {
                 removePins(pinBase);
-                CBaseline.removeScratch(work);
+                Scratch.remove(work);
             }
         };
         Thread hook = new Thread(cleanup, "mbr-bench-agent-cleanup");

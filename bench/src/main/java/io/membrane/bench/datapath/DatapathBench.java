@@ -1,9 +1,11 @@
 package io.membrane.bench.datapath;
 
+import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.Machine;
+import io.membrane.bench.Scratch;
 import io.membrane.bench.Stats;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
@@ -28,21 +30,17 @@ import io.membrane.maps.MapSpec;
 import io.membrane.maps.UpdateFlag;
 import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
-import io.membrane.maps.sys.NativeLibs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * {@code bin/membrane bench datapath}: measures the datapath programs in the kernel with BPF_PROG_TEST_RUN (no
@@ -54,7 +52,8 @@ import java.util.stream.Stream;
  * cached. The floors are in {@code bpf/bench/}. Cases run interleaved, round after round, and figures are medians
  * over rounds; the ratios are medians of each round's ratio. Every map is created unpinned and every object is
  * closed before the command ends, so nothing is left in the kernel or on bpffs. It writes the {@code ## datapath}
- * section of BENCHMARKS.md and prints one JSON object as its last line. Usage: {@code DatapathBench [project-root]}.
+ * section of BENCHMARKS.md and prints one JSON object as its last line. Usage:
+ * {@code DatapathBench [project-root] [--no-write]} ({@link BenchArgs}).
  */
 public final class DatapathBench {
     static final int[] CIDR_COUNTS = {0, 1_000, 100_000};
@@ -93,21 +92,26 @@ public final class DatapathBench {
     }
 
     public static void main(String[] args) throws IOException {
-        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        if (BenchArgs.wantsHelp(args)) {
+            System.out.println("usage: bin/membrane bench datapath [--no-write]\n  measures the BPF programs against bare floors (BPF_PROG_TEST_RUN);\n"
+                    + "  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
+            return;
+        }
         try {
-            run(root);
+            run(BenchArgs.parse(args));
         } catch (BenchFailure e) {
             System.err.println("datapath bench: " + e.getMessage());
             System.exit(1);
         }
     }
 
-    static void run(Path root) throws IOException {
+    static void run(BenchArgs args) throws IOException {
+        Path root = args.root();
         Path bpf = root.resolve("bpf");
         if (!Files.isRegularFile(bpf.resolve("bpf_xdp.c")) || !Files.isDirectory(bpf.resolve("bench"))) {
             throw new BenchFailure("no bpf/bpf_xdp.c and bpf/bench/ under " + root + ": pass the project root");
         }
-        Path work = Files.createTempDirectory("mbr-bench-datapath");
+        Path work = Scratch.create("datapath");
         try {
             Bench bench = new Bench(bpf, work);
             Compile compile = bench.compileTimes();
@@ -118,13 +122,13 @@ public final class DatapathBench {
             Endpoint endpoint = bench.endpoint();
             Report report = new Report(Environment.current(bench.clang), compile, prefilter, endpoint);
             Path md = root.resolve("BENCHMARKS.md");
-            BenchmarksFile.writeSection(md, "datapath", report.markdown());
-            System.out.println("wrote section ## datapath of " + md);
+            if (args.write()) {
+                BenchmarksFile.writeSection(md, "datapath", report.markdown());
+                System.out.println("wrote section ## datapath of " + md);
+            }
             System.out.println(report.json());
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Scratch.remove(work);
         }
     }
 

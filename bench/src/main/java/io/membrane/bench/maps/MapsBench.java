@@ -1,35 +1,31 @@
 package io.membrane.bench.maps;
 
+import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.CBaseline;
 import io.membrane.bench.Machine;
 import io.membrane.bench.RoundOrder;
+import io.membrane.bench.Scratch;
 import io.membrane.bench.Stats;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMaps;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.UpdateFlag;
 import io.membrane.maps.layout.Layout;
-import io.membrane.maps.sys.NativeLibs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code bin/membrane bench maps}: measures the maps layer against libbpf called from C, in one run on the same
@@ -38,7 +34,8 @@ import java.util.stream.Stream;
  * {@link BpfHashMap#put}, {@link BpfHashMap#lookup} and {@link BpfHashMap#updateBatch} on a map of the same shape,
  * after a JIT warm-up, so that machine noise falls on both sides. Figures are medians over rounds of the median of
  * each round's passes; it writes them as ratios into the {@code ## maps} section of BENCHMARKS.md and prints one
- * JSON object as its last line of output. Usage: {@code MapsBench [project-root]} (default: working directory).
+ * JSON object as its last line of output. Usage: {@code MapsBench [project-root] [--no-write]}
+ * (default: working directory; {@link BenchArgs}).
  */
 public final class MapsBench {
     static final int ENTRIES = 10_000;
@@ -55,31 +52,38 @@ public final class MapsBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        if (BenchArgs.wantsHelp(args)) {
+            System.out.println("usage: bin/membrane bench maps [--no-write]\n  measures the maps layer against a C loop over libbpf;\n"
+                    + "  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
+            return;
+        }
         try {
-            run(root);
+            run(BenchArgs.parse(args));
         } catch (BenchFailure e) {
             System.err.println("maps bench: " + e.getMessage());
             System.exit(1);
         }
     }
 
-    static void run(Path root) throws IOException, InterruptedException {
+    static void run(BenchArgs args) throws IOException, InterruptedException {
+        Path root = args.root();
         Path source = root.resolve(SOURCE);
         if (!Files.isRegularFile(source)) {
             throw new BenchFailure("no " + SOURCE + " under " + root + ": pass the project root as the argument");
         }
-        Path work = Files.createTempDirectory("mbr-bench-maps");
+        Path work = Scratch.create("maps");
         try {
             Path binary = CBaseline.compile(source, work);
             Figures figures = measure(binary);
             Machine env = Machine.current();
             Path md = root.resolve("BENCHMARKS.md");
-            BenchmarksFile.writeSection(md, "maps", figures.markdown(env));
-            System.out.println("wrote section ## maps of " + md);
+            if (args.write()) {
+                BenchmarksFile.writeSection(md, "maps", figures.markdown(env));
+                System.out.println("wrote section ## maps of " + md);
+            }
             System.out.println(figures.json(env));
         } finally {
-            CBaseline.removeScratch(work);
+            Scratch.remove(work);
         }
     }
 

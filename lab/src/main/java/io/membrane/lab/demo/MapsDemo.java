@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What `bin/membrane demo` runs until the agent exists: creates the prefilter-shaped maps under a demo pin
+ * What `bin/membrane maps demo` runs: creates the prefilter-shaped maps under a demo pin
  * root, fills them, shows the kernel's longest-prefix match and per-CPU values, and says how to look at the
  * same maps with bpftool. Run it twice: the second run reuses the pinned maps and their contents.
  */
@@ -74,9 +74,9 @@ public final class MapsDemo {
         System.out.println("Try next:");
         System.out.println("  bpftool map show pinned " + ROOT.resolve("membrane_cidr4_dyn"));
         System.out.println("  bpftool map dump pinned " + ROOT.resolve("membrane_cidr4_dyn") + " -j");
-        System.out.println("  bin/membrane demo           # again: the pinned maps are reused, counters go up");
-        System.out.println("  bin/membrane demo --clean   # remove the demo pins");
-        System.out.println("  bin/membrane bench maps     # our layer against a C loop over libbpf");
+        System.out.println("  bin/membrane maps demo           # again: the pinned maps are reused, counters go up");
+        System.out.println("  bin/membrane maps demo --clean   # remove the demo pins");
+        System.out.println("  bin/membrane bench maps          # our layer against a C loop over libbpf");
     }
 
     private static void print(String name, Map<?, ?> entries) {

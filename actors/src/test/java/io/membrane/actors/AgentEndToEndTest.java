@@ -8,9 +8,10 @@ import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
-import io.membrane.datapath.net.NamespacePair;
-import io.membrane.datapath.net.Netns;
 import io.membrane.maps.KernelTest;
+import io.membrane.topology.NamespacePair;
+import io.membrane.topology.Namespaces;
+import io.membrane.topology.Ping;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -105,10 +106,10 @@ class AgentEndToEndTest {
                 metrics);
 
         // Traffic runs through the restart: the allowed source must never miss a reply, the blocked one never get one.
-        CompletableFuture<Integer> allowed = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+        CompletableFuture<Integer> allowed = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
                 lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4_OTHER,
                 NamespacePair.B_V4).output()));
-        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
                 lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4,
                 NamespacePair.B_V4).output()));
         agent.close();

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.layout.Layout;
+import io.membrane.topology.NamespacePair;
+import io.membrane.topology.Namespaces;
+import io.membrane.topology.Ping;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -72,9 +74,9 @@ class AttachTest {
         assertTrue(counter.lookup(0).orElseThrow() > 0, "the attached program saw the pings");
 
         // 60 pings at 20 ms while the program is swapped back and forth 40 times: not one may be lost.
-        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Netns.exec(lab.nsA(),
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Namespaces.exec(lab.nsA(),
                 "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output())
-                .thenApply(NamespacePair::repliesIn);
+                .thenApply(Ping::repliesIn);
         Netns.call(lab.nsB(), () -> {
             int ifindex = Devices.require(lab.devB());
             Program current = b;
@@ -143,7 +145,7 @@ class AttachTest {
             Tc.attach(Devices.require(lab.devB()), Tc.Hook.INGRESS, count);
             return null;
         });
-        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> NamespacePair.repliesIn(Netns.exec(
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
                 lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output()));
         int swaps = Netns.call(lab.nsB(), () -> {
             int ifindex = Devices.require(lab.devB());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.EndpointLab;
 import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
@@ -22,6 +21,7 @@ import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.net.Ipv4Prefix;
+import io.membrane.topology.EndpointLab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

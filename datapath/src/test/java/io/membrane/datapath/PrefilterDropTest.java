@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
@@ -20,6 +19,8 @@ import io.membrane.maps.PerCpuArrayMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
+import io.membrane.topology.NamespacePair;
+import io.membrane.topology.Namespaces;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +186,7 @@ class PrefilterDropTest {
         cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.1/32"), PrefilterFlag.DENY);
         long before = prefilterDrops();
         long started = System.nanoTime();
-        Netns.exec(lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.005", "-W", "1", "-I", NamespacePair.A_V4,
+        Namespaces.exec(lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.005", "-W", "1", "-I", NamespacePair.A_V4,
                 NamespacePair.B_V4);
         double seconds = (System.nanoTime() - started) / 1e9;
         assertEquals(60, prefilterDrops() - before, "metrics count every dropped packet");

@@ -3,8 +3,8 @@ package io.membrane.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.cluster.lab.Lab;
-import io.membrane.cluster.lab.LabCli;
+import io.membrane.lab.Lab;
+import io.membrane.lab.LabCli;
 import io.membrane.maps.KernelTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -9,10 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
-import io.membrane.cluster.lab.Lab;
-import io.membrane.cluster.lab.Lab.Node;
-import io.membrane.datapath.net.Netns;
+import io.membrane.lab.Lab;
+import io.membrane.lab.Lab.Node;
 import io.membrane.maps.KernelTest;
+import io.membrane.topology.Command;
+import io.membrane.topology.Namespaces;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -195,14 +196,14 @@ class LabClusterTest {
         try {
             // n3 comes back cut off from the fabric, so it cannot join for a while: until it has read the cluster's
             // list from a majority it must keep what its maps hold.
-            Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
+            Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
             try {
                 lab.launch(n3);
                 await(() -> "ok".equals(lab.api(n3).health().status()), Duration.ofSeconds(60), () -> "n3's API to answer");
                 Thread.sleep(3_000);
                 assertTrue(pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept);
             } finally {
-                Netns.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up").orThrow();
+                Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up").orThrow();
             }
             lab.awaitReady(n3);
             LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
@@ -279,7 +280,7 @@ class LabClusterTest {
 
     /** The addresses in the node's pinned exact-match IPv4 map, read by bpftool (not by the agent). */
     private static Set<String> pinnedExact(Node node) {
-        Netns.Command.Result r = Netns.Command.run("bpftool", "map", "dump", "pinned",
+        Command.Result r = Command.run("bpftool", "map", "dump", "pinned",
                 node.pinRoot().resolve("membrane_cidr4_fix").toString(), "-j");
         if (!r.ok()) {
             throw new IllegalStateException("bpftool: " + r.output());

@@ -9,9 +9,10 @@ import io.membrane.actors.MapRegistry;
 import io.membrane.actors.TestAgents;
 import io.membrane.datapath.Xdp;
 import io.membrane.datapath.net.Devices;
-import io.membrane.datapath.net.NamespacePair;
 import io.membrane.datapath.net.Netns;
 import io.membrane.maps.KernelTest;
+import io.membrane.topology.NamespacePair;
+import io.membrane.topology.Namespaces;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,18 +65,18 @@ class DeviceLoaderTest {
             assertEquals(Optional.of("generic"), now.get(0).mode());
 
             // The device appears: the next retry attaches to it.
-            Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
-            Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
+            Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
+            Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
             awaitStatus(loader, status, s -> s.get(1).attached());
             int id = Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId());
             assertTrue(id > 0);
 
             // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
-            Netns.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
+            Namespaces.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
             List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
-            Netns.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
-            Netns.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
+            Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
+            Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
             awaitStatus(loader, status, s -> s.get(1).attached());
 
             TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();

@@ -1,21 +1,16 @@
 package io.membrane.datapath.net;
 
 import io.membrane.maps.sys.NativeLibs;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Named network namespaces (/run/netns/NAME, as `ip netns` makes them) and running work inside one. Java code
- * enters a namespace with setns(2) on a thread of its own, which affects only that thread, so the rest of the
- * JVM stays where it is; commands enter with `nsenter --net`, never `ip netns exec`, which would also remount
- * /sys and hide the bpffs our maps are pinned on.
+ * Java work inside a named network namespace (/run/netns/NAME, as `ip netns` makes them), as the agent needs it
+ * to attach to a device that lives in one: setns(2) on a thread of its own, which affects only that thread, so
+ * the rest of the JVM stays where it is. Making namespaces and running commands in them is the topology
+ * module's (io.membrane.topology), which tests and the lab use.
  */
 public final class Netns {
     private static final int CLONE_NEWNET = 0x40000000;
@@ -27,17 +22,6 @@ public final class Netns {
 
     public static Path path(String name) {
         return RUN_DIR.resolve(name);
-    }
-
-    public static void create(String name) {
-        Command.run("ip", "netns", "add", name).orThrow();
-    }
-
-    /** Deletes the namespace if it exists; devices inside it go with it. */
-    public static void delete(String name) {
-        if (path(name).toFile().exists()) {
-            Command.run("ip", "netns", "delete", name);
-        }
     }
 
     /**
@@ -73,52 +57,6 @@ public final class Netns {
                 throw re;
             }
             throw new IllegalStateException("in netns " + name + ": " + e.getCause().getMessage(), e.getCause());
-        }
-    }
-
-    /** Runs a command inside namespace {@code name} (nsenter --net) and returns its exit code and output. */
-    public static Command.Result exec(String name, String... cmd) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + path(name)));
-        full.addAll(List.of(cmd));
-        return Command.run(full.toArray(String[]::new));
-    }
-
-    /** Subprocesses with their output kept for the error message. */
-    public static final class Command {
-        private Command() {
-        }
-
-        /** A finished command. */
-        public record Result(List<String> command, int exitCode, String output) {
-            public Result orThrow() {
-                if (exitCode != 0) {
-                    throw new IllegalStateException(String.join(" ", command) + " failed (exit " + exitCode + "): "
-                            + output.strip());
-                }
-                return this;
-            }
-
-            public boolean ok() {
-                return exitCode == 0;
-            }
-        }
-
-        public static Result run(String... cmd) {
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                p.getOutputStream().close();
-                byte[] out = p.getInputStream().readAllBytes();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return new Result(List.of(cmd), -1, "timed out");
-                }
-                return new Result(List.of(cmd), p.exitValue(), new String(out, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                return new Result(List.of(cmd), -1, "cannot run " + cmd[0] + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Result(List.of(cmd), -1, "interrupted");
-            }
         }
     }
 }

@@ -31,9 +31,9 @@ public final class ClusterCli {
     public static Cli cli(PrintStream out, PrintStream err) {
         // A lambda, not ClusterNode::start: a client command then never loads the cluster's classes.
         Cli cli = new Cli(out, err, config -> ClusterNode.start(config));
-        cli.commandLine().getSubcommands().get("cluster").addSubcommand(new TlsInitCommand(out, err));
-        cli.commandLine().addSubcommand(new Lab(cli)).addSubcommand(new DemoCommand(cli));
-        LauncherCommands.addTo(cli.commandLine());
+        cli.addUnder("cluster", () -> new TlsInitCommand(out, err));
+        cli.add("lab", () -> new Lab(cli)).add("demo", () -> new DemoCommand(cli));
+        LauncherCommands.addTo(cli);
         return cli;
     }
 

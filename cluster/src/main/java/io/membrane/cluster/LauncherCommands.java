@@ -1,5 +1,6 @@
 package io.membrane.cluster;
 
+import io.membrane.actors.cli.Cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,17 +20,17 @@ final class LauncherCommands {
     private LauncherCommands() {
     }
 
-    static void addTo(CommandLine root) {
-        root.addSubcommand(new Setup())
-                .addSubcommand(new Build())
-                .addSubcommand(new Test())
-                .addSubcommand(new CommandLine(new Bench())
+    static void addTo(Cli cli) {
+        cli.add("setup", Setup::new)
+                .add("build", Build::new)
+                .add("test", Test::new)
+                .add("bench", () -> new CommandLine(new Bench())
                         .addSubcommand(new BenchMaps())
                         .addSubcommand(new BenchDatapath())
                         .addSubcommand(new BenchAgent())
                         .addSubcommand(new BenchCluster())
                         .addSubcommand(new BenchCli()))
-                .addSubcommand(new CommandLine(new Maps()).addSubcommand(new MapsDemo()));
+                .add("maps", () -> new CommandLine(new Maps()).addSubcommand(new MapsDemo()));
     }
 
     /** What every script command shares: any arguments, and the refusal when Java is asked to run it. */

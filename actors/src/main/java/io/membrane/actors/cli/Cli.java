@@ -25,12 +25,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,8 +49,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The `bin/membrane` commands that run Java: the agent itself, and the clients of its admin API. picocli parses
  * the arguments from the annotations of the command classes below, which are also the one source of the usage
  * text ({@code bin/membrane help}) and of the bash completion ({@code bin/membrane completion}). A module adds
- * its own commands to {@link #commandLine()} with picocli's {@code addSubcommand} (the cluster module adds
- * {@code cluster tls-init}); this library knows none of them. Every error is one readable line on stderr and a
+ * its own commands with {@link #add} and {@link #addUnder} (the cluster module adds {@code cluster tls-init}, the
+ * lab and the demo); this library knows none of them. Every error is one readable line on stderr and a
  * non-zero exit code (1 for a refused or failed request or an unreachable agent, 2 for a usage error); output
  * meant for scripts goes to stdout.
  */
@@ -64,7 +68,11 @@ public final class Cli implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
     private final Function<AgentConfig, AgentNode> starter;
-    private final CommandLine commandLine;
+    /** Top-level command name → how to make it (with its subcommands), in the order of the usage text. */
+    private final Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+    /** Commands a module added under a top-level one: its name → how to make them. */
+    private final Map<String, List<Supplier<Object>>> nested = new LinkedHashMap<>();
+    private CommandLine commandLine;
     private boolean untilStopped;
 
     @Option(names = "--api", paramLabel = "TARGET", scope = ScopeType.INHERIT,
@@ -80,21 +88,20 @@ public final class Cli implements Callable<Integer> {
         this.out = out;
         this.err = err;
         this.starter = starter;
-        this.commandLine = new CommandLine(this)
-                .addSubcommand(new Agent())
-                .addSubcommand(new Status())
-                .addSubcommand(new CommandLine(new Prefilter())
-                        .addSubcommand(new PrefilterGet())
-                        .addSubcommand(new PrefilterAdd())
-                        .addSubcommand(new PrefilterDelete()))
-                .addSubcommand(new CommandLine(new MapCommand())
-                        .addSubcommand(new MapList())
-                        .addSubcommand(new MapGet()))
-                .addSubcommand(new Monitor())
-                .addSubcommand(new Cluster())
-                .addSubcommand(new Uninstall())
-                .addSubcommand(new CommandLine.HelpCommand())
-                .addSubcommand(new Completion());
+        add("agent", Agent::new);
+        add("status", Status::new);
+        add("prefilter", () -> new CommandLine(new Prefilter())
+                .addSubcommand(new PrefilterGet())
+                .addSubcommand(new PrefilterAdd())
+                .addSubcommand(new PrefilterDelete()));
+        add("map", () -> new CommandLine(new MapCommand())
+                .addSubcommand(new MapList())
+                .addSubcommand(new MapGet()));
+        add("monitor", Monitor::new);
+        add("cluster", Cluster::new);
+        add("uninstall", Uninstall::new);
+        add("help", CommandLine.HelpCommand::new);
+        add("completion", Completion::new);
     }
 
     public static void main(String[] args) {
@@ -113,11 +120,52 @@ public final class Cli implements Callable<Integer> {
     }
 
     /**
-     * The command tree, for a module to add its own commands before {@link #run}: {@code
-     * commandLine().addSubcommand(...)}, or under a command: {@code commandLine().getSubcommands().get("cluster")}.
+     * Adds top-level command {@code name}: {@code command} makes it when a run needs it — an {@code @Command} object,
+     * or a picocli {@code CommandLine} of one with its subcommands. This is how a module adds its commands.
      */
+    public Cli add(String name, Supplier<Object> command) {
+        commands.put(name, command);
+        return this;
+    }
+
+    /** Adds a command under top-level command {@code parent} (the cluster module's {@code cluster tls-init}). */
+    public Cli addUnder(String parent, Supplier<Object> command) {
+        nested.computeIfAbsent(parent, p -> new ArrayList<>()).add(command);
+        return this;
+    }
+
+    /** The whole command tree: what the usage text and the completion show. */
     public CommandLine commandLine() {
-        return commandLine;
+        return tree(commands.keySet());
+    }
+
+    /**
+     * A tree with the top-level commands {@code names} only. picocli reflects over every command it is given, which
+     * costs a client command a good part of its start; a run builds only the branch it names.
+     */
+    private CommandLine tree(Collection<String> names) {
+        CommandLine root = new CommandLine(this);
+        for (String name : names) {
+            Object made = commands.get(name).get();
+            CommandLine command = made instanceof CommandLine c ? c : new CommandLine(made);
+            for (Supplier<Object> child : nested.getOrDefault(name, List.of())) {
+                command.addSubcommand(child.get());
+            }
+            root.addSubcommand(name, command);
+        }
+        return root;
+    }
+
+    /** The top-level command {@code argv} names, alone; every command when it names none or asks for help. */
+    private Collection<String> needed(String[] argv) {
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--api")) {
+                i++;
+            } else if (!argv[i].startsWith("--api=")) {
+                return commands.containsKey(argv[i]) && !argv[i].equals("help") ? List.of(argv[i]) : commands.keySet();
+            }
+        }
+        return commands.keySet();
     }
 
     /** The streams this CLI writes to, for a command a module adds. */
@@ -135,7 +183,7 @@ public final class Cli implements Callable<Integer> {
     }
 
     public int run(String[] argv) {
-        // Set at run time so they reach the commands a module added after construction.
+        commandLine = tree(needed(argv));
         commandLine.setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF))
@@ -569,7 +617,7 @@ public final class Cli implements Callable<Integer> {
     private final class Completion implements Callable<Integer> {
         @Override
         public Integer call() {
-            out.print(AutoComplete.bash("membrane", commandLine));
+            out.print(AutoComplete.bash("membrane", commandLine()));
             // The script completes the word `membrane`; people type the script's path.
             out.println("complete -F _complete_membrane -o default bin/membrane ./bin/membrane");
             return 0;

@@ -77,7 +77,7 @@ class CliParsingTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Cli withExtra = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
                 StandardCharsets.UTF_8));
-        withExtra.commandLine().getSubcommands().get("cluster").addSubcommand(new Extra());
+        withExtra.addUnder("cluster", Extra::new);
         Run help = cli(withExtra, out, err, "help");
         assertEquals(0, help.code(), help.err());
         for (String c : new String[] {"agent", "status", "prefilter", "map", "monitor", "cluster", "uninstall",

@@ -55,7 +55,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * meant for scripts goes to stdout.
  */
 @Command(name = "membrane", mixinStandardHelpOptions = true, version = "membrane 0.1.0",
-        description = "A node agent for an eBPF datapath: the agent, its clients, the lab.",
+        description = "A node agent for an eBPF datapath: the agent and its clients.",
         footer = "%nClient commands talk to the agent's admin API at TARGET (default " + Cli.DEFAULT_API
                 + "; --api TARGET or the environment variable MEMBRANE_API).")
 public final class Cli implements Callable<Integer> {

@@ -36,7 +36,7 @@ public final class TestAgents {
 
     /** The typed client of {@code agent}'s API, as the CLI has it but with a 30 s request timeout. */
     public static AdminClient client(AgentNode agent) {
-        return AdminClient.http(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        return AdminClient.connect(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(30));
     }
 
     /** A raw reply: for requests the typed client would never send (bad bodies) and replies it hides. */

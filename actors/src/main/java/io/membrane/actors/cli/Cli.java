@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * error); output meant for scripts goes to stdout.
  */
 public final class Cli {
-    static final String DEFAULT_API = "http://127.0.0.1:9876";
+    static final String DEFAULT_API = AdminClient.DEFAULT_TARGET;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -77,10 +77,10 @@ public final class Cli {
             String cmd = args.remove(0);
             switch (cmd) {
                 case "agent" -> agent(args);
-                case "status" -> status(AdminClient.http(api), args);
-                case "prefilter" -> prefilter(AdminClient.http(api), args);
-                case "map" -> map(AdminClient.http(api), args);
-                case "cluster" -> cluster(AdminClient.http(api), args);
+                case "status" -> status(AdminClient.connect(api), args);
+                case "prefilter" -> prefilter(AdminClient.connect(api), args);
+                case "map" -> map(AdminClient.connect(api), args);
+                case "cluster" -> cluster(AdminClient.connect(api), args);
                 case "uninstall" -> uninstall(args);
                 case "monitor" -> monitor(args);
                 default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);

@@ -169,6 +169,7 @@ class AdminAccessTest {
         Map<String, Object> before = TestAgents.denyMaps(agent);
         List<List<String>> headers = List.of(List.of(), List.of("-H", "Authorization: Bearer wrong-" + TOKEN),
                 List.of("-H", "Authorization: Bearer " + TOKEN.substring(1)), List.of("-H", "Authorization: " + TOKEN));
+        OpenApiDocument doc = OpenApiDocument.load();
         for (List<String> auth : headers) {
             List<String> args = new ArrayList<>(auth);
             args.addAll(List.of("-X", "PATCH", "-H", "Content-Type: application/json", "-d", DENY,
@@ -177,6 +178,7 @@ class AdminAccessTest {
             assertEquals(401, status(r), auth + ": " + r.output());
             assertEquals("Authorization", body(r).get("field").asText(), r.output());
             assertFalse(r.output().contains(TOKEN), "the token is never echoed");
+            assertEquals(List.of(), doc.validate(doc.responseSchema("PATCH", "/v1/prefilter", 401), body(r)));
         }
         assertEquals(401, status(nobody(tokenTcp() + "/v1/healthz")), "everything on this listener needs the token");
         assertEquals(before, TestAgents.denyMaps(agent), "the kernel's maps are unchanged");

@@ -30,7 +30,7 @@ public final class LabCli {
                   kill NODE | stop NODE | restart NODE          kill -9, SIGTERM, or (re)start a node's agent
                   ping FROM NODE [COUNT]                        ping NODE's fabric address from the client
                                                                 namespace with source FROM (10.79.0.100..105)
-                  NODE COMMAND...                               any client command inside NODE's namespace, e.g.
+                  NODE COMMAND...                               any client command against NODE's API socket, e.g.
                                                                 bin/membrane lab n1 cluster""";
     }
 

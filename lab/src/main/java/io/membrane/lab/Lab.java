@@ -1,5 +1,6 @@
 package io.membrane.lab;
 
+import io.membrane.actors.AgentConfig;
 import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.AgentStatus;
@@ -26,9 +27,10 @@ import java.util.function.Consumer;
  * {@code 10.79.0.1N/24}), and a client namespace {@value #CLIENT_NS} on the same fabric with a few source
  * addresses ({@code 10.79.0.100..105}). Every node runs a real agent process that has entered only its node's
  * namespace ({@code nsenter --net}, so bpffs stays visible), with its own pin root under {@value #PIN_ROOT_NAME},
- * run directory (config, log, pid file) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its fabric device,
- * its artery endpoint on its fabric address and its admin API on 127.0.0.1:{@value #API_PORT} inside its
- * namespace. Nothing of the lab touches the root namespace's interfaces or routes.
+ * run directory (config, log, pid file, admin API socket) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its
+ * fabric device, its artery endpoint on its fabric address, and its metrics and health on 127.0.0.1:{@value
+ * #API_PORT} inside its namespace. Its full API is the unix socket in its run directory, a file reachable from
+ * any namespace. Nothing of the lab touches the root namespace's interfaces or routes.
  *
  * <p>{@link #up} builds it and waits until every node's API answers, its prefilter is attached and the cluster
  * has every node up; {@link #down()} removes everything it can find of a lab (processes, namespaces, pins, run
@@ -148,9 +150,9 @@ public final class Lab implements AutoCloseable {
             return "pekko://membrane@" + address + ":" + ARTERY_PORT;
         }
 
-        /** The admin API as seen from inside the node's namespace. */
+        /** The admin API's target: the node's unix socket, the same path from every namespace. */
         public String api() {
-            return "http://127.0.0.1:" + API_PORT;
+            return "unix:" + AgentConfig.apiSocket(runDir);
         }
     }
 
@@ -286,9 +288,9 @@ public final class Lab implements AutoCloseable {
                         + nodes.size() + ")"));
     }
 
-    /** The node's admin API, reached from a thread inside the node's namespace. */
+    /** The node's admin API, through its unix socket. */
     public AdminClient api(Node node) {
-        return new AdminClient(new LabHttp(node.namespace(), "127.0.0.1", API_PORT, Duration.ofSeconds(30)));
+        return AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30));
     }
 
     /** The agent's pid if its process runs. */

@@ -26,6 +26,7 @@ class LabTest {
         assertEquals(n2, lab.node("mbr-n2"));
         assertEquals(Path.of("/sys/fs/bpf/membrane-lab/n2"), n2.pinRoot());
         assertEquals(Path.of("/var/run/membrane-lab/n2/membrane.conf"), n2.config());
+        assertEquals("unix:/var/run/membrane-lab/n2/membrane.sock", n2.api());
 
         AgentConfig c = parse(lab.config(n2));
         assertEquals(n2.pinRoot(), c.pinRoot());
@@ -33,6 +34,7 @@ class LabTest {
         assertEquals(lab.options().home().resolve("bpf"), c.bpfDir());
         assertEquals("127.0.0.1", c.apiHost());
         assertEquals(Lab.API_PORT, c.apiPort());
+        assertEquals("unix:" + c.apiSocket(), n2.api());
         assertEquals(List.of(new AgentConfig.Device("fab0", Xdp.Mode.NATIVE, java.util.Optional.empty())), c.devices());
         assertEquals("n2", c.raw().getString("membrane.cluster.node-name"));
         assertEquals("10.79.0.12", c.raw().getString("pekko.remote.artery.canonical.hostname"));

@@ -6,7 +6,6 @@ import io.membrane.actors.loader.XdpDetach;
 import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.client.AdminUnreachableException;
-import io.membrane.actors.api.client.Http1Transport;
 import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
@@ -60,7 +59,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         footer = "%nClient commands talk to the agent's admin API at TARGET (default " + Cli.DEFAULT_API
                 + "; --api TARGET or the environment variable MEMBRANE_API).")
 public final class Cli implements Callable<Integer> {
-    static final String DEFAULT_API = "http://127.0.0.1:9876";
+    static final String DEFAULT_API = AdminClient.DEFAULT_TARGET;
     /** How a usage error ends: where the whole usage text is. */
     private static final String HELP_HINT = " (bin/membrane help)";
     /** Fixed: picocli's automatic width runs a process to ask the terminal. */
@@ -206,7 +205,7 @@ public final class Cli implements Callable<Integer> {
     /** The one client of the admin API this CLI talks to, from --api or MEMBRANE_API. */
     private AdminClient client() {
         String target = api != null ? api : Objects.requireNonNullElse(System.getenv("MEMBRANE_API"), DEFAULT_API);
-        return new AdminClient(Http1Transport.to(target));
+        return AdminClient.connect(target);
     }
 
     private static String usageError(ParameterException e) {

@@ -35,7 +35,7 @@ final class Uninstaller {
             PinnedMaps.at(config.pinRoot()).removeAll();
             out.println("removed the pins under " + config.pinRoot());
         }
-        for (Path p : List.of(config.headerDir(), config.objectCacheDir(), config.monitorSocket(),
+        for (Path p : List.of(config.headerDir(), config.objectCacheDir(), config.monitorSocket(), config.apiSocket(),
                 config.runDir().resolve("prefilter.revision"))) {
             deleteTree(p);
         }

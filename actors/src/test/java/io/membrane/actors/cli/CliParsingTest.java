@@ -59,7 +59,7 @@ class CliParsingTest {
         String line = "membrane: cannot reach the agent at " + api + " (is it running? start it with: bin/membrane agent)\n";
         assertEquals(new Run(1, "", line), cli("--api", api, "status"));
         assertEquals(new Run(1, "", line), cli("prefilter", "get", "--api", api));
-        assertEquals(new Run(1, "", "membrane: --api 127.0.0.1:9876: expected http://HOST:PORT\n"),
+        assertEquals(new Run(1, "", "membrane: API target '127.0.0.1:9876' is neither unix:PATH, an absolute socket path, nor http://HOST:PORT\n"),
                 cli("map", "list", "--api", "127.0.0.1:9876"));
     }
 

@@ -61,12 +61,10 @@ public final class Lab implements AutoCloseable {
     public static final int API_PORT = 9876;
     public static final int MAX_NODES = 9;
     /**
-     * Agent JVMs compile with C1 only (full C2 made a joining node slower: the JIT competes for the CPUs that
-     * several agents and the build share). The heap may grow to 1 GiB: a node holding a cluster list of 100,000
-     * CIDRs ran out of 384 MiB while the list loaded (whole keys in flight, serialized per peer and for the
-     * durable store). It starts at 512 MiB: a fresh node that grew its heap from 64 MiB while it read such a
-     * list spent its first seconds in full collections (joins of 4–9 s, against 3.8–4.9 s). The opens the agent
-     * needs ({@link ClusterNode#REQUIRED_JVM_ARGS}) are always added, whatever the options say.
+     * The agents' JVM options: C1 only, a heap of 512 MiB growing to 1 GiB, the serial collector — several agents
+     * share two CPUs, and a node joining a large cluster list needs the heap from its start (figures:
+     * docs/decisions/0004-lab-agent-jvm.md). The opens the agent needs ({@link ClusterNode#REQUIRED_JVM_ARGS}) are
+     * always added, whatever the options say.
      */
     public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1");

@@ -52,17 +52,8 @@ public final class MapsBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (BenchArgs.wantsHelp(args)) {
-            System.out.println("usage: bin/membrane bench maps [--no-write]\n  measures the maps layer against a C loop over libbpf;\n"
-                    + "  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
-            return;
-        }
-        try {
-            run(BenchArgs.parse(args));
-        } catch (BenchFailure e) {
-            System.err.println("maps bench: " + e.getMessage());
-            System.exit(1);
-        }
+        BenchArgs.runMain(args, "maps bench", "usage: bin/membrane bench maps [--no-write]\n"
+                + "  measures the maps layer against a C loop over libbpf;", MapsBench::run);
     }
 
     static void run(BenchArgs args) throws IOException, InterruptedException {

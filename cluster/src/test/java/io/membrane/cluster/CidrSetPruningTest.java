@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class CidrSetPruningTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Key<CidrSet> KEY = new CidrSetKey("pruning-test");
-    private static final List<Cidr> ADDED = List.of(Cidr.parse("198.51.100.1"), Cidr.parse("198.51.100.2"),
-            Cidr.parse("203.0.113.0/24"));
+    private static final List<Cidr> ADDED =
+            List.of(Cidr.parse("198.51.100.1"), Cidr.parse("198.51.100.2"), Cidr.parse("203.0.113.0/24"));
 
     private final List<ActorTestKit> kits = new ArrayList<>();
 
@@ -70,8 +70,9 @@ class CidrSetPruningTest {
 
     private static void update(ActorSystem<?> system, Function<CidrSet, CidrSet> change) {
         TestProbe<Replicator.UpdateResponse<CidrSet>> probe = TestProbe.create(system);
-        DistributedData.get(system).replicator().tell(new Replicator.Update<>(KEY, CidrSet.empty(),
-                Replicator.writeLocal(), probe.ref(), change));
+        DistributedData.get(system)
+                .replicator()
+                .tell(new Replicator.Update<>(KEY, CidrSet.empty(), Replicator.writeLocal(), probe.ref(), change));
         probe.expectMessageClass(Replicator.UpdateSuccess.class);
     }
 
@@ -81,11 +82,13 @@ class CidrSetPruningTest {
 
     private static long up(ActorSystem<?> system) {
         return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-                .filter(m -> m.status() == MemberStatus.up()).count();
+                .filter(m -> m.status() == MemberStatus.up())
+                .count();
     }
 
     private static long members(ActorSystem<?> system) {
-        return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false).count();
+        return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+                .count();
     }
 
     @Test
@@ -108,13 +111,17 @@ class CidrSetPruningTest {
             Cidr cidr = ADDED.get(i);
             update(systems.get(i), s -> s.add(node, cidr));
         }
-        await(() -> systems.stream().allMatch(s -> local(s).elements().equals(Set.copyOf(ADDED))), WAIT,
+        await(
+                () -> systems.stream().allMatch(s -> local(s).elements().equals(Set.copyOf(ADDED))),
+                WAIT,
                 "every entry on every node");
         assertEquals(1, local(n1).versions().at(leaving), "n3's add is recorded under n3");
 
         Cluster.get(n3).manager().tell(Leave.create(Cluster.get(n3).selfMember().address()));
         await(() -> members(n1) == 2 && members(n2) == 2 && up(n1) == 2, WAIT, "n3 removed");
-        await(() -> !local(n1).needPruningFrom(leaving) && !local(n2).needPruningFrom(leaving), WAIT,
+        await(
+                () -> !local(n1).needPruningFrom(leaving) && !local(n2).needPruningFrom(leaving),
+                WAIT,
                 "n3 pruned from the set on n1 and n2");
         for (ActorSystem<?> s : List.of(n1, n2)) {
             CidrSet set = local(s);

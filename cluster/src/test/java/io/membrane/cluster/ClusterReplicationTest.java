@@ -3,22 +3,21 @@ package io.membrane.cluster;
 import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
-import static io.membrane.cluster.ClusterTestSupport.prefilter;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.seedLine;
-
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
@@ -87,7 +86,14 @@ class ClusterReplicationTest {
         // Enforced on the node that answered, and soon on every other.
         assertTrue(nodes.get(0).targets().maps().cidr4Dyn().lookup(cidr).isPresent());
         for (AgentNode n : nodes) {
-            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false), WAIT,
+            await(
+                    () -> n.targets()
+                            .maps()
+                            .cidr4Dyn()
+                            .lookup(cidr)
+                            .map(PrefilterFlag::clusterScoped)
+                            .orElse(false),
+                    WAIT,
                     "203.0.113.0/24 in the maps of " + n.apiBase());
         }
         PrefilterState get = api(nodes.get(2)).prefilter();
@@ -96,15 +102,34 @@ class ClusterReplicationTest {
         Response local = prefilter(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
         assertEquals(200, local.status(), local.body());
         Thread.sleep(500);
-        assertTrue(nodes.get(1).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isPresent());
-        assertTrue(nodes.get(0).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isEmpty(),
+        assertTrue(nodes.get(1)
+                .targets()
+                .maps()
+                .cidr4Fix()
+                .lookup(Ipv4Prefix.host("198.51.100.7"))
+                .isPresent());
+        assertTrue(
+                nodes.get(0)
+                        .targets()
+                        .maps()
+                        .cidr4Fix()
+                        .lookup(Ipv4Prefix.host("198.51.100.7"))
+                        .isEmpty(),
                 "a node-scoped entry stays on its node");
-        assertTrue(nodes.get(2).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isEmpty());
+        assertTrue(nodes.get(2)
+                .targets()
+                .maps()
+                .cidr4Fix()
+                .lookup(Ipv4Prefix.host("198.51.100.7"))
+                .isEmpty());
 
         Response del = prefilter(nodes.get(1), "DELETE", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : nodes) {
-            await(() -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(), WAIT, "203.0.113.0/24 gone from " + n.apiBase());
+            await(
+                    () -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(),
+                    WAIT,
+                    "203.0.113.0/24 gone from " + n.apiBase());
         }
 
         ClusterStatus cluster = cluster(nodes.get(0));
@@ -123,5 +148,4 @@ class ClusterReplicationTest {
         ClusterStatus c = cluster(node);
         return c == null ? 0 : c.registry().size();
     }
-
 }

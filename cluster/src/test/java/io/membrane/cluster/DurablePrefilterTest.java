@@ -2,23 +2,22 @@ package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.await;
-import static io.membrane.cluster.ClusterTestSupport.prefilter;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
-import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
+import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfigText;
-
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.cli.Cli;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
@@ -122,19 +121,30 @@ class DurablePrefilterTest {
             for (Path store : stores) {
                 List<String> keys = storedKeys(store);
                 assertFalse(keys.isEmpty(), "nothing stored in " + store);
-                assertTrue(keys.stream().allMatch(k -> k.matches("deny-\\d\\d\\d")),
+                assertTrue(
+                        keys.stream().allMatch(k -> k.matches("deny-\\d\\d\\d")),
                         "only the deny list is durable, not the node registry: " + keys);
             }
             startCluster(3);
             for (AgentNode n : running) {
-                await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)), WAIT,
+                await(
+                        () -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)),
+                        WAIT,
                         "the list after the restart on " + n.apiBase());
                 Map<String, String> scopes = clusterEntries(n);
-                assertEquals(Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"), scopes,
+                assertEquals(
+                        Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"),
+                        scopes,
                         "scopes on " + n.apiBase());
                 for (String c : KEPT) {
-                    assertTrue(n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(c))
-                            .map(PrefilterFlag::clusterScoped).orElse(false), c + " in the maps of " + n.apiBase());
+                    assertTrue(
+                            n.targets()
+                                    .maps()
+                                    .cidr4Dyn()
+                                    .lookup(Ipv4Prefix.parse(c))
+                                    .map(PrefilterFlag::clusterScoped)
+                                    .orElse(false),
+                            c + " in the maps of " + n.apiBase());
                 }
             }
             // Until now the maps could merely still hold what was pinned. A cluster change makes every node
@@ -142,13 +152,28 @@ class DurablePrefilterTest {
             // empty and the reconcile would remove the entries the watch is looking at.
             watch.expect(List.of(KEPT.get(0)));
             // Refused (not 404) until n3 has read every part of the list back.
-            await(() -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")).status() == 200, WAIT,
+            await(
+                    () -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster"))
+                                    .status()
+                            == 200,
+                    WAIT,
                     "n3 deleting " + KEPT.get(1));
             for (AgentNode n : running) {
-                await(() -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))).isEmpty(), WAIT,
+                await(
+                        () -> n.targets()
+                                .maps()
+                                .cidr4Dyn()
+                                .lookup(Ipv4Prefix.parse(KEPT.get(1)))
+                                .isEmpty(),
+                        WAIT,
                         KEPT.get(1) + " gone from " + n.apiBase());
                 assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]"), clusterEntries(n), "the list on " + n.apiBase());
-                assertTrue(n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(DELETED)).isEmpty(),
+                assertTrue(
+                        n.targets()
+                                .maps()
+                                .cidr4Dyn()
+                                .lookup(Ipv4Prefix.parse(DELETED))
+                                .isEmpty(),
                         DELETED + " stays deleted on " + n.apiBase());
             }
             watch.assertNeverMissing();
@@ -157,7 +182,8 @@ class DurablePrefilterTest {
 
     @Test
     void singleNodeClusterKeepsItsClusterEntriesAcrossARestart() throws Exception {
-        pins.add(PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-du1-" + UUID.randomUUID().toString().substring(0, 6))));
+        pins.add(PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-test-du1-" + UUID.randomUUID().toString().substring(0, 6))));
         runDirs.add(Files.createTempDirectory("mbr-du1"));
         running.add(ClusterNode.start(config(0, 0, Optional.empty())));
         Response add = prefilter(running.get(0), "PATCH", body(KEPT, "cluster"));
@@ -171,37 +197,51 @@ class DurablePrefilterTest {
             AgentNode n = running.get(0);
             await(() -> upMembers(n) == 1, WAIT, "the node up in its own cluster");
             // The replication bridge reconciles once it has read every shard; give it that, then look.
-            await(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200, WAIT,
+            await(
+                    () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster"))
+                                    .status()
+                            == 200,
+                    WAIT,
                     "the bridge ready for cluster changes");
-            assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24",
-                    "[\"cluster\"]"), clusterEntries(n));
+            assertEquals(
+                    Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24", "[\"cluster\"]"),
+                    clusterEntries(n));
             watch.assertNeverMissing();
         }
     }
 
     @Test
     void uninstallRemovesTheDurableStoreSoTheListIsGoneAfterwards() throws Exception {
-        pins.add(PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-du2-" + UUID.randomUUID().toString().substring(0, 6))));
+        pins.add(PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-test-du2-" + UUID.randomUUID().toString().substring(0, 6))));
         runDirs.add(Files.createTempDirectory("mbr-du2"));
         Path file = runDirs.get(0).resolve("membrane.conf");
         Files.writeString(file, configText(0, 0, Optional.empty()));
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
-        assertEquals(200, prefilter(running.get(0), "PATCH", body(KEPT, "cluster")).status());
+        assertEquals(
+                200, prefilter(running.get(0), "PATCH", body(KEPT, "cluster")).status());
         Path store = running.get(0).config().ddataDir();
         running.remove(0).close();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8)).run(new String[] {"uninstall", "--config", file.toString()});
+        int code = new Cli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(new String[] {"uninstall", "--config", file.toString()});
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("removed the cluster's durable store " + store),
+        assertTrue(
+                out.toString(StandardCharsets.UTF_8).contains("removed the cluster's durable store " + store),
                 out.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(store), store + " still there");
 
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
         AgentNode n = running.get(0);
-        await(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")).status() == 200, WAIT,
+        await(
+                () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster"))
+                                .status()
+                        == 200,
+                WAIT,
                 "the bridge ready for cluster changes");
         assertEquals(Map.of("192.0.2.0/24", "[\"cluster\"]"), clusterEntries(n));
     }
@@ -222,12 +262,20 @@ class DurablePrefilterTest {
     }
 
     private AgentConfig config(int i, int port, Optional<String> seed) {
-        return nodeConfig(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+        return nodeConfig(
+                pins.get(i).root(),
+                runDirs.get(i),
+                "n" + (i + 1),
+                port,
                 seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
     private String configText(int i, int port, Optional<String> seed) {
-        return nodeConfigText(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+        return nodeConfigText(
+                pins.get(i).root(),
+                runDirs.get(i),
+                "n" + (i + 1),
+                port,
                 seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
@@ -265,7 +313,8 @@ class DurablePrefilterTest {
                 while (!stop.get()) {
                     List<String> want = expected;
                     for (PinnedMaps p : pins) {
-                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map = p.openExisting(MAPS.spec(DatapathMaps.CIDR4_DYN));
+                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map =
+                                p.openExisting(MAPS.spec(DatapathMaps.CIDR4_DYN));
                         if (map.isEmpty()) {
                             missing.add("no map under " + p.root());
                             continue;
@@ -293,8 +342,11 @@ class DurablePrefilterTest {
                 throw new AssertionError("the map watch failed", failures.get(0));
             }
             assertTrue(rounds.get() > 100, "the watch looked only " + rounds.get() + " times");
-            assertEquals(List.of(), missing.stream().distinct().toList(), "entries missing from a pinned map at "
-                    + "some point (" + missing.size() + " of " + rounds.get() + " rounds)");
+            assertEquals(
+                    List.of(),
+                    missing.stream().distinct().toList(),
+                    "entries missing from a pinned map at " + "some point (" + missing.size() + " of " + rounds.get()
+                            + " rounds)");
         }
 
         @Override
@@ -305,8 +357,9 @@ class DurablePrefilterTest {
     }
 
     private static String body(List<String> cidrs, String scope) {
-        return "{\"deny\": [" + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList())
-                + "], \"scope\": \"" + scope + "\"}";
+        return "{\"deny\": ["
+                + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList()) + "], \"scope\": \"" + scope
+                + "\"}";
     }
 
     /** CIDR → its scopes as JSON text, for the entries of GET /v1/prefilter that have the cluster scope. */
@@ -323,10 +376,11 @@ class DurablePrefilterTest {
     /** The keys in a stopped node's LMDB store (Pekko keeps every durable key in one database, "ddata"). */
     private static List<String> storedKeys(Path dir) {
         List<String> keys = new ArrayList<>();
-        try (Env<ByteBuffer> env = Env.create().setMaxDbs(1).open(dir.toFile(), EnvFlags.MDB_NOLOCK,
-                EnvFlags.MDB_RDONLY_ENV)) {
+        try (Env<ByteBuffer> env =
+                Env.create().setMaxDbs(1).open(dir.toFile(), EnvFlags.MDB_NOLOCK, EnvFlags.MDB_RDONLY_ENV)) {
             Dbi<ByteBuffer> db = env.openDbi("ddata");
-            try (Txn<ByteBuffer> txn = env.txnRead(); CursorIterable<ByteBuffer> it = db.iterate(txn)) {
+            try (Txn<ByteBuffer> txn = env.txnRead();
+                    CursorIterable<ByteBuffer> it = db.iterate(txn)) {
                 for (CursorIterable.KeyVal<ByteBuffer> kv : it) {
                     keys.add(StandardCharsets.UTF_8.decode(kv.key()).toString());
                 }

@@ -29,15 +29,23 @@ class NodeRegistryTest {
     void theNodesOwnEntryIsListed() throws Exception {
         joinSelf(kit);
         Cluster cluster = Cluster.get(kit.system());
-        NodeInfo self = new NodeInfo("n1", "127.0.0.1:9876", "127.0.0.1", cluster.selfMember().address().toString(), 1L);
+        NodeInfo self = new NodeInfo(
+                "n1",
+                "127.0.0.1:9876",
+                "127.0.0.1",
+                cluster.selfMember().address().toString(),
+                1L);
         ActorRef<NodeRegistry.Command> registry = kit.spawn(NodeRegistry.create(self));
         TestProbe<Map<String, NodeInfo>> probe = kit.createTestProbe();
         AtomicReference<Map<String, NodeInfo>> seen = new AtomicReference<>(Map.of());
-        await(() -> {
-            registry.tell(new NodeRegistry.Get(probe.getRef()));
-            seen.set(probe.receiveMessage(Duration.ofSeconds(5)));
-            return !seen.get().isEmpty();
-        }, Duration.ofSeconds(15), "the node's own entry");
+        await(
+                () -> {
+                    registry.tell(new NodeRegistry.Get(probe.getRef()));
+                    seen.set(probe.receiveMessage(Duration.ofSeconds(5)));
+                    return !seen.get().isEmpty();
+                },
+                Duration.ofSeconds(15),
+                "the node's own entry");
         assertEquals(Map.of("n1", self), seen.get());
     }
 }

@@ -8,8 +8,7 @@ import java.util.function.Supplier;
 
 /** Polls a condition until it holds or a deadline passes; no fixed sleeps in tests. */
 public final class Await {
-    private Await() {
-    }
+    private Await() {}
 
     public static void until(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -36,29 +36,47 @@ class EventPumpActorTest {
         List<FeedSource> sources = new CopyOnWriteArrayList<>();
         EventPumpActor.Current current = new EventPumpActor.Current();
         Path socket = dir.resolve("monitor.sock");
-        TESTKIT.spawn(Behaviors.supervise(EventPumpActor.create(() -> {
-            FeedSource source = new FeedSource();
-            sources.add(source);
-            try {
-                return EventPump.start(source.factory(), EventPump.Options.DEFAULT);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, 64, socket, current)).onFailure(SupervisorStrategy.restart()));
+        TESTKIT.spawn(Behaviors.supervise(EventPumpActor.create(
+                        () -> {
+                            FeedSource source = new FeedSource();
+                            sources.add(source);
+                            try {
+                                return EventPump.start(source.factory(), EventPump.Options.DEFAULT);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        64,
+                        socket,
+                        current))
+                .onFailure(SupervisorStrategy.restart()));
 
-        Await.until(() -> current.get().isPresent() && Files.exists(socket), Duration.ofSeconds(5), () -> "pump state: " + current.counters());
+        Await.until(
+                () -> current.get().isPresent() && Files.exists(socket),
+                Duration.ofSeconds(5),
+                () -> "pump state: " + current.counters());
         EventPump first = current.get().orElseThrow();
         sources.get(0).sample(0, Samples.prefilterDrop("10.77.0.1", "10.77.0.2", 2));
-        Await.until(() -> first.counters().samples() == 1, Duration.ofSeconds(5), () -> "pump state: " + current.counters());
+        Await.until(
+                () -> first.counters().samples() == 1,
+                Duration.ofSeconds(5),
+                () -> "pump state: " + current.counters());
         assertEquals(1L, current.counters().get("samples"));
 
         sources.get(0).fail(new IllegalStateException("perf buffer gone"));
-        Await.until(() -> sources.size() == 2 && current.get().isPresent()
-                && current.get().get() != first, Duration.ofSeconds(10), () -> "pump state: " + current.counters());
+        Await.until(
+                () -> sources.size() == 2
+                        && current.get().isPresent()
+                        && current.get().get() != first,
+                Duration.ofSeconds(10),
+                () -> "pump state: " + current.counters());
         EventPump second = current.get().orElseThrow();
         assertNotSame(first, second);
         assertTrue(Files.exists(socket), "the monitor socket is served again after the restart");
         sources.get(1).sample(1, Samples.prefilterDrop("10.77.0.1", "10.77.0.2", 2));
-        Await.until(() -> second.counters().samples() == 1, Duration.ofSeconds(5), () -> "pump state: " + current.counters());
+        Await.until(
+                () -> second.counters().samples() == 1,
+                Duration.ofSeconds(5),
+                () -> "pump state: " + current.counters());
     }
 }

@@ -32,14 +32,17 @@ public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final DispatcherSelector BLOCKING = DispatcherSelector.fromConfig("membrane-blocking-dispatcher");
 
-    public sealed interface Command permits MapsReady, StartFailed, ApiBound, GetTargets {}
+    public sealed interface Command permits GetTargets, Internal {}
 
-    record MapsReady(MapRegistry.Handles handles) implements Command {}
+    /** Start-up's own steps, sent by the agent to itself. */
+    private sealed interface Internal extends Command permits MapsReady, StartFailed, ApiBound {}
 
-    record StartFailed(Throwable cause) implements Command {}
+    private record MapsReady(MapRegistry.Handles handles) implements Internal {}
+
+    private record StartFailed(Throwable cause) implements Internal {}
 
     /** Says the listeners are up; they stay with the bind future, out of the protocol (no HTTP types here). */
-    record ApiBound() implements Command {}
+    private record ApiBound() implements Internal {}
 
     /** The running agent's parts, once the API is up (tests and the demo use this). */
     public record GetTargets(ActorRef<AdminRoutes.Targets> replyTo) implements Command {}

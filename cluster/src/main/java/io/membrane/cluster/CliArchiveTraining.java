@@ -1,7 +1,5 @@
 package io.membrane.cluster;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
@@ -10,8 +8,11 @@ import io.membrane.actors.api.model.PrefilterState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.List;
  * Run by the build (cluster/pom.xml, package phase) under {@code -XX:ArchiveClassesAtExit}: makes the class-data
  * archive bin/membrane starts its client commands with, so a client command maps the classes it needs instead of
  * loading and verifying them from the jars. It runs the client commands people use most through {@link ClusterCli}
- * against a stand-in agent on loopback (empty replies built from the API's records, so Jackson's classes are
+ * against a stand-in agent on a unix socket, as the default target is (empty replies built from the API's records, so Jackson's classes are
  * loaded too) and {@code help} (the whole command tree), output discarded; then it writes the launcher's argument
  * file: this JVM's class path and boot class path, which the archive is only valid with.
  *
@@ -36,29 +37,14 @@ public final class CliArchiveTraining {
         if (args.length != 3) {
             throw new IllegalArgumentException("usage: CliArchiveTraining ARCHIVE ARGFILE BOOT_APPEND");
         }
-        HttpServer agent = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        agent.createContext(
-                "/v1/status",
-                ex -> reply(
-                        ex,
-                        200,
-                        new AgentStatus(
-                                List.of(),
-                                null,
-                                List.of(new MapInfo("membrane_metrics", "percpu_array", 0, 1, null, null)),
-                                new AgentStatus.PrefilterSummary(0, 0))));
-        agent.createContext("/v1/prefilter", ex -> reply(ex, 200, new PrefilterState(0, List.of(), List.of())));
-        agent.createContext(
-                "/",
-                ex -> reply(
-                        ex,
-                        404,
-                        new ApiError("not found", "path", ex.getRequestURI().getPath())));
-        agent.start();
-        String api = "http://" + agent.getAddress().getHostString() + ":"
-                + agent.getAddress().getPort();
+        Path dir = Files.createTempDirectory("membrane-cli-training");
+        Path socket = dir.resolve("membrane.sock");
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-        try {
+        try (ServerSocketChannel agent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            agent.bind(UnixDomainSocketAddress.of(socket));
+            Thread server = new Thread(() -> serve(agent), "cli-training-agent");
+            server.setDaemon(true);
+            server.start();
             for (List<String> command : List.of(
                     List.of("status"),
                     List.of("status", "--json"),
@@ -66,22 +52,55 @@ public final class CliArchiveTraining {
                     List.of("map", "get", "membrane_nope"),
                     List.of("help"))) {
                 List<String> argv = new ArrayList<>(command);
-                argv.addAll(List.of("--api", api));
+                argv.addAll(List.of("--api", "unix:" + socket));
                 ClusterCli.cli(discard, discard).run(argv.toArray(String[]::new));
             }
         } finally {
-            agent.stop(0);
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
         }
         writeArgFile(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]), args[2]);
     }
 
-    private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
-        byte[] bytes = ApiJson.compact(body).getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    /** The stand-in agent: one request per connection (the client sends Connection: close), replies by path. */
+    private static void serve(ServerSocketChannel agent) {
+        while (agent.isOpen()) {
+            try (SocketChannel c = agent.accept()) {
+                String path = requestPath(c);
+                Object body;
+                int status = 200;
+                if (path.startsWith("/v1/status")) {
+                    body = new AgentStatus(
+                            List.of(),
+                            null,
+                            List.of(new MapInfo("membrane_metrics", "percpu_array", 0, 1, null, null)),
+                            new AgentStatus.PrefilterSummary(0, 0));
+                } else if (path.startsWith("/v1/prefilter")) {
+                    body = new PrefilterState(0, List.of(), List.of());
+                } else {
+                    status = 404;
+                    body = new ApiError("not found", "path", path);
+                }
+                byte[] json = ApiJson.compact(body).getBytes(StandardCharsets.UTF_8);
+                String head = "HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: "
+                        + json.length + "\r\nConnection: close\r\n\r\n";
+                c.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+                c.write(ByteBuffer.wrap(json));
+            } catch (IOException e) {
+                return; // closed: training is over
+            }
         }
+    }
+
+    /** Reads a request's head and returns its path; the requests of training carry no body. */
+    private static String requestPath(SocketChannel c) throws IOException {
+        ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        String text = "";
+        while (!text.contains("\r\n\r\n") && c.read(in) > 0) {
+            text = new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1);
+        }
+        String[] requestLine = text.split("\r\n", 2)[0].split(" ");
+        return requestLine.length > 1 ? requestLine[1] : "/";
     }
 
     private static void writeArgFile(Path archive, Path argFile, String bootAppend) throws IOException {

@@ -159,7 +159,7 @@ public final class CliBench {
                         + "class `io.membrane.bench.cli.CliBench`, a few seconds).%n%n"
                         + "*Ours*: `bin/membrane status --api …` as a fresh process against a running agent (in-process "
                         + "`AgentNode`, no devices): the script's staleness check, the JVM's start with the class-data "
-                        + "archive the build makes (`cluster/target/cli.jsa`), the request over loopback, the output. "
+                        + "archive the build makes (`cluster/target/cli.jsa`), the request over the agent's unix socket, the output. "
                         + "*Baseline*: `bpftool map show`. %d runs of each, alternating, after one warm-up run of each; "
                         + "wall time from the process's start to its exit. The machine may be shared with other work: "
                         + "both columns are measured under the same load.%n%n"

@@ -1,5 +1,6 @@
 package io.membrane.actors.loader;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 class DeviceLoaderTest {
     static final ActorTestKit TESTKIT = ActorTestKit.create();
+    /** How long a device's status may take to change: several of the test config's 1 s maximum retries. */
+    static final Duration STATUS_TIMEOUT = Duration.ofSeconds(20);
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
@@ -59,25 +62,29 @@ class DeviceLoaderTest {
 
             ActorRef<DatapathLoader.Command> loader = TESTKIT.spawn(DatapathLoader.create(config, h));
             TestProbe<List<DeviceLoader.Status>> status = TESTKIT.createTestProbe();
-            List<DeviceLoader.Status> now = awaitStatus(loader, status, s -> s.get(0).attached()
-                    && s.get(1).phase() == DeviceLoader.State.RETRYING);
+            List<DeviceLoader.Status> now = await("the first device attached, the missing one retrying")
+                    .atMost(STATUS_TIMEOUT).until(() -> status(loader, status), s -> s.get(0).attached()
+                            && s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(now.get(1).error().orElseThrow().contains("does not exist"), now.toString());
             assertEquals(Optional.of("generic"), now.get(0).mode());
 
             // The device appears: the next retry attaches to it.
             Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
             Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
-            awaitStatus(loader, status, s -> s.get(1).attached());
+            await("the late device attached").atMost(STATUS_TIMEOUT).until(() -> status(loader, status),
+                    s -> s.get(1).attached());
             int id = Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId());
             assertTrue(id > 0);
 
             // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
             Namespaces.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
-            List<DeviceLoader.Status> gone = awaitStatus(loader, status, s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
+            List<DeviceLoader.Status> gone = await("the vanished device retrying").atMost(STATUS_TIMEOUT)
+                    .until(() -> status(loader, status), s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
             Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p").orThrow();
             Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
-            awaitStatus(loader, status, s -> s.get(1).attached());
+            await("the device attached again").atMost(STATUS_TIMEOUT).until(() -> status(loader, status),
+                    s -> s.get(1).attached());
 
             TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();
             loader.tell(new DatapathLoader.DetachAll(detached.getRef()));
@@ -86,9 +93,11 @@ class DeviceLoaderTest {
             assertTrue(off.stream().allMatch(s -> s.phase() == DeviceLoader.State.DETACHED
                     && "detached".equals(s.state())), off.toString());
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
-            // Detached stays detached: no retry or check attaches again.
-            Thread.sleep(config.deviceCheck().toMillis() * 2 + config.retryMax().toMillis());
-            assertTrue(awaitStatus(loader, status, s -> true).stream().noneMatch(DeviceLoader.Status::attached));
+            // Detached stays detached: no retry or check attaches again, at any moment of two checks and a retry.
+            Duration quiet = config.deviceCheck().multipliedBy(2).plus(config.retryMax());
+            // atMost only just above during: Awaitility restarts the quiet period after a miss, none may happen.
+            await("the devices staying detached").during(quiet).atMost(quiet.plusSeconds(2))
+                    .until(() -> status(loader, status), s -> s.stream().noneMatch(DeviceLoader.Status::attached));
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
             // The routine uninstall shares: nothing is left to detach, and a namespace that is gone has nothing.
             assertFalse(XdpDetach.detach(config.devices().get(1)));
@@ -98,19 +107,9 @@ class DeviceLoaderTest {
         }
     }
 
-    private static List<DeviceLoader.Status> awaitStatus(ActorRef<DatapathLoader.Command> loader,
-                                                         TestProbe<List<DeviceLoader.Status>> probe,
-                                                         java.util.function.Predicate<List<DeviceLoader.Status>> ok)
-            throws InterruptedException {
-        List<DeviceLoader.Status> last = null;
-        for (int i = 0; i < 200; i++) {
-            loader.tell(new DatapathLoader.GetStatus(probe.getRef()));
-            last = probe.receiveMessage(Duration.ofSeconds(5));
-            if (ok.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("status never reached the expected state: " + last);
+    private static List<DeviceLoader.Status> status(ActorRef<DatapathLoader.Command> loader,
+                                                    TestProbe<List<DeviceLoader.Status>> probe) {
+        loader.tell(new DatapathLoader.GetStatus(probe.getRef()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
     }
 }

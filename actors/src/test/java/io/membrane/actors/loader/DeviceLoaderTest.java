@@ -95,9 +95,12 @@ class DeviceLoaderTest {
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
             // Detached stays detached: no retry or check attaches again, at any moment of two checks and a retry.
             Duration quiet = config.deviceCheck().multipliedBy(2).plus(config.retryMax());
-            // atMost only just above during: Awaitility restarts the quiet period after a miss, none may happen.
-            await("the devices staying detached").during(quiet).atMost(quiet.plusSeconds(2))
-                    .until(() -> status(loader, status), s -> s.stream().noneMatch(DeviceLoader.Status::attached));
+            // failFast looks at every poll of that time; the condition itself only has to last it out.
+            await("the devices staying detached").during(quiet).atMost(quiet.plusSeconds(10))
+                    .failFast("a detached device attached again", () -> {
+                        List<DeviceLoader.Status> now = status(loader, status);
+                        assertTrue(now.stream().noneMatch(DeviceLoader.Status::attached), now.toString());
+                    }).until(() -> true);
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
             // The routine uninstall shares: nothing is left to detach, and a namespace that is gone has nothing.
             assertFalse(XdpDetach.detach(config.devices().get(1)));

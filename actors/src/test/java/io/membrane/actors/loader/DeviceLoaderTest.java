@@ -98,8 +98,8 @@ class DeviceLoaderTest {
             // failFast looks at every poll of that time; the condition itself only has to last it out.
             await("the devices staying detached").during(quiet).atMost(quiet.plusSeconds(10))
                     .failFast("a detached device attached again", () -> {
-                        List<DeviceLoader.Status> now = status(loader, status);
-                        assertTrue(now.stream().noneMatch(DeviceLoader.Status::attached), now.toString());
+                        List<DeviceLoader.Status> seen = status(loader, status);
+                        assertTrue(seen.stream().noneMatch(DeviceLoader.Status::attached), seen.toString());
                     }).until(() -> true);
             assertEquals(0, (int) Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
             // The routine uninstall shares: nothing is left to detach, and a namespace that is gone has nothing.

@@ -34,7 +34,7 @@ EP_IP6=2001:db8:211::2
 HOST_IP6=2001:db8:211::1
 HOST_IDENTITY=1000		# what the ipcache says about HOST_IP
 SECLABEL=1042			# bpf/test/include/ep_config.h
-POLICY=$LXC_MAPS/membrane_policy_00042
+POLICY=$LXC_MAPS/mbr_pol_00042
 
 BUILD=""
 PIDS=()
@@ -99,7 +99,7 @@ xdp_struct() { $PROBE encode "$BUILD/bpf_xdp.o" "$@"; }	# xdp_struct STRUCT FIEL
 lxc_struct() { $PROBE encode "$BUILD/bpf_lxc.o" "$@"; }
 
 metrics_key() { local i=$(( ($2 << 8) | $1 )); echo "$(u8 $((i & 255))) $(u8 $((i >> 8))) 00 00"; }	# reason dir -> array slot
-metric_packets() { $PROBE u64 "$XDP_MAPS/membrane_metrics" packets $(metrics_key "$1" "$2"); }
+metric_packets() { $PROBE u64 "$XDP_MAPS/mbr_metrics" packets $(metrics_key "$1" "$2"); }
 
 # policy_key IDENTITY DPORT PROTO DIR
 policy_key() { lxc_struct policy_key identity="$1" dport="$2" protocol="$3" direction="$4"; }
@@ -116,7 +116,7 @@ policy_packets() { $PROBE u64 "$POLICY" packets $(policy_key "$1" "$2" "$3" "$4"
 ipcache_put() {
 	local addr=${1%/*} len=${1#*/} family=1
 	[[ "$addr" == *:* ]] && family=2
-	bpftool map update pinned "$LXC_MAPS/membrane_ipcache" \
+	bpftool map update pinned "$LXC_MAPS/mbr_ipcache" \
 		key hex $(lxc_struct ipcache_key prefixlen=$((32 + len)) family=$family addr="$addr") \
 		value hex $(lxc_struct ipcache_value identity="$2")
 }
@@ -128,7 +128,7 @@ xdp_run() {	# xdp_run FRAME -> XDP return code (1 drop, 2 pass)
 
 EVENTS_PID=""
 events_start() {	# events_start FILE: capture notifications until events_stop
-	bpftool map event_pipe pinned "$XDP_MAPS/membrane_events" >"$1" 2>>"$BUILD/background.log" &
+	bpftool map event_pipe pinned "$XDP_MAPS/mbr_events" >"$1" 2>>"$BUILD/background.log" &
 	EVENTS_PID=$!
 	PIDS+=("$EVENTS_PID")
 	sleep 0.5
@@ -177,8 +177,8 @@ else
 fi
 # The agent owns the global maps; here bpf_xdp created them and bpf_lxc reuses them.
 if bpftool prog loadall "$BUILD/bpf_lxc.o" "$PIN/lxc/progs" \
-	map name membrane_events pinned "$XDP_MAPS/membrane_events" \
-	map name membrane_metrics pinned "$XDP_MAPS/membrane_metrics" \
+	map name mbr_events pinned "$XDP_MAPS/mbr_events" \
+	map name mbr_metrics pinned "$XDP_MAPS/mbr_metrics" \
 	pinmaps "$LXC_MAPS"; then
 	pass "bpf_lxc.o loaded: $(ls "$PIN/lxc/progs" | tr '\n' ' ')"
 else
@@ -187,8 +187,8 @@ fi
 bpftool prog show pinned "$PIN/xdp/progs/xdp_prefilter" | head -1
 bpftool prog show pinned "$PIN/lxc/progs/from_container" | head -1
 bpftool prog show pinned "$PIN/lxc/progs/to_container" | head -1
-xdp_metrics_id=$(bpftool map show pinned "$XDP_MAPS/membrane_metrics" | head -1 | cut -d: -f1)
-lxc_metrics_id=$(bpftool map show pinned "$LXC_MAPS/membrane_metrics" | head -1 | cut -d: -f1)
+xdp_metrics_id=$(bpftool map show pinned "$XDP_MAPS/mbr_metrics" | head -1 | cut -d: -f1)
+lxc_metrics_id=$(bpftool map show pinned "$LXC_MAPS/mbr_metrics" | head -1 | cut -d: -f1)
 expect "bpf_lxc shares bpf_xdp's metrics map (map id)" "$xdp_metrics_id" "$lxc_metrics_id"
 
 echo "-- feature variants: IPv4 only, IPv6 only (each must compile and pass the verifier)"
@@ -217,10 +217,10 @@ done
 # ---------------------------------------------------------------------------------------------------
 section "4. prefilter through BPF_PROG_TEST_RUN (1 = XDP_DROP, 2 = XDP_PASS)"
 F=$BUILD/frame
-DYN4=$XDP_MAPS/membrane_cidr4_dyn
-FIX4=$XDP_MAPS/membrane_cidr4_fix
-DYN6=$XDP_MAPS/membrane_cidr6_dyn
-FIX6=$XDP_MAPS/membrane_cidr6_fix
+DYN4=$XDP_MAPS/mbr_cidr4_dyn
+FIX4=$XDP_MAPS/mbr_cidr4_fix
+DYN6=$XDP_MAPS/mbr_cidr6_dyn
+FIX6=$XDP_MAPS/mbr_cidr6_fix
 
 $PROBE frame "$F" --src 203.0.113.7;                        expect "v4 203.0.113.7, empty maps: pass" 2 "$(xdp_run "$F")"
 bpftool map update pinned "$DYN4" key hex $(xdp_struct lpm_v4_key prefixlen=24 addr=203.0.113.0) value hex 01
@@ -259,7 +259,7 @@ expect "metrics count all 200 prefilter drops" $((before + 200)) "$(metric_packe
 notified=$(events_count "$BUILD/events-budget.txt" type=drop reason=240 saddr=203.0.113.50 dport=443)
 expect_between "notifications limited by the budget" 1 $((2 * budget)) "$notified"
 $PROBE events "$BUILD/bpf_lxc.o" "$BUILD/events-budget.txt" | head -1
-bpftool map dump pinned "$XDP_MAPS/membrane_notify_budget" | tr -d ' \n' | sed 's/},{/},\n{/g'; echo
+bpftool map dump pinned "$XDP_MAPS/mbr_notify_bdgt" | tr -d ' \n' | sed 's/},{/},\n{/g'; echo
 
 # ---------------------------------------------------------------------------------------------------
 section "5. prefilter with real packets ($NS_EP -> $NS_HOST, XDP generic on $VETH_HOST)"
@@ -289,8 +289,8 @@ expect_ge "prefilter drops counted in metrics" $((before + 3)) "$(metric_packets
 expect_ge "prefilter drop notifications for the pings" 3 \
 	"$(events_count "$BUILD/events-xdp.txt" type=drop reason=240 saddr=$EP_IP daddr=$HOST_IP proto=icmp)"
 $PROBE events "$BUILD/bpf_lxc.o" "$BUILD/events-xdp.txt" | head -2
-echo "\$ bpftool map dump pinned $XDP_MAPS/membrane_metrics (reason 240 = prefilter, 134 = invalid; dir 1 = ingress)"
-bpftool -j map dump pinned "$XDP_MAPS/membrane_metrics" | python3 -c '
+echo "\$ bpftool map dump pinned $XDP_MAPS/mbr_metrics (reason 240 = prefilter, 134 = invalid; dir 1 = ingress)"
+bpftool -j map dump pinned "$XDP_MAPS/mbr_metrics" | python3 -c '
 import json, sys
 for e in json.load(sys.stdin):
     f = e["formatted"]
@@ -384,8 +384,8 @@ for e in json.load(sys.stdin):
     print("  identity %5d dport %5d proto %2d dir %d -> flags %d packets %d bytes %d" % (
         k["identity"], int.from_bytes(int(k["dport"]).to_bytes(2, "little"), "big"), k["protocol"],
         k["direction"], v["flags"], v["packets"], v["bytes"]))'
-echo "\$ bpftool map dump pinned $LXC_MAPS/membrane_ct4 (first entries)"
-bpftool -j map dump pinned "$LXC_MAPS/membrane_ct4" | python3 -c '
+echo "\$ bpftool map dump pinned $LXC_MAPS/mbr_ct4 (first entries)"
+bpftool -j map dump pinned "$LXC_MAPS/mbr_ct4" | python3 -c '
 import ipaddress, json, sys
 for e in json.load(sys.stdin)[:6]:
     k, v = e["formatted"]["key"], e["formatted"]["value"]

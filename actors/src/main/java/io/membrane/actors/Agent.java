@@ -1,6 +1,8 @@
 package io.membrane.actors;
 
+import io.membrane.actors.api.AdminListeners;
 import io.membrane.actors.api.AdminRoutes;
+import io.membrane.actors.api.BearerToken;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
@@ -9,14 +11,13 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +39,8 @@ public final class Agent {
 
     record StartFailed(Throwable cause) implements Command {}
 
-    /** Carries only the address: the binding itself stays with the bind future, out of the protocol. */
-    record ApiBound(InetSocketAddress address) implements Command {}
+    /** Says the listeners are up; they stay with the bind future, out of the protocol (no HTTP types here). */
+    record ApiBound() implements Command {}
 
     /** The running agent's parts, once the API is up (tests and the demo use this). */
     public record GetTargets(ActorRef<AdminRoutes.Targets> replyTo) implements Command {}
@@ -48,16 +49,25 @@ public final class Agent {
     }
 
     /**
-     * @param started completed with the bound API address once start-up finished, or exceptionally
+     * @param started completed with the bound API listeners once start-up finished, or exceptionally
      */
-    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started) {
+    public static Behavior<Command> create(AgentConfig config, CompletableFuture<AdminListeners> started) {
         return create(config, started, AgentExtension.NONE);
     }
 
     /** An agent whose start-up ends with {@code extension} (the cluster) before the API is bound. */
-    public static Behavior<Command> create(AgentConfig config, CompletableFuture<ServerBinding> started,
+    public static Behavior<Command> create(AgentConfig config, CompletableFuture<AdminListeners> started,
                                            AgentExtension extension) {
         return Behaviors.setup(ctx -> {
+            // Before any map is touched: an agent asked for the token listener without a usable token never starts.
+            Optional<BearerToken> token;
+            try {
+                token = config.tokenListener().map(BearerToken::load);
+            } catch (IllegalArgumentException e) {
+                started.completeExceptionally(e);
+                LOG.error("agent could not start: {}", e.getMessage());
+                return Behaviors.stopped();
+            }
             ActorRef<MapRegistry.Command> registry = ctx.spawn(
                     Behaviors.supervise(MapRegistry.create(config)).onFailure(
                             SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
@@ -66,7 +76,7 @@ public final class Agent {
                     (h, t) -> h != null ? new MapsReady(h) : new StartFailed(t));
             return Behaviors.receive(Command.class)
                     .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started,
-                            extension))
+                            extension, token))
                     .onMessage(StartFailed.class, f -> {
                         started.completeExceptionally(f.cause());
                         LOG.error("agent could not start: {}", f.cause().getMessage());
@@ -78,8 +88,8 @@ public final class Agent {
 
     private static Behavior<Command> startWithMaps(ActorContext<Command> ctx, AgentConfig config,
                                                    ActorRef<MapRegistry.Command> registry, MapRegistry.Handles h,
-                                                   CompletableFuture<ServerBinding> started,
-                                                   AgentExtension extension) {
+                                                   CompletableFuture<AdminListeners> started,
+                                                   AgentExtension extension, Optional<BearerToken> token) {
         ActorRef<Prefilter.Command> prefilter = ctx.spawn(
                 Behaviors.supervise(Prefilter.create(() -> new PrefilterTable(h.cidr4Fix(), h.cidr4Dyn(), h.cidr6Fix(),
                                 h.cidr6Dyn(), config.enableIpv4(), config.enableIpv6()),
@@ -98,13 +108,17 @@ public final class Agent {
         AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
                 config.listenerQueue(), extension.start(ctx, local));
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
-        CompletableFuture<ServerBinding> bound = Http.get(ctx.getSystem())
-                .newServerAt(config.apiHost(), config.apiPort()).bind(routes.routes()).toCompletableFuture();
-        ctx.pipeToSelf(bound, (binding, t) -> binding != null ? new ApiBound(binding.localAddress()) : new StartFailed(t));
+        CompletableFuture<AdminListeners> bound = AdminListeners.start(ctx.getSystem(), config, routes, token,
+                ctx.getSystem().dispatchers().lookup(BLOCKING)).toCompletableFuture();
+        ctx.pipeToSelf(bound, (listeners, t) -> listeners != null ? new ApiBound() : new StartFailed(unwrap(t)));
         return Behaviors.receive(Command.class)
                 .onMessage(ApiBound.class, b -> {
-                    LOG.info("admin API on http://{}:{}", b.address().getHostString(), b.address().getPort());
-                    started.complete(bound.join()); // already complete: ApiBound comes only after the bind
+                    AdminListeners l = bound.join(); // already complete: ApiBound comes only after the bind
+                    LOG.info("admin API on unix socket {}; metrics and health on http://{}:{}{}", l.socket().path(),
+                            l.readOnlyAddress().getHostString(), l.readOnlyAddress().getPort(), l.tokenAddress()
+                                    .map(a -> "; the full API with a bearer token on http://" + a.getHostString()
+                                            + ":" + a.getPort()).orElse(""));
+                    started.complete(l);
                     return Behaviors.receive(Command.class)
                             .onMessage(GetTargets.class, g -> {
                                 g.replyTo().tell(targets);
@@ -114,10 +128,13 @@ public final class Agent {
                 })
                 .onMessage(StartFailed.class, f -> {
                     started.completeExceptionally(f.cause());
-                    LOG.error("admin API could not bind {}:{}: {}", config.apiHost(), config.apiPort(),
-                            f.cause().getMessage());
+                    LOG.error("admin API could not start: {}", f.cause().getMessage());
                     return Behaviors.stopped();
                 })
                 .build();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

@@ -19,7 +19,8 @@ import java.util.Optional;
  * values, and validated with messages that name the setting. Nothing below the agent reads HOCON.
  */
 public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost, int apiPort, long maxBodyBytes,
-                          List<Device> devices, boolean enableIpv4, boolean enableIpv6, int notifyBudget,
+                          String apiSocketGroup, Optional<TokenListener> tokenListener, List<Device> devices,
+                          boolean enableIpv4, boolean enableIpv6, int notifyBudget,
                           boolean conntrackAccounting, DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
                           Duration retryMin, Duration retryMax, Duration deviceCheck, Config raw) {
 
@@ -32,6 +33,17 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             return netns.map(n -> n + "/").orElse("") + name;
         }
     }
+
+    /**
+     * The opt-in TCP listener of the full admin API: every request on it must carry {@code Authorization: Bearer
+     * TOKEN}, the token read at start from {@code tokenFile} or from the environment variable {@code tokenEnv}
+     * (exactly one of them is set).
+     */
+    public record TokenListener(String host, int port, Optional<Path> tokenFile, Optional<String> tokenEnv) {
+    }
+
+    /** The admin API's unix socket, in the run directory: the full API, for root and the socket's group. */
+    public static final String API_SOCKET_NAME = "membrane.sock";
 
     private static final String DDATA_DIR_SETTING = "pekko.cluster.distributed-data.durable.lmdb.dir";
 
@@ -69,10 +81,7 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             if (Integer.bitCount(pages) != 1) {
                 throw new IllegalArgumentException("membrane.events.pages-per-cpu must be a power of two, was " + pages);
             }
-            int port = m.getInt("api.port");
-            if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("membrane.api.port must be 0..65535, was " + port);
-            }
+            int port = port(m, "api.port");
             Path runDir = Path.of(m.getString("run-dir"));
             // Pekko's default store directory gets the remote port appended (a new, empty store on every start
             // with port 0) and its explicit form is a second setting to keep in step with run-dir, so the agent
@@ -80,7 +89,8 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             Config raw = c.withValue(DDATA_DIR_SETTING, ConfigValueFactory.fromAnyRef(ddataDir(runDir).toString()));
             return new AgentConfig(Path.of(m.getString("pin-root")), runDir,
                     Path.of(m.getString("bpf-dir")).toAbsolutePath(), m.getString("api.host"), port,
-                    m.getBytes("api.max-body-bytes"), List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
+                    m.getBytes("api.max-body-bytes"), m.getString("api.socket-group"), tokenListener(m),
+                    List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
                     m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"),
                     m.getBoolean("conntrack.accounting"), sizes, pages,
                     m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
@@ -88,6 +98,37 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
+    }
+
+    private static int port(Config m, String path) {
+        int port = m.getInt(path);
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("membrane." + path + " must be 0..65535, was " + port);
+        }
+        return port;
+    }
+
+    private static Optional<TokenListener> tokenListener(Config m) {
+        Config t = m.getConfig("api.token-listener");
+        if (!t.getBoolean("enabled")) {
+            return Optional.empty();
+        }
+        Optional<Path> file = Optional.of(t.getString("token-file")).filter(f -> !f.isBlank()).map(Path::of);
+        Optional<String> env = Optional.of(t.getString("token-env")).filter(e -> !e.isBlank());
+        if (file.isPresent() == env.isPresent()) {
+            throw new IllegalArgumentException("membrane.api.token-listener is enabled: set exactly one of token-file"
+                    + " and token-env (the full API over TCP needs a bearer token)");
+        }
+        return Optional.of(new TokenListener(t.getString("host"), port(m, "api.token-listener.port"), file, env));
+    }
+
+    /** The admin API's unix socket of an agent whose run directory is {@code runDir}. */
+    public static Path apiSocket(Path runDir) {
+        return runDir.resolve(API_SOCKET_NAME);
+    }
+
+    public Path apiSocket() {
+        return apiSocket(runDir);
     }
 
     /**

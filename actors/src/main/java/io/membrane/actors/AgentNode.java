@@ -1,5 +1,6 @@
 package io.membrane.actors;
 
+import io.membrane.actors.api.AdminListeners;
 import io.membrane.actors.api.AdminRoutes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +24,12 @@ public final class AgentNode implements AutoCloseable {
     /** How long {@link #close} waits for the API to unbind and for the actor system to stop. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private final ActorSystem<Agent.Command> system;
-    private final ServerBinding binding;
+    private final AdminListeners listeners;
     private final AgentConfig config;
 
-    private AgentNode(ActorSystem<Agent.Command> system, ServerBinding binding, AgentConfig config) {
+    private AgentNode(ActorSystem<Agent.Command> system, AdminListeners listeners, AgentConfig config) {
         this.system = system;
-        this.binding = binding;
+        this.listeners = listeners;
         this.config = config;
     }
 
@@ -38,12 +38,11 @@ public final class AgentNode implements AutoCloseable {
     }
 
     public static AgentNode start(AgentConfig config, AgentExtension extension) {
-        CompletableFuture<ServerBinding> started = new CompletableFuture<>();
+        CompletableFuture<AdminListeners> started = new CompletableFuture<>();
         ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started, extension),
                 "membrane", config.raw());
         try {
-            ServerBinding b = started.get(120, TimeUnit.SECONDS);
-            return new AgentNode(system, b, config);
+            return new AgentNode(system, started.get(120, TimeUnit.SECONDS), config);
         } catch (ExecutionException e) {
             system.terminate();
             Throwable cause = e.getCause();
@@ -54,12 +53,18 @@ public final class AgentNode implements AutoCloseable {
         }
     }
 
-    public InetSocketAddress apiAddress() {
-        return binding.localAddress();
+    /** The full API's target for {@link io.membrane.actors.api.client.AdminClient#connect}: its unix socket. */
+    public String apiBase() {
+        return "unix:" + listeners.socket().path();
     }
 
-    public String apiBase() {
-        return "http://" + apiAddress().getHostString() + ":" + apiAddress().getPort();
+    /** The plain TCP listener: only /metrics and /v1/healthz. */
+    public InetSocketAddress metricsAddress() {
+        return listeners.readOnlyAddress();
+    }
+
+    public AdminListeners listeners() {
+        return listeners;
     }
 
     public AgentConfig config() {
@@ -82,13 +87,13 @@ public final class AgentNode implements AutoCloseable {
     }
 
     /**
-     * Stops the agent: unbinds the API and terminates the actor system, waiting at most {@link #CLOSE_TIMEOUT}.
+     * Stops the agent: removes the API socket, unbinds the TCP listeners and terminates the actor system, waiting at most {@link #CLOSE_TIMEOUT}.
      * Pekko 1.7.0 can hang while flushing its remote transports (apache/pekko#3247, fixed after 1.7.0), and an
      * agent that never stops on Ctrl-C is worse than one that stops with a warning; the datapath stays either way.
      */
     @Override
     public void close() {
-        awaitClosing(binding.unbind(), "admin API did not unbind");
+        awaitClosing(listeners.unbind(), "admin API did not unbind");
         system.terminate();
         awaitClosing(system.getWhenTerminated(), "actor system did not stop");
     }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent in-process on the real kernel: PATCH a CIDR over HTTP and the namespace's traffic is dropped;
+ * The agent in-process on the real kernel: PATCH a CIDR over the API socket and the namespace's traffic is dropped;
  * stop and start the agent: the entry is still reported and still drops, and traffic that should flow never
  * stops — the datapath stays attached while no agent runs.
  */
@@ -74,9 +74,10 @@ class AgentEndToEndTest {
         assertEquals(new PrefilterChanged(2, 2), patch);
         // Listen on both event channels before the blocked traffic starts.
         java.util.List<String> sse = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(agent.apiBase() + "/v1/monitor?type=drop")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(sse::add));
+        Process stream = new ProcessBuilder("curl", "-sN", "--unix-socket", agent.config().apiSocket().toString(),
+                "http://localhost/v1/monitor?type=drop").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        CompletableFuture.runAsync(() -> new java.io.BufferedReader(new java.io.InputStreamReader(
+                stream.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).lines().forEach(sse::add));
         io.membrane.actors.monitor.MonitorClient socket = io.membrane.actors.monitor.MonitorClient.connect(
                 agent.config().monitorSocket(), io.membrane.actors.monitor.MonitorClient.Options.DEFAULT
                         .withTypes(java.util.List.of("drop")));
@@ -92,7 +93,8 @@ class AgentEndToEndTest {
                 io.membrane.actors.monitor.EventFormat.line(received.event()));
         await("the drop on the SSE stream").atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(sse.stream()
                 .anyMatch(l -> l.startsWith("data:") && l.contains("\"type\":\"drop\"") && l.contains("10.77.0.1")),
-                "the drop arrived on the SSE stream: " + sse));
+                "the drop arrived on the SSE stream over the API socket: " + sse));
+        stream.destroy();
         assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
 

@@ -3,12 +3,15 @@ package io.membrane.actors;
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.client.AdminTransport;
+import io.membrane.maps.PinnedMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 
 /** Configurations and API clients for agents started inside tests. */
 public final class TestAgents {
@@ -36,7 +39,24 @@ public final class TestAgents {
 
     /** The typed client of {@code agent}'s API, as the CLI has it but with a 30 s request timeout. */
     public static AdminClient client(AgentNode agent) {
-        return AdminClient.http(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        return AdminClient.connect(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+
+    /** A pin root of its own for a test class ({@code /sys/fs/bpf/mbr-test-LABEL-xxxxxxxx}); remove it afterwards. */
+    public static PinnedMaps freshPins(String label) {
+        return PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-" + label + "-" + UUID.randomUUID().toString()
+                .substring(0, 8)));
+    }
+
+    /** Everything the four CIDR maps of {@code agent} hold, straight from the kernel, by map. */
+    public static Map<String, Object> denyMaps(AgentNode agent) {
+        var m = agent.targets().maps();
+        Map<String, Object> state = new TreeMap<>();
+        state.put("fix4", m.cidr4Fix().keys().stream().map(Object::toString).sorted().toList());
+        state.put("dyn4", m.cidr4Dyn().keys().stream().map(Object::toString).sorted().toList());
+        state.put("fix6", m.cidr6Fix().keys().stream().map(Object::toString).sorted().toList());
+        state.put("dyn6", m.cidr6Dyn().keys().stream().map(Object::toString).sorted().toList());
+        return state;
     }
 
     /** A raw reply: for requests the typed client would never send (bad bodies) and replies it hides. */

@@ -1,5 +1,6 @@
 package io.membrane.bench;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,6 +10,33 @@ import java.util.List;
  * as it is; anything else is refused, naming it, before anything is measured.
  */
 public record BenchArgs(Path root, boolean write) {
+    /** What a bench measures and writes, given its parsed arguments. */
+    @FunctionalInterface
+    public interface Body {
+        void run(BenchArgs args) throws IOException, InterruptedException;
+    }
+
+    /**
+     * The whole main of a bench without options of its own: {@code --help} prints {@code usage} and the
+     * {@code --no-write} line; otherwise the arguments are parsed and {@code body} runs. A {@link BenchFailure}
+     * from either is one line on stderr, prefixed with {@code name}, and exit status 1.
+     *
+     * @param usage the first lines of the help: the command and what it measures
+     */
+    public static void runMain(String[] args, String name, String usage, Body body)
+            throws IOException, InterruptedException {
+        if (wantsHelp(args)) {
+            System.out.println(usage + "\n  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
+            return;
+        }
+        try {
+            body.run(parse(args));
+        } catch (BenchFailure e) {
+            System.err.println(name + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     public static boolean wantsHelp(String[] args) {
         return List.of(args).contains("--help") || List.of(args).contains("-h");
     }

@@ -46,7 +46,7 @@ public final class ClusterExtension implements AgentExtension {
 
     /**
      * @param nodeName   this node's name in the registry
-     * @param apiAddress host:port of this node's admin API, as the registry shows it
+     * @param apiAddress host:port of this node's TCP listener (metrics and health), as the registry shows it
      */
     public ClusterExtension(String nodeName, String apiAddress) {
         this.nodeName = nodeName;

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * come but removing nothing, so a restarted node never drops cluster entries it has not heard of yet;
  * <b>serving</b> reconciles once every key is read, then takes changes. Changes that arrive before serving wait
  * up to {@link #READ_WAIT}, then are refused as not confirmed. Deadlines and their figures:
- * docs/decisions/0007-replication-deadlines.md.
+ * docs/decisions/0003-replication-deadlines.md.
  */
 public final class PrefilterReplication {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterReplication.class);
@@ -71,7 +71,7 @@ public final class PrefilterReplication {
      * replicator serializes a changed key's value for each node and once more for its digest, so a batch that
      * touches every key costs in proportion to the whole list. It errs long: a deadline too long only delays a
      * "not confirmed" answer, one too short reports a slow success as a failure. Figures:
-     * docs/decisions/0007-replication-deadlines.md.
+     * docs/decisions/0003-replication-deadlines.md.
      */
     static final Duration PER_LISTED_CIDR = Duration.ofNanos(60_000);
     /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
@@ -81,7 +81,7 @@ public final class PrefilterReplication {
     /**
      * The start-up read of one key. Generous: every key read at once from a cluster holding a long list keeps a
      * small node busy for seconds, and a read that times out is work thrown away; a majority that is really
-     * unreachable is retried as often either way (docs/decisions/0007-replication-deadlines.md).
+     * unreachable is retried as often either way (docs/decisions/0003-replication-deadlines.md).
      */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** How long a failed read of one key waits before it is tried again. */

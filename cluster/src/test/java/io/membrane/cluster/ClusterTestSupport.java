@@ -69,7 +69,7 @@ final class ClusterTestSupport {
 
     /** The node's API client. */
     static AdminClient api(AgentNode node) {
-        return AdminClient.http(node.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
+        return AdminClient.connect(node.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
     }
 
     /** {@code method} /v1/prefilter of the node's API with {@code body} (null: none), through the client's transport. */

@@ -1,5 +1,6 @@
 package io.membrane.lab;
 
+import io.membrane.actors.AgentConfig;
 import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.AgentStatus;
@@ -26,9 +27,10 @@ import java.util.function.Consumer;
  * {@code 10.79.0.1N/24}), and a client namespace {@value #CLIENT_NS} on the same fabric with a few source
  * addresses ({@code 10.79.0.100..105}). Every node runs a real agent process that has entered only its node's
  * namespace ({@code nsenter --net}, so bpffs stays visible), with its own pin root under {@value #PIN_ROOT_NAME},
- * run directory (config, log, pid file) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its fabric device,
- * its artery endpoint on its fabric address and its admin API on 127.0.0.1:{@value #API_PORT} inside its
- * namespace. Nothing of the lab touches the root namespace's interfaces or routes.
+ * run directory (config, log, pid file, admin API socket) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its
+ * fabric device, its artery endpoint on its fabric address, and its metrics and health on 127.0.0.1:{@value
+ * #API_PORT} inside its namespace. Its full API is the unix socket in its run directory, a file reachable from
+ * any namespace. Nothing of the lab touches the root namespace's interfaces or routes.
  *
  * <p>{@link #up} builds it and waits until every node's API answers, its prefilter is attached and the cluster
  * has every node up; {@link #down()} removes everything it can find of a lab (processes, namespaces, pins, run
@@ -59,12 +61,10 @@ public final class Lab implements AutoCloseable {
     public static final int API_PORT = 9876;
     public static final int MAX_NODES = 9;
     /**
-     * Agent JVMs compile with C1 only (full C2 made a joining node slower: the JIT competes for the CPUs that
-     * several agents and the build share). The heap may grow to 1 GiB: a node holding a cluster list of 100,000
-     * CIDRs ran out of 384 MiB while the list loaded (whole keys in flight, serialized per peer and for the
-     * durable store). It starts at 512 MiB: a fresh node that grew its heap from 64 MiB while it read such a
-     * list spent its first seconds in full collections (joins of 4–9 s, against 3.8–4.9 s). The opens the agent
-     * needs ({@link ClusterNode#REQUIRED_JVM_ARGS}) are always added, whatever the options say.
+     * The agents' JVM options: C1 only, a heap of 512 MiB growing to 1 GiB, the serial collector — several agents
+     * share two CPUs, and a node joining a large cluster list needs the heap from its start (figures:
+     * docs/decisions/0004-lab-agent-jvm.md). The opens the agent needs ({@link ClusterNode#REQUIRED_JVM_ARGS}) are
+     * always added, whatever the options say.
      */
     public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1");
@@ -148,9 +148,9 @@ public final class Lab implements AutoCloseable {
             return "pekko://membrane@" + address + ":" + ARTERY_PORT;
         }
 
-        /** The admin API as seen from inside the node's namespace. */
+        /** The admin API's target: the node's unix socket, the same path from every namespace. */
         public String api() {
-            return "http://127.0.0.1:" + API_PORT;
+            return "unix:" + AgentConfig.apiSocket(runDir);
         }
     }
 
@@ -286,9 +286,9 @@ public final class Lab implements AutoCloseable {
                         + nodes.size() + ")"));
     }
 
-    /** The node's admin API, reached from a thread inside the node's namespace. */
+    /** The node's admin API, through its unix socket. */
     public AdminClient api(Node node) {
-        return new AdminClient(new LabHttp(node.namespace(), "127.0.0.1", API_PORT, Duration.ofSeconds(30)));
+        return AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30));
     }
 
     /** The agent's pid if its process runs. */

@@ -8,8 +8,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code bin/membrane lab ...}: up, down, status, kill, stop, restart and ping over {@link Lab}. (Running a
- * client command inside a node's namespace, {@code bin/membrane lab n1 status}, is bin/membrane's nsenter.)
+ * {@code bin/membrane lab ...}: up, down, status, kill, stop, restart and ping over {@link Lab}. (A client
+ * command for one node, {@code bin/membrane lab n1 status}, is bin/membrane pointing the CLI at the node's socket.)
  * Exit codes: 0 done, 1 failed, 2 usage.
  */
 public final class LabCli {
@@ -30,7 +30,7 @@ public final class LabCli {
                   kill NODE | stop NODE | restart NODE          kill -9, SIGTERM, or (re)start a node's agent
                   ping FROM NODE [COUNT]                        ping NODE's fabric address from the client
                                                                 namespace with source FROM (10.79.0.100..105)
-                  NODE COMMAND...                               any client command inside NODE's namespace, e.g.
+                  NODE COMMAND...                               any client command against NODE's API socket, e.g.
                                                                 bin/membrane lab n1 cluster""";
     }
 
@@ -142,13 +142,14 @@ public final class LabCli {
         out.printf("Lab of %d nodes on fabric 10.79.0.0/24 (bridge %s in namespace %s); client namespace %s with %s%n",
                 lab.nodes().size(), Lab.BRIDGE, Lab.FABRIC_NS, Lab.CLIENT_NS, String.join(", ", Lab.CLIENT_ADDRESSES));
         for (Lab.Node n : lab.nodes()) {
-            out.printf("  %-3s ns %-7s %-11s pid %-7s api %s inside %s%n      pins %s  log %s%n", n.name(),
-                    n.namespace(), n.address(), lab.pid(n).orElse(-1), n.api(), n.namespace(), n.pinRoot(), n.log());
+            out.printf("  %-3s ns %-7s %-11s pid %-7s api %s%n      pins %s  log %s%n", n.name(),
+                    n.namespace(), n.address(), lab.pid(n).orElse(-1), n.api(), n.pinRoot(), n.log());
         }
         Lab.Node first = lab.node(1);
         Lab.Node last = lab.node(lab.nodes().size());
         out.println();
-        out.println("Each API listens on 127.0.0.1:" + Lab.API_PORT + " inside its node's namespace. Try:");
+        out.println("Each node's API is the unix socket in its run dir (metrics and health on 127.0.0.1:"
+                + Lab.API_PORT + " inside its namespace). Try:");
         out.println("  bin/membrane lab " + first.name() + " cluster                      # members and registry");
         out.println("  bin/membrane lab ping " + Lab.CLIENT + " " + last.name() + "               # the client reaches "
                 + last.address());
@@ -161,7 +162,7 @@ public final class LabCli {
                 + last.name());
         out.println("  bin/membrane lab kill " + last.name() + "; bin/membrane lab restart " + last.name()
                 + "   # kill -9, then rejoin");
-        out.println("  nsenter --net=/run/netns/" + first.namespace() + " bin/membrane status   # the same as lab "
+        out.println("  bin/membrane status --api " + first.api() + "   # the same as lab "
                 + first.name() + " status");
         out.println("  bin/membrane monitor --config " + first.config() + "   # live drop events of " + first.name());
         out.println("  bin/membrane lab down");

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
-import io.membrane.actors.api.client.AdminTransport;
 import io.membrane.datapath.Xdp;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,6 +26,7 @@ class LabTest {
         assertEquals(n2, lab.node("mbr-n2"));
         assertEquals(Path.of("/sys/fs/bpf/membrane-lab/n2"), n2.pinRoot());
         assertEquals(Path.of("/var/run/membrane-lab/n2/membrane.conf"), n2.config());
+        assertEquals("unix:/var/run/membrane-lab/n2/membrane.sock", n2.api());
 
         AgentConfig c = parse(lab.config(n2));
         assertEquals(n2.pinRoot(), c.pinRoot());
@@ -35,6 +34,7 @@ class LabTest {
         assertEquals(lab.options().home().resolve("bpf"), c.bpfDir());
         assertEquals("127.0.0.1", c.apiHost());
         assertEquals(Lab.API_PORT, c.apiPort());
+        assertEquals("unix:" + c.apiSocket(), n2.api());
         assertEquals(List.of(new AgentConfig.Device("fab0", Xdp.Mode.NATIVE, java.util.Optional.empty())), c.devices());
         assertEquals("n2", c.raw().getString("membrane.cluster.node-name"));
         assertEquals("10.79.0.12", c.raw().getString("pekko.remote.artery.canonical.hostname"));
@@ -74,19 +74,5 @@ class LabTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Lab.Options.defaults().withXdpMode("offload"))
                 .getMessage().contains("--xdp-mode"));
         assertThrows(IllegalArgumentException.class, () -> Lab.plan(Lab.Options.defaults()).node(4));
-    }
-
-    @Test
-    void httpResponsesWithLengthOrChunksAreParsed() throws Exception {
-        AdminTransport.Response plain = LabHttp.parse(("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 13\r\n\r\n{\"error\":\"x\"}").getBytes(StandardCharsets.UTF_8));
-        assertEquals(404, plain.status());
-        assertEquals("{\"error\":\"x\"}", plain.bodyText());
-        assertEquals("application/json", plain.header("Content-Type"));
-        AdminTransport.Response chunked = LabHttp.parse(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        assertEquals(200, chunked.status());
-        assertEquals("abcdefg", chunked.bodyText());
-        assertThrows(java.io.IOException.class, () -> LabHttp.parse("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -46,6 +46,7 @@ import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
@@ -58,8 +59,9 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The admin API's routes (JSON over HTTP, loopback by default). {@link #ENDPOINTS} is the one list of what is
- * served — the dispatcher routes by it, the request counter labels by its templates, and the OpenAPI test
+ * The admin API's routes (JSON over HTTP): all of them for the unix socket ({@link #routes}) and the token
+ * listener ({@link #tokenRoutes}), the read-only ones for plain TCP ({@link #readOnlyRoutes}). {@link #ENDPOINTS}
+ * is the one list of what is served — the dispatcher routes by it, the request counter labels by its templates, and the OpenAPI test
  * compares it with {@code api/v1/openapi.json}. Every body is a record of {@link io.membrane.actors.api.model};
  * every refusal is an {@link ApiError} with a 4xx status, mapped from the actors' typed rejections in one place
  * ({@link #statusOf}). No route writes a map itself — changes go to the actor that owns the map, and reads that
@@ -108,6 +110,8 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("GET", "/v1/cluster", (r, p) -> r.cluster()),
             new Endpoint("GET", "/metrics", (r, p) -> r.metrics()));
 
+    /** The paths plain TCP serves (read-only; everything else is on the unix socket). */
+    static final List<String> TCP_READ_ONLY = List.of("/metrics", "/v1/healthz");
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
     private static final AtomicLong SSE_CLIENTS = new AtomicLong();
 
@@ -125,10 +129,38 @@ public final class AdminRoutes extends AllDirectives {
         this.metrics = new AdminMetrics(targets.maps().metrics(), targets.events());
     }
 
+    /** The full API, for the unix socket only root and the socket's group can reach. */
     public Route routes() {
+        return served(this::dispatch);
+    }
+
+    /**
+     * What plain TCP serves: {@link #TCP_READ_ONLY} (for a Prometheus scraper and health checks). Any other path
+     * of the API is a 404 that names where the full API is; nothing reaches an actor that changes state.
+     */
+    public Route readOnlyRoutes() {
+        return served(path -> TCP_READ_ONLY.contains(template(path)) ? dispatch(path) : json(404, new ApiError(
+                "only " + String.join(" and ", TCP_READ_ONLY) + " are served over TCP; the full API is on the unix"
+                        + " socket " + config.apiSocket(), "path", path)));
+    }
+
+    /**
+     * The full API behind a bearer token (the opt-in TCP listener): a request without {@code token} in its
+     * {@code Authorization} header is a 401 before any route sees it.
+     */
+    public Route tokenRoutes(BearerToken token) {
+        return served(path -> optionalHeaderValueByName("Authorization", presented -> token.accepts(presented)
+                ? dispatch(path)
+                : complete(jsonResponse(401, new ApiError("this listener needs the header Authorization: Bearer"
+                        + " TOKEN with the agent's token (membrane.api.token-listener)", "Authorization", ""))
+                        .addHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"membrane\"")))));
+    }
+
+    /** {@code inner} for the request's path, with the API's error bodies and the request counter. */
+    private Route served(Function<String, Route> inner) {
         return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
                 extractMethod(method -> extractUri(uri -> mapResponse(resp -> count(method.name(), uri.path(), resp),
-                        () -> dispatch(uri.path()))))));
+                        () -> inner.apply(uri.path()))))));
     }
 
     /**

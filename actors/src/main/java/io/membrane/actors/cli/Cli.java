@@ -17,34 +17,67 @@ import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.monitor.EventFormat;
 import io.membrane.actors.monitor.MonitorClient;
 import io.membrane.actors.monitor.MonitorProtocolException;
-import io.membrane.maps.BpfFs;
-import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Cidr;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The `bin/membrane` commands that run Java: the agent itself, and the clients of its admin API. Every error
- * is one readable line on stderr and a non-zero exit code (1 for a refused or failed request, 2 for a usage
- * error); output meant for scripts goes to stdout.
+ * The `bin/membrane` commands that run Java: the agent itself, and the clients of its admin API. picocli parses
+ * the arguments from the annotations of the command classes below, which are also the one source of the usage
+ * text ({@code bin/membrane help}) and of the bash completion ({@code bin/membrane completion}). A module adds
+ * its own commands with {@link #add} and {@link #addUnder} (the cluster module adds {@code cluster tls-init}, the
+ * lab and the demo); this library knows none of them. Every error is one readable line on stderr and a
+ * non-zero exit code (1 for a refused or failed request or an unreachable agent, 2 for a usage error); output
+ * meant for scripts goes to stdout.
  */
-public final class Cli {
-    static final String DEFAULT_API = "http://127.0.0.1:9876";
+@Command(name = "membrane", mixinStandardHelpOptions = true, version = "membrane 0.1.0",
+        description = "A node agent for an eBPF datapath: the agent and its clients.",
+        footer = "%nClient commands talk to the agent's admin API at TARGET (default " + Cli.DEFAULT_API
+                + "; --api TARGET or the environment variable MEMBRANE_API).")
+public final class Cli implements Callable<Integer> {
+    static final String DEFAULT_API = AdminClient.DEFAULT_TARGET;
+    /** How a usage error ends: where the whole usage text is. */
+    private static final String HELP_HINT = " (bin/membrane help)";
+    /** Fixed: picocli's automatic width runs a process to ask the terminal. */
+    private static final int USAGE_WIDTH = 110;
 
     private final PrintStream out;
     private final PrintStream err;
     private final Function<AgentConfig, AgentNode> starter;
+    /** Top-level command name → how to make it (with its subcommands), in the order of the usage text. */
+    private final Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+    /** Commands a module added under a top-level one: its name → how to make them. */
+    private final Map<String, List<Supplier<Object>>> nested = new LinkedHashMap<>();
+    private CommandLine commandLine;
+    private boolean untilStopped;
+
+    @Option(names = "--api", paramLabel = "TARGET", scope = ScopeType.INHERIT,
+            description = "where the agent's admin API is (default $MEMBRANE_API, else " + DEFAULT_API + ")")
+    String api;
 
     public Cli(PrintStream out, PrintStream err) {
         this(out, err, AgentNode::start);
@@ -55,47 +88,161 @@ public final class Cli {
         this.out = out;
         this.err = err;
         this.starter = starter;
+        add("agent", Agent::new);
+        add("status", Status::new);
+        add("prefilter", () -> new CommandLine(new Prefilter())
+                .addSubcommand(new PrefilterGet())
+                .addSubcommand(new PrefilterAdd())
+                .addSubcommand(new PrefilterDelete()));
+        add("map", () -> new CommandLine(new MapCommand())
+                .addSubcommand(new MapList())
+                .addSubcommand(new MapGet()));
+        add("monitor", Monitor::new);
+        add("cluster", Cluster::new);
+        add("uninstall", Uninstall::new);
+        add("help", CommandLine.HelpCommand::new);
+        add("completion", Completion::new);
     }
 
     public static void main(String[] args) {
-        int code = new Cli(System.out, System.err).run(args);
-        if (code != 0 || !(args.length > 0 && args[0].equals("agent"))) {
+        exit(new Cli(System.out, System.err), args);
+    }
+
+    /**
+     * Runs {@code args} and exits the JVM with its code — unless a command left something running until the JVM
+     * stops (the agent: its shutdown hook stops it, and System.exit from there would wait forever).
+     */
+    public static void exit(Cli cli, String[] args) {
+        int code = cli.run(args);
+        if (code != 0 || !cli.untilStopped) {
             System.exit(code);
         }
     }
 
+    /**
+     * Adds top-level command {@code name}: {@code command} makes it when a run needs it — an {@code @Command} object,
+     * or a picocli {@code CommandLine} of one with its subcommands. This is how a module adds its commands.
+     */
+    public Cli add(String name, Supplier<Object> command) {
+        commands.put(name, command);
+        return this;
+    }
+
+    /** Adds a command under top-level command {@code parent} (the cluster module's {@code cluster tls-init}). */
+    public Cli addUnder(String parent, Supplier<Object> command) {
+        nested.computeIfAbsent(parent, p -> new ArrayList<>()).add(command);
+        return this;
+    }
+
+    /** The whole command tree: what the usage text and the completion show. */
+    public CommandLine commandLine() {
+        return tree(commands.keySet());
+    }
+
+    /**
+     * A tree with the top-level commands {@code names} only. picocli reflects over every command it is given, which
+     * costs a client command a good part of its start; a run builds only the branch it names.
+     */
+    private CommandLine tree(Collection<String> names) {
+        CommandLine root = new CommandLine(this);
+        for (String name : names) {
+            Object made = commands.get(name).get();
+            CommandLine command = made instanceof CommandLine c ? c : new CommandLine(made);
+            for (Supplier<Object> child : nested.getOrDefault(name, List.of())) {
+                command.addSubcommand(child.get());
+            }
+            root.addSubcommand(name, command);
+        }
+        return root;
+    }
+
+    /** The top-level command {@code argv} names, alone; every command when it names none or asks for help. */
+    private Collection<String> needed(String[] argv) {
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--api")) {
+                i++;
+            } else if (!argv[i].startsWith("--api=")) {
+                return commands.containsKey(argv[i]) && !argv[i].equals("help") ? List.of(argv[i]) : commands.keySet();
+            }
+        }
+        return commands.keySet();
+    }
+
+    /** The streams this CLI writes to, for a command a module adds. */
+    public PrintStream out() {
+        return out;
+    }
+
+    public PrintStream err() {
+        return err;
+    }
+
+    /** For a command that returns while what it started keeps the JVM up (the agent, the demo). */
+    public void runsUntilStopped() {
+        untilStopped = true;
+    }
+
     public int run(String[] argv) {
-        List<String> args = new ArrayList<>(List.of(argv));
-        try {
-            String api = option(args, "--api").orElse(Optional.ofNullable(System.getenv("MEMBRANE_API")).orElse(DEFAULT_API));
-            if (args.isEmpty()) {
-                throw new CliException(usage(), 2);
+        commandLine = tree(needed(argv));
+        commandLine.setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF))
+                .setUsageHelpWidth(USAGE_WIDTH)
+                .setParameterExceptionHandler((e, args) -> {
+                    err.println("membrane: " + usageError(e));
+                    return 2;
+                })
+                .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e));
+        return commandLine.execute(argv);
+    }
+
+    /** No command given. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(commandLine, "which command?");
+    }
+
+    /** The one client of the admin API this CLI talks to, from --api or MEMBRANE_API. */
+    private AdminClient client() {
+        String target = api != null ? api : Objects.requireNonNullElse(System.getenv("MEMBRANE_API"), DEFAULT_API);
+        return AdminClient.connect(target);
+    }
+
+    private static String usageError(ParameterException e) {
+        String where = e.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^membrane ?", "");
+        String prefix = where.isEmpty() ? "" : where + ": ";
+        if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            if (first.startsWith("-")) {
+                return prefix + "unknown option " + first + HELP_HINT;
             }
-            String cmd = args.remove(0);
-            switch (cmd) {
-                case "agent" -> agent(args);
-                case "status" -> status(AdminClient.http(api), args);
-                case "prefilter" -> prefilter(AdminClient.http(api), args);
-                case "map" -> map(AdminClient.http(api), args);
-                case "cluster" -> cluster(AdminClient.http(api), args);
-                case "uninstall" -> uninstall(args);
-                case "monitor" -> monitor(args);
-                default -> throw new CliException("unknown command '" + cmd + "'\n" + usage(), 2);
+            if (!e.getCommandLine().getSubcommands().isEmpty()) {
+                return "unknown command '" + (where.isEmpty() ? "" : where + " ") + first + "'" + HELP_HINT;
             }
-            return 0;
-        } catch (CliException e) {
-            err.println("membrane: " + e.getMessage());
-            return e.exitCode();
-        } catch (AdminApiException e) {
-            err.println("membrane: " + e.error().oneLine());
+            return prefix + "unexpected argument(s): " + String.join(" ", u.getUnmatched()) + HELP_HINT;
+        }
+        return prefix + e.getMessage() + HELP_HINT;
+    }
+
+    private int failure(Exception e) throws Exception {
+        if (e instanceof CliException c) {
+            err.println("membrane: " + c.getMessage());
+            return c.exitCode();
+        }
+        if (e instanceof AdminApiException a) {
+            err.println("membrane: " + a.error().oneLine());
             return 1;
-        } catch (AdminUnreachableException e) {
-            err.println("membrane: " + unreachable(e));
+        }
+        if (e instanceof AdminUnreachableException u) {
+            err.println("membrane: " + unreachable(u));
             return 1;
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+        }
+        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof UncheckedIOException) {
             err.println("membrane: " + e.getMessage());
             return 1;
         }
+        throw e;
     }
 
     private static String unreachable(AdminUnreachableException e) {
@@ -105,110 +252,184 @@ public final class Cli {
         return e.interrupted() ? "interrupted" : "talking to the agent at " + e.target() + ": " + e.getCause().getMessage();
     }
 
-    static String usage() {
-        return "usage: membrane agent [--config FILE] | status [--json] | prefilter get|add|delete [CIDR... | --file F]"
-                + " [--revision N] [--scope node|cluster] | map list | map get NAME | monitor [--json]"
-                + " [--type drop|policy-verdict|lost] [--socket PATH] | cluster [--json] | uninstall [--config FILE]"
-                + "   (client commands take --api URL, default " + DEFAULT_API + ")";
+    /** A command that only groups others: invoked alone, it names them. */
+    private abstract static class Group implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new ParameterException(spec.commandLine(), "needs one of: " + String.join(", ",
+                    spec.subcommands().values().stream().map(CommandLine::getCommandName).distinct().toList()));
+        }
     }
 
     // --- agent ---
 
-    private void agent(List<String> args) throws CliException {
-        AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
-        noMoreArgs(args);
-        AgentNode node = starter.apply(config);
-        out.println("membrane agent running; admin API on " + node.apiBase() + " (Ctrl-C stops the agent; the"
-                + " datapath stays)");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
-        }, "membrane-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    @Command(name = "agent", mixinStandardHelpOptions = true,
+            description = "Run the agent in the foreground (Ctrl-C stops it; the datapath stays).")
+    private final class Agent implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "the agent's config (default: the embedded one)")
+        Path config;
+
+        @Override
+        public Integer call() {
+            AgentNode node = starter.apply(AgentConfig.load(Optional.ofNullable(config)));
+            out.println("membrane agent running; admin API on " + node.apiBase() + " (Ctrl-C stops the agent; the"
+                    + " datapath stays)");
+            runsUntilStopped();
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.close();
+                stopped.countDown();
+            }, "membrane-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
         }
     }
 
     // --- status ---
 
-    private void status(AdminClient api, List<String> args) {
-        boolean json = flag(args, "--json");
-        noMoreArgs(args);
-        AgentStatus s = api.status();
-        if (json) {
-            out.println(ApiJson.pretty(s));
-            return;
+    /** A command that shows one reply of the API: as text for people, or with --json as the API gave it. */
+    private abstract class Report<T> implements Callable<Integer> {
+        @Option(names = "--json", description = "the API's reply as JSON")
+        boolean json;
+
+        abstract T fetch(AdminClient api);
+
+        abstract void print(T reply);
+
+        @Override
+        public Integer call() {
+            T reply = fetch(client());
+            if (json) {
+                out.println(ApiJson.pretty(reply));
+            } else {
+                print(reply);
+            }
+            return 0;
         }
-        out.printf("Prefilter:   revision %d, %d entries%n", s.prefilter().revision(), s.prefilter().entries());
-        out.println("Devices:");
-        if (s.devices().isEmpty()) {
-            out.println("  (none configured)");
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "What the agent has: devices, maps, prefilter, events.")
+    private final class Status extends Report<AgentStatus> {
+        @Override
+        AgentStatus fetch(AdminClient api) {
+            return api.status();
         }
-        for (AgentStatus.Device d : s.devices()) {
-            out.printf("  %-24s %-10s %s%s%n", d.device(), d.state(),
-                    d.mode() != null ? d.mode() + " prog " + Objects.requireNonNullElse(d.programId(), 0) : "",
-                    d.error() != null ? "  " + d.error() : "");
-        }
-        out.println("Maps:");
-        for (MapInfo m : s.maps()) {
-            out.printf("  %-24s %-16s %8d / %d%n", m.name(), m.type(), m.entries(), m.maxEntries());
-        }
-        if (s.events() != null) {
-            out.println("Events:      " + ApiJson.compact(s.events()));
+
+        @Override
+        void print(AgentStatus s) {
+            out.printf("Prefilter:   revision %d, %d entries%n", s.prefilter().revision(), s.prefilter().entries());
+            out.println("Devices:");
+            if (s.devices().isEmpty()) {
+                out.println("  (none configured)");
+            }
+            for (AgentStatus.Device d : s.devices()) {
+                out.printf("  %-24s %-10s %s%s%n", d.device(), d.state(),
+                        d.mode() != null ? d.mode() + " prog " + Objects.requireNonNullElse(d.programId(), 0) : "",
+                        d.error() != null ? "  " + d.error() : "");
+            }
+            out.println("Maps:");
+            for (MapInfo m : s.maps()) {
+                out.printf("  %-24s %-16s %8d / %d%n", m.name(), m.type(), m.entries(), m.maxEntries());
+            }
+            if (s.events() != null) {
+                out.println("Events:      " + ApiJson.compact(s.events()));
+            }
         }
     }
 
     // --- prefilter ---
 
-    private void prefilter(AdminClient api, List<String> args) {
-        if (args.isEmpty()) {
-            throw new CliException("prefilter needs get, add or delete", 2);
-        }
-        String sub = args.remove(0);
-        if (sub.equals("get") || sub.equals("list")) {
-            noMoreArgs(args);
-            PrefilterState p = api.prefilter();
+    @Command(name = "prefilter", mixinStandardHelpOptions = true, description = "The deny list of source CIDRs.")
+    private static final class Prefilter extends Group {
+    }
+
+    @Command(name = "get", aliases = "list", mixinStandardHelpOptions = true,
+            description = "The deny list and its revision.")
+    private final class PrefilterGet implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            PrefilterState p = client().prefilter();
             out.println("Revision: " + p.revision());
             p.deny().forEach(out::println);
-            return;
+            return 0;
         }
-        if (!sub.equals("add") && !sub.equals("delete")) {
-            throw new CliException("prefilter " + sub + ": expected get, add or delete", 2);
-        }
-        Optional<String> file = option(args, "--file");
-        Optional<String> revision = option(args, "--revision");
-        Optional<String> scope = option(args, "--scope");
-        List<String> cidrs = new ArrayList<>();
-        if (file.isPresent()) {
-            cidrs.addAll(readCidrFile(Path.of(file.get())));
-        }
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                throw new CliException("unknown option " + a, 2);
+    }
+
+    /** What add and delete share: the CIDRs, where they come from, and the request's conditions. */
+    private abstract class PrefilterEdit implements Callable<Integer> {
+        @Parameters(paramLabel = "CIDR", arity = "0..*", description = "an address or prefix (198.51.100.0/24)")
+        List<String> arguments = List.of();
+
+        @Option(names = "--file", paramLabel = "FILE", description = "one CIDR per line; '#' starts a comment")
+        Path file;
+
+        @Option(names = "--revision", paramLabel = "N", description = "refused unless the deny list is at N")
+        Long revision;
+
+        @Option(names = "--scope", paramLabel = "SCOPE", completionCandidates = Scopes.class,
+                description = "node (the default) or cluster")
+        String scope;
+
+        abstract boolean adds();
+
+        @Override
+        public Integer call() {
+            String verb = adds() ? "add" : "delete";
+            List<String> cidrs = new ArrayList<>();
+            if (file != null) {
+                cidrs.addAll(readCidrFile(file));
             }
-            try {
-                cidrs.add(Cidr.parse(a).toString());
-            } catch (IllegalArgumentException e) {
-                throw new CliException(e.getMessage());
+            for (String a : arguments) {
+                try {
+                    cidrs.add(Cidr.parse(a).toString());
+                } catch (IllegalArgumentException e) {
+                    throw new CliException(e.getMessage());
+                }
             }
-        }
-        if (cidrs.isEmpty()) {
-            throw new CliException("prefilter " + sub + ": give CIDRs as arguments or --file FILE", 2);
-        }
-        PrefilterChange change = new PrefilterChange(cidrs, revision.map(r -> {
-            try {
-                return Long.parseLong(r);
-            } catch (NumberFormatException e) {
-                throw new CliException("--revision " + r + ": not a number", 2);
+            if (cidrs.isEmpty()) {
+                throw new CliException("prefilter " + verb + ": give CIDRs as arguments or --file FILE", 2);
             }
-        }).orElse(null), scope.orElse(null));
-        progress("sending " + cidrs.size() + " CIDR(s)…");
-        PrefilterChanged r = sub.equals("add") ? api.addToPrefilter(change) : api.removeFromPrefilter(change);
-        progressDone();
-        out.printf("%s %d CIDR(s); revision %d%n", sub.equals("add") ? "added" : "deleted", r.changed(), r.revision());
+            PrefilterChange change = new PrefilterChange(cidrs, revision, scope);
+            progress("sending " + cidrs.size() + " CIDR(s)…");
+            AdminClient api = client();
+            PrefilterChanged r = adds() ? api.addToPrefilter(change) : api.removeFromPrefilter(change);
+            progressDone();
+            out.printf("%s %d CIDR(s); revision %d%n", adds() ? "added" : "deleted", r.changed(), r.revision());
+            return 0;
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add CIDRs to the deny list (all or none).")
+    private final class PrefilterAdd extends PrefilterEdit {
+        @Override
+        boolean adds() {
+            return true;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Remove CIDRs from the deny list (all or none).")
+    private final class PrefilterDelete extends PrefilterEdit {
+        @Override
+        boolean adds() {
+            return false;
+        }
+    }
+
+    /** The values of --scope, for the completion. */
+    static final class Scopes implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return List.of("node", "cluster").iterator();
+        }
     }
 
     /** One CIDR per line; '#' starts a comment; an unparsable line stops with its line number. */
@@ -255,162 +476,151 @@ public final class Cli {
 
     // --- maps ---
 
-    private void map(AdminClient api, List<String> args) {
-        if (args.isEmpty()) {
-            throw new CliException("map needs list or get NAME", 2);
+    @Command(name = "map", mixinStandardHelpOptions = true, description = "The agent's maps, decoded.")
+    private static final class MapCommand extends Group {
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every map: type, entries, size, pin.")
+    private final class MapList implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            for (MapInfo m : client().maps().maps()) {
+                out.printf("%-24s %-16s %8d / %-8d %s%n", m.name(), m.type(), m.entries(), m.maxEntries(),
+                        Objects.toString(m.pinPath(), ""));
+            }
+            return 0;
         }
-        String sub = args.remove(0);
-        switch (sub) {
-            case "list" -> {
-                noMoreArgs(args);
-                for (MapInfo m : api.maps().maps()) {
-                    out.printf("%-24s %-16s %8d / %-8d %s%n", m.name(), m.type(), m.entries(), m.maxEntries(),
-                            Objects.toString(m.pinPath(), ""));
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "One map's entries, decoded.")
+    private final class MapGet implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", arity = "1", description = "as map list shows it (membrane_cidr4_fix)")
+        String name;
+
+        @Override
+        public Integer call() {
+            MapDump m = client().map(name);
+            if (m.entries() != null) {
+                for (MapDump.Entry e : m.entries()) {
+                    out.println(e.key() + " -> " + e.value());
                 }
+            } else {
+                out.println(Objects.toString(m.note(), ""));
             }
-            case "get" -> {
-                if (args.size() != 1) {
-                    throw new CliException("map get needs exactly one map name", 2);
-                }
-                MapDump m = api.map(args.get(0));
-                if (m.entries() != null) {
-                    for (MapDump.Entry e : m.entries()) {
-                        out.println(e.key() + " -> " + e.value());
-                    }
-                } else {
-                    out.println(Objects.toString(m.note(), ""));
-                }
-            }
-            default -> throw new CliException("map " + sub + ": expected list or get", 2);
+            return 0;
         }
     }
 
     // --- cluster ---
 
-    private void cluster(AdminClient api, List<String> args) {
-        boolean json = flag(args, "--json");
-        noMoreArgs(args);
-        ClusterStatus c = api.cluster();
-        if (json) {
-            out.println(ApiJson.pretty(c));
-            return;
+    @Command(name = "cluster", mixinStandardHelpOptions = true,
+            description = "Members, their status and reachability, and the node registry.")
+    private final class Cluster extends Report<ClusterStatus> {
+        @Override
+        ClusterStatus fetch(AdminClient api) {
+            return api.cluster();
         }
-        out.println("Self:    " + c.self());
-        out.println("Leader:  " + Objects.toString(c.leader(), "(none)"));
-        out.println("Members:");
-        for (ClusterStatus.Member m : c.members()) {
-            out.printf("  %-40s %-8s %s%s%n", m.address(), m.status(), m.reachable() ? "reachable" : "UNREACHABLE",
-                    m.self() ? "  (self)" : "");
+
+        @Override
+        void print(ClusterStatus c) {
+            out.println("Self:    " + c.self());
+            out.println("Leader:  " + Objects.toString(c.leader(), "(none)"));
+            out.println("Members:");
+            for (ClusterStatus.Member m : c.members()) {
+                out.printf("  %-40s %-8s %s%s%n", m.address(), m.status(), m.reachable() ? "reachable" : "UNREACHABLE",
+                        m.self() ? "  (self)" : "");
+            }
+            out.println("Registry:");
+            c.registry().forEach((name, n) -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n", name,
+                    n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
         }
-        out.println("Registry:");
-        c.registry().forEach((name, n) -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n", name,
-                n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
     }
 
     // --- monitor ---
 
     /** Streams the agent's events from its monitor socket until the agent stops or the user does. */
-    private void monitor(List<String> args) {
-        boolean json = flag(args, "--json");
+    @Command(name = "monitor", mixinStandardHelpOptions = true,
+            description = "Live events from the agent's monitor socket (Ctrl-C stops).")
+    private final class Monitor implements Callable<Integer> {
+        @Option(names = "--json", description = "each event as a JSON line")
+        boolean json;
+
+        @Option(names = "--type", paramLabel = "TYPE", completionCandidates = EventTypes.class,
+                description = "only these types (repeatable): ${COMPLETION-CANDIDATES}")
         List<String> types = new ArrayList<>();
-        for (Optional<String> t = option(args, "--type"); t.isPresent(); t = option(args, "--type")) {
-            if (!EventFormat.TYPES.contains(t.get())) {
-                throw new CliException("--type " + t.get() + ": expected one of " + EventFormat.TYPES, 2);
+
+        @Option(names = "--socket", paramLabel = "PATH", description = "the monitor socket (default: the config's)")
+        Path socket;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "the agent's config, for its monitor socket")
+        Path config;
+
+        @Override
+        public Integer call() {
+            for (String t : types) {
+                if (!EventFormat.TYPES.contains(t)) {
+                    throw new CliException("--type " + t + ": expected one of " + EventFormat.TYPES, 2);
+                }
             }
-            types.add(t.get());
+            Path from = socket != null ? socket : AgentConfig.load(Optional.ofNullable(config)).monitorSocket();
+            MonitorClient.Options options = MonitorClient.Options.DEFAULT.withClient("membrane-cli");
+            if (!types.isEmpty()) {
+                options = options.withTypes(types);
+            }
+            try (MonitorClient client = MonitorClient.connect(from, options)) {
+                if (!json) {
+                    err.println("Listening for events on " + from + " (protocol v" + client.version()
+                            + (types.isEmpty() ? "" : ", types " + types) + "). Press Ctrl-C to quit");
+                }
+                MonitorClient.End end = client.forEach(r -> out.println(json ? r.json() : EventFormat.line(r.event())));
+                if (end.kind() == MonitorClient.End.Kind.DROPPED) {
+                    throw new CliException("the agent dropped this monitor: " + end.reason());
+                }
+            } catch (MonitorProtocolException e) {
+                throw new CliException("monitor socket " + from + ": " + e.getMessage());
+            } catch (IOException e) {
+                throw new CliException("cannot connect to the monitor socket " + from + " (is the agent running? "
+                        + e.getMessage() + ")");
+            }
+            return 0;
         }
-        Path socket = option(args, "--socket").map(Path::of).orElseGet(() ->
-                AgentConfig.load(option(args, "--config").map(Path::of)).monitorSocket());
-        noMoreArgs(args);
-        MonitorClient.Options options = MonitorClient.Options.DEFAULT.withClient("membrane-cli");
-        if (!types.isEmpty()) {
-            options = options.withTypes(types);
-        }
-        try (MonitorClient client = MonitorClient.connect(socket, options)) {
-            if (!json) {
-                err.println("Listening for events on " + socket + " (protocol v" + client.version()
-                        + (types.isEmpty() ? "" : ", types " + types) + "). Press Ctrl-C to quit");
-            }
-            MonitorClient.End end = client.forEach(r -> out.println(json ? r.json() : EventFormat.line(r.event())));
-            if (end.kind() == MonitorClient.End.Kind.DROPPED) {
-                throw new CliException("the agent dropped this monitor: " + end.reason());
-            }
-        } catch (MonitorProtocolException e) {
-            throw new CliException("monitor socket " + socket + ": " + e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new CliException("cannot connect to the monitor socket " + socket + " (is the agent running? "
-                    + e.getMessage() + ")");
+    }
+
+    /** The values of --type, for the usage text and the completion. */
+    static final class EventTypes implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return EventFormat.TYPES.iterator();
         }
     }
 
     // --- uninstall ---
 
-    /**
-     * Removes what the agent installed: the prefilter from its devices, the pins, the generated files, and the
-     * cluster's durable store, so a node installed again starts from what the cluster holds, not from an old copy.
-     */
-    private void uninstall(List<String> args) {
-        AgentConfig config = AgentConfig.load(option(args, "--config").map(Path::of));
-        noMoreArgs(args);
-        for (AgentConfig.Device d : config.devices()) {
-            try {
-                boolean removed = XdpDetach.detach(d);
-                out.println((removed ? "detached the prefilter from " : "nothing attached to ") + d.label());
-            } catch (RuntimeException e) {
-                err.println("membrane: could not detach from " + d.label() + ": " + e.getMessage());
-            }
-        }
-        if (Files.exists(config.pinRoot()) && BpfFs.isBpfFs(config.pinRoot())) {
-            PinnedMaps.at(config.pinRoot()).removeAll();
-            out.println("removed the pins under " + config.pinRoot());
-        }
-        for (Path p : List.of(config.headerDir(), config.objectCacheDir(), config.monitorSocket(),
-                config.runDir().resolve("prefilter.revision"))) {
-            deleteTree(p);
-        }
-        out.println("removed generated headers and objects under " + config.runDir());
-        if (Files.exists(config.ddataDir())) {
-            deleteTree(config.ddataDir());
-            out.println("removed the cluster's durable store " + config.ddataDir());
+    @Command(name = "uninstall", mixinStandardHelpOptions = true,
+            description = "Detach the prefilter, remove the pins, generated files and the durable cluster deny list"
+                    + " of this node.")
+    private final class Uninstall implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "the agent's config (default: the embedded one)")
+        Path config;
+
+        @Override
+        public Integer call() {
+            Uninstaller.run(AgentConfig.load(Optional.ofNullable(config)), out, err);
+            return 0;
         }
     }
 
-    private static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + p, e);
-        }
-    }
+    // --- completion ---
 
-    // --- argument helpers ---
-
-    static Optional<String> option(List<String> args, String name) {
-        int i = args.indexOf(name);
-        if (i < 0) {
-            return Optional.empty();
-        }
-        if (i + 1 >= args.size()) {
-            throw new CliException(name + " needs a value", 2);
-        }
-        String v = args.get(i + 1);
-        args.remove(i + 1);
-        args.remove(i);
-        return Optional.of(v);
-    }
-
-    static boolean flag(List<String> args, String name) {
-        return args.remove(name);
-    }
-
-    static void noMoreArgs(List<String> args) {
-        if (!args.isEmpty()) {
-            throw new CliException("unexpected argument(s): " + String.join(" ", args), 2);
+    @Command(name = "completion", mixinStandardHelpOptions = true,
+            description = "Print a bash completion script for every command: source <(bin/membrane completion)")
+    private final class Completion implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            out.print(AutoComplete.bash("membrane", commandLine()));
+            // The script completes the word `membrane`; people type the script's path.
+            out.println("complete -F _complete_membrane -o default bin/membrane ./bin/membrane");
+            return 0;
         }
     }
 }

@@ -17,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -43,7 +41,7 @@ class AdminApiTest {
     @BeforeAll
     static void start() throws Exception {
         KernelTest.assumeKernel();
-        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-api-" + UUID.randomUUID().toString().substring(0, 8)));
+        pins = TestAgents.freshPins("api");
         runDir = Files.createTempDirectory("mbr-api");
         // IPv6 off and a tiny LPM map, so the family and map-full refusals can be provoked.
         agent = AgentNode.start(TestAgents.config(pins.root(), runDir, "[]",
@@ -76,15 +74,8 @@ class AdminApiTest {
         return TestAgents.send(agent, method, path, body);
     }
 
-    /** Everything the four CIDR maps hold, straight from the kernel. */
     private static Map<String, Object> kernelState() {
-        var m = agent.targets().maps();
-        Map<String, Object> state = new TreeMap<>();
-        state.put("fix4", m.cidr4Fix().keys().stream().map(Object::toString).sorted().toList());
-        state.put("dyn4", m.cidr4Dyn().keys().stream().map(Object::toString).sorted().toList());
-        state.put("fix6", m.cidr6Fix().keys().stream().map(Object::toString).sorted().toList());
-        state.put("dyn6", m.cidr6Dyn().keys().stream().map(Object::toString).sorted().toList());
-        return state;
+        return TestAgents.denyMaps(agent);
     }
 
     private static void assertRefused(int status, String method, String body, String field, String value,

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -30,7 +29,7 @@ class CliTest {
     @BeforeAll
     static void start() throws Exception {
         KernelTest.assumeKernel();
-        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-cli-" + UUID.randomUUID().toString().substring(0, 8)));
+        pins = TestAgents.freshPins("cli");
         agent = AgentNode.start(TestAgents.config(pins.root(), Files.createTempDirectory("mbr-cli"), "[]", ""));
     }
 

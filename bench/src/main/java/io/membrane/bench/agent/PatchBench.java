@@ -104,7 +104,7 @@ final class PatchBench {
         System.err.printf(Locale.ROOT, "agent bench: starting an agent (pins under %s)%n", pinRoot);
         try (AgentNode agent = AgentNode.start(config)) {
             MapRegistry.Handles h = agent.targets().maps();
-            AdminClient client = AdminClient.http(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
+            AdminClient client = AdminClient.connect(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
             Path headers = Files.createDirectories(work.resolve("agent-include"));
             ConfigHeaders.writeNode(headers, h.specs(), config.nodeHeader());
             ObjectLoader loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()),

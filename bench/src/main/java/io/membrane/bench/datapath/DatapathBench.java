@@ -93,18 +93,9 @@ public final class DatapathBench {
     private DatapathBench() {
     }
 
-    public static void main(String[] args) throws IOException {
-        if (BenchArgs.wantsHelp(args)) {
-            System.out.println("usage: bin/membrane bench datapath [--no-write]\n  measures the BPF programs against bare floors (BPF_PROG_TEST_RUN);\n"
-                    + "  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
-            return;
-        }
-        try {
-            run(BenchArgs.parse(args));
-        } catch (BenchFailure e) {
-            System.err.println("datapath bench: " + e.getMessage());
-            System.exit(1);
-        }
+    public static void main(String[] args) throws IOException, InterruptedException {
+        BenchArgs.runMain(args, "datapath bench", "usage: bin/membrane bench datapath [--no-write]\n"
+                + "  measures the BPF programs against bare floors (BPF_PROG_TEST_RUN);", DatapathBench::run);
     }
 
     static void run(BenchArgs args) throws IOException {

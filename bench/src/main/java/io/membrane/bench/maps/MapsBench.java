@@ -52,17 +52,8 @@ public final class MapsBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (BenchArgs.wantsHelp(args)) {
-            System.out.println("usage: bin/membrane bench maps [--no-write]\n  measures the maps layer against a C loop over libbpf;\n"
-                    + "  --no-write prints the JSON line but leaves BENCHMARKS.md as it is");
-            return;
-        }
-        try {
-            run(BenchArgs.parse(args));
-        } catch (BenchFailure e) {
-            System.err.println("maps bench: " + e.getMessage());
-            System.exit(1);
-        }
+        BenchArgs.runMain(args, "maps bench", "usage: bin/membrane bench maps [--no-write]\n"
+                + "  measures the maps layer against a C loop over libbpf;", MapsBench::run);
     }
 
     static void run(BenchArgs args) throws IOException, InterruptedException {
@@ -210,20 +201,9 @@ public final class MapsBench {
      */
     record Figures(int entries, int rounds, int passes, double javaUpdatePassNs, double javaLookupPassNs,
                    double javaBatchNs, double cUpdatePassNs, double cLookupPassNs, double cBatchNs) {
-        double javaUpdateNsPerOp() {
-            return javaUpdatePassNs / entries;
-        }
-
-        double javaLookupNsPerOp() {
-            return javaLookupPassNs / entries;
-        }
-
-        double cUpdateNsPerOp() {
-            return cUpdatePassNs / entries;
-        }
-
-        double cLookupNsPerOp() {
-            return cLookupPassNs / entries;
+        /** One operation's share of a pass over all entries. */
+        private double perOp(double passNs) {
+            return passNs / entries;
         }
 
         double updateRatio() {
@@ -267,11 +247,11 @@ public final class MapsBench {
             md.append("| figure | ours | baseline | ratio | target | met |\n");
             md.append("|---|---|---|---|---|---|\n");
             md.append(String.format(Locale.ROOT, "| update, per op (`put`, BPF_ANY) | %,.0f ns | %,.0f ns "
-                            + "(`bpf_map_update_elem`) | %.2f | ≤ %.2f | %s |%n", javaUpdateNsPerOp(),
-                    cUpdateNsPerOp(), updateRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(updateMet())));
+                            + "(`bpf_map_update_elem`) | %.2f | ≤ %.2f | %s |%n", perOp(javaUpdatePassNs),
+                    perOp(cUpdatePassNs), updateRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(updateMet())));
             md.append(String.format(Locale.ROOT, "| lookup, per op (`lookup`) | %,.0f ns | %,.0f ns "
-                            + "(`bpf_map_lookup_elem`) | %.2f | ≤ %.2f | %s |%n", javaLookupNsPerOp(),
-                    cLookupNsPerOp(), lookupRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(lookupMet())));
+                            + "(`bpf_map_lookup_elem`) | %.2f | ≤ %.2f | %s |%n", perOp(javaLookupPassNs),
+                    perOp(cLookupPassNs), lookupRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(lookupMet())));
             md.append(String.format(Locale.ROOT, "| batch update of %,d entries (`updateBatch`) | %,.0f µs | "
                             + "%,.0f µs (C per-op loop) | %.1f× speed-up | ≥ %.0f× | %s |%n", entries,
                     javaBatchNs / 1e3, cUpdatePassNs / 1e3, batchSpeedup(), BATCH_SPEEDUP_TARGET,
@@ -291,10 +271,10 @@ public final class MapsBench {
             o.put("update_target_met", updateMet());
             o.put("lookup_target_met", lookupMet());
             o.put("batch_target_met", batchMet());
-            o.put("java_update_ns_per_op", Stats.round(javaUpdateNsPerOp(), 1));
-            o.put("c_update_ns_per_op", Stats.round(cUpdateNsPerOp(), 1));
-            o.put("java_lookup_ns_per_op", Stats.round(javaLookupNsPerOp(), 1));
-            o.put("c_lookup_ns_per_op", Stats.round(cLookupNsPerOp(), 1));
+            o.put("java_update_ns_per_op", Stats.round(perOp(javaUpdatePassNs), 1));
+            o.put("c_update_ns_per_op", Stats.round(perOp(cUpdatePassNs), 1));
+            o.put("java_lookup_ns_per_op", Stats.round(perOp(javaLookupPassNs), 1));
+            o.put("c_lookup_ns_per_op", Stats.round(perOp(cLookupPassNs), 1));
             o.put("java_batch_update_ns", Math.round(javaBatchNs));
             o.put("c_per_op_update_ns_for_batch", Math.round(cUpdatePassNs));
             o.put("c_batch_update_ns", Math.round(cBatchNs));

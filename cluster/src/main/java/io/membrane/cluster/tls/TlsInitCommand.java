@@ -2,54 +2,45 @@ package io.membrane.cluster.tls;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code bin/membrane cluster tls-init DIR --nodes n1,n2,n3 [--days N]}: makes (or, when DIR has a CA already,
  * extends) the cluster's key material with {@link ClusterCertificates}, then says which files it wrote and what to
- * put in each node's config. Exit codes: 0 done, 1 failed, 2 usage; an error is one line on stderr.
+ * put in each node's config. A picocli command the cluster module adds under {@code cluster}; exit codes: 0 done,
+ * 1 failed, 2 usage; an error is one line on stderr.
  */
-public final class TlsInitCommand {
+@Command(name = "tls-init", mixinStandardHelpOptions = true,
+        description = "Make a cluster CA and per-node key stores for TLS in DIR (README: a cluster over TLS).")
+public final class TlsInitCommand implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
+
+    @Parameters(paramLabel = "DIR", description = "where the CA and the stores are (a CA already there is reused)")
+    Path dir;
+
+    @Option(names = "--nodes", paramLabel = "NAME", split = ",", required = true,
+            description = "the node names, comma-separated (n1,n2,n3)")
+    List<String> nodes;
+
+    @Option(names = "--days", paramLabel = "D", description = "node certificates valid D days (default: ${DEFAULT-VALUE})")
+    int days = ClusterCertificates.DEFAULT_NODE_DAYS;
 
     public TlsInitCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
 
-    static String usage() {
-        return "usage: membrane cluster tls-init DIR --nodes NAME[,NAME...] [--days N]   (node certificates valid"
-                + " N days, default " + ClusterCertificates.DEFAULT_NODE_DAYS + ")";
-    }
-
-    /** @param argv the arguments after {@code cluster tls-init} */
-    public int run(List<String> argv) {
-        List<String> args = new ArrayList<>(argv);
-        List<String> nodes;
-        int days;
-        try {
-            String nodeList = option(args, "--nodes");
-            String daysText = option(args, "--days");
-            if (nodeList == null || args.size() != 1 || args.get(0).startsWith("-")) {
-                throw new IllegalArgumentException(usage());
-            }
-            nodes = Arrays.stream(nodeList.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-            try {
-                days = daysText == null ? ClusterCertificates.DEFAULT_NODE_DAYS : Integer.parseInt(daysText);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--days " + daysText + ": not a number", e);
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("membrane: " + e.getMessage());
-            return 2;
-        }
-        ClusterCertificates certs = new ClusterCertificates(Path.of(args.get(0)));
+    @Override
+    public Integer call() {
+        ClusterCertificates certs = new ClusterCertificates(dir);
         ClusterCertificates.Issued issued;
         try {
-            issued = certs.issue(nodes, days);
+            issued = certs.issue(nodes.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(), days);
         } catch (CertificateToolException e) {
             err.println("membrane: " + e.getMessage());
             return 1;
@@ -97,18 +88,5 @@ public final class TlsInitCommand {
             return "  (trust store: the CA certificate only)";
         }
         return "";
-    }
-
-    private static String option(List<String> args, String name) {
-        int i = args.indexOf(name);
-        if (i < 0) {
-            return null;
-        }
-        if (i + 1 >= args.size()) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        String v = args.remove(i + 1);
-        args.remove(i);
-        return v;
     }
 }

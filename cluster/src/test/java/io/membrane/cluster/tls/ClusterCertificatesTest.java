@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.cluster.ClusterCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,10 +134,11 @@ class ClusterCertificatesTest {
     void theCommandPrintsWhatItWroteAndTheConfigLinesAndFailsInOneLine() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        TlsInitCommand cmd = new TlsInitCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        Function<String[], Integer> cmd = args -> ClusterCli.cli(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
         Path dir = tmp.resolve("cluster-tls");
-        assertEquals(0, cmd.run(List.of(dir.toString(), "--nodes", "n1")), err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, cmd.apply(new String[] {"cluster", "tls-init", dir.toString(), "--nodes", "n1"}),
+                err.toString(StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         for (String f : List.of("ca.p12", "ca.crt", "ca.password", "trust.p12", "store.password", "n1.p12")) {
             assertTrue(text.contains("wrote " + dir.resolve(f)), f + " in:\n" + text);
@@ -145,12 +148,14 @@ class ClusterCertificatesTest {
                 && text.contains("MEMBRANE_TLS_KEY_STORE_PASSWORD"), text);
 
         err.reset();
-        assertEquals(1, cmd.run(List.of(dir.toString(), "--nodes", "n1")));
+        assertEquals(1, cmd.apply(new String[] {"cluster", "tls-init", dir.toString(), "--nodes", "n1"}));
         String line = err.toString(StandardCharsets.UTF_8);
         assertTrue(line.startsWith("membrane: ") && line.contains("n1.p12 exists") && line.strip().lines().count() == 1, line);
 
         err.reset();
-        assertEquals(2, cmd.run(List.of(dir.toString())));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: membrane cluster tls-init"));
+        assertEquals(2, cmd.apply(new String[] {"cluster", "tls-init", dir.toString()}));
+        line = err.toString(StandardCharsets.UTF_8);
+        assertTrue(line.startsWith("membrane: cluster tls-init: Missing required option: '--nodes=NAME'")
+                && line.strip().lines().count() == 1, line);
     }
 }

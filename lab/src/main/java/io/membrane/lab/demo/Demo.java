@@ -66,7 +66,7 @@ public final class Demo {
         }, "membrane-demo-shutdown"));
 
         String api = agent.apiBase();
-        AdminClient client = AdminClient.http(api);
+        AdminClient client = AdminClient.connect(api);
         say("Agent up, admin API on " + api + "; prefilter on " + lab.nsB() + "/" + lab.devB() + " (XDP native)");
         awaitAttached(client);
         PrefilterChange blockA = PrefilterChange.of(java.util.List.of(NamespacePair.A_V4 + "/32"));
@@ -95,7 +95,9 @@ public final class Demo {
         System.out.println("  nsenter --net=" + Netns.path(lab.nsA()) + " ping -c 2 -I " + NamespacePair.A_V4 + " "
                 + NamespacePair.B_V4 + "     # dropped");
         System.out.println("  bin/membrane prefilter delete " + NamespacePair.A_V4 + "/32    # and ping again");
-        System.out.println("  curl -s " + api + "/metrics | grep membrane_drop");
+        System.out.println("  curl -s --unix-socket " + cfg.apiSocket() + " http://localhost/v1/prefilter");
+        System.out.println("  curl -s http://" + agent.metricsAddress().getHostString() + ":"
+                + agent.metricsAddress().getPort() + "/metrics | grep membrane_drop   # TCP: metrics and health only");
         System.out.println("  bin/membrane map get membrane_cidr4_fix");
         stopped.await();
     }

@@ -6,8 +6,21 @@ package io.membrane.maps.layout;
  * layout says in its declaration which fields the datapath compares with packet bytes.
  */
 public record Field(String name, int offset, int size, Kind kind) {
-    /** How a member's bytes are interpreted. */
-    public enum Kind { U8, U16, U32, U64, BE16, BE32, BYTES, PADDING }
+    /** How a member's bytes are interpreted, and the alignment C gives a member of that kind. */
+    public enum Kind {
+        U8(1), U16(2), U32(4), U64(8), BE16(2), BE32(4), BYTES(1), PADDING(1);
+
+        private final int alignment;
+
+        Kind(int alignment) {
+            this.alignment = alignment;
+        }
+
+        /** Where C may place such a member: at offsets that are a multiple of this. */
+        public int alignment() {
+            return alignment;
+        }
+    }
 
     public Field {
         if (offset < 0 || size <= 0) {
@@ -16,29 +29,29 @@ public record Field(String name, int offset, int size, Kind kind) {
     }
 
     public static Field u8(String name, int offset) {
-        return new Field(name, offset, 1, Kind.U8);
+        return scalar(name, offset, Kind.U8);
     }
 
     public static Field u16(String name, int offset) {
-        return new Field(name, offset, 2, Kind.U16);
+        return scalar(name, offset, Kind.U16);
     }
 
     public static Field u32(String name, int offset) {
-        return new Field(name, offset, 4, Kind.U32);
+        return scalar(name, offset, Kind.U32);
     }
 
     public static Field u64(String name, int offset) {
-        return new Field(name, offset, 8, Kind.U64);
+        return scalar(name, offset, Kind.U64);
     }
 
     /** A 16-bit member in network byte order (a port, an ethertype). */
     public static Field be16(String name, int offset) {
-        return new Field(name, offset, 2, Kind.BE16);
+        return scalar(name, offset, Kind.BE16);
     }
 
     /** A 32-bit member in network byte order (an IPv4 address kept as __be32). */
     public static Field be32(String name, int offset) {
-        return new Field(name, offset, 4, Kind.BE32);
+        return scalar(name, offset, Kind.BE32);
     }
 
     /** A byte array member ({@code __u8 addr[16]}), copied as is. */
@@ -49,6 +62,11 @@ public record Field(String name, int offset, int size, Kind kind) {
     /** Explicit padding the C compiler inserts; listed so the layout accounts for every byte. */
     public static Field padding(String name, int offset, int size) {
         return new Field(name, offset, size, Kind.PADDING);
+    }
+
+    /** A C scalar's size is its alignment. */
+    private static Field scalar(String name, int offset, Kind kind) {
+        return new Field(name, offset, kind.alignment(), kind);
     }
 
     public int end() {

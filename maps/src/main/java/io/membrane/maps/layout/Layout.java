@@ -84,16 +84,7 @@ public final class Layout<T> {
     }
 
     private static int naturalAlignment(List<Field> fields) {
-        return fields.stream().mapToInt(Layout::alignmentOf).max().orElse(1);
-    }
-
-    private static int alignmentOf(Field f) {
-        return switch (f.kind()) {
-            case U16, BE16 -> 2;
-            case U32, BE32 -> 4;
-            case U64 -> 8;
-            case U8, BYTES, PADDING -> 1;
-        };
+        return fields.stream().mapToInt(f -> f.kind().alignment()).max().orElse(1);
     }
 
     private void validate() {
@@ -318,33 +309,30 @@ public final class Layout<T> {
         }
 
         public Builder<T> u8(String name, ToIntFunction<T> value) {
-            return add(new Field(name, offset, 1, Field.Kind.U8), 1, (v, b, at) -> b.put(at, (byte) value.applyAsInt(v)));
+            return add(Field.u8(name, offset), (v, b, at) -> b.put(at, (byte) value.applyAsInt(v)));
         }
 
         public Builder<T> u16(String name, ToIntFunction<T> value) {
-            return add(new Field(name, offset, 2, Field.Kind.U16), 2,
-                    (v, b, at) -> b.putShort(at, (short) value.applyAsInt(v)));
+            return add(Field.u16(name, offset), (v, b, at) -> b.putShort(at, (short) value.applyAsInt(v)));
         }
 
         public Builder<T> u32(String name, ToIntFunction<T> value) {
-            return add(new Field(name, offset, 4, Field.Kind.U32), 4, (v, b, at) -> b.putInt(at, value.applyAsInt(v)));
+            return add(Field.u32(name, offset), (v, b, at) -> b.putInt(at, value.applyAsInt(v)));
         }
 
         public Builder<T> u64(String name, ToLongFunction<T> value) {
-            return add(new Field(name, offset, 8, Field.Kind.U64), 8,
-                    (v, b, at) -> b.putLong(at, value.applyAsLong(v)));
+            return add(Field.u64(name, offset), (v, b, at) -> b.putLong(at, value.applyAsLong(v)));
         }
 
         /** A {@code __be16}: the accessor gives the number, the bytes are written most significant first. */
         public Builder<T> be16(String name, ToIntFunction<T> value) {
-            return add(new Field(name, offset, 2, Field.Kind.BE16), 2,
+            return add(Field.be16(name, offset),
                     (v, b, at) -> b.putShort(at, Short.reverseBytes((short) value.applyAsInt(v))));
         }
 
         /** A {@code __be32}: the accessor gives the number (an IPv4 address, first octet most significant). */
         public Builder<T> be32(String name, ToIntFunction<T> value) {
-            return add(new Field(name, offset, 4, Field.Kind.BE32), 4,
-                    (v, b, at) -> b.putInt(at, Integer.reverseBytes(value.applyAsInt(v))));
+            return add(Field.be32(name, offset), (v, b, at) -> b.putInt(at, Integer.reverseBytes(value.applyAsInt(v))));
         }
 
         /**
@@ -352,7 +340,7 @@ public final class Layout<T> {
          * front and the rest is zero.
          */
         public Builder<T> bytes(String name, int size, Function<T, byte[]> value) {
-            return add(new Field(name, offset, size, Field.Kind.BYTES), 1, (v, b, at) -> {
+            return add(Field.bytes(name, offset, size), (v, b, at) -> {
                 byte[] bytes = value.apply(v);
                 if (bytes.length > size) {
                     throw new IllegalArgumentException(cName + "." + name + " holds " + size + " bytes, got "
@@ -365,7 +353,7 @@ public final class Layout<T> {
 
         /** A named hole of the C struct, always written as zero (hash keys compare every byte). */
         public Builder<T> padding(String name, int size) {
-            return add(new Field(name, offset, size, Field.Kind.PADDING), 1, (v, b, at) -> zero(b, at, size));
+            return add(Field.padding(name, offset, size), (v, b, at) -> zero(b, at, size));
         }
 
         /**
@@ -382,9 +370,9 @@ public final class Layout<T> {
             return this;
         }
 
-        private Builder<T> add(Field field, int fieldAlignment, MemberWriter<T> writer) {
-            members.add(new Member<>(aligned(field, fieldAlignment), writer, null));
-            alignment = Math.max(alignment, fieldAlignment);
+        private Builder<T> add(Field field, MemberWriter<T> writer) {
+            members.add(new Member<>(aligned(field, field.kind().alignment()), writer, null));
+            alignment = Math.max(alignment, field.kind().alignment());
             offset += field.size();
             return this;
         }

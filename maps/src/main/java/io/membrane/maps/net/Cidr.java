@@ -8,11 +8,6 @@ public sealed interface Cidr extends Comparable<Cidr> permits Cidr.V4, Cidr.V6 {
     /** An IPv4 CIDR. */
     record V4(Ipv4Prefix prefix) implements Cidr {
         @Override
-        public boolean isHost() {
-            return prefix.isHost();
-        }
-
-        @Override
         public String toString() {
             return prefix.toString();
         }
@@ -21,18 +16,18 @@ public sealed interface Cidr extends Comparable<Cidr> permits Cidr.V4, Cidr.V6 {
     /** An IPv6 CIDR. */
     record V6(Ipv6Prefix prefix) implements Cidr {
         @Override
-        public boolean isHost() {
-            return prefix.isHost();
-        }
-
-        @Override
         public String toString() {
             return prefix.toString();
         }
     }
 
+    /** The prefix, of the family the variant names. */
+    IpPrefix prefix();
+
     /** Whether this names one address (/32 or /128): such entries go to the exact-match maps. */
-    boolean isHost();
+    default boolean isHost() {
+        return prefix().isHost();
+    }
 
     /**
      * Parses the text exactly as given: whitespace anywhere, including around it, is refused, never trimmed.

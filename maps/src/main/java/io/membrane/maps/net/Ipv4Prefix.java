@@ -11,7 +11,7 @@ import io.membrane.maps.layout.Layout;
  * @param address the address as a 32-bit number, first octet in the most significant byte
  * @param length  the prefix length, 0..32
  */
-public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Prefix> {
+public record Ipv4Prefix(int address, int length) implements IpPrefix, Comparable<Ipv4Prefix> {
     /** {@code struct lpm_v4_key}: u32 prefixlen; u8 addr[4]. */
     public static final Layout<Ipv4Prefix> LAYOUT = Layout.<Ipv4Prefix>struct("lpm_v4_key")
             .u32("prefixlen", Ipv4Prefix::length)
@@ -60,6 +60,7 @@ public record Ipv4Prefix(int address, int length) implements Comparable<Ipv4Pref
         return new Ipv4Prefix(IpText.parseV4(address, IpText.requirePlainText(address)), 32);
     }
 
+    @Override
     public boolean isHost() {
         return length == 32;
     }

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * it. Its layout mirrors {@code struct lpm_v6_key} in bpf/lib/maps.h: {@code __u32 prefixlen; __u8
  * addr[16];}.
  */
-public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
+public final class Ipv6Prefix implements IpPrefix, Comparable<Ipv6Prefix> {
     /** {@code struct lpm_v6_key}: u32 prefixlen; u8 addr[16]. */
     public static final Layout<Ipv6Prefix> LAYOUT = Layout.<Ipv6Prefix>struct("lpm_v6_key")
             .u32("prefixlen", Ipv6Prefix::length)
@@ -65,10 +65,12 @@ public final class Ipv6Prefix implements Comparable<Ipv6Prefix> {
         return address.clone();
     }
 
+    @Override
     public int length() {
         return length;
     }
 
+    @Override
     public boolean isHost() {
         return length == 128;
     }

@@ -13,19 +13,29 @@ import io.membrane.actors.api.model.PrefilterState;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one client of the admin API: each method is one route and returns its reply record. A refusal (4xx, 5xx)
  * is an {@link AdminApiException} carrying the status and the API's {@link ApiError}; no answer at all is an
- * {@link AdminUnreachableException}. How the bytes travel is the {@link AdminTransport}'s business, so the same
- * client serves the CLI over TCP, the lab inside a node's namespace, and tests. Thread-safe if the transport is.
+ * {@link AdminUnreachableException}. How the bytes travel is the {@link AdminTransport}'s business — the agent's
+ * unix socket ({@link UnixSocketTransport}) or TCP ({@link Http1Transport}), chosen by {@link #connect} from a
+ * target string, the one place that does so. Thread-safe if the transport is.
  */
 public final class AdminClient {
     /** The CLI's patience: a cluster-scoped change of a long list may take most of a minute. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * The agent of the default configuration: {@code AgentConfig.apiSocket()} of its run dir (a test holds the
+     * two equal; the client does not parse the agent's configuration, so that a CLI command starts fast).
+     */
+    public static final String DEFAULT_TARGET = "unix:/var/run/membrane/membrane.sock";
+    /** Where {@link #connect(String)} finds the bearer token for an {@code http://} target. */
+    public static final String TOKEN_ENV = "MEMBRANE_API_TOKEN";
     private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
     private static final Map<String, String> ACCEPT_JSON = Map.of("Accept", "application/json");
 
@@ -35,13 +45,40 @@ public final class AdminClient {
         this.transport = transport;
     }
 
-    /** Over TCP to {@code base} ({@code http://127.0.0.1:9876}) with the default timeouts. */
-    public static AdminClient http(String base) {
-        return http(base, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+    /**
+     * Turns a target into a client with the default timeouts: {@code unix:PATH} or an absolute path is the agent's
+     * unix socket; {@code http://HOST:PORT} is TCP (the opt-in token listener), with the token of the environment
+     * variable {@value #TOKEN_ENV} when it is set.
+     *
+     * @throws IllegalArgumentException for any other target, naming it
+     */
+    public static AdminClient connect(String target) {
+        return connect(target, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
     }
 
-    public static AdminClient http(String base, Duration connectTimeout, Duration requestTimeout) {
-        return new AdminClient(new JdkHttpTransport(base, connectTimeout, requestTimeout));
+    /** {@link #connect(String)} with these timeouts. */
+    public static AdminClient connect(String target, Duration connectTimeout, Duration requestTimeout) {
+        return connect(target, connectTimeout, requestTimeout,
+                Optional.ofNullable(System.getenv(TOKEN_ENV)).filter(t -> !t.isBlank()));
+    }
+
+    /**
+     * {@link #connect(String)} with these timeouts and bearer token (sent over TCP only; the socket needs none).
+     */
+    public static AdminClient connect(String target, Duration connectTimeout, Duration requestTimeout,
+                                      Optional<String> token) {
+        if (target.startsWith("unix:") || target.startsWith("/")) {
+            Path socket = Path.of(target.startsWith("unix:") ? target.substring("unix:".length()) : target);
+            if (!socket.isAbsolute()) {
+                throw new IllegalArgumentException("API target '" + target + "': the socket path must be absolute");
+            }
+            return new AdminClient(new UnixSocketTransport(socket, connectTimeout, requestTimeout));
+        }
+        if (target.startsWith("http://")) {
+            return new AdminClient(Http1Transport.to(target, connectTimeout, requestTimeout, token));
+        }
+        throw new IllegalArgumentException("API target '" + target + "' is neither unix:PATH, an absolute socket"
+                + " path, nor http://HOST:PORT");
     }
 
     public AdminTransport transport() {

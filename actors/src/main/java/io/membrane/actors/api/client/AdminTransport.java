@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * How {@link AdminClient} reaches an agent: one HTTP exchange, bytes in and bytes out. A transport knows
  * nothing of the API's JSON; it only carries a request to wherever the agent listens — TCP through the JDK's
- * client ({@link JdkHttpTransport}), a socket opened inside a network namespace, a unix-domain socket — and
+ * socket ({@link Http1Transport}), a unix-domain socket ({@link UnixSocketTransport}) — and
  * brings back the status, headers and body whatever the status is.
  */
 public interface AdminTransport {

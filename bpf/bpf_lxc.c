@@ -81,7 +81,7 @@ static __always_inline void pull_headers(struct __sk_buff *ctx, __u32 want)
 		bpf_skb_pull_data(ctx, want);
 }
 
-#define MAX_HEADERS	(14 + 8 + 40 + 64 + 20)	/* Ethernet, 2 VLAN tags, IPv6, some extensions, TCP */
+#define MAX_HEADERS (14 + 8 + 40 + 64 + 20) /* Ethernet, 2 VLAN tags, IPv6, some extensions, TCP */
 
 /* Returns 1 for an IP packet parsed into pkt, 0 for a frame to pass untouched, or -drop reason. */
 static __always_inline int parse_packet(struct __sk_buff *ctx, struct packet *pkt)
@@ -154,7 +154,7 @@ static __always_inline void set_identities(struct packet *pkt, __u32 peer_identi
 static __always_inline int enforce_policy(struct __sk_buff *ctx, struct packet *pkt)
 {
 	const union packet_addr *peer = pkt->direction == DIR_EGRESS ? &pkt->daddr : &pkt->saddr;
-	__u64 now = bpf_ktime_get_coarse_ns();	/* CT deadlines need no better than a tick */
+	__u64 now = bpf_ktime_get_coarse_ns(); /* CT deadlines need no better than a tick */
 	struct policy_verdict verdict;
 	__u32 peer_identity;
 	int ret;

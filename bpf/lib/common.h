@@ -17,19 +17,19 @@
 #include <bpf/bpf_helpers.h>
 
 /* Reserved security identities (DESIGN.md, "Identities and policy"). 0 means "not resolved". */
-#define IDENTITY_UNKNOWN	0
-#define IDENTITY_HOST		1
-#define IDENTITY_WORLD		2
+#define IDENTITY_UNKNOWN 0
+#define IDENTITY_HOST    1
+#define IDENTITY_WORLD   2
 
 /* One direction numbering for metrics keys, policy keys, CT keys and events; always seen from the
  * endpoint (or, for the prefilter, from the node): ingress = towards it, egress = from it. */
-#define DIR_INGRESS		1
-#define DIR_EGRESS		2
+#define DIR_INGRESS 1
+#define DIR_EGRESS  2
 
 /* Address family in ipcache/endpoint keys and in events. */
-#define FAMILY_IPV4		1
-#define FAMILY_IPV6		2
+#define FAMILY_IPV4 1
+#define FAMILY_IPV6 2
 
-#define NSEC_PER_SEC		1000000000ULL
+#define NSEC_PER_SEC 1000000000ULL
 
 #endif /* MEMBRANE_COMMON_H */

@@ -19,16 +19,16 @@
 
 /* Lifetimes in seconds; node_config.h may override them. */
 #ifndef CT_LIFETIME_TCP
-#define CT_LIFETIME_TCP		21600	/* established TCP (a reply was seen) */
+#define CT_LIFETIME_TCP 21600 /* established TCP (a reply was seen) */
 #endif
 #ifndef CT_SYN_TIMEOUT
-#define CT_SYN_TIMEOUT		60	/* TCP until the first reply */
+#define CT_SYN_TIMEOUT 60 /* TCP until the first reply */
 #endif
 #ifndef CT_CLOSE_TIMEOUT
-#define CT_CLOSE_TIMEOUT	10	/* TCP after FIN or RST */
+#define CT_CLOSE_TIMEOUT 10 /* TCP after FIN or RST */
 #endif
 #ifndef CT_LIFETIME_NONTCP
-#define CT_LIFETIME_NONTCP	60	/* UDP, ICMP, anything else */
+#define CT_LIFETIME_NONTCP 60 /* UDP, ICMP, anything else */
 #endif
 
 enum ct_status {
@@ -98,7 +98,7 @@ static __always_inline __u16 ct_flags_after(const struct packet *pkt, __u16 flag
  * both set the same bits. Per-flow packet and byte counts cost two atomic adds per packet, so they are
  * off by default, as Cilium's --bpf-conntrack-accounting. */
 #ifndef CT_DEADLINE_SLACK
-#define CT_DEADLINE_SLACK	NSEC_PER_SEC
+#define CT_DEADLINE_SLACK NSEC_PER_SEC
 #endif
 
 static __always_inline void ct_update(struct ct_entry *e, const struct packet *pkt, int reply, __u64 now)
@@ -121,7 +121,7 @@ static __always_inline void ct_update(struct ct_entry *e, const struct packet *p
 }
 
 static __always_inline int ct_lookup(void *ct_map, const void *forward, const void *reverse,
-				     const struct packet *pkt, __u64 now)
+                                     const struct packet *pkt, __u64 now)
 {
 	struct ct_entry *e;
 
@@ -139,7 +139,7 @@ static __always_inline int ct_lookup(void *ct_map, const void *forward, const vo
 }
 
 static __always_inline int ct_create(void *ct_map, const void *forward, const struct packet *pkt,
-				     __u32 peer_identity, __u64 now)
+                                     __u32 peer_identity, __u64 now)
 {
 	__u16 flags = ct_flags_after(pkt, 0, 0);
 	struct ct_entry e = {

@@ -18,55 +18,55 @@
 #endif
 
 /* notify_hdr.type, numbered like Cilium's monitor message types. */
-#define NOTIFY_DROP		1	/* subtype = drop reason */
-#define NOTIFY_POLICY_VERDICT	5	/* subtype = 0 */
+#define NOTIFY_DROP           1 /* subtype = drop reason */
+#define NOTIFY_POLICY_VERDICT 5 /* subtype = 0 */
 
 /* policy_verdict_notify.match_type, numbered like Cilium's. */
-#define MATCH_NONE		0
-#define MATCH_L3		1	/* (identity, any port, any protocol) */
-#define MATCH_L3_L4		2	/* (identity, port, protocol) */
-#define MATCH_L4		3	/* (any identity, port, protocol) */
-#define MATCH_ALL		4	/* (any, any, any) */
-#define MATCH_L3_PROTO		5	/* (identity, any port, protocol) */
-#define MATCH_PROTO		6	/* (any identity, any port, protocol) */
+#define MATCH_NONE     0
+#define MATCH_L3       1 /* (identity, any port, any protocol) */
+#define MATCH_L3_L4    2 /* (identity, port, protocol) */
+#define MATCH_L4       3 /* (any identity, port, protocol) */
+#define MATCH_ALL      4 /* (any, any, any) */
+#define MATCH_L3_PROTO 5 /* (identity, any port, protocol) */
+#define MATCH_PROTO    6 /* (any identity, any port, protocol) */
 
-struct notify_hdr {			/* 8 B */
-	__u8  type;			/* NOTIFY_* */
-	__u8  subtype;			/* drop reason for NOTIFY_DROP */
-	__u16 source;			/* endpoint id (LXC_ID); 0 = the node (XDP) */
-	__u32 len;			/* bytes of the whole notification, this header included */
+struct notify_hdr {   /* 8 B */
+	__u8 type;    /* NOTIFY_* */
+	__u8 subtype; /* drop reason for NOTIFY_DROP */
+	__u16 source; /* endpoint id (LXC_ID); 0 = the node (XDP) */
+	__u32 len;    /* bytes of the whole notification, this header included */
 };
 
-struct drop_notify {			/* 64 B */
+struct drop_notify { /* 64 B */
 	struct notify_hdr hdr;
-	__u32 src_identity;		/* 0 = not resolved (always 0 from the prefilter) */
+	__u32 src_identity; /* 0 = not resolved (always 0 from the prefilter) */
 	__u32 dst_identity;
-	__u32 ifindex;			/* device the program runs on */
-	__u32 orig_len;			/* frame length including L2 */
-	__u8  saddr[16];
-	__u8  daddr[16];
-	__u16 sport;			/* host order; ICMP echo: id of a request */
-	__u16 dport;			/* host order; ICMP echo: id of a reply */
-	__u8  protocol;			/* IPPROTO_* */
-	__u8  direction;		/* DIR_INGRESS 1, DIR_EGRESS 2 */
-	__u8  family;			/* FAMILY_IPV4 1, FAMILY_IPV6 2, 0 = no IP header parsed */
-	__u8  pad;
+	__u32 ifindex;  /* device the program runs on */
+	__u32 orig_len; /* frame length including L2 */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;    /* host order; ICMP echo: id of a request */
+	__u16 dport;    /* host order; ICMP echo: id of a reply */
+	__u8 protocol;  /* IPPROTO_* */
+	__u8 direction; /* DIR_INGRESS 1, DIR_EGRESS 2 */
+	__u8 family;    /* FAMILY_IPV4 1, FAMILY_IPV6 2, 0 = no IP header parsed */
+	__u8 pad;
 };
 
-struct policy_verdict_notify {		/* 64 B */
+struct policy_verdict_notify { /* 64 B */
 	struct notify_hdr hdr;
-	__u32 local_identity;		/* the endpoint's SECLABEL */
-	__u32 remote_identity;		/* the peer's identity */
-	__s32 verdict;			/* 0 allow, < 0 -drop reason */
+	__u32 local_identity;  /* the endpoint's SECLABEL */
+	__u32 remote_identity; /* the peer's identity */
+	__s32 verdict;         /* 0 allow, < 0 -drop reason */
 	__u32 ifindex;
-	__u8  saddr[16];
-	__u8  daddr[16];
+	__u8 saddr[16];
+	__u8 daddr[16];
 	__u16 sport;
 	__u16 dport;
-	__u8  protocol;
-	__u8  direction;
-	__u8  family;
-	__u8  match_type;		/* MATCH_* */
+	__u8 protocol;
+	__u8 direction;
+	__u8 family;
+	__u8 match_type; /* MATCH_* */
 };
 
 _Static_assert(sizeof(struct notify_hdr) == 8, "notify_hdr");
@@ -112,7 +112,7 @@ static __always_inline void send_drop_notify(void *ctx, const struct packet *pkt
 }
 
 static __always_inline void send_policy_verdict(void *ctx, const struct packet *pkt, __u32 local_identity,
-						__u32 remote_identity, __s32 verdict, __u8 match_type)
+                                                __u32 remote_identity, __s32 verdict, __u8 match_type)
 {
 	struct policy_verdict_notify ev = {
 		.hdr = {

@@ -8,43 +8,43 @@
 #include "common.h"
 #include "drop_reasons.h"
 
-#define VLAN_MAX_DEPTH		2	/* 802.1ad outer + 802.1Q inner */
-#define IPV6_MAX_EXT_HEADERS	4
+#define VLAN_MAX_DEPTH       2 /* 802.1ad outer + 802.1Q inner */
+#define IPV6_MAX_EXT_HEADERS 4
 
-#define TH_FIN			0x01
-#define TH_SYN			0x02
-#define TH_RST			0x04
-#define TH_ACK			0x10
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
 
-#define ICMP_ECHOREPLY_TYPE	0
-#define ICMP_ECHO_TYPE		8
+#define ICMP_ECHOREPLY_TYPE      0
+#define ICMP_ECHO_TYPE           8
 #define ICMPV6_ECHO_REQUEST_TYPE 128
-#define ICMPV6_ECHO_REPLY_TYPE	129
-#define ICMPV6_ND_FIRST_TYPE	133	/* router solicitation .. */
-#define ICMPV6_ND_LAST_TYPE	137	/* .. redirect */
+#define ICMPV6_ECHO_REPLY_TYPE   129
+#define ICMPV6_ND_FIRST_TYPE     133 /* router solicitation .. */
+#define ICMPV6_ND_LAST_TYPE      137 /* .. redirect */
 
 struct vlan_hdr {
 	__be16 tci;
 	__be16 encap_proto;
 };
 
-struct icmp_echo_hdr {			/* ICMP and ICMPv6 share this shape */
-	__u8  type;
-	__u8  code;
+struct icmp_echo_hdr { /* ICMP and ICMPv6 share this shape */
+	__u8 type;
+	__u8 code;
 	__sum16 checksum;
 	__be16 id;
 	__be16 sequence;
 };
 
 struct ipv6_frag_hdr {
-	__u8  nexthdr;
-	__u8  reserved;
-	__be16 frag_off;		/* offset << 3 | flags */
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset << 3 | flags */
 	__be32 identification;
 };
 
 union packet_addr {
-	__be32 ip4;			/* IPv4: first 4 bytes, the rest stays zero */
+	__be32 ip4; /* IPv4: first 4 bytes, the rest stays zero */
 	struct in6_addr ip6;
 	__u32 words[4];
 	__u8 bytes[16];
@@ -52,26 +52,26 @@ union packet_addr {
 
 static __always_inline int addr_equal(const union packet_addr *a, const union packet_addr *b)
 {
-	return a->words[0] == b->words[0] && a->words[1] == b->words[1] &&
-	       a->words[2] == b->words[2] && a->words[3] == b->words[3];
+	return a->words[0] == b->words[0] && a->words[1] == b->words[1] && a->words[2] == b->words[2] &&
+	       a->words[3] == b->words[3];
 }
 
 /* What a program knows about the packet in hand. Filled by the parsers, then by the program. */
 struct packet {
 	union packet_addr saddr;
 	union packet_addr daddr;
-	__be16 sport;			/* ICMP echo request: the echo id; other ICMP: 0 */
-	__be16 dport;			/* ICMP echo reply: the echo id; other ICMP: 0 */
-	__u8  family;			/* FAMILY_IPV4 / FAMILY_IPV6, 0 until an IP header parsed */
-	__u8  protocol;			/* L4 protocol (after IPv6 extension headers) */
-	__u8  tcp_flags;		/* TH_* */
-	__u8  icmp_type;
-	__u8  fragment;			/* a non-first fragment: no L4 header */
-	__u8  direction;		/* DIR_* */
-	__u16 endpoint;			/* LXC_ID; 0 in XDP */
+	__be16 sport;   /* ICMP echo request: the echo id; other ICMP: 0 */
+	__be16 dport;   /* ICMP echo reply: the echo id; other ICMP: 0 */
+	__u8 family;    /* FAMILY_IPV4 / FAMILY_IPV6, 0 until an IP header parsed */
+	__u8 protocol;  /* L4 protocol (after IPv6 extension headers) */
+	__u8 tcp_flags; /* TH_* */
+	__u8 icmp_type;
+	__u8 fragment;  /* a non-first fragment: no L4 header */
+	__u8 direction; /* DIR_* */
+	__u16 endpoint; /* LXC_ID; 0 in XDP */
 	__u32 ifindex;
-	__u32 len;			/* frame length including L2 */
-	__u32 src_identity;		/* 0 until known */
+	__u32 len;          /* frame length including L2 */
+	__u32 src_identity; /* 0 until known */
 	__u32 dst_identity;
 };
 
@@ -162,7 +162,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 off, str
 /* ICMP has no ports. An echo request carries its id as the source "port", an echo reply as the
  * destination "port": the reversed tuple of a reply is the tuple of its request. */
 static __always_inline void icmp_echo_ports(struct packet *pkt, const struct icmp_echo_hdr *icmp,
-					    __u8 request_type, __u8 reply_type)
+                                            __u8 request_type, __u8 reply_type)
 {
 	pkt->icmp_type = icmp->type;
 	if (icmp->type == request_type)

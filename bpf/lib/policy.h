@@ -17,11 +17,11 @@
 #include "maps.h"
 #include "packet.h"
 
-#define POLICY_LOOKUPS		6
+#define POLICY_LOOKUPS 6
 
 struct policy_verdict {
-	int verdict;			/* 0 allow, or -DROP_POLICY / -DROP_POLICY_DENY */
-	__u8 match_type;		/* MATCH_* of the deciding entry */
+	int verdict;     /* 0 allow, or -DROP_POLICY / -DROP_POLICY_DENY */
+	__u8 match_type; /* MATCH_* of the deciding entry */
 };
 
 static __always_inline void policy_count(struct policy_entry *entry, __u32 bytes)
@@ -31,15 +31,20 @@ static __always_inline void policy_count(struct policy_entry *entry, __u32 bytes
 }
 
 static __always_inline struct policy_verdict policy_decide(void *policy_map, __u32 identity,
-							   const struct packet *pkt)
+                                                           const struct packet *pkt)
 {
-	const struct { __u32 identity; __be16 dport; __u8 protocol; __u8 match; } lookups[POLICY_LOOKUPS] = {
+	const struct {
+		__u32 identity;
+		__be16 dport;
+		__u8 protocol;
+		__u8 match;
+	} lookups[POLICY_LOOKUPS] = {
 		{ identity, pkt->dport, pkt->protocol, MATCH_L3_L4 },
-		{ 0,        pkt->dport, pkt->protocol, MATCH_L4 },
-		{ identity, 0,          pkt->protocol, MATCH_L3_PROTO },
-		{ 0,        0,          pkt->protocol, MATCH_PROTO },
-		{ identity, 0,          0,             MATCH_L3 },
-		{ 0,        0,          0,             MATCH_ALL },
+		{ 0, pkt->dport, pkt->protocol, MATCH_L4 },
+		{ identity, 0, pkt->protocol, MATCH_L3_PROTO },
+		{ 0, 0, pkt->protocol, MATCH_PROTO },
+		{ identity, 0, 0, MATCH_L3 },
+		{ 0, 0, 0, MATCH_ALL },
 	};
 	struct policy_verdict verdict = { .verdict = -DROP_POLICY, .match_type = MATCH_NONE };
 	struct policy_entry *allow = NULL;

@@ -3,13 +3,13 @@
 #ifndef MEMBRANE_PREFILTER_CONFIG_H
 #define MEMBRANE_PREFILTER_CONFIG_H
 
-#define CIDR4_FIX_MAP		mbr_cidr4_fix
-#define CIDR4_FIX_MAP_SIZE	65536
-#define CIDR4_DYN_MAP		mbr_cidr4_dyn
-#define CIDR4_DYN_MAP_SIZE	65536
-#define CIDR6_FIX_MAP		mbr_cidr6_fix
-#define CIDR6_FIX_MAP_SIZE	65536
-#define CIDR6_DYN_MAP		mbr_cidr6_dyn
-#define CIDR6_DYN_MAP_SIZE	65536
+#define CIDR4_FIX_MAP      mbr_cidr4_fix
+#define CIDR4_FIX_MAP_SIZE 65536
+#define CIDR4_DYN_MAP      mbr_cidr4_dyn
+#define CIDR4_DYN_MAP_SIZE 65536
+#define CIDR6_FIX_MAP      mbr_cidr6_fix
+#define CIDR6_FIX_MAP_SIZE 65536
+#define CIDR6_DYN_MAP      mbr_cidr6_dyn
+#define CIDR6_DYN_MAP_SIZE 65536
 
 #endif /* MEMBRANE_PREFILTER_CONFIG_H */

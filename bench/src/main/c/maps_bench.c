@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [entries>0 [passes>0]]\n", argv[0]);
 		return 2;
 	}
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mbr_bench_c", sizeof(uint32_t), sizeof(uint64_t), entries, NULL);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mbr_bench_c", sizeof(uint32_t), sizeof(uint64_t), entries,
+	                    NULL);
 	if (fd < 0)
 		die("bpf_map_create", fd);
 
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
 	uint64_t batch_ns = median(batch, passes);
 
 	printf("{\"entries\":%u,\"passes\":%d,\"update_ns_per_op\":%.1f,\"lookup_ns_per_op\":%.1f,"
-	       "\"update_pass_ns\":%llu,\"lookup_pass_ns\":%llu,\"batch_update_ns\":%llu,\"checksum\":%llu}\n",
+	       "\"update_pass_ns\":%llu,\"lookup_pass_ns\":%llu,\"batch_update_ns\":%llu,\"checksum\":%llu}"
+	       "\n",
 	       entries, passes, (double)upd_pass / entries, (double)look_pass / entries,
 	       (unsigned long long)upd_pass, (unsigned long long)look_pass, (unsigned long long)batch_ns,
 	       (unsigned long long)sum);

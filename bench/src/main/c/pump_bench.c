@@ -76,8 +76,8 @@ static uint64_t cpu_ns(void)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull
-		+ (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 }
 
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
@@ -98,8 +98,9 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 			memcpy(&saddr, n.saddr, 4);
 			memcpy(&daddr, n.daddr, 4);
 			s->drops++;
-			s->checksum += n.subtype + n.source + n.src_identity + n.dst_identity + n.ifindex + n.orig_len
-				+ saddr + daddr + n.sport + n.dport + n.protocol + n.direction + n.family + cpu;
+			s->checksum += n.subtype + n.source + n.src_identity + n.dst_identity + n.ifindex +
+			               n.orig_len + saddr + daddr + n.sport + n.dport + n.protocol +
+			               n.direction + n.family + cpu;
 		}
 	}
 	s->last_ns = now_ns();
@@ -123,8 +124,9 @@ int main(int argc, char **argv)
 	int fd, pages, pin;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s PINNED_EVENTS_MAP PAGES_PER_CPU EVENTS [TIMEOUT_MS [IDLE_MS [CPU]]]\n",
-			argv[0]);
+		fprintf(stderr,
+		        "usage: %s PINNED_EVENTS_MAP PAGES_PER_CPU EVENTS [TIMEOUT_MS [IDLE_MS [CPU]]]\n",
+		        argv[0]);
 		return 2;
 	}
 	pages = atoi(argv[2]);
@@ -176,8 +178,9 @@ int main(int argc, char **argv)
 	perf_buffer__free(pb);
 	printf("{\"samples\":%llu,\"drops\":%llu,\"decode_errors\":%llu,\"lost\":%llu,\"first_ns\":%llu,"
 	       "\"last_ns\":%llu,\"cpu_ns\":%llu,\"checksum\":%llu}\n",
-	       (unsigned long long)s.samples, (unsigned long long)s.drops, (unsigned long long)s.decode_errors,
-	       (unsigned long long)s.lost, (unsigned long long)s.first_ns, (unsigned long long)s.last_ns,
-	       (unsigned long long)cpu_used, (unsigned long long)s.checksum);
+	       (unsigned long long)s.samples, (unsigned long long)s.drops,
+	       (unsigned long long)s.decode_errors, (unsigned long long)s.lost,
+	       (unsigned long long)s.first_ns, (unsigned long long)s.last_ns, (unsigned long long)cpu_used,
+	       (unsigned long long)s.checksum);
 	return 0;
 }

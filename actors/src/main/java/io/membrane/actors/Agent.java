@@ -7,7 +7,6 @@ import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -45,8 +44,7 @@ public final class Agent {
     /** The running agent's parts, once the API is up (tests and the demo use this). */
     public record GetTargets(ActorRef<AdminRoutes.Targets> replyTo) implements Command {}
 
-    private Agent() {
-    }
+    private Agent() {}
 
     /**
      * @param started completed with the bound API listeners once start-up finished, or exceptionally
@@ -56,8 +54,8 @@ public final class Agent {
     }
 
     /** An agent whose start-up ends with {@code extension} (the cluster) before the API is bound. */
-    public static Behavior<Command> create(AgentConfig config, CompletableFuture<AdminListeners> started,
-                                           AgentExtension extension) {
+    public static Behavior<Command> create(
+            AgentConfig config, CompletableFuture<AdminListeners> started, AgentExtension extension) {
         return Behaviors.setup(ctx -> {
             // Before any map is touched: an agent asked for the token listener without a usable token never starts.
             Optional<BearerToken> token;
@@ -69,14 +67,21 @@ public final class Agent {
                 return Behaviors.stopped();
             }
             ActorRef<MapRegistry.Command> registry = ctx.spawn(
-                    Behaviors.supervise(MapRegistry.create(config)).onFailure(
-                            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
-                    "map-registry", BLOCKING);
-            ctx.ask(MapRegistry.Handles.class, registry, Duration.ofSeconds(60), MapRegistry.GetHandles::new,
+                    Behaviors.supervise(MapRegistry.create(config))
+                            .onFailure(SupervisorStrategy.restartWithBackoff(
+                                    Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                    "map-registry",
+                    BLOCKING);
+            ctx.ask(
+                    MapRegistry.Handles.class,
+                    registry,
+                    Duration.ofSeconds(60),
+                    MapRegistry.GetHandles::new,
                     (h, t) -> h != null ? new MapsReady(h) : new StartFailed(t));
             return Behaviors.receive(Command.class)
-                    .onMessage(MapsReady.class, m -> startWithMaps(ctx, config, registry, m.handles(), started,
-                            extension, token))
+                    .onMessage(
+                            MapsReady.class,
+                            m -> startWithMaps(ctx, config, registry, m.handles(), started, extension, token))
                     .onMessage(StartFailed.class, f -> {
                         started.completeExceptionally(f.cause());
                         LOG.error("agent could not start: {}", f.cause().getMessage());
@@ -86,38 +91,68 @@ public final class Agent {
         });
     }
 
-    private static Behavior<Command> startWithMaps(ActorContext<Command> ctx, AgentConfig config,
-                                                   ActorRef<MapRegistry.Command> registry, MapRegistry.Handles h,
-                                                   CompletableFuture<AdminListeners> started,
-                                                   AgentExtension extension, Optional<BearerToken> token) {
+    private static Behavior<Command> startWithMaps(
+            ActorContext<Command> ctx,
+            AgentConfig config,
+            ActorRef<MapRegistry.Command> registry,
+            MapRegistry.Handles h,
+            CompletableFuture<AdminListeners> started,
+            AgentExtension extension,
+            Optional<BearerToken> token) {
         ActorRef<Prefilter.Command> prefilter = ctx.spawn(
-                Behaviors.supervise(Prefilter.create(() -> new PrefilterTable(h.cidr4Fix(), h.cidr4Dyn(), h.cidr6Fix(),
-                                h.cidr6Dyn(), config.enableIpv4(), config.enableIpv6()),
-                        config.runDir().resolve("prefilter.revision")))
-                        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2)),
-                "prefilter", BLOCKING);
-        ActorRef<DatapathLoader.Command> loader = ctx.spawn(DatapathLoader.create(config, h), "datapath-loader",
+                Behaviors.supervise(Prefilter.create(
+                                () -> new PrefilterTable(
+                                        h.cidr4Fix(),
+                                        h.cidr4Dyn(),
+                                        h.cidr6Fix(),
+                                        h.cidr6Dyn(),
+                                        config.enableIpv4(),
+                                        config.enableIpv6()),
+                                config.runDir().resolve("prefilter.revision")))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(100), Duration.ofSeconds(5), 0.2)),
+                "prefilter",
                 BLOCKING);
+        ActorRef<DatapathLoader.Command> loader =
+                ctx.spawn(DatapathLoader.create(config, h), "datapath-loader", BLOCKING);
         EventPumpActor.Current events = new EventPumpActor.Current();
-        ctx.spawn(Behaviors.supervise(EventPumpActor.create(h.events(), config.pagesPerCpu(), config.recentEvents(),
-                                config.listenerQueue(), config.monitorSocket(), events))
-                        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
-                "event-pump", BLOCKING);
-        AdminRoutes.Targets local = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
-                config.listenerQueue(), Optional.empty());
-        AdminRoutes.Targets targets = new AdminRoutes.Targets(registry, h, prefilter, loader, events,
-                config.listenerQueue(), extension.start(ctx, local));
+        ctx.spawn(
+                Behaviors.supervise(EventPumpActor.create(
+                                h.events(),
+                                config.pagesPerCpu(),
+                                config.recentEvents(),
+                                config.listenerQueue(),
+                                config.monitorSocket(),
+                                events))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                "event-pump",
+                BLOCKING);
+        AdminRoutes.Targets local = new AdminRoutes.Targets(
+                registry, h, prefilter, loader, events, config.listenerQueue(), Optional.empty());
+        AdminRoutes.Targets targets = new AdminRoutes.Targets(
+                registry, h, prefilter, loader, events, config.listenerQueue(), extension.start(ctx, local));
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
-        CompletableFuture<AdminListeners> bound = AdminListeners.start(ctx.getSystem(), config, routes, token,
-                ctx.getSystem().dispatchers().lookup(BLOCKING)).toCompletableFuture();
+        CompletableFuture<AdminListeners> bound = AdminListeners.start(
+                        ctx.getSystem(),
+                        config,
+                        routes,
+                        token,
+                        ctx.getSystem().dispatchers().lookup(BLOCKING))
+                .toCompletableFuture();
         ctx.pipeToSelf(bound, (listeners, t) -> listeners != null ? new ApiBound() : new StartFailed(unwrap(t)));
         return Behaviors.receive(Command.class)
                 .onMessage(ApiBound.class, b -> {
                     AdminListeners l = bound.join(); // already complete: ApiBound comes only after the bind
-                    LOG.info("admin API on unix socket {}; metrics and health on http://{}:{}{}", l.socket().path(),
-                            l.readOnlyAddress().getHostString(), l.readOnlyAddress().getPort(), l.tokenAddress()
-                                    .map(a -> "; the full API with a bearer token on http://" + a.getHostString()
-                                            + ":" + a.getPort()).orElse(""));
+                    LOG.info(
+                            "admin API on unix socket {}; metrics and health on http://{}:{}{}",
+                            l.socket().path(),
+                            l.readOnlyAddress().getHostString(),
+                            l.readOnlyAddress().getPort(),
+                            l.tokenAddress()
+                                    .map(a -> "; the full API with a bearer token on http://" + a.getHostString() + ":"
+                                            + a.getPort())
+                                    .orElse(""));
                     started.complete(l);
                     return Behaviors.receive(Command.class)
                             .onMessage(GetTargets.class, g -> {

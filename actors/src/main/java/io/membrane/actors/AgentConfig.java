@@ -18,11 +18,28 @@ import java.util.Optional;
  * The agent's configuration, read once from HOCON (reference.conf defaults, then the node's file) into plain
  * values, and validated with messages that name the setting. Nothing below the agent reads HOCON.
  */
-public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost, int apiPort, long maxBodyBytes,
-                          String apiSocketGroup, Optional<TokenListener> tokenListener, List<Device> devices,
-                          boolean enableIpv4, boolean enableIpv6, int notifyBudget,
-                          boolean conntrackAccounting, DatapathMaps.Sizes mapSizes, int pagesPerCpu, int listenerQueue, int recentEvents,
-                          Duration retryMin, Duration retryMax, Duration deviceCheck, Config raw) {
+public record AgentConfig(
+        Path pinRoot,
+        Path runDir,
+        Path bpfDir,
+        String apiHost,
+        int apiPort,
+        long maxBodyBytes,
+        String apiSocketGroup,
+        Optional<TokenListener> tokenListener,
+        List<Device> devices,
+        boolean enableIpv4,
+        boolean enableIpv6,
+        int notifyBudget,
+        boolean conntrackAccounting,
+        DatapathMaps.Sizes mapSizes,
+        int pagesPerCpu,
+        int listenerQueue,
+        int recentEvents,
+        Duration retryMin,
+        Duration retryMax,
+        Duration deviceCheck,
+        Config raw) {
 
     /**
      * A native device that carries the prefilter; {@code netns} names the network namespace it lives in when
@@ -39,8 +56,7 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
      * TOKEN}, the token read at start from {@code tokenFile} or from the environment variable {@code tokenEnv}
      * (exactly one of them is set).
      */
-    public record TokenListener(String host, int port, Optional<Path> tokenFile, Optional<String> tokenEnv) {
-    }
+    public record TokenListener(String host, int port, Optional<Path> tokenFile, Optional<String> tokenEnv) {}
 
     /** The admin API's unix socket, in the run directory: the full API, for root and the socket's group. */
     public static final String API_SOCKET_NAME = "membrane.sock";
@@ -51,13 +67,17 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
     public static AgentConfig load(Optional<Path> file) {
         Config base = ConfigFactory.defaultReference();
         Config config = file.map(f -> {
-            File ff = f.toFile();
-            if (!ff.isFile()) {
-                throw new IllegalArgumentException("config file " + f + " does not exist");
-            }
-            return ConfigFactory.parseFile(ff);
-        }).orElse(ConfigFactory.empty());
-        return from(ConfigFactory.systemProperties().withFallback(config).withFallback(base).resolve());
+                    File ff = f.toFile();
+                    if (!ff.isFile()) {
+                        throw new IllegalArgumentException("config file " + f + " does not exist");
+                    }
+                    return ConfigFactory.parseFile(ff);
+                })
+                .orElse(ConfigFactory.empty());
+        return from(ConfigFactory.systemProperties()
+                .withFallback(config)
+                .withFallback(base)
+                .resolve());
     }
 
     public static AgentConfig from(Config c) {
@@ -66,35 +86,61 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
             List<Device> devices = new ArrayList<>();
             for (Config d : m.getConfigList("devices")) {
                 String mode = d.hasPath("xdp-mode") ? d.getString("xdp-mode") : "native";
-                devices.add(new Device(d.getString("name"), switch (mode) {
-                    case "native" -> Xdp.Mode.NATIVE;
-                    case "generic" -> Xdp.Mode.GENERIC;
-                    default -> throw new IllegalArgumentException("membrane.devices[" + d.getString("name")
-                            + "].xdp-mode: '" + mode + "' is not native or generic");
-                }, d.hasPath("netns") ? Optional.of(d.getString("netns")) : Optional.empty()));
+                devices.add(new Device(
+                        d.getString("name"),
+                        switch (mode) {
+                            case "native" -> Xdp.Mode.NATIVE;
+                            case "generic" -> Xdp.Mode.GENERIC;
+                            default ->
+                                throw new IllegalArgumentException("membrane.devices[" + d.getString("name")
+                                        + "].xdp-mode: '" + mode + "' is not native or generic");
+                        },
+                        d.hasPath("netns") ? Optional.of(d.getString("netns")) : Optional.empty()));
             }
             Config maps = m.getConfig("maps");
-            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(maps.getInt("cidr-fix"),
-                    maps.getInt("cidr-dyn"), maps.getInt("ipcache"), maps.getInt("lxc"), maps.getInt("ct4"),
-                    maps.getInt("ct6"), maps.getInt("policy"));
+            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(
+                    maps.getInt("cidr-fix"),
+                    maps.getInt("cidr-dyn"),
+                    maps.getInt("ipcache"),
+                    maps.getInt("lxc"),
+                    maps.getInt("ct4"),
+                    maps.getInt("ct6"),
+                    maps.getInt("policy"));
             int pages = m.getInt("events.pages-per-cpu");
             if (Integer.bitCount(pages) != 1) {
-                throw new IllegalArgumentException("membrane.events.pages-per-cpu must be a power of two, was " + pages);
+                throw new IllegalArgumentException(
+                        "membrane.events.pages-per-cpu must be a power of two, was " + pages);
             }
             int port = port(m, "api.port");
             Path runDir = Path.of(m.getString("run-dir"));
             // Pekko's default store directory gets the remote port appended (a new, empty store on every start
             // with port 0) and its explicit form is a second setting to keep in step with run-dir, so the agent
             // derives it: one run dir per node holds everything that node keeps across restarts.
-            Config raw = c.withValue(DDATA_DIR_SETTING, ConfigValueFactory.fromAnyRef(ddataDir(runDir).toString()));
-            return new AgentConfig(Path.of(m.getString("pin-root")), runDir,
-                    Path.of(m.getString("bpf-dir")).toAbsolutePath(), m.getString("api.host"), port,
-                    m.getBytes("api.max-body-bytes"), m.getString("api.socket-group"), tokenListener(m),
-                    List.copyOf(devices), m.getBoolean("prefilter.enable-ipv4"),
-                    m.getBoolean("prefilter.enable-ipv6"), m.getInt("prefilter.notify-budget"),
-                    m.getBoolean("conntrack.accounting"), sizes, pages,
-                    m.getInt("events.listener-queue"), m.getInt("events.recent"), m.getDuration("device-retry.min"),
-                    m.getDuration("device-retry.max"), m.getDuration("device-retry.check-interval"), raw);
+            Config raw = c.withValue(
+                    DDATA_DIR_SETTING,
+                    ConfigValueFactory.fromAnyRef(ddataDir(runDir).toString()));
+            return new AgentConfig(
+                    Path.of(m.getString("pin-root")),
+                    runDir,
+                    Path.of(m.getString("bpf-dir")).toAbsolutePath(),
+                    m.getString("api.host"),
+                    port,
+                    m.getBytes("api.max-body-bytes"),
+                    m.getString("api.socket-group"),
+                    tokenListener(m),
+                    List.copyOf(devices),
+                    m.getBoolean("prefilter.enable-ipv4"),
+                    m.getBoolean("prefilter.enable-ipv6"),
+                    m.getInt("prefilter.notify-budget"),
+                    m.getBoolean("conntrack.accounting"),
+                    sizes,
+                    pages,
+                    m.getInt("events.listener-queue"),
+                    m.getInt("events.recent"),
+                    m.getDuration("device-retry.min"),
+                    m.getDuration("device-retry.max"),
+                    m.getDuration("device-retry.check-interval"),
+                    raw);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
@@ -113,7 +159,8 @@ public record AgentConfig(Path pinRoot, Path runDir, Path bpfDir, String apiHost
         if (!t.getBoolean("enabled")) {
             return Optional.empty();
         }
-        Optional<Path> file = Optional.of(t.getString("token-file")).filter(f -> !f.isBlank()).map(Path::of);
+        Optional<Path> file =
+                Optional.of(t.getString("token-file")).filter(f -> !f.isBlank()).map(Path::of);
         Optional<String> env = Optional.of(t.getString("token-env")).filter(e -> !e.isBlank());
         if (file.isPresent() == env.isPresent()) {
             throw new IllegalArgumentException("membrane.api.token-listener is enabled: set exactly one of token-file"

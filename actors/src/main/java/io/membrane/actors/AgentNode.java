@@ -23,6 +23,7 @@ public final class AgentNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentNode.class);
     /** How long {@link #close} waits for the API to unbind and for the actor system to stop. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
     private final ActorSystem<Agent.Command> system;
     private final AdminListeners listeners;
     private final AgentConfig config;
@@ -39,8 +40,8 @@ public final class AgentNode implements AutoCloseable {
 
     public static AgentNode start(AgentConfig config, AgentExtension extension) {
         CompletableFuture<AdminListeners> started = new CompletableFuture<>();
-        ActorSystem<Agent.Command> system = ActorSystem.create(Agent.create(config, started, extension),
-                "membrane", config.raw());
+        ActorSystem<Agent.Command> system =
+                ActorSystem.create(Agent.create(config, started, extension), "membrane", config.raw());
         try {
             return new AgentNode(system, started.get(120, TimeUnit.SECONDS), config);
         } catch (ExecutionException e) {
@@ -77,8 +78,10 @@ public final class AgentNode implements AutoCloseable {
 
     /** The agent's parts (actor refs and map handles), for tests and tools in this JVM. */
     public AdminRoutes.Targets targets() {
-        return AskPattern.<Agent.Command, AdminRoutes.Targets>ask(system, Agent.GetTargets::new, Duration.ofSeconds(5),
-                system.scheduler()).toCompletableFuture().join();
+        return AskPattern.<Agent.Command, AdminRoutes.Targets>ask(
+                        system, Agent.GetTargets::new, Duration.ofSeconds(5), system.scheduler())
+                .toCompletableFuture()
+                .join();
     }
 
     /** Waits until the actor system has stopped. */

@@ -2,9 +2,9 @@ package io.membrane.actors;
 
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.OpenMaps;
-import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.Ct6Key;
+import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.EndpointInfo;
 import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
@@ -115,8 +115,7 @@ public final class MapRegistry {
         }
     }
 
-    private MapRegistry() {
-    }
+    private MapRegistry() {}
 
     /** Opens every map now (on the caller's dispatcher, which must be the blocking one). */
     public static Behavior<Command> create(AgentConfig config) {
@@ -124,8 +123,12 @@ public final class MapRegistry {
             PinnedMaps pins = PinnedMaps.at(config.pinRoot());
             DatapathMaps specs = new DatapathMaps(config.mapSizes());
             Handles h = new Handles(pins, specs, OpenMaps.openOrCreateAll(pins, specs));
-            LOG.info("maps ready under {}: {}", pins.root(), h.open().entries().values().stream()
-                    .map(e -> e.map().name() + " " + outcome(e)).collect(Collectors.joining(", ")));
+            LOG.info(
+                    "maps ready under {}: {}",
+                    pins.root(),
+                    h.open().entries().values().stream()
+                            .map(e -> e.map().name() + " " + outcome(e))
+                            .collect(Collectors.joining(", ")));
             return Behaviors.receive(Command.class)
                     .onMessage(GetHandles.class, m -> {
                         m.replyTo().tell(h);
@@ -151,10 +154,16 @@ public final class MapRegistry {
         List<MapStatus> out = new ArrayList<>();
         for (OpenMaps.Entry e : h.open().entries().values()) {
             BpfMap<?, ?> m = e.map();
-            int entries = m.spec().type().isArray() || m instanceof PerfEventArrayMap ? m.spec().maxEntries()
+            int entries = m.spec().type().isArray() || m instanceof PerfEventArrayMap
+                    ? m.spec().maxEntries()
                     : m.keys().size();
-            out.add(new MapStatus(m.name(), m.spec().type().name().toLowerCase(Locale.ROOT), entries,
-                    m.spec().maxEntries(), h.pins().pathOf(m.spec()).toString(), outcome(e)));
+            out.add(new MapStatus(
+                    m.name(),
+                    m.spec().type().name().toLowerCase(Locale.ROOT),
+                    entries,
+                    m.spec().maxEntries(),
+                    h.pins().pathOf(m.spec()).toString(),
+                    outcome(e)));
         }
         return out;
     }

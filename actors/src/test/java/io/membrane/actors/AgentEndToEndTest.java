@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentEndToEndTest {
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
+
     @TempDir
     Path runDir;
 
@@ -53,14 +54,19 @@ class AgentEndToEndTest {
     }
 
     private AgentConfig config() {
-        return TestAgents.config(kernel.pins().root(), runDir,
-                "[{name = \"" + lab.devB() + "\", xdp-mode = generic, netns = \"" + lab.nsB() + "\"}]", "");
+        return TestAgents.config(
+                kernel.pins().root(),
+                runDir,
+                "[{name = \"" + lab.devB() + "\", xdp-mode = generic, netns = \"" + lab.nsB() + "\"}]",
+                "");
     }
 
     static void awaitAttached(AgentNode agent) {
         AdminClient api = TestAgents.client(agent);
-        await("a device attached").atMost(Duration.ofSeconds(30)).until(() -> api.status().devices(),
-                devices -> devices.stream().anyMatch(d -> "attached".equals(d.state())));
+        await("a device attached")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> api.status().devices(), devices -> devices.stream()
+                        .anyMatch(d -> "attached".equals(d.state())));
     }
 
     @Test
@@ -69,47 +75,88 @@ class AgentEndToEndTest {
         awaitAttached(agent);
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
 
-        PrefilterChanged patch = TestAgents.client(agent).addToPrefilter(PrefilterChange.of(
-                java.util.List.of("10.77.0.1/32", "2001:db8:77::1")));
+        PrefilterChanged patch = TestAgents.client(agent)
+                .addToPrefilter(PrefilterChange.of(java.util.List.of("10.77.0.1/32", "2001:db8:77::1")));
         assertEquals(new PrefilterChanged(2, 2), patch);
         // Listen on both event channels before the blocked traffic starts.
         java.util.List<String> sse = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Process stream = new ProcessBuilder("curl", "-sN", "--unix-socket", agent.config().apiSocket().toString(),
-                "http://localhost/v1/monitor?type=drop").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        CompletableFuture.runAsync(() -> new java.io.BufferedReader(new java.io.InputStreamReader(
-                stream.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).lines().forEach(sse::add));
+        Process stream = new ProcessBuilder(
+                        "curl",
+                        "-sN",
+                        "--unix-socket",
+                        agent.config().apiSocket().toString(),
+                        "http://localhost/v1/monitor?type=drop")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        CompletableFuture.runAsync(() -> new java.io.BufferedReader(
+                        new java.io.InputStreamReader(stream.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))
+                .lines()
+                .forEach(sse::add));
         io.membrane.actors.monitor.MonitorClient socket = io.membrane.actors.monitor.MonitorClient.connect(
-                agent.config().monitorSocket(), io.membrane.actors.monitor.MonitorClient.Options.DEFAULT
-                        .withTypes(java.util.List.of("drop")));
+                agent.config().monitorSocket(),
+                io.membrane.actors.monitor.MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")));
         AdminClient api = TestAgents.client(agent);
-        await("both event channels subscribed").until(() -> api.status().events().listeners(),
-                listeners -> listeners != null && listeners == 2);
+        await("both event channels subscribed")
+                .until(() -> api.status().events().listeners(), listeners -> listeners != null && listeners == 2);
         assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "blocked source dropped");
         var received = socket.next().orElseThrow();
         socket.close();
-        assertTrue(received.json().contains("\"type\":\"drop\"") && received.json().contains("10.77.0.1"),
+        assertTrue(
+                received.json().contains("\"type\":\"drop\"") && received.json().contains("10.77.0.1"),
                 received.json());
-        assertTrue(io.membrane.actors.monitor.EventFormat.line(received.event()).contains("Prefilter"),
+        assertTrue(
+                io.membrane.actors.monitor.EventFormat.line(received.event()).contains("Prefilter"),
                 io.membrane.actors.monitor.EventFormat.line(received.event()));
-        await("the drop on the SSE stream").atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(sse.stream()
-                .anyMatch(l -> l.startsWith("data:") && l.contains("\"type\":\"drop\"") && l.contains("10.77.0.1")),
-                "the drop arrived on the SSE stream over the API socket: " + sse));
+        await("the drop on the SSE stream")
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertTrue(
+                        sse.stream()
+                                .anyMatch(l -> l.startsWith("data:")
+                                        && l.contains("\"type\":\"drop\"")
+                                        && l.contains("10.77.0.1")),
+                        "the drop arrived on the SSE stream over the API socket: " + sse));
         stream.destroy();
         assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
 
         // The Prometheus client writes labels sorted by name.
         String metrics = TestAgents.client(agent).metrics();
-        assertTrue(metrics.matches("(?s).*membrane_drop_count_total\\{direction=\"ingress\",reason=\"prefilter\"} [1-9].*"),
+        assertTrue(
+                metrics.matches(
+                        "(?s).*membrane_drop_count_total\\{direction=\"ingress\",reason=\"prefilter\"} [1-9].*"),
                 metrics);
 
         // Traffic runs through the restart: the allowed source must never miss a reply, the blocked one never get one.
         CompletableFuture<Integer> allowed = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
-                lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4_OTHER,
-                NamespacePair.B_V4).output()));
+                        lab.nsA(),
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-c",
+                        "40",
+                        "-i",
+                        "0.1",
+                        "-W",
+                        "1",
+                        "-I",
+                        NamespacePair.A_V4_OTHER,
+                        NamespacePair.B_V4)
+                .output()));
         CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
-                lab.nsA(), "ping", "-n", "-q", "-c", "40", "-i", "0.1", "-W", "1", "-I", NamespacePair.A_V4,
-                NamespacePair.B_V4).output()));
+                        lab.nsA(),
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-c",
+                        "40",
+                        "-i",
+                        "0.1",
+                        "-W",
+                        "1",
+                        "-I",
+                        NamespacePair.A_V4,
+                        NamespacePair.B_V4)
+                .output()));
         agent.close();
         agent = null;
         Thread.sleep(500); // not a poll: half a second with no agent at all, the traffic above must not notice
@@ -123,8 +170,9 @@ class AgentEndToEndTest {
         assertEquals(2, get.revision(), "revision survives the restart");
         assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 2), "still dropped after restart");
 
-        PrefilterChanged del = TestAgents.client(agent).removeFromPrefilter(
-                PrefilterChange.of(java.util.List.of("10.77.0.1/32")).withRevision(2));
+        PrefilterChanged del = TestAgents.client(agent)
+                .removeFromPrefilter(
+                        PrefilterChange.of(java.util.List.of("10.77.0.1/32")).withRevision(2));
         assertEquals(new PrefilterChanged(3, 1), del);
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "flows after delete");
     }

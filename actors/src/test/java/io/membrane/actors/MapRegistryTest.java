@@ -43,6 +43,7 @@ class MapRegistryTest {
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
+
     @TempDir
     Path runDir;
 
@@ -124,8 +125,9 @@ class MapRegistryTest {
             for (Layout<?> layout : List.of(m.spec().keyLayout(), m.spec().valueLayout())) {
                 if (layout.fields().size() > 1 || !layout.cName().startsWith("__")) {
                     for (Field f : layout.fields()) {
-                        assertTrue(dump.contains("\"" + f.name() + "\":"), m.name() + " shows " + layout.cName()
-                                + "." + f.name() + ": " + dump);
+                        assertTrue(
+                                dump.contains("\"" + f.name() + "\":"),
+                                m.name() + " shows " + layout.cName() + "." + f.name() + ": " + dump);
                     }
                 }
             }
@@ -146,8 +148,12 @@ class MapRegistryTest {
                 assertEquals(0, old.info().btfId());
             }
         }
-        try (var dyn = kernel.pins().openExisting(specs.spec(DatapathMaps.CIDR4_DYN)).orElseThrow();
-             var ipcache = kernel.pins().openExisting(specs.spec(DatapathMaps.IPCACHE)).orElseThrow()) {
+        try (var dyn = kernel.pins()
+                        .openExisting(specs.spec(DatapathMaps.CIDR4_DYN))
+                        .orElseThrow();
+                var ipcache = kernel.pins()
+                        .openExisting(specs.spec(DatapathMaps.IPCACHE))
+                        .orElseThrow()) {
             assertEquals("membrane_cidr4_", dyn.info().name(), "the previous version's cut name");
             dyn.put(denied, PrefilterFlag.DENY);
             ipcache.put(peer, new IpcacheValue(4242, 0));
@@ -167,8 +173,8 @@ class MapRegistryTest {
         ActorRef<MapRegistry.Command> second = TESTKIT.spawn(MapRegistry.create(config));
         List<MapRegistry.MapStatus> again = status(second);
         assertTrue(again.stream().allMatch(m -> m.outcome().equals("reused")), "migrated once: " + again);
-        assertEquals(Optional.of(PrefilterFlag.DENY),
-                handles(second).cidr4Dyn().lookup(Ipv4Prefix.host("198.51.100.7")));
+        assertEquals(
+                Optional.of(PrefilterFlag.DENY), handles(second).cidr4Dyn().lookup(Ipv4Prefix.host("198.51.100.7")));
         TESTKIT.stop(second);
     }
 }

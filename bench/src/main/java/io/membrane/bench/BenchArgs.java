@@ -55,6 +55,7 @@ public record BenchArgs(Path root, boolean write) {
                 root = Path.of(a);
             }
         }
-        return new BenchArgs((root == null ? Path.of(".") : root).toAbsolutePath().normalize(), write);
+        return new BenchArgs(
+                (root == null ? Path.of(".") : root).toAbsolutePath().normalize(), write);
     }
 }

@@ -14,14 +14,13 @@ import java.util.Map;
 public final class BenchJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private BenchJson() {
-    }
+    private BenchJson() {}
 
     /** {@code fields} as one JSON object on one line. */
     public static String line(Map<String, ?> fields) {
         Map<String, Object> out = new LinkedHashMap<>();
-        fields.forEach((k, v) -> out.put(k, v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15
-                ? (Object) d.longValue() : v));
+        fields.forEach((k, v) -> out.put(
+                k, v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) d.longValue() : v));
         try {
             return JSON.writeValueAsString(out);
         } catch (JsonProcessingException e) {

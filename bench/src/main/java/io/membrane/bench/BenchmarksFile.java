@@ -16,8 +16,7 @@ public final class BenchmarksFile {
             + "Written by `bin/membrane bench …`: each command replaces its own section. Every figure is a ratio "
             + "against a baseline measured in the same run on the same machine.\n";
 
-    private BenchmarksFile() {
-    }
+    private BenchmarksFile() {}
 
     /** The word of a table's "met" column. */
     public static String yesNo(boolean met) {

@@ -10,8 +10,7 @@ import java.util.List;
  * scratch directory ({@link Scratch}), so a baseline is always built from the checkout's source.
  */
 public final class CBaseline {
-    private CBaseline() {
-    }
+    private CBaseline() {}
 
     /** Compiles {@code source} into {@code dir} (the binary named after it); on failure shows gcc's output. */
     public static Path compile(Path source, Path dir) throws IOException, InterruptedException {
@@ -21,8 +20,8 @@ public final class CBaseline {
         try {
             gcc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new BenchFailure("cannot run gcc (" + e.getMessage() + "); install it: apt-get install gcc "
-                    + "libbpf-dev");
+            throw new BenchFailure(
+                    "cannot run gcc (" + e.getMessage() + "); install it: apt-get install gcc " + "libbpf-dev");
         }
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (gcc.waitFor() != 0) {
@@ -34,7 +33,9 @@ public final class CBaseline {
 
     /** gcc's version, for the section's "measured on" line. */
     public static String gccVersion() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("gcc", "-dumpfullversion").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("gcc", "-dumpfullversion")
+                .redirectErrorStream(true)
+                .start();
         String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor();
         return v;

@@ -11,15 +11,24 @@ import java.util.Map;
 /** Where and when figures were measured, as each BENCHMARKS.md section states it. */
 public record Machine(LocalDate date, String kernel, int cpus, String libbpf, String jdk) {
     public static Machine current() throws IOException {
-        return new Machine(LocalDate.now(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                Runtime.getRuntime().availableProcessors(), Libbpf.version(),
+        return new Machine(
+                LocalDate.now(),
+                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                Runtime.getRuntime().availableProcessors(),
+                Libbpf.version(),
                 System.getProperty("java.vm.version"));
     }
 
     /** "Measured DATE on Linux KERNEL, N CPUs, libbpf V, JDK V" and then {@code tools} ("gcc 12.2.0"), no period. */
     public String measured(String... tools) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Measured %s on Linux %s, %d CPUs, libbpf %s, "
-                + "JDK %s", date, kernel, cpus, libbpf, jdk));
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "Measured %s on Linux %s, %d CPUs, libbpf %s, " + "JDK %s",
+                date,
+                kernel,
+                cpus,
+                libbpf,
+                jdk));
         for (String tool : tools) {
             sb.append(", ").append(tool);
         }

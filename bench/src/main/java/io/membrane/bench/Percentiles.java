@@ -7,8 +7,7 @@ import java.util.Arrays;
  * value that was really measured (no interpolation between two samples that both happened).
  */
 public final class Percentiles {
-    private Percentiles() {
-    }
+    private Percentiles() {}
 
     /** The {@code p}-th percentile (0 &lt; p ≤ 100) of {@code values}, which must not be empty. */
     public static double of(double[] values, double p) {

@@ -10,8 +10,7 @@ import java.util.List;
  * first.
  */
 public final class RoundOrder {
-    private RoundOrder() {
-    }
+    private RoundOrder() {}
 
     public static <T> List<T> of(List<T> contenders, int round) {
         List<T> order = new ArrayList<>(contenders);

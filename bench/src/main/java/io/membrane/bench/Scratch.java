@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 /** A bench's scratch directory (compiled baselines, object caches, headers), removed when the bench ends. */
 public final class Scratch {
-    private Scratch() {
-    }
+    private Scratch() {}
 
     public static Path create(String bench) throws IOException {
         return Files.createTempDirectory("mbr-bench-" + bench);

@@ -9,8 +9,7 @@ import java.util.Collection;
  * rounding for the JSON line. {@link Percentiles} is the nearest-rank counterpart for latency distributions.
  */
 public final class Stats {
-    private Stats() {
-    }
+    private Stats() {}
 
     /** The median of {@code values}; NaN when there are none (a bench part that did not run). */
     public static double median(double[] values) {
@@ -41,8 +40,10 @@ public final class Stats {
 
     /** {min, max} of {@code values}; NaNs when there are none. */
     public static double[] range(double[] values) {
-        return new double[] {Arrays.stream(values).min().orElse(Double.NaN),
-                Arrays.stream(values).max().orElse(Double.NaN)};
+        return new double[] {
+            Arrays.stream(values).min().orElse(Double.NaN),
+            Arrays.stream(values).max().orElse(Double.NaN)
+        };
     }
 
     /** {@code v} rounded to {@code digits} decimals (half up), for figures in a JSON line. */

@@ -14,15 +14,18 @@ class BenchArgsTest {
     void rootAndNoWrite() {
         assertEquals(new BenchArgs(Path.of("/x"), true), BenchArgs.parse(new String[] {"/x"}));
         assertEquals(new BenchArgs(Path.of("/x"), false), BenchArgs.parse(new String[] {"/x", "--no-write"}));
-        assertEquals(Path.of("").toAbsolutePath(), BenchArgs.parse(new String[0]).root());
+        assertEquals(
+                Path.of("").toAbsolutePath(), BenchArgs.parse(new String[0]).root());
     }
 
     @Test
     void anythingElseIsRefusedNamingIt() {
         assertTrue(assertThrows(BenchFailure.class, () -> BenchArgs.parse(new String[] {"/x", "--rounds"}))
-                .getMessage().contains("--rounds"));
+                .getMessage()
+                .contains("--rounds"));
         assertTrue(assertThrows(BenchFailure.class, () -> BenchArgs.parse(new String[] {"/x", "/y"}))
-                .getMessage().contains("/y"));
+                .getMessage()
+                .contains("/y"));
     }
 
     @Test

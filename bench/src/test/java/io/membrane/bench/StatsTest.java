@@ -51,7 +51,8 @@ class StatsTest {
     @Test
     void machineSaysWhereFiguresWereMeasured() {
         Machine m = new Machine(LocalDate.of(2026, 11, 26), "6.18.0", 2, "1.1", "17.0.15");
-        assertEquals("Measured 2026-11-26 on Linux 6.18.0, 2 CPUs, libbpf 1.1, JDK 17.0.15, gcc 12.2.0",
+        assertEquals(
+                "Measured 2026-11-26 on Linux 6.18.0, 2 CPUs, libbpf 1.1, JDK 17.0.15, gcc 12.2.0",
                 m.measured("gcc 12.2.0"));
         Map<String, Object> json = new LinkedHashMap<>();
         m.describe(json);

@@ -30,25 +30,41 @@ import java.util.List;
  * {@code -Xbootclasspath/a}, which it cannot read back).
  */
 public final class CliArchiveTraining {
-    private CliArchiveTraining() {
-    }
+    private CliArchiveTraining() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 3) {
             throw new IllegalArgumentException("usage: CliArchiveTraining ARCHIVE ARGFILE BOOT_APPEND");
         }
         HttpServer agent = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        agent.createContext("/v1/status", ex -> reply(ex, 200, new AgentStatus(List.of(), null,
-                List.of(new MapInfo("membrane_metrics", "percpu_array", 0, 1, null, null)),
-                new AgentStatus.PrefilterSummary(0, 0))));
+        agent.createContext(
+                "/v1/status",
+                ex -> reply(
+                        ex,
+                        200,
+                        new AgentStatus(
+                                List.of(),
+                                null,
+                                List.of(new MapInfo("membrane_metrics", "percpu_array", 0, 1, null, null)),
+                                new AgentStatus.PrefilterSummary(0, 0))));
         agent.createContext("/v1/prefilter", ex -> reply(ex, 200, new PrefilterState(0, List.of(), List.of())));
-        agent.createContext("/", ex -> reply(ex, 404, new ApiError("not found", "path", ex.getRequestURI().getPath())));
+        agent.createContext(
+                "/",
+                ex -> reply(
+                        ex,
+                        404,
+                        new ApiError("not found", "path", ex.getRequestURI().getPath())));
         agent.start();
-        String api = "http://" + agent.getAddress().getHostString() + ":" + agent.getAddress().getPort();
+        String api = "http://" + agent.getAddress().getHostString() + ":"
+                + agent.getAddress().getPort();
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         try {
-            for (List<String> command : List.of(List.of("status"), List.of("status", "--json"),
-                    List.of("prefilter", "get"), List.of("map", "get", "membrane_nope"), List.of("help"))) {
+            for (List<String> command : List.of(
+                    List.of("status"),
+                    List.of("status", "--json"),
+                    List.of("prefilter", "get"),
+                    List.of("map", "get", "membrane_nope"),
+                    List.of("help"))) {
                 List<String> argv = new ArrayList<>(command);
                 argv.addAll(List.of("--api", api));
                 ClusterCli.cli(discard, discard).run(argv.toArray(String[]::new));
@@ -77,7 +93,10 @@ public final class CliArchiveTraining {
         lines.add(quoted(System.getProperty("java.class.path")));
         Path tmp = argFile.resolveSibling(argFile.getFileName() + ".tmp");
         Files.write(tmp, lines, StandardCharsets.UTF_8);
-        Files.move(tmp, argFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                argFile,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 

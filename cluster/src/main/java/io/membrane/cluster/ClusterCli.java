@@ -11,8 +11,7 @@ import java.io.PrintStream;
  * module adds `lab` and `demo` to this tree in its own entry point, since this module cannot depend on it.
  */
 public final class ClusterCli {
-    private ClusterCli() {
-    }
+    private ClusterCli() {}
 
     public static void main(String[] args) {
         Cli.exit(cli(System.out, System.err), args);

@@ -41,6 +41,7 @@ public final class ClusterExtension implements AgentExtension {
      * 60 s request timeout, so the caller hears the replication's own answer.
      */
     static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(50);
+
     private final String nodeName;
     private final String apiAddress;
 
@@ -56,52 +57,75 @@ public final class ClusterExtension implements AgentExtension {
     @Override
     public Optional<ClusterHooks> start(ActorContext<Agent.Command> ctx, AdminRoutes.Targets targets) {
         Cluster cluster = Cluster.get(ctx.getSystem());
-        if (ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        if (ctx.getSystem()
+                .settings()
+                .config()
+                .getStringList("pekko.cluster.seed-nodes")
+                .isEmpty()) {
             // No seeds: the single-node default, which forms a cluster of its own.
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
         var address = cluster.selfMember().address();
-        NodeInfo self = new NodeInfo(nodeName, apiAddress, address.getHost().orElse(""), address.toString(),
-                System.currentTimeMillis());
-        ActorRef<NodeRegistry.Command> registry = ctx.spawn(Behaviors.supervise(NodeRegistry.create(self))
-                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+        NodeInfo self = new NodeInfo(
+                nodeName, apiAddress, address.getHost().orElse(""), address.toString(), System.currentTimeMillis());
+        ActorRef<NodeRegistry.Command> registry = ctx.spawn(
+                Behaviors.supervise(NodeRegistry.create(self))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "node-registry");
-        ActorRef<PrefilterReplication.Command> replication = ctx.spawn(Behaviors.supervise(
-                        PrefilterReplication.create(targets.prefilter()))
-                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+        ActorRef<PrefilterReplication.Command> replication = ctx.spawn(
+                Behaviors.supervise(PrefilterReplication.create(targets.prefilter()))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "prefilter-replication");
         return Optional.of(new Hooks(ctx.getSystem(), registry, replication));
     }
 
-    private record Hooks(ActorSystem<?> system, ActorRef<NodeRegistry.Command> registry,
-                         ActorRef<PrefilterReplication.Command> replication) implements ClusterHooks {
+    private record Hooks(
+            ActorSystem<?> system,
+            ActorRef<NodeRegistry.Command> registry,
+            ActorRef<PrefilterReplication.Command> replication)
+            implements ClusterHooks {
         @Override
         public CompletionStage<Prefilter.Result> changePrefilter(List<Cidr> cidrs, boolean add, OptionalLong revision) {
-            return AskPattern.ask(replication, r -> new PrefilterReplication.Change(cidrs, add, revision, r),
-                    CHANGE_TIMEOUT, system.scheduler());
+            return AskPattern.ask(
+                    replication,
+                    r -> new PrefilterReplication.Change(cidrs, add, revision, r),
+                    CHANGE_TIMEOUT,
+                    system.scheduler());
         }
 
         @Override
         public CompletionStage<ClusterStatus> status() {
-            return AskPattern.<NodeRegistry.Command, Map<String, NodeInfo>>ask(registry, NodeRegistry.Get::new,
-                    Duration.ofSeconds(5), system.scheduler()).thenApply(this::render);
+            return AskPattern.<NodeRegistry.Command, Map<String, NodeInfo>>ask(
+                            registry, NodeRegistry.Get::new, Duration.ofSeconds(5), system.scheduler())
+                    .thenApply(this::render);
         }
 
         private ClusterStatus render(Map<String, NodeInfo> nodes) {
             Cluster cluster = Cluster.get(system);
             var state = cluster.state();
-            Set<Member> unreachable = StreamSupport.stream(state.getUnreachable().spliterator(), false)
+            Set<Member> unreachable = StreamSupport.stream(
+                            state.getUnreachable().spliterator(), false)
                     .collect(Collectors.toSet());
             List<ClusterStatus.Member> members = new ArrayList<>();
             for (Member m : state.getMembers()) {
-                members.add(new ClusterStatus.Member(m.address().toString(), m.status().toString().toLowerCase(),
-                        !unreachable.contains(m), m.equals(cluster.selfMember())));
+                members.add(new ClusterStatus.Member(
+                        m.address().toString(),
+                        m.status().toString().toLowerCase(),
+                        !unreachable.contains(m),
+                        m.equals(cluster.selfMember())));
             }
             Map<String, ClusterStatus.RegistryEntry> registry = new TreeMap<>();
-            nodes.forEach((name, n) -> registry.put(name, new ClusterStatus.RegistryEntry(n.name(), n.address(),
-                    n.underlay(), n.clusterAddress(), n.joinedAtMillis())));
-            return new ClusterStatus(cluster.selfMember().address().toString(),
-                    state.getLeader() == null ? null : state.getLeader().toString(), members, registry);
+            nodes.forEach((name, n) -> registry.put(
+                    name,
+                    new ClusterStatus.RegistryEntry(
+                            n.name(), n.address(), n.underlay(), n.clusterAddress(), n.joinedAtMillis())));
+            return new ClusterStatus(
+                    cluster.selfMember().address().toString(),
+                    state.getLeader() == null ? null : state.getLeader().toString(),
+                    members,
+                    registry);
         }
     }
 }

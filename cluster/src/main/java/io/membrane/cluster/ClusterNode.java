@@ -20,11 +20,10 @@ public final class ClusterNode {
      * What an agent JVM must be started with on Java 17: LMDB reads the address of direct buffers from
      * java.nio and sun.nio.ch. bin/membrane passes the same flags (keep them in step).
      */
-    public static final List<String> REQUIRED_JVM_ARGS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+    public static final List<String> REQUIRED_JVM_ARGS =
+            List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
 
-    private ClusterNode() {
-    }
+    private ClusterNode() {}
 
     /**
      * @throws io.membrane.cluster.tls.TlsConfigException if {@code membrane.cluster.tls} is on but cannot work,
@@ -49,7 +48,9 @@ public final class ClusterNode {
     static void requireLmdbAccess() {
         Module base = Object.class.getModule();
         Module self = ClusterNode.class.getModule();
-        List<String> closed = List.of("java.nio", "sun.nio.ch").stream().filter(p -> !base.isOpen(p, self)).toList();
+        List<String> closed = List.of("java.nio", "sun.nio.ch").stream()
+                .filter(p -> !base.isOpen(p, self))
+                .toList();
         if (!closed.isEmpty()) {
             throw new IllegalStateException("the cluster's durable store (LMDB) needs java.base packages " + closed
                     + " opened: start the JVM with " + String.join(" ", REQUIRED_JVM_ARGS));

@@ -46,10 +46,13 @@ public final class NodeRegistry {
     private final String selfAddress;
     /** The registry as last notified, and each entry's name by its cluster address. */
     private final Map<String, NodeInfo> entries = new HashMap<>();
+
     private final Map<String, String> nameByAddress = new HashMap<>();
 
-    private NodeRegistry(ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
-                         SelfUniqueAddress node, String selfAddress) {
+    private NodeRegistry(
+            ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
+            SelfUniqueAddress node,
+            String selfAddress) {
         this.replicator = replicator;
         this.node = node;
         this.selfAddress = selfAddress;
@@ -58,17 +61,32 @@ public final class NodeRegistry {
     public static Behavior<Command> create(NodeInfo self) {
         return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator) -> {
-                    SelfUniqueAddress node = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
-                    replicator.subscribe(KEY, rsp -> rsp instanceof Replicator.Changed<LWWMap<String, NodeInfo>> c
-                            ? new Updated(c.get(KEY).getEntries()) : new Updated(Map.of()));
-                    replicator.askUpdate(r -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), r,
-                            m -> m.put(node, self.name(), self)), rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
-                    ActorRef<ClusterEvent.MemberEvent> events = ctx.messageAdapter(ClusterEvent.MemberEvent.class,
-                            e -> new MemberGone(e instanceof ClusterEvent.MemberRemoved
-                                    ? e.member().address().toString() : ""));
-                    Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(events,
-                            ClusterEvent.MemberEvent.class));
-                    String selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+                    SelfUniqueAddress node =
+                            DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+                    replicator.subscribe(
+                            KEY,
+                            rsp -> rsp instanceof Replicator.Changed<LWWMap<String, NodeInfo>> c
+                                    ? new Updated(c.get(KEY).getEntries())
+                                    : new Updated(Map.of()));
+                    replicator.askUpdate(
+                            r -> new Replicator.Update<>(
+                                    KEY,
+                                    LWWMap.empty(),
+                                    Replicator.writeLocal(),
+                                    r,
+                                    m -> m.put(node, self.name(), self)),
+                            rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
+                    ActorRef<ClusterEvent.MemberEvent> events = ctx.messageAdapter(
+                            ClusterEvent.MemberEvent.class,
+                            e -> new MemberGone(
+                                    e instanceof ClusterEvent.MemberRemoved
+                                            ? e.member().address().toString()
+                                            : ""));
+                    Cluster.get(ctx.getSystem())
+                            .subscriptions()
+                            .tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
+                    String selfAddress =
+                            Cluster.get(ctx.getSystem()).selfMember().address().toString();
                     return new NodeRegistry(replicator, node, selfAddress).running();
                 }));
     }
@@ -94,8 +112,13 @@ public final class NodeRegistry {
     private Behavior<Command> onMemberGone(MemberGone gone) {
         String name = nameByAddress.get(gone.address());
         if (!gone.address().isEmpty() && name != null && !gone.address().equals(selfAddress)) {
-            replicator.askUpdate(r -> new Replicator.Update<>(KEY, LWWMap.empty(),
-                            new Replicator.WriteMajority(Duration.ofSeconds(3)), r, m -> m.remove(node, name)),
+            replicator.askUpdate(
+                    r -> new Replicator.Update<>(
+                            KEY,
+                            LWWMap.empty(),
+                            new Replicator.WriteMajority(Duration.ofSeconds(3)),
+                            r,
+                            m -> m.remove(node, name)),
                     rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
         }
         return Behaviors.same();

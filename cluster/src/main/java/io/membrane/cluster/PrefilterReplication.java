@@ -65,6 +65,7 @@ public final class PrefilterReplication {
     static final int SHARDS = 256;
     /** Keys are {@code deny-000} .. {@code deny-255} (durable: reference.conf lists {@code deny-*}). */
     static final String KEY_PREFIX = "deny-";
+
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
     /**
      * What each CIDR of the whole list adds to a write's or read's deadline. A write carries whole keys, and the
@@ -99,6 +100,7 @@ public final class PrefilterReplication {
     static final Duration COALESCE = Duration.ofMillis(5);
     /** How long the Prefilter may take over one request (a Reconcile of a whole list included). */
     static final Duration PREFILTER_TIMEOUT = Duration.ofSeconds(30);
+
     private static final String READY_TIMER = "ready";
     private static final String EXPIRE_TIMER = "expire-waiting";
     private static final String RECONCILE_TIMER = "reconcile";
@@ -110,8 +112,17 @@ public final class PrefilterReplication {
             implements Command {}
 
     /** What this actor sends itself, its replicator adapter and its asks answer with. */
-    private sealed interface Internal extends Command permits CheckUp, Replicas, ReadShard, ShardRead, ShardChanged,
-            ExpireWaiting, ReconcileNow, RevisionChecked, ShardWritten, Reconciled {}
+    private sealed interface Internal extends Command
+            permits CheckUp,
+                    Replicas,
+                    ReadShard,
+                    ShardRead,
+                    ShardChanged,
+                    ExpireWaiting,
+                    ReconcileNow,
+                    RevisionChecked,
+                    ShardWritten,
+                    Reconciled {}
 
     /** Is this node Up yet? Then the start-up read can begin once the replicator knows the members. */
     private record CheckUp() implements Internal {}
@@ -135,7 +146,8 @@ public final class PrefilterReplication {
     private record RevisionChecked(Change change, long current) implements Internal {}
 
     /** {@code toAll}: the write was a WriteAll (its timeout falls back to a majority write). */
-    private record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail) implements Internal {}
+    private record ShardWritten(long request, int shard, boolean toAll, boolean ok, String detail)
+            implements Internal {}
 
     /** {@code changed}: how many CIDRs the request itself changed in the replicated list (-1: no request). */
     private record Reconciled(Prefilter.Result result, ActorRef<Prefilter.Result> replyTo, int changed, boolean full)
@@ -173,6 +185,7 @@ public final class PrefilterReplication {
         final Change change;
         /** How many CIDRs the change makes differ in the list (what the reply reports as changed). */
         final int changes;
+
         int outstanding;
         final List<String> failures = new ArrayList<>();
         final long started = System.nanoTime();
@@ -191,9 +204,11 @@ public final class PrefilterReplication {
     private final ActorRef<Prefilter.Command> prefilter;
     private final ReplicatedDenyList list = new ReplicatedDenyList();
 
-    private PrefilterReplication(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-                                 ReplicatorMessageAdapter<Command, CidrSet> replicator,
-                                 ActorRef<Prefilter.Command> prefilter) {
+    private PrefilterReplication(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            ReplicatorMessageAdapter<Command, CidrSet> replicator,
+            ActorRef<Prefilter.Command> prefilter) {
         this.ctx = ctx;
         this.timers = timers;
         this.replicator = replicator;
@@ -209,16 +224,21 @@ public final class PrefilterReplication {
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
-                        r.subscribe(key(s), rsp -> rsp instanceof Replicator.Changed<CidrSet> c
-                                ? new ShardChanged(shardOfKey(c.key()), c.get(c.key()).elements())
-                                : new ShardChanged(shardOfKey(rsp.key()), Set.of()));
+                        r.subscribe(
+                                key(s),
+                                rsp -> rsp instanceof Replicator.Changed<CidrSet> c
+                                        ? new ShardChanged(
+                                                shardOfKey(c.key()),
+                                                c.get(c.key()).elements())
+                                        : new ShardChanged(shardOfKey(rsp.key()), Set.of()));
                     }
                     return new PrefilterReplication(ctx, timers, r, prefilter).awaitingUp(new CatchUp());
                 })));
     }
 
     private static final List<Key<CidrSet>> KEYS = IntStream.range(0, SHARDS)
-            .<Key<CidrSet>>mapToObj(s -> new CidrSetKey(String.format("%s%03d", KEY_PREFIX, s))).toList();
+            .<Key<CidrSet>>mapToObj(s -> new CidrSetKey(String.format("%s%03d", KEY_PREFIX, s)))
+            .toList();
 
     static Key<CidrSet> key(int shard) {
         return KEYS.get(shard);
@@ -336,10 +356,15 @@ public final class PrefilterReplication {
                 return false;
             }
             Change change = w.getKey();
-            change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED, firstOf(change),
-                    "this node has not read the cluster's deny list yet (" + catchUp.heard.size() + " of " + SHARDS
-                    + " parts after " + READ_WAIT.toSeconds() + " s; is it up in a cluster with a reachable "
-                    + "majority?); try again in a moment"));
+            change.replyTo()
+                    .tell(new Prefilter.Rejected(
+                            PrefilterException.Reason.NOT_CONFIRMED,
+                            firstOf(change),
+                            "this node has not read the cluster's deny list yet (" + catchUp.heard.size() + " of "
+                                    + SHARDS
+                                    + " parts after " + READ_WAIT.toSeconds()
+                                    + " s; is it up in a cluster with a reachable "
+                                    + "majority?); try again in a moment"));
             return true;
         });
         if (catchUp.waiting.isEmpty()) {
@@ -354,7 +379,8 @@ public final class PrefilterReplication {
         // A majority read: a node that restarts learns what the cluster holds, not only its own replica (read
         // back from disk, but it may have missed changes while the node was down).
         int shard = read.shard();
-        replicator.askGet(replyTo -> new Replicator.Get<>(key(shard), new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
+        replicator.askGet(
+                replyTo -> new Replicator.Get<>(key(shard), new Replicator.ReadMajority(READ_TIMEOUT), replyTo),
                 rsp -> rsp instanceof Replicator.GetSuccess<CidrSet> g
                         ? new ShardRead(shard, true, g.get(key(shard)).elements())
                         : new ShardRead(shard, rsp instanceof Replicator.NotFound, Set.of()));
@@ -380,7 +406,9 @@ public final class PrefilterReplication {
         if (catchUp.heard.size() < SHARDS) {
             return Behaviors.same();
         }
-        LOG.info("read the cluster deny list: {} entries in {} ms", list.union().size(),
+        LOG.info(
+                "read the cluster deny list: {} entries in {} ms",
+                list.union().size(),
                 (System.nanoTime() - catchUp.readStarted) / 1_000_000);
         timers.cancel(EXPIRE_TIMER);
         catchUp.waiting.forEach(w -> ctx.getSelf().tell(w.getKey()));
@@ -400,7 +428,11 @@ public final class PrefilterReplication {
 
     private Behavior<Command> onChange(Serving serving, Change change) {
         if (change.revision().isPresent()) {
-            ctx.ask(Prefilter.Snapshot.class, prefilter, Duration.ofSeconds(5), Prefilter.Get::new,
+            ctx.ask(
+                    Prefilter.Snapshot.class,
+                    prefilter,
+                    Duration.ofSeconds(5),
+                    Prefilter.Get::new,
                     (s, t) -> new RevisionChecked(change, s == null ? -1 : s.revision()));
             return Behaviors.same();
         }
@@ -408,13 +440,15 @@ public final class PrefilterReplication {
     }
 
     private Behavior<Command> onRevisionChecked(Serving serving, RevisionChecked checked) {
-        return checkAndWrite(serving, checked.change(),
+        return checkAndWrite(
+                serving,
+                checked.change(),
                 ChangeRules.checkRevision(checked.change().revision(), checked.current()));
     }
 
     private Behavior<Command> checkAndWrite(Serving serving, Change change, Optional<Prefilter.Rejected> stale) {
-        Optional<Prefilter.Rejected> refused = stale.or(() ->
-                ChangeRules.checkList(change.cidrs(), change.add(), Scope.CLUSTER, list::contains));
+        Optional<Prefilter.Rejected> refused =
+                stale.or(() -> ChangeRules.checkList(change.cidrs(), change.add(), Scope.CLUSTER, list::contains));
         if (refused.isPresent()) {
             change.replyTo().tell(refused.get());
             return Behaviors.same();
@@ -431,11 +465,20 @@ public final class PrefilterReplication {
         boolean toAll = allReachable();
         long listed = list.listed() + (change.add() ? changes : 0);
         Replicator.WriteConsistency consistency = toAll
-                ? new Replicator.WriteAll(writeAllTimeout(listed)) : new Replicator.WriteMajority(majorityTimeout(listed));
+                ? new Replicator.WriteAll(writeAllTimeout(listed))
+                : new Replicator.WriteMajority(majorityTimeout(listed));
         byShard.forEach((shard, cidrs) -> replicator.askUpdate(
-                replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(), consistency, replyTo,
+                replyTo -> new Replicator.Update<>(
+                        key(shard),
+                        CidrSet.empty(),
+                        consistency,
+                        replyTo,
                         set -> change.add() ? set.addAll(self, cidrs) : set.removeAll(cidrs)),
-                rsp -> new ShardWritten(request, shard, toAll, rsp instanceof Replicator.UpdateSuccess,
+                rsp -> new ShardWritten(
+                        request,
+                        shard,
+                        toAll,
+                        rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName())));
         return Behaviors.same();
     }
@@ -446,8 +489,10 @@ public final class PrefilterReplication {
             return Behaviors.same();
         }
         if (!written.ok() && written.toAll() && written.detail().equals("UpdateTimeout")) {
-            LOG.debug("shard {}: not every node acknowledged within {} ms; confirming with a majority",
-                    written.shard(), writeAllTimeout(list.listed()).toMillis());
+            LOG.debug(
+                    "shard {}: not every node acknowledged within {} ms; confirming with a majority",
+                    written.shard(),
+                    writeAllTimeout(list.listed()).toMillis());
             confirmWithMajority(written.request(), written.shard());
             return Behaviors.same();
         }
@@ -459,17 +504,25 @@ public final class PrefilterReplication {
         }
         serving.pending.remove(written.request());
         if (!p.failures.isEmpty()) {
-            p.change.replyTo().tell(new Prefilter.Rejected(PrefilterException.Reason.NOT_CONFIRMED, firstOf(p.change),
-                    "the change was not confirmed by a majority of the cluster within "
-                    + majorityTimeout(list.listed()).toSeconds() + " s (" + String.join(", ", p.failures)
-                    + "); it may still reach every node"));
+            p.change
+                    .replyTo()
+                    .tell(new Prefilter.Rejected(
+                            PrefilterException.Reason.NOT_CONFIRMED,
+                            firstOf(p.change),
+                            "the change was not confirmed by a majority of the cluster within "
+                                    + majorityTimeout(list.listed()).toSeconds() + " s ("
+                                    + String.join(", ", p.failures)
+                                    + "); it may still reach every node"));
             return Behaviors.same();
         }
         // Confirmed by a majority: mirror it here now, not at the next notification, so the reply means enforced.
         list.apply(p.change.cidrs(), p.change.add());
         if (p.change.cidrs().size() >= LOG_BATCH) {
-            LOG.info("cluster change of {} CIDRs over {} keys confirmed in {} ms", p.change.cidrs().size(),
-                    keysOf(p.change), (System.nanoTime() - p.started) / 1_000_000);
+            LOG.info(
+                    "cluster change of {} CIDRs over {} keys confirmed in {} ms",
+                    p.change.cidrs().size(),
+                    keysOf(p.change),
+                    (System.nanoTime() - p.started) / 1_000_000);
         }
         mirror(p.change.replyTo(), p.changes);
         return Behaviors.same();
@@ -480,9 +533,18 @@ public final class PrefilterReplication {
      * the whole value (there is no delta), which includes the change whose WriteAll timed out.
      */
     private void confirmWithMajority(long request, int shard) {
-        replicator.askUpdate(replyTo -> new Replicator.Update<>(key(shard), CidrSet.empty(),
-                        new Replicator.WriteMajority(majorityTimeout(list.listed())), replyTo, set -> set),
-                rsp -> new ShardWritten(request, shard, false, rsp instanceof Replicator.UpdateSuccess,
+        replicator.askUpdate(
+                replyTo -> new Replicator.Update<>(
+                        key(shard),
+                        CidrSet.empty(),
+                        new Replicator.WriteMajority(majorityTimeout(list.listed())),
+                        replyTo,
+                        set -> set),
+                rsp -> new ShardWritten(
+                        request,
+                        shard,
+                        false,
+                        rsp instanceof Replicator.UpdateSuccess,
                         rsp.getClass().getSimpleName()));
     }
 
@@ -500,16 +562,19 @@ public final class PrefilterReplication {
         if (next instanceof ReplicatedDenyList.Full full) {
             askPrefilter(r -> new Prefilter.Reconcile(Scope.CLUSTER, full.desired(), r), replyTo, changed, true);
         } else if (next instanceof ReplicatedDenyList.Delta delta && (!delta.isEmpty() || replyTo != null)) {
-            askPrefilter(r -> new Prefilter.Adjust(Scope.CLUSTER, delta.add(), delta.remove(), r), replyTo, changed,
-                    false);
+            askPrefilter(
+                    r -> new Prefilter.Adjust(Scope.CLUSTER, delta.add(), delta.remove(), r), replyTo, changed, false);
         }
     }
 
     private Behavior<Command> onServingReconciled(Serving serving, Reconciled reconciled) {
         if (!serving.mirroredOnce && reconciled.full() && reconciled.result() instanceof Prefilter.Applied a) {
             serving.mirroredOnce = true;
-            LOG.info("cluster deny list mirrored into this node's maps ({} changed) {} ms after the start-up read "
-                    + "began", a.changed(), (System.nanoTime() - serving.readStarted) / 1_000_000);
+            LOG.info(
+                    "cluster deny list mirrored into this node's maps ({} changed) {} ms after the start-up read "
+                            + "began",
+                    a.changed(),
+                    (System.nanoTime() - serving.readStarted) / 1_000_000);
         }
         return onReconciled(reconciled);
     }
@@ -517,7 +582,8 @@ public final class PrefilterReplication {
     // --- every phase that mirrors ---
 
     private Behavior<Command> onShardChanged(ShardChanged changed) {
-        LOG.debug("shard {} changed: {} entries", changed.shard(), changed.value().size());
+        LOG.debug(
+                "shard {} changed: {} entries", changed.shard(), changed.value().size());
         list.record(changed.shard(), changed.value());
         reconcileSoon();
         return Behaviors.same();
@@ -530,8 +596,12 @@ public final class PrefilterReplication {
         }
         if (reconciled.replyTo() != null) {
             // The reconcile may also carry other nodes' changes: report what this request changed.
-            reconciled.replyTo().tell(reconciled.result() instanceof Prefilter.Applied a
-                    ? new Prefilter.Applied(a.revision(), reconciled.changed()) : reconciled.result());
+            reconciled
+                    .replyTo()
+                    .tell(
+                            reconciled.result() instanceof Prefilter.Applied a
+                                    ? new Prefilter.Applied(a.revision(), reconciled.changed())
+                                    : reconciled.result());
         } else if (reconciled.result() instanceof Prefilter.Rejected rej) {
             // The replicated list does not fit this node (a full map, a disabled family): keep serving, say so,
             // and try again at the next change.
@@ -550,12 +620,24 @@ public final class PrefilterReplication {
         }
     }
 
-    private void askPrefilter(Function<ActorRef<Prefilter.Result>, Prefilter.Command> request,
-                              ActorRef<Prefilter.Result> replyTo, int changed, boolean full) {
-        ctx.ask(Prefilter.Result.class, prefilter, PREFILTER_TIMEOUT, request::apply,
-                (result, failure) -> new Reconciled(result != null ? result : new Prefilter.Rejected(
-                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure),
-                        replyTo, changed, full));
+    private void askPrefilter(
+            Function<ActorRef<Prefilter.Result>, Prefilter.Command> request,
+            ActorRef<Prefilter.Result> replyTo,
+            int changed,
+            boolean full) {
+        ctx.ask(
+                Prefilter.Result.class,
+                prefilter,
+                PREFILTER_TIMEOUT,
+                request::apply,
+                (result, failure) -> new Reconciled(
+                        result != null
+                                ? result
+                                : new Prefilter.Rejected(
+                                        PrefilterException.Reason.KERNEL, "", "prefilter did not answer: " + failure),
+                        replyTo,
+                        changed,
+                        full));
     }
 
     // --- helpers ---
@@ -592,6 +674,9 @@ public final class PrefilterReplication {
     }
 
     private static long keysOf(Change change) {
-        return change.cidrs().stream().map(PrefilterReplication::shardOf).distinct().count();
+        return change.cidrs().stream()
+                .map(PrefilterReplication::shardOf)
+                .distinct()
+                .count();
     }
 }

@@ -66,8 +66,8 @@ final class ReplicatedDenyList {
     void apply(List<Cidr> cidrs, boolean add) {
         Map<Integer, Set<Cidr>> touched = new HashMap<>();
         for (Cidr c : cidrs) {
-            Set<Cidr> shard = touched.computeIfAbsent(PrefilterReplication.shardOf(c),
-                    s -> new HashSet<>(shards.getOrDefault(s, Set.of())));
+            Set<Cidr> shard = touched.computeIfAbsent(
+                    PrefilterReplication.shardOf(c), s -> new HashSet<>(shards.getOrDefault(s, Set.of())));
             if (add) {
                 shard.add(c);
             } else {

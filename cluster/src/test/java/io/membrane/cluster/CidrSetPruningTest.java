@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class CidrSetPruningTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Key<CidrSet> KEY = new CidrSetKey("pruning-test");
-    private static final List<Cidr> ADDED = List.of(Cidr.parse("198.51.100.1"), Cidr.parse("198.51.100.2"),
-            Cidr.parse("203.0.113.0/24"));
+    private static final List<Cidr> ADDED =
+            List.of(Cidr.parse("198.51.100.1"), Cidr.parse("198.51.100.2"), Cidr.parse("203.0.113.0/24"));
 
     private final List<ActorTestKit> kits = new ArrayList<>();
 
@@ -70,8 +70,9 @@ class CidrSetPruningTest {
 
     private static void update(ActorSystem<?> system, Function<CidrSet, CidrSet> change) {
         TestProbe<Replicator.UpdateResponse<CidrSet>> probe = TestProbe.create(system);
-        DistributedData.get(system).replicator().tell(new Replicator.Update<>(KEY, CidrSet.empty(),
-                Replicator.writeLocal(), probe.ref(), change));
+        DistributedData.get(system)
+                .replicator()
+                .tell(new Replicator.Update<>(KEY, CidrSet.empty(), Replicator.writeLocal(), probe.ref(), change));
         probe.expectMessageClass(Replicator.UpdateSuccess.class);
     }
 
@@ -81,11 +82,13 @@ class CidrSetPruningTest {
 
     private static long up(ActorSystem<?> system) {
         return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-                .filter(m -> m.status() == MemberStatus.up()).count();
+                .filter(m -> m.status() == MemberStatus.up())
+                .count();
     }
 
     private static long members(ActorSystem<?> system) {
-        return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false).count();
+        return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+                .count();
     }
 
     @Test
@@ -97,8 +100,11 @@ class CidrSetPruningTest {
             kits.add(kit);
             systems.add(kit.system());
         }
-        await("three members up on every node").atMost(WAIT)
-                .until(() -> systems.stream().map(CidrSetPruningTest::up).toList(), up -> up.equals(List.of(3L, 3L, 3L)));
+        await("three members up on every node")
+                .atMost(WAIT)
+                .until(
+                        () -> systems.stream().map(CidrSetPruningTest::up).toList(),
+                        up -> up.equals(List.of(3L, 3L, 3L)));
         ActorSystem<?> n1 = systems.get(0);
         ActorSystem<?> n2 = systems.get(1);
         ActorSystem<?> n3 = systems.get(2);
@@ -109,16 +115,22 @@ class CidrSetPruningTest {
             Cidr cidr = ADDED.get(i);
             update(systems.get(i), s -> s.add(node, cidr));
         }
-        await("every entry on every node").atMost(WAIT).until(() -> systems.stream().map(s -> local(s).elements()).toList(),
-                sets -> sets.stream().allMatch(Set.copyOf(ADDED)::equals));
+        await("every entry on every node")
+                .atMost(WAIT)
+                .until(() -> systems.stream().map(s -> local(s).elements()).toList(), sets -> sets.stream()
+                        .allMatch(Set.copyOf(ADDED)::equals));
         assertEquals(1, local(n1).versions().at(leaving), "n3's add is recorded under n3");
 
         Cluster.get(n3).manager().tell(Leave.create(Cluster.get(n3).selfMember().address()));
-        await("n3 removed: members on n1, on n2, up on n1").atMost(WAIT)
+        await("n3 removed: members on n1, on n2, up on n1")
+                .atMost(WAIT)
                 .until(() -> List.of(members(n1), members(n2), up(n1)), counts -> counts.equals(List.of(2L, 2L, 2L)));
-        await("n3 pruned from the set on n1 and n2 (needs pruning on n1, on n2)").atMost(WAIT).until(
-                () -> List.of(local(n1).needPruningFrom(leaving), local(n2).needPruningFrom(leaving)),
-                needed -> needed.equals(List.of(false, false)));
+        await("n3 pruned from the set on n1 and n2 (needs pruning on n1, on n2)")
+                .atMost(WAIT)
+                .until(
+                        () -> List.of(
+                                local(n1).needPruningFrom(leaving), local(n2).needPruningFrom(leaving)),
+                        needed -> needed.equals(List.of(false, false)));
         for (ActorSystem<?> s : List.of(n1, n2)) {
             CidrSet set = local(s);
             assertEquals(Set.copyOf(ADDED), set.elements(), "entries after pruning");
@@ -127,13 +139,17 @@ class CidrSetPruningTest {
 
         // The pruned entry is an ordinary one: removed on n2, it is gone on n1 too, and stays gone.
         update(n2, s -> s.remove(ADDED.get(2)));
-        await("the removal on n1").atMost(WAIT).until(() -> local(n1).elements(),
-                elements -> elements.equals(Set.copyOf(ADDED.subList(0, 2))));
+        await("the removal on n1")
+                .atMost(WAIT)
+                .until(() -> local(n1).elements(), elements -> elements.equals(Set.copyOf(ADDED.subList(0, 2))));
         // Several gossip rounds; failFast looks at every poll, the condition itself only has to last them out.
-        await("the removal kept on n1 and n2").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+        await("the removal kept on n1 and n2")
+                .during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(10))
                 .failFast("the entries changed after the removal had spread", () -> {
                     assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n1).elements(), "entries on n1");
                     assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n2).elements(), "entries on n2");
-                }).until(() -> true);
+                })
+                .until(() -> true);
     }
 }

@@ -29,11 +29,19 @@ class CliLauncherTest {
         String expected = "membrane: cannot reach the agent at http://127.0.0.1:" + port
                 + " (is it running? start it with: bin/membrane agent)\n";
         for (Path archive : List.of(tmp.resolve("missing.jsa"), garbage)) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "@" + Path.of("src/main/cli/client.jvm").toAbsolutePath(), "-XX:SharedArchiveFile=" + archive,
-                    "-cp", System.getProperty("java.class.path"), ClusterCli.class.getName(), "status", "--api",
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "@" + Path.of("src/main/cli/client.jvm").toAbsolutePath(),
+                    "-XX:SharedArchiveFile=" + archive,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ClusterCli.class.getName(),
+                    "status",
+                    "--api",
                     "http://127.0.0.1:" + port));
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(1, p.waitFor(), err);
             assertEquals(expected, err, archive.toString());

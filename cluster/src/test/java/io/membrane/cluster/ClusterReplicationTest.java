@@ -2,23 +2,22 @@ package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
-import static io.membrane.cluster.ClusterTestSupport.prefilter;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.seedLine;
-
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
@@ -64,7 +63,8 @@ class ClusterReplicationTest {
             AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], seedLine(seed));
             nodes.add(ClusterNode.start(config));
         }
-        await("three members up on n1 and n3").atMost(WAIT)
+        await("three members up on n1 and n3")
+                .atMost(WAIT)
                 .until(() -> List.of(upMembers(nodes.get(0)), upMembers(nodes.get(2))), up -> up.equals(List.of(3, 3)));
     }
 
@@ -89,8 +89,10 @@ class ClusterReplicationTest {
         // Enforced on the node that answered, and soon on every other.
         assertTrue(nodes.get(0).targets().maps().cidr4Dyn().lookup(cidr).isPresent());
         for (AgentNode n : nodes) {
-            await("203.0.113.0/24 cluster-scoped in the maps of " + n.apiBase()).atMost(WAIT)
-                    .until(() -> n.targets().maps().cidr4Dyn().lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped).orElse(false));
+            await("203.0.113.0/24 cluster-scoped in the maps of " + n.apiBase())
+                    .atMost(WAIT)
+                    .until(() -> n.targets().maps().cidr4Dyn().lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped)
+                            .orElse(false));
         }
         PrefilterState get = api(nodes.get(2)).prefilter();
         assertEquals(List.of("cluster"), get.entries().get(0).scope(), get.toString());
@@ -98,19 +100,33 @@ class ClusterReplicationTest {
         Response local = prefilter(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
         assertEquals(200, local.status(), local.body());
         // failFast looks at every poll of the half second; the condition itself only has to last it out.
-        await("the node-scoped entry kept on its node").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        await("the node-scoped entry kept on its node")
+                .during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(5))
                 .failFast("a node-scoped entry left its node", () -> {
                     for (AgentNode other : List.of(nodes.get(0), nodes.get(2))) {
-                        assertTrue(other.targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isEmpty(),
+                        assertTrue(
+                                other.targets()
+                                        .maps()
+                                        .cidr4Fix()
+                                        .lookup(Ipv4Prefix.host("198.51.100.7"))
+                                        .isEmpty(),
                                 "198.51.100.7 in the maps of " + other.apiBase());
                     }
-                }).until(() -> true);
-        assertTrue(nodes.get(1).targets().maps().cidr4Fix().lookup(Ipv4Prefix.host("198.51.100.7")).isPresent());
+                })
+                .until(() -> true);
+        assertTrue(nodes.get(1)
+                .targets()
+                .maps()
+                .cidr4Fix()
+                .lookup(Ipv4Prefix.host("198.51.100.7"))
+                .isPresent());
 
         Response del = prefilter(nodes.get(1), "DELETE", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : nodes) {
-            await("203.0.113.0/24 gone from " + n.apiBase()).atMost(WAIT)
+            await("203.0.113.0/24 gone from " + n.apiBase())
+                    .atMost(WAIT)
                     .until(() -> n.targets().maps().cidr4Dyn().lookup(cidr), Optional::isEmpty);
         }
 
@@ -130,5 +146,4 @@ class ClusterReplicationTest {
         ClusterStatus c = cluster(node);
         return c == null ? 0 : c.registry().size();
     }
-
 }

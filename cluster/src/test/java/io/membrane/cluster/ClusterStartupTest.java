@@ -4,15 +4,14 @@ import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
-import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,20 +51,31 @@ class ClusterStartupTest {
     void aNodeThatCannotJoinRefusesClusterChangesButTakesNodeChanges() throws Exception {
         KernelTest.assumeKernel();
         int nobody = freePort();
-        node = ClusterNode.start(config("pekko.cluster.seed-nodes = [\"pekko://membrane@127.0.0.1:" + nobody + "\"]\n"));
+        node = ClusterNode.start(
+                config("pekko.cluster.seed-nodes = [\"pekko://membrane@127.0.0.1:" + nobody + "\"]\n"));
 
         long t0 = System.nanoTime();
         Response cluster = prefilter(node, "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         double waited = (System.nanoTime() - t0) / 1e9;
         assertEquals(503, cluster.status(), cluster.body());
         assertTrue(cluster.body().contains("has not read the cluster's deny list"), cluster.body());
-        assertTrue(waited >= PrefilterReplication.READ_WAIT.toSeconds() - 0.5, "refused after waiting " + waited + " s");
-        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isEmpty(),
+        assertTrue(
+                waited >= PrefilterReplication.READ_WAIT.toSeconds() - 0.5, "refused after waiting " + waited + " s");
+        assertTrue(
+                node.targets()
+                        .maps()
+                        .cidr4Dyn()
+                        .lookup(Ipv4Prefix.parse("203.0.113.0/24"))
+                        .isEmpty(),
                 "nothing written");
 
         Response local = prefilter(node, "PATCH", "{\"deny\": [\"198.51.100.0/24\"]}");
         assertEquals(200, local.status(), local.body());
-        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("198.51.100.0/24")).isPresent());
+        assertTrue(node.targets()
+                .maps()
+                .cidr4Dyn()
+                .lookup(Ipv4Prefix.parse("198.51.100.0/24"))
+                .isPresent());
     }
 
     @Test
@@ -74,13 +84,17 @@ class ClusterStartupTest {
         node = ClusterNode.start(config(""));
         Response r = prefilter(node, "PATCH", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, r.status(), r.body());
-        assertTrue(node.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse("203.0.113.0/24")).isPresent());
+        assertTrue(node.targets()
+                .maps()
+                .cidr4Dyn()
+                .lookup(Ipv4Prefix.parse("203.0.113.0/24"))
+                .isPresent());
     }
 
     private AgentConfig config(String extra) throws IOException {
-        pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-start-" + UUID.randomUUID().toString().substring(0, 6)));
+        pins = PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-test-start-" + UUID.randomUUID().toString().substring(0, 6)));
         runDir = Files.createTempDirectory("mbr-start");
         return nodeConfig(pins.root(), runDir, "lonely", freePort(), extra);
     }
-
 }

@@ -25,8 +25,7 @@ import org.apache.pekko.cluster.typed.Join;
 
 /** What the cluster tests that run agents in this JVM share: their API, their membership, clean-up. */
 final class ClusterTestSupport {
-    private ClusterTestSupport() {
-    }
+    private ClusterTestSupport() {}
 
     /** A raw reply, for requests that are refused on purpose; {@link #as} reads an accepted one's record. */
     record Response(int status, String body) {
@@ -34,7 +33,8 @@ final class ClusterTestSupport {
             try {
                 return ApiJson.MAPPER.readValue(body, type);
             } catch (IOException e) {
-                throw new UncheckedIOException("HTTP " + status + " body is not a " + type.getSimpleName() + ": " + body, e);
+                throw new UncheckedIOException(
+                        "HTTP " + status + " body is not a " + type.getSimpleName() + ": " + body, e);
             }
         }
     }
@@ -59,7 +59,8 @@ final class ClusterTestSupport {
     /** {@link #nodeConfigText} over the reference config, resolved. */
     static AgentConfig nodeConfig(Path pinRoot, Path runDir, String name, int port, String extra) {
         return AgentConfig.from(ConfigFactory.parseString(nodeConfigText(pinRoot, runDir, name, port, extra))
-                .withFallback(ConfigFactory.defaultReference()).resolve());
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve());
     }
 
     /** The config line that makes a node join {@code seed}. */
@@ -77,8 +78,8 @@ final class ClusterTestSupport {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = body == null ? Map.of() : Map.of("Content-Type", "application/json");
         try {
-            AdminTransport.Response r = api(node).transport().send(new AdminTransport.Request(method, "/v1/prefilter",
-                    headers, bytes));
+            AdminTransport.Response r =
+                    api(node).transport().send(new AdminTransport.Request(method, "/v1/prefilter", headers, bytes));
             return new Response(r.status(), r.bodyText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -97,7 +98,11 @@ final class ClusterTestSupport {
     /** How many members the node sees up (0 while it does not answer). */
     static int upMembers(AgentNode node) {
         ClusterStatus c = cluster(node);
-        return c == null ? 0 : (int) c.members().stream().filter(m -> "up".equals(m.status())).count();
+        return c == null
+                ? 0
+                : (int) c.members().stream()
+                        .filter(m -> "up".equals(m.status()))
+                        .count();
     }
 
     /**

@@ -16,16 +16,18 @@ import org.junit.jupiter.api.Test;
 class DenyListShardsTest {
     @Test
     void theKeyOfACidrIsFixed() {
-        assertEquals(PrefilterReplication.shardOf(Cidr.parse("10.0.0.0/8")), PrefilterReplication.shardOf(Cidr.parse("10.1.2.3/8")),
+        assertEquals(
+                PrefilterReplication.shardOf(Cidr.parse("10.0.0.0/8")),
+                PrefilterReplication.shardOf(Cidr.parse("10.1.2.3/8")),
                 "host bits do not matter (they are cleared)");
         int[] actual = {
-                PrefilterReplication.shardOf(Cidr.parse("10.0.0.0/8")),
-                PrefilterReplication.shardOf(Cidr.parse("198.51.100.7")),
-                PrefilterReplication.shardOf(Cidr.parse("0.0.0.0/0")),
-                PrefilterReplication.shardOf(Cidr.parse("2001:db8::/32")),
-                PrefilterReplication.shardOf(Cidr.parse("2001:db8::1")),
+            PrefilterReplication.shardOf(Cidr.parse("10.0.0.0/8")),
+            PrefilterReplication.shardOf(Cidr.parse("198.51.100.7")),
+            PrefilterReplication.shardOf(Cidr.parse("0.0.0.0/0")),
+            PrefilterReplication.shardOf(Cidr.parse("2001:db8::/32")),
+            PrefilterReplication.shardOf(Cidr.parse("2001:db8::1")),
         };
-        assertEquals(Arrays.toString(new int[]{244, 150, 0, 104, 178}), Arrays.toString(actual));
+        assertEquals(Arrays.toString(new int[] {244, 150, 0, 104, 178}), Arrays.toString(actual));
         assertEquals("deny-007", PrefilterReplication.key(7).id());
         assertEquals(7, PrefilterReplication.shardOfKey(PrefilterReplication.key(7)));
     }
@@ -37,8 +39,9 @@ class DenyListShardsTest {
         int n = 100_000;
         for (int i = 0; i < n; i++) {
             int address = 0x0a000000 | random.nextInt(1 << 24);
-            counts[PrefilterReplication.shardOf(Cidr.parse(
-                    (address >>> 24) + "." + (address >>> 16 & 255) + "." + (address >>> 8 & 255) + "." + (address & 255)))]++;
+            counts[
+                    PrefilterReplication.shardOf(Cidr.parse((address >>> 24) + "." + (address >>> 16 & 255) + "."
+                            + (address >>> 8 & 255) + "." + (address & 255)))]++;
         }
         int mean = n / PrefilterReplication.SHARDS;
         int max = Arrays.stream(counts).max().orElseThrow();

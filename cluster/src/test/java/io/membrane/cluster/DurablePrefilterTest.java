@@ -1,24 +1,23 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
-import static io.membrane.cluster.ClusterTestSupport.prefilter;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
-import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
+import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfigText;
-
+import static io.membrane.cluster.ClusterTestSupport.prefilter;
+import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.actors.cli.Cli;
+import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
@@ -105,13 +104,15 @@ class DurablePrefilterTest {
         startCluster(3);
         Response add = prefilter(running.get(0), "PATCH", body(List.of(KEPT.get(0), KEPT.get(1), DELETED), "cluster"));
         assertEquals(200, add.status(), add.body());
-        await(DELETED + " heard by n2").atMost(WAIT).until(() -> clusterEntries(running.get(1)),
-                entries -> entries.containsKey(DELETED));
+        await(DELETED + " heard by n2")
+                .atMost(WAIT)
+                .until(() -> clusterEntries(running.get(1)), entries -> entries.containsKey(DELETED));
         Response del = prefilter(running.get(1), "DELETE", body(List.of(DELETED), "cluster"));
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : running) {
-            await("the list on " + n.apiBase()).atMost(WAIT).until(() -> clusterEntries(n).keySet(),
-                    cidrs -> cidrs.equals(new TreeSet<>(KEPT)));
+            await("the list on " + n.apiBase())
+                    .atMost(WAIT)
+                    .until(() -> clusterEntries(n).keySet(), cidrs -> cidrs.equals(new TreeSet<>(KEPT)));
         }
 
         // Every node stops, then all start again: from here on the pinned maps must never lose an entry.
@@ -124,19 +125,29 @@ class DurablePrefilterTest {
             for (Path store : stores) {
                 List<String> keys = storedKeys(store);
                 assertFalse(keys.isEmpty(), "nothing stored in " + store);
-                assertTrue(keys.stream().allMatch(k -> k.matches("deny-\\d\\d\\d")),
+                assertTrue(
+                        keys.stream().allMatch(k -> k.matches("deny-\\d\\d\\d")),
                         "only the deny list is durable, not the node registry: " + keys);
             }
             startCluster(3);
             for (AgentNode n : running) {
-                await("the list after the restart on " + n.apiBase()).atMost(WAIT)
+                await("the list after the restart on " + n.apiBase())
+                        .atMost(WAIT)
                         .until(() -> clusterEntries(n).keySet(), cidrs -> cidrs.equals(new TreeSet<>(KEPT)));
                 Map<String, String> scopes = clusterEntries(n);
-                assertEquals(Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"), scopes,
+                assertEquals(
+                        Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"),
+                        scopes,
                         "scopes on " + n.apiBase());
                 for (String c : KEPT) {
-                    assertTrue(n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(c))
-                            .map(PrefilterFlag::clusterScoped).orElse(false), c + " in the maps of " + n.apiBase());
+                    assertTrue(
+                            n.targets()
+                                    .maps()
+                                    .cidr4Dyn()
+                                    .lookup(Ipv4Prefix.parse(c))
+                                    .map(PrefilterFlag::clusterScoped)
+                                    .orElse(false),
+                            c + " in the maps of " + n.apiBase());
                 }
             }
             // Until now the maps could merely still hold what was pinned. A cluster change makes every node
@@ -144,13 +155,24 @@ class DurablePrefilterTest {
             // empty and the reconcile would remove the entries the watch is looking at.
             watch.expect(List.of(KEPT.get(0)));
             // Refused (not 404) until n3 has read every part of the list back.
-            await("n3 deleting " + KEPT.get(1)).atMost(WAIT)
-                    .until(() -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")), r -> r.status() == 200);
+            await("n3 deleting " + KEPT.get(1))
+                    .atMost(WAIT)
+                    .until(
+                            () -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")),
+                            r -> r.status() == 200);
             for (AgentNode n : running) {
-                await(KEPT.get(1) + " gone from " + n.apiBase()).atMost(WAIT)
-                        .until(() -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))), Optional::isEmpty);
+                await(KEPT.get(1) + " gone from " + n.apiBase())
+                        .atMost(WAIT)
+                        .until(
+                                () -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))),
+                                Optional::isEmpty);
                 assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]"), clusterEntries(n), "the list on " + n.apiBase());
-                assertTrue(n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(DELETED)).isEmpty(),
+                assertTrue(
+                        n.targets()
+                                .maps()
+                                .cidr4Dyn()
+                                .lookup(Ipv4Prefix.parse(DELETED))
+                                .isEmpty(),
                         DELETED + " stays deleted on " + n.apiBase());
             }
             watch.assertNeverMissing();
@@ -159,7 +181,8 @@ class DurablePrefilterTest {
 
     @Test
     void singleNodeClusterKeepsItsClusterEntriesAcrossARestart() throws Exception {
-        pins.add(PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-du1-" + UUID.randomUUID().toString().substring(0, 6))));
+        pins.add(PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-test-du1-" + UUID.randomUUID().toString().substring(0, 6))));
         runDirs.add(Files.createTempDirectory("mbr-du1"));
         running.add(ClusterNode.start(config(0, 0, Optional.empty())));
         Response add = prefilter(running.get(0), "PATCH", body(KEPT, "cluster"));
@@ -173,37 +196,47 @@ class DurablePrefilterTest {
             AgentNode n = running.get(0);
             await("the node up in its own cluster").atMost(WAIT).until(() -> upMembers(n), up -> up == 1);
             // The replication bridge reconciles once it has read every shard; give it that, then look.
-            await("the bridge ready for cluster changes").atMost(WAIT)
-                    .until(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")), r -> r.status() == 200);
-            assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24",
-                    "[\"cluster\"]"), clusterEntries(n));
+            await("the bridge ready for cluster changes")
+                    .atMost(WAIT)
+                    .until(
+                            () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")),
+                            r -> r.status() == 200);
+            assertEquals(
+                    Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24", "[\"cluster\"]"),
+                    clusterEntries(n));
             watch.assertNeverMissing();
         }
     }
 
     @Test
     void uninstallRemovesTheDurableStoreSoTheListIsGoneAfterwards() throws Exception {
-        pins.add(PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-du2-" + UUID.randomUUID().toString().substring(0, 6))));
+        pins.add(PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-test-du2-" + UUID.randomUUID().toString().substring(0, 6))));
         runDirs.add(Files.createTempDirectory("mbr-du2"));
         Path file = runDirs.get(0).resolve("membrane.conf");
         Files.writeString(file, configText(0, 0, Optional.empty()));
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
-        assertEquals(200, prefilter(running.get(0), "PATCH", body(KEPT, "cluster")).status());
+        assertEquals(
+                200, prefilter(running.get(0), "PATCH", body(KEPT, "cluster")).status());
         Path store = running.get(0).config().ddataDir();
         running.remove(0).close();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8)).run(new String[] {"uninstall", "--config", file.toString()});
+        int code = new Cli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(new String[] {"uninstall", "--config", file.toString()});
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("removed the cluster's durable store " + store),
+        assertTrue(
+                out.toString(StandardCharsets.UTF_8).contains("removed the cluster's durable store " + store),
                 out.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(store), store + " still there");
 
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
         AgentNode n = running.get(0);
-        await("the bridge ready for cluster changes").atMost(WAIT)
+        await("the bridge ready for cluster changes")
+                .atMost(WAIT)
                 .until(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")), r -> r.status() == 200);
         assertEquals(Map.of("192.0.2.0/24", "[\"cluster\"]"), clusterEntries(n));
     }
@@ -224,12 +257,20 @@ class DurablePrefilterTest {
     }
 
     private AgentConfig config(int i, int port, Optional<String> seed) {
-        return nodeConfig(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+        return nodeConfig(
+                pins.get(i).root(),
+                runDirs.get(i),
+                "n" + (i + 1),
+                port,
                 seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
     private String configText(int i, int port, Optional<String> seed) {
-        return nodeConfigText(pins.get(i).root(), runDirs.get(i), "n" + (i + 1), port,
+        return nodeConfigText(
+                pins.get(i).root(),
+                runDirs.get(i),
+                "n" + (i + 1),
+                port,
                 seed.map(ClusterTestSupport::seedLine).orElse(""));
     }
 
@@ -258,7 +299,8 @@ class DurablePrefilterTest {
             expected = now;
             long seen = rounds.get();
             // A round already under way may still look for the old list; a dead watch reports its failure later.
-            await("two watch rounds on the new list").atMost(WAIT)
+            await("two watch rounds on the new list")
+                    .atMost(WAIT)
                     .until(rounds::get, r -> r >= seen + 2 || !thread.isAlive());
         }
 
@@ -267,7 +309,8 @@ class DurablePrefilterTest {
                 while (!stop.get()) {
                     List<String> want = expected;
                     for (PinnedMaps p : pins) {
-                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map = p.openExisting(MAPS.spec(DatapathMaps.CIDR4_DYN));
+                        Optional<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> map =
+                                p.openExisting(MAPS.spec(DatapathMaps.CIDR4_DYN));
                         if (map.isEmpty()) {
                             missing.add("no map under " + p.root());
                             continue;
@@ -295,8 +338,11 @@ class DurablePrefilterTest {
                 throw new AssertionError("the map watch failed", failures.get(0));
             }
             assertTrue(rounds.get() > 100, "the watch looked only " + rounds.get() + " times");
-            assertEquals(List.of(), missing.stream().distinct().toList(), "entries missing from a pinned map at "
-                    + "some point (" + missing.size() + " of " + rounds.get() + " rounds)");
+            assertEquals(
+                    List.of(),
+                    missing.stream().distinct().toList(),
+                    "entries missing from a pinned map at " + "some point (" + missing.size() + " of " + rounds.get()
+                            + " rounds)");
         }
 
         @Override
@@ -307,8 +353,9 @@ class DurablePrefilterTest {
     }
 
     private static String body(List<String> cidrs, String scope) {
-        return "{\"deny\": [" + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList())
-                + "], \"scope\": \"" + scope + "\"}";
+        return "{\"deny\": ["
+                + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList()) + "], \"scope\": \"" + scope
+                + "\"}";
     }
 
     /** CIDR → its scopes as JSON text, for the entries of GET /v1/prefilter that have the cluster scope. */
@@ -325,10 +372,11 @@ class DurablePrefilterTest {
     /** The keys in a stopped node's LMDB store (Pekko keeps every durable key in one database, "ddata"). */
     private static List<String> storedKeys(Path dir) {
         List<String> keys = new ArrayList<>();
-        try (Env<ByteBuffer> env = Env.create().setMaxDbs(1).open(dir.toFile(), EnvFlags.MDB_NOLOCK,
-                EnvFlags.MDB_RDONLY_ENV)) {
+        try (Env<ByteBuffer> env =
+                Env.create().setMaxDbs(1).open(dir.toFile(), EnvFlags.MDB_NOLOCK, EnvFlags.MDB_RDONLY_ENV)) {
             Dbi<ByteBuffer> db = env.openDbi("ddata");
-            try (Txn<ByteBuffer> txn = env.txnRead(); CursorIterable<ByteBuffer> it = db.iterate(txn)) {
+            try (Txn<ByteBuffer> txn = env.txnRead();
+                    CursorIterable<ByteBuffer> it = db.iterate(txn)) {
                 for (CursorIterable.KeyVal<ByteBuffer> kv : it) {
                     keys.add(StandardCharsets.UTF_8.decode(kv.key()).toString());
                 }

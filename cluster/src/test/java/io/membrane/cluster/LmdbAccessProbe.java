@@ -5,8 +5,7 @@ package io.membrane.cluster;
  * the refusal on stdout when it does not.
  */
 public final class LmdbAccessProbe {
-    private LmdbAccessProbe() {
-    }
+    private LmdbAccessProbe() {}
 
     public static void main(String[] args) {
         try {

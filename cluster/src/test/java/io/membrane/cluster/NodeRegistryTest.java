@@ -28,13 +28,22 @@ class NodeRegistryTest {
     void theNodesOwnEntryIsListed() throws Exception {
         joinSelf(kit);
         Cluster cluster = Cluster.get(kit.system());
-        NodeInfo self = new NodeInfo("n1", "127.0.0.1:9876", "127.0.0.1", cluster.selfMember().address().toString(), 1L);
+        NodeInfo self = new NodeInfo(
+                "n1",
+                "127.0.0.1:9876",
+                "127.0.0.1",
+                cluster.selfMember().address().toString(),
+                1L);
         ActorRef<NodeRegistry.Command> registry = kit.spawn(NodeRegistry.create(self));
         TestProbe<Map<String, NodeInfo>> probe = kit.createTestProbe();
-        Map<String, NodeInfo> seen = await("the node's own entry").atMost(Duration.ofSeconds(15)).until(() -> {
-            registry.tell(new NodeRegistry.Get(probe.getRef()));
-            return probe.receiveMessage(Duration.ofSeconds(5));
-        }, nodes -> !nodes.isEmpty());
+        Map<String, NodeInfo> seen = await("the node's own entry")
+                .atMost(Duration.ofSeconds(15))
+                .until(
+                        () -> {
+                            registry.tell(new NodeRegistry.Get(probe.getRef()));
+                            return probe.receiveMessage(Duration.ofSeconds(5));
+                        },
+                        nodes -> !nodes.isEmpty());
         assertEquals(Map.of("n1", self), seen);
     }
 }

@@ -47,6 +47,7 @@ class PrefilterReplicationTest {
     private final ConcurrentLinkedQueue<Prefilter.Command> requests = new ConcurrentLinkedQueue<>();
     /** What the stand-in's cluster scope holds. */
     private final Set<Cidr> held = ConcurrentHashMap.newKeySet();
+
     private ActorRef<PrefilterReplication.Command> bridge;
 
     @BeforeEach
@@ -64,15 +65,22 @@ class PrefilterReplicationTest {
         return Behaviors.receive(Prefilter.Command.class)
                 .onMessage(Prefilter.Get.class, g -> {
                     requests.add(g);
-                    g.replyTo().tell(new Prefilter.Snapshot(revision, held.stream()
-                            .map(c -> new PrefilterTable.Entry(c, Set.of(Scope.CLUSTER))).toList()));
+                    g.replyTo()
+                            .tell(new Prefilter.Snapshot(
+                                    revision,
+                                    held.stream()
+                                            .map(c -> new PrefilterTable.Entry(c, Set.of(Scope.CLUSTER)))
+                                            .toList()));
                     return Behaviors.same();
                 })
                 .onMessage(Prefilter.Reconcile.class, r -> {
                     requests.add(r);
                     Set<Cidr> changed = new HashSet<>(held);
                     changed.removeAll(r.desired());
-                    int count = changed.size() + (int) r.desired().stream().filter(c -> !held.contains(c)).count();
+                    int count = changed.size()
+                            + (int) r.desired().stream()
+                                    .filter(c -> !held.contains(c))
+                                    .count();
                     held.retainAll(r.desired());
                     held.addAll(r.desired());
                     return answer(r.replyTo(), revision, count);
@@ -113,9 +121,14 @@ class PrefilterReplicationTest {
     private void writeAround(Cidr cidr, boolean add) {
         TestProbe<Replicator.UpdateResponse<CidrSet>> probe = kit.createTestProbe();
         var self = DistributedData.get(kit.system()).selfUniqueAddress().uniqueAddress();
-        DistributedData.get(kit.system()).replicator().tell(new Replicator.Update<>(
-                PrefilterReplication.key(PrefilterReplication.shardOf(cidr)), CidrSet.empty(), Replicator.writeLocal(),
-                probe.getRef(), s -> add ? s.addAll(self, List.of(cidr)) : s.removeAll(List.of(cidr))));
+        DistributedData.get(kit.system())
+                .replicator()
+                .tell(new Replicator.Update<>(
+                        PrefilterReplication.key(PrefilterReplication.shardOf(cidr)),
+                        CidrSet.empty(),
+                        Replicator.writeLocal(),
+                        probe.getRef(),
+                        s -> add ? s.addAll(self, List.of(cidr)) : s.removeAll(List.of(cidr))));
         probe.expectMessageClass(Replicator.UpdateSuccess.class);
     }
 
@@ -132,12 +145,21 @@ class PrefilterReplicationTest {
 
         joinSelf(kit);
         // Confirmed, then mirrored by the full reconcile or after it (the changed count is the request's own).
-        assertEquals(1, assertInstanceOf(Prefilter.Applied.class, reply.receiveMessage(WAIT)).changed());
+        assertEquals(
+                1,
+                assertInstanceOf(Prefilter.Applied.class, reply.receiveMessage(WAIT))
+                        .changed());
         assertEquals(Set.of(before, added), held);
         List<Prefilter.Command> seen = List.copyOf(requests);
-        int full = seen.indexOf(seen.stream().filter(Prefilter.Reconcile.class::isInstance).findFirst().orElseThrow());
+        int full = seen.indexOf(seen.stream()
+                .filter(Prefilter.Reconcile.class::isInstance)
+                .findFirst()
+                .orElseThrow());
         assertTrue(((Prefilter.Reconcile) seen.get(full)).desired().contains(before), "the whole list read: " + seen);
-        assertTrue(seen.subList(0, full).stream().allMatch(r -> r instanceof Prefilter.Adjust a && a.absent().isEmpty()),
+        assertTrue(
+                seen.subList(0, full).stream()
+                        .allMatch(r ->
+                                r instanceof Prefilter.Adjust a && a.absent().isEmpty()),
                 "only adds before every key is read: " + seen);
     }
 
@@ -145,8 +167,8 @@ class PrefilterReplicationTest {
     void aChangeThatCannotBeReadForIsRefusedAfterItsWait() {
         startBridge(); // never joins: never Up
         long t0 = System.nanoTime();
-        Prefilter.Rejected refused = assertInstanceOf(Prefilter.Rejected.class,
-                change(cidrs("203.0.113.0/24"), true, OptionalLong.empty()));
+        Prefilter.Rejected refused =
+                assertInstanceOf(Prefilter.Rejected.class, change(cidrs("203.0.113.0/24"), true, OptionalLong.empty()));
         double waited = (System.nanoTime() - t0) / 1e9;
         assertEquals(PrefilterException.Reason.NOT_CONFIRMED, refused.reason());
         assertTrue(refused.message().contains("has not read the cluster's deny list"), refused.message());
@@ -158,22 +180,33 @@ class PrefilterReplicationTest {
     void servingRefusesWhatTheNodePathRefusesAndMirrorsOtherWriters() throws Exception {
         startBridge();
         joinSelf(kit);
-        await("the node up").atMost(WAIT).until(() -> Cluster.get(kit.system()).selfMember().status(),
-                status -> status == MemberStatus.up());
+        await("the node up")
+                .atMost(WAIT)
+                .until(() -> Cluster.get(kit.system()).selfMember().status(), status -> status == MemberStatus.up());
         assertEquals(new Prefilter.Applied(11, 1), change(cidrs("10.1.0.0/16"), true, OptionalLong.empty()));
 
-        Prefilter.Rejected duplicate = assertInstanceOf(Prefilter.Rejected.class,
-                change(cidrs("10.2.0.0/16", "10.2.0.0/16"), true, OptionalLong.empty()));
-        assertEquals(new Prefilter.Rejected(PrefilterException.Reason.DUPLICATE, "10.2.0.0/16",
-                "10.2.0.0/16: listed more than once"), duplicate);
-        assertEquals(new Prefilter.Rejected(PrefilterException.Reason.NOT_FOUND, "10.3.0.0/16",
+        Prefilter.Rejected duplicate = assertInstanceOf(
+                Prefilter.Rejected.class, change(cidrs("10.2.0.0/16", "10.2.0.0/16"), true, OptionalLong.empty()));
+        assertEquals(
+                new Prefilter.Rejected(
+                        PrefilterException.Reason.DUPLICATE, "10.2.0.0/16", "10.2.0.0/16: listed more than once"),
+                duplicate);
+        assertEquals(
+                new Prefilter.Rejected(
+                        PrefilterException.Reason.NOT_FOUND,
+                        "10.3.0.0/16",
                         "10.3.0.0/16: not in the cluster-scoped deny list"),
                 change(cidrs("10.1.0.0/16", "10.3.0.0/16"), false, OptionalLong.empty()));
-        assertEquals(new Prefilter.Rejected(PrefilterException.Reason.STALE_REVISION, "10",
+        assertEquals(
+                new Prefilter.Rejected(
+                        PrefilterException.Reason.STALE_REVISION,
+                        "10",
                         "revision 10 is stale: the current revision is 11"),
                 change(cidrs("10.9.0.0/16"), true, OptionalLong.of(10)));
-        assertEquals(PrefilterException.Reason.EMPTY, assertInstanceOf(Prefilter.Rejected.class,
-                change(List.of(), true, OptionalLong.empty())).reason());
+        assertEquals(
+                PrefilterException.Reason.EMPTY,
+                assertInstanceOf(Prefilter.Rejected.class, change(List.of(), true, OptionalLong.empty()))
+                        .reason());
         assertEquals(Set.of(Cidr.parse("10.1.0.0/16")), held, "nothing refused was mirrored");
         assertEquals(new Prefilter.Applied(12, 1), change(cidrs("10.1.0.0/16"), false, OptionalLong.of(11)));
 

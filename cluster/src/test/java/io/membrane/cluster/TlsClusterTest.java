@@ -7,15 +7,14 @@ import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.seedLine;
 import static io.membrane.cluster.tls.TestPki.load;
-
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.actors.api.model.ClusterStatus;
 import com.typesafe.config.Config;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.cluster.tls.ClusterCertificates;
 import io.membrane.cluster.tls.TestPki;
 import io.membrane.datapath.DatapathMaps;
@@ -78,13 +77,18 @@ class TlsClusterTest {
     void stop() {
         RuntimeException failure = null;
         // All at once and bounded: a node that does not stop is a failure to report, not a reason to hang the build.
-        List<CompletableFuture<Void>> closing = nodes.stream().map(n -> CompletableFuture.runAsync(n::close)).toList();
+        List<CompletableFuture<Void>> closing =
+                nodes.stream().map(n -> CompletableFuture.runAsync(n::close)).toList();
         for (int i = 0; i < nodes.size(); i++) {
             try {
                 closing.get(i).get(30, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                failure = add(failure, new IllegalStateException("node " + nodes.get(i).config().raw()
-                        .getString("membrane.cluster.node-name") + " did not stop within 30 s", e));
+                failure = add(
+                        failure,
+                        new IllegalStateException(
+                                "node " + nodes.get(i).config().raw().getString("membrane.cluster.node-name")
+                                        + " did not stop within 30 s",
+                                e));
             } catch (ExecutionException e) {
                 failure = add(failure, new IllegalStateException("closing a node failed", e.getCause()));
             } catch (InterruptedException e) {
@@ -123,7 +127,8 @@ class TlsClusterTest {
         }
         AgentNode n1 = members.get(0);
         AgentNode n3 = members.get(2);
-        await("three members up over TLS on n1 and n3").atMost(Duration.ofSeconds(20))
+        await("three members up over TLS on n1 and n3")
+                .atMost(Duration.ofSeconds(20))
                 .until(() -> List.of(up(n1).size(), up(n3).size()), sizes -> sizes.equals(List.of(3, 3)));
         Set<String> cluster = addresses(ports);
         assertEquals(cluster, up(n1));
@@ -144,19 +149,26 @@ class TlsClusterTest {
 
         // Data crosses the TLS transport: a cluster-scoped entry added on node 1 lands in node 3's pinned map,
         // read here through a descriptor of its own.
-        ClusterTestSupport.Response add = prefilter(n1, "PATCH", "{\"deny\": [\"10.0.0.0/24\"], \"scope\": \"cluster\"}");
+        ClusterTestSupport.Response add =
+                prefilter(n1, "PATCH", "{\"deny\": [\"10.0.0.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, add.status(), add.body());
         Ipv4Prefix cidr = Ipv4Prefix.parse("10.0.0.0/24");
-        try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = PinnedMaps.at(n3.config().pinRoot())
-                .openExisting(new DatapathMaps(n3.config().mapSizes()).spec(DatapathMaps.CIDR4_DYN)).orElseThrow()) {
-            await("10.0.0.0/24 cluster-scoped in node 3's pinned map").atMost(Duration.ofSeconds(10))
-                    .until(() -> n3Map.lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped).orElse(false));
+        try (LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map = PinnedMaps.at(
+                        n3.config().pinRoot())
+                .openExisting(new DatapathMaps(n3.config().mapSizes()).spec(DatapathMaps.CIDR4_DYN))
+                .orElseThrow()) {
+            await("10.0.0.0/24 cluster-scoped in node 3's pinned map")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> n3Map.lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped)
+                            .orElse(false));
         }
 
         // Mutual authentication on node 1's transport port: a TLS client that trusts the cluster CA but holds no
         // cluster certificate is refused; one holding n3's certificate is kept.
         KeyStore clusterTrust = load(pki.cluster.trustStore(), pki.cluster.storePassword());
-        assertTrue(probe(ports[0], Optional.of(pki.foreign), "intruder", clusterTrust).startsWith("refused"),
+        assertTrue(
+                probe(ports[0], Optional.of(pki.foreign), "intruder", clusterTrust)
+                        .startsWith("refused"),
                 "a certificate of another CA");
         assertTrue(probe(ports[0], Optional.empty(), null, clusterTrust).startsWith("refused"), "no certificate");
         String withClusterCertificate = probe(ports[0], Optional.of(pki.cluster), "n3", clusterTrust);
@@ -167,12 +179,16 @@ class TlsClusterTest {
         // the condition itself only has to last the period out.
         Duration left = OUTSIDERS_KEPT_OUT.minusNanos(System.nanoTime() - outsidersStarted);
         Duration watched = left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left;
-        await("the outsiders kept out").during(watched).atMost(watched.plusSeconds(10)).pollInterval(Duration.ofMillis(500))
+        await("the outsiders kept out")
+                .during(watched)
+                .atMost(watched.plusSeconds(10))
+                .pollInterval(Duration.ofMillis(500))
                 .failFast("a member saw an outsider", () -> {
                     for (AgentNode n : members) {
                         assertEquals(cluster, all(n), "members seen by " + n.apiBase());
                     }
-                }).until(() -> true);
+                })
+                .until(() -> true);
         assertEquals(cluster, up(n1));
         assertEquals(Set.of(), up(intruder), "the intruder's view");
         assertEquals(Set.of(), up(plain), "the plain-TCP node's view");
@@ -184,11 +200,14 @@ class TlsClusterTest {
      * certificate) and says what the server did: a refusal shows within moments as an alert or a closed
      * connection; a server that accepted the client waits for Artery's framing, so the read times out.
      */
-    private static String probe(int port, Optional<ClusterCertificates> pki, String node, KeyStore trust) throws Exception {
+    private static String probe(int port, Optional<ClusterCertificates> pki, String node, KeyStore trust)
+            throws Exception {
         KeyManager[] keys = null;
         if (pki.isPresent()) {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(load(pki.get().nodeStore(node), pki.get().storePassword()), pki.get().storePassword().toCharArray());
+            kmf.init(
+                    load(pki.get().nodeStore(node), pki.get().storePassword()),
+                    pki.get().storePassword().toCharArray());
             keys = kmf.getKeyManagers();
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

@@ -64,8 +64,13 @@ public final class BpfObject implements AutoCloseable {
 
     private static ObjectMap describe(String n, Pointer m) {
         LibBpf lib = NativeLibs.bpf();
-        return new ObjectMap(n, lib.bpf_map__type(m), lib.bpf_map__key_size(m), lib.bpf_map__value_size(m),
-                lib.bpf_map__max_entries(m), lib.bpf_map__map_flags(m));
+        return new ObjectMap(
+                n,
+                lib.bpf_map__type(m),
+                lib.bpf_map__key_size(m),
+                lib.bpf_map__value_size(m),
+                lib.bpf_map__max_entries(m),
+                lib.bpf_map__map_flags(m));
     }
 
     public Optional<ObjectMap> map(String mapName) {
@@ -99,8 +104,10 @@ public final class BpfObject implements AutoCloseable {
 
     private void mismatch(String mapName, String field, int inObject, int inAgent) {
         if (inObject != inAgent) {
-            throw new LoadException(name, "map " + mapName + " disagrees with the agent's map on " + field
-                    + ": object has " + inObject + ", agent has " + inAgent);
+            throw new LoadException(
+                    name,
+                    "map " + mapName + " disagrees with the agent's map on " + field + ": object has " + inObject
+                            + ", agent has " + inAgent);
         }
     }
 

@@ -19,8 +19,7 @@ public final class Btf {
     static final int KIND_ENUM = 6;
 
     /** One member of a BTF struct; bitfields report the byte holding their first bit. */
-    public record Member(String name, int offset, int size) {
-    }
+    public record Member(String name, int offset, int size) {}
 
     /** A struct as the compiler laid it out. */
     public record Struct(String name, int size, List<Member> members) {
@@ -30,8 +29,7 @@ public final class Btf {
     }
 
     /** One named value of a C enum. */
-    public record Enumerator(String name, long value) {
-    }
+    public record Enumerator(String name, long value) {}
 
     private final String objectName;
     private final Pointer btf;
@@ -68,7 +66,8 @@ public final class Btf {
             for (int i = 0; i < type.vlen(); i++) {
                 long base = 12 + 8L * i;
                 int value = type.record().getInt(base + 4);
-                values.add(new Enumerator(lib.btf__name_by_offset(btf, type.record().getInt(base)),
+                values.add(new Enumerator(
+                        lib.btf__name_by_offset(btf, type.record().getInt(base)),
                         type.kflag() ? value : Integer.toUnsignedLong(value)));
             }
             return values;
@@ -76,8 +75,7 @@ public final class Btf {
     }
 
     /** A {@code struct btf_type} and its info word: vlen, and kflag (bitfield offsets; a signed enum). */
-    private record TypeRecord(Pointer record, int vlen, boolean kflag) {
-    }
+    private record TypeRecord(Pointer record, int vlen, boolean kflag) {}
 
     private Optional<TypeRecord> type(String name, int kind) {
         LibBpf lib = NativeLibs.bpf();

@@ -14,15 +14,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * well; {@code -g} emits the BTF that the layout check and bpftool read.
  */
 public final class Clang {
-    public static final List<String> FLAGS = List.of("-O2", "-g", "-target", "bpf", "-mcpu=v3", "-Wall",
-            "-Werror", "-Wno-unused-function");
+    public static final List<String> FLAGS =
+            List.of("-O2", "-g", "-target", "bpf", "-mcpu=v3", "-Wall", "-Werror", "-Wno-unused-function");
     private static final long TIMEOUT_SECONDS = 120;
     /**
      * Debian keeps asm/types.h (pulled in by linux/types.h) under the multiarch directory, which clang does not
      * search for the bpf target.
      */
-    static final String MULTIARCH_INCLUDE = "/usr/include/"
-            + ("aarch64".equals(System.getProperty("os.arch")) ? "aarch64" : "x86_64") + "-linux-gnu";
+    static final String MULTIARCH_INCLUDE =
+            "/usr/include/" + ("aarch64".equals(System.getProperty("os.arch")) ? "aarch64" : "x86_64") + "-linux-gnu";
 
     private final String binary;
     private final AtomicLong invocations = new AtomicLong();
@@ -73,8 +73,7 @@ public final class Clang {
         }
     }
 
-    private record Result(int exitCode, String output) {
-    }
+    private record Result(int exitCode, String output) {}
 
     private static Result run(List<String> cmd) {
         try {

@@ -1,8 +1,8 @@
 package io.membrane.datapath;
 
-import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.Ct6Key;
+import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.EndpointInfo;
 import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
@@ -50,11 +50,15 @@ import java.util.function.Function;
  */
 public final class DatapathMaps {
     /** The generated header that names a map for the C side. */
-    public enum Header { NODE, PREFILTER }
+    public enum Header {
+        NODE,
+        PREFILTER
+    }
 
     /** A program source that binds shared maps. */
     public enum Source {
-        BPF_XDP("bpf_xdp.c"), BPF_LXC("bpf_lxc.c");
+        BPF_XDP("bpf_xdp.c"),
+        BPF_LXC("bpf_lxc.c");
 
         private final String file;
 
@@ -123,49 +127,77 @@ public final class DatapathMaps {
 
     private static final List<Shared<?>> DECLARED = new ArrayList<>();
 
-    public static final Shared<PerfEventArrayMap> EVENTS = declare("EVENTS_MAP", Header.NODE,
-            EnumSet.allOf(Source.class), s -> MapSpec.perfEventArray("membrane_events", PossibleCpus.count())
+    public static final Shared<PerfEventArrayMap> EVENTS =
+            declare("EVENTS_MAP", Header.NODE, EnumSet.allOf(Source.class), s -> MapSpec.perfEventArray(
+                            "membrane_events", PossibleCpus.count())
                     .withKernelName("mbr_events"));
     /** Slots {@link MetricsKey#index()}: a per-CPU array so the datapath's counting is an inlined lookup. */
-    public static final Shared<PerCpuArrayMap<MetricsValue>> METRICS = declare("METRICS_MAP", Header.NODE,
-            EnumSet.allOf(Source.class), s -> MapSpec.perCpuArray("membrane_metrics", MetricsValue.LAYOUT,
-                    MetricsKey.SLOTS).withKernelName("mbr_metrics"));
-    public static final Shared<PerCpuArrayMap<NotifyBudget>> NOTIFY_BUDGET = declare("NOTIFY_BUDGET_MAP",
-            Header.NODE, EnumSet.of(Source.BPF_XDP), s -> MapSpec.perCpuArray("membrane_notify_budget",
-                    NotifyBudget.LAYOUT, 1).withKernelName("mbr_notify_bdgt"));
-    public static final Shared<BpfHashMap<Ipv4Prefix, PrefilterFlag>> CIDR4_FIX = declare("CIDR4_FIX_MAP",
-            Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.hashNoPrealloc("membrane_cidr4_fix",
-                    Ipv4Prefix.ADDRESS_LAYOUT, PrefilterFlag.LAYOUT, s.cidrFix()).withKernelName("mbr_cidr4_fix"));
-    public static final Shared<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> CIDR4_DYN = declare("CIDR4_DYN_MAP",
-            Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.lpmTrie("membrane_cidr4_dyn",
-                    Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT, s.cidrDyn()).withKernelName("mbr_cidr4_dyn"));
-    public static final Shared<BpfHashMap<Ipv6Prefix, PrefilterFlag>> CIDR6_FIX = declare("CIDR6_FIX_MAP",
-            Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.hashNoPrealloc("membrane_cidr6_fix",
-                    Ipv6Prefix.ADDRESS_LAYOUT, PrefilterFlag.LAYOUT, s.cidrFix()).withKernelName("mbr_cidr6_fix"));
-    public static final Shared<LpmTrieMap<Ipv6Prefix, PrefilterFlag>> CIDR6_DYN = declare("CIDR6_DYN_MAP",
-            Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.lpmTrie("membrane_cidr6_dyn",
-                    Ipv6Prefix.LAYOUT, PrefilterFlag.LAYOUT, s.cidrDyn()).withKernelName("mbr_cidr6_dyn"));
-    public static final Shared<LpmTrieMap<IpcacheKey, IpcacheValue>> IPCACHE = declare("IPCACHE_MAP",
-            Header.NODE, EnumSet.of(Source.BPF_LXC), s -> MapSpec.lpmTrie("membrane_ipcache", IpcacheKey.LAYOUT,
-                    IpcacheValue.LAYOUT, s.ipcache()).withKernelName("mbr_ipcache"));
-    public static final Shared<BpfHashMap<EndpointKey, EndpointInfo>> LXC = declare("LXC_MAP", Header.NODE,
-            EnumSet.of(Source.BPF_LXC), s -> MapSpec.hashNoPrealloc("membrane_lxc", EndpointKey.LAYOUT,
-                    EndpointInfo.LAYOUT, s.lxc()).withKernelName("mbr_lxc"));
-    public static final Shared<LruHashMap<Ct4Key, CtEntry>> CT4 = declare("CT4_MAP", Header.NODE,
-            EnumSet.of(Source.BPF_LXC), s -> MapSpec.lruHash("membrane_ct4", Ct4Key.LAYOUT, CtEntry.LAYOUT,
-                    s.ct4()).withKernelName("mbr_ct4"));
-    public static final Shared<LruHashMap<Ct6Key, CtEntry>> CT6 = declare("CT6_MAP", Header.NODE,
-            EnumSet.of(Source.BPF_LXC), s -> MapSpec.lruHash("membrane_ct6", Ct6Key.LAYOUT, CtEntry.LAYOUT,
-                    s.ct6()).withKernelName("mbr_ct6"));
+    public static final Shared<PerCpuArrayMap<MetricsValue>> METRICS =
+            declare("METRICS_MAP", Header.NODE, EnumSet.allOf(Source.class), s -> MapSpec.perCpuArray(
+                            "membrane_metrics", MetricsValue.LAYOUT, MetricsKey.SLOTS)
+                    .withKernelName("mbr_metrics"));
+
+    public static final Shared<PerCpuArrayMap<NotifyBudget>> NOTIFY_BUDGET =
+            declare("NOTIFY_BUDGET_MAP", Header.NODE, EnumSet.of(Source.BPF_XDP), s -> MapSpec.perCpuArray(
+                            "membrane_notify_budget", NotifyBudget.LAYOUT, 1)
+                    .withKernelName("mbr_notify_bdgt"));
+    public static final Shared<BpfHashMap<Ipv4Prefix, PrefilterFlag>> CIDR4_FIX =
+            declare("CIDR4_FIX_MAP", Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.hashNoPrealloc(
+                            "membrane_cidr4_fix", Ipv4Prefix.ADDRESS_LAYOUT, PrefilterFlag.LAYOUT, s.cidrFix())
+                    .withKernelName("mbr_cidr4_fix"));
+    public static final Shared<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> CIDR4_DYN =
+            declare("CIDR4_DYN_MAP", Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.lpmTrie(
+                            "membrane_cidr4_dyn", Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT, s.cidrDyn())
+                    .withKernelName("mbr_cidr4_dyn"));
+    public static final Shared<BpfHashMap<Ipv6Prefix, PrefilterFlag>> CIDR6_FIX =
+            declare("CIDR6_FIX_MAP", Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.hashNoPrealloc(
+                            "membrane_cidr6_fix", Ipv6Prefix.ADDRESS_LAYOUT, PrefilterFlag.LAYOUT, s.cidrFix())
+                    .withKernelName("mbr_cidr6_fix"));
+    public static final Shared<LpmTrieMap<Ipv6Prefix, PrefilterFlag>> CIDR6_DYN =
+            declare("CIDR6_DYN_MAP", Header.PREFILTER, EnumSet.of(Source.BPF_XDP), s -> MapSpec.lpmTrie(
+                            "membrane_cidr6_dyn", Ipv6Prefix.LAYOUT, PrefilterFlag.LAYOUT, s.cidrDyn())
+                    .withKernelName("mbr_cidr6_dyn"));
+    public static final Shared<LpmTrieMap<IpcacheKey, IpcacheValue>> IPCACHE =
+            declare("IPCACHE_MAP", Header.NODE, EnumSet.of(Source.BPF_LXC), s -> MapSpec.lpmTrie(
+                            "membrane_ipcache", IpcacheKey.LAYOUT, IpcacheValue.LAYOUT, s.ipcache())
+                    .withKernelName("mbr_ipcache"));
+    public static final Shared<BpfHashMap<EndpointKey, EndpointInfo>> LXC =
+            declare("LXC_MAP", Header.NODE, EnumSet.of(Source.BPF_LXC), s -> MapSpec.hashNoPrealloc(
+                            "membrane_lxc", EndpointKey.LAYOUT, EndpointInfo.LAYOUT, s.lxc())
+                    .withKernelName("mbr_lxc"));
+    public static final Shared<LruHashMap<Ct4Key, CtEntry>> CT4 =
+            declare("CT4_MAP", Header.NODE, EnumSet.of(Source.BPF_LXC), s -> MapSpec.lruHash(
+                            "membrane_ct4", Ct4Key.LAYOUT, CtEntry.LAYOUT, s.ct4())
+                    .withKernelName("mbr_ct4"));
+    public static final Shared<LruHashMap<Ct6Key, CtEntry>> CT6 =
+            declare("CT6_MAP", Header.NODE, EnumSet.of(Source.BPF_LXC), s -> MapSpec.lruHash(
+                            "membrane_ct6", Ct6Key.LAYOUT, CtEntry.LAYOUT, s.ct6())
+                    .withKernelName("mbr_ct6"));
 
     /** Layouts every object may share (checked where the object's BTF has the struct). */
-    public static final List<Layout<?>> PREFILTER_LAYOUTS = List.of(Ipv4Prefix.LAYOUT, Ipv6Prefix.LAYOUT,
-            PrefilterFlag.LAYOUT, MetricsValue.LAYOUT, NotifyBudget.LAYOUT, Notification.HEADER,
+    public static final List<Layout<?>> PREFILTER_LAYOUTS = List.of(
+            Ipv4Prefix.LAYOUT,
+            Ipv6Prefix.LAYOUT,
+            PrefilterFlag.LAYOUT,
+            MetricsValue.LAYOUT,
+            NotifyBudget.LAYOUT,
+            Notification.HEADER,
             Notification.DROP_LAYOUT);
-    public static final List<Layout<?>> ENDPOINT_LAYOUTS = List.of(MetricsValue.LAYOUT,
-            PolicyKey.LAYOUT, PolicyEntry.LAYOUT, IpcacheKey.LAYOUT, IpcacheValue.LAYOUT, EndpointKey.LAYOUT,
-            EndpointInfo.LAYOUT, Ct4Key.LAYOUT, Ct6Key.LAYOUT, CtEntry.LAYOUT, Notification.HEADER,
-            Notification.DROP_LAYOUT, Notification.POLICY_VERDICT_LAYOUT);
+
+    public static final List<Layout<?>> ENDPOINT_LAYOUTS = List.of(
+            MetricsValue.LAYOUT,
+            PolicyKey.LAYOUT,
+            PolicyEntry.LAYOUT,
+            IpcacheKey.LAYOUT,
+            IpcacheValue.LAYOUT,
+            EndpointKey.LAYOUT,
+            EndpointInfo.LAYOUT,
+            Ct4Key.LAYOUT,
+            Ct6Key.LAYOUT,
+            CtEntry.LAYOUT,
+            Notification.HEADER,
+            Notification.DROP_LAYOUT,
+            Notification.POLICY_VERDICT_LAYOUT);
 
     private final Sizes sizes;
     private final Map<Shared<?>, MapSpec<?>> specs = new LinkedHashMap<>();
@@ -182,8 +214,8 @@ public final class DatapathMaps {
         }
     }
 
-    private static <M extends BpfMap<?, ?>> Shared<M> declare(String macro, Header header, Set<Source> usedBy,
-                                                              Function<Sizes, MapSpec<M>> spec) {
+    private static <M extends BpfMap<?, ?>> Shared<M> declare(
+            String macro, Header header, Set<Source> usedBy, Function<Sizes, MapSpec<M>> spec) {
         Shared<M> m = new Shared<>(macro, header, usedBy, spec);
         DECLARED.add(m);
         return m;
@@ -219,8 +251,12 @@ public final class DatapathMaps {
         if (endpointId < 0 || endpointId > 65_535) {
             throw new IllegalArgumentException("endpoint id " + endpointId + " is not 0..65535");
         }
-        return MapSpec.hashNoPrealloc(String.format("membrane_policy_%05d", endpointId), PolicyKey.LAYOUT,
-                PolicyEntry.LAYOUT, sizes.policy()).withKernelName(String.format("mbr_pol_%05d", endpointId));
+        return MapSpec.hashNoPrealloc(
+                        String.format("membrane_policy_%05d", endpointId),
+                        PolicyKey.LAYOUT,
+                        PolicyEntry.LAYOUT,
+                        sizes.policy())
+                .withKernelName(String.format("mbr_pol_%05d", endpointId));
     }
 
     public Sizes sizes() {

@@ -17,8 +17,7 @@ import java.util.Map;
  * {@code enum drop_reason}, {@link DropReason} must list exactly its names and numbers.
  */
 public final class LayoutCheck {
-    private LayoutCheck() {
-    }
+    private LayoutCheck() {}
 
     /** The C enum {@link DropReason} mirrors. */
     public static final String DROP_REASON_ENUM = "drop_reason";
@@ -91,8 +90,8 @@ public final class LayoutCheck {
                 out.add(DROP_REASON_ENUM + "." + e.name() + ": Java " + code + ", object " + e.value());
             }
         }
-        java.forEach((name, code) -> out.add(DROP_REASON_ENUM + "." + name + " = " + code
-                + ": in DropReason, not in the object"));
+        java.forEach((name, code) ->
+                out.add(DROP_REASON_ENUM + "." + name + " = " + code + ": in DropReason, not in the object"));
         return out;
     }
 }

@@ -20,8 +20,7 @@ final class LibbpfLog {
     private static final LibBpf.PrintCallback CALLBACK = LibbpfLog::print;
     private static volatile boolean installed;
 
-    private LibbpfLog() {
-    }
+    private LibbpfLog() {}
 
     static synchronized void install() {
         if (!installed) {

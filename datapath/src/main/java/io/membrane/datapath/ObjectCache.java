@@ -28,8 +28,7 @@ import java.util.stream.Stream;
  */
 public final class ObjectCache {
     /** What a compile request resolved to. */
-    public record Compiled(Path object, boolean cacheHit, String key, long nanos) {
-    }
+    public record Compiled(Path object, boolean cacheHit, String key, long nanos) {}
 
     private final Path dir;
     private final Clang clang;
@@ -74,8 +73,10 @@ public final class ObjectCache {
                 Compiled other = running.join();
                 return new Compiled(other.object(), true, key, System.nanoTime() - start);
             } catch (CompletionException e) {
-                throw new CompileException("peer compilation of " + source.getFileName() + " failed: "
-                        + e.getCause().getMessage(), e.getCause());
+                throw new CompileException(
+                        "peer compilation of " + source.getFileName() + " failed: "
+                                + e.getCause().getMessage(),
+                        e.getCause());
             }
         }
         try {
@@ -93,7 +94,7 @@ public final class ObjectCache {
     private Compiled compileLocked(Path source, List<Path> includes, String key, Path object, long start) {
         Path lockFile = dir.resolve(key.substring(0, 24) + ".lock");
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+                FileLock ignored = ch.lock()) {
             if (Files.isRegularFile(object)) {
                 return new Compiled(object, true, key, System.nanoTime() - start);
             }
@@ -136,7 +137,9 @@ public final class ObjectCache {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(d)) {
-            return s.filter(p -> p.toString().endsWith(".h") && Files.isRegularFile(p)).sorted().toList();
+            return s.filter(p -> p.toString().endsWith(".h") && Files.isRegularFile(p))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list headers in " + d, e);
         }

@@ -51,14 +51,19 @@ public final class ObjectLoader {
      * @param agentMaps   the agent's live maps; each object map is bound to the one with its kernel name
      * @param layouts     the shared structs to check against the object's BTF
      */
-    public Loaded load(String sourceFile, List<Path> headerDirs, Collection<? extends BpfMap<?, ?>> agentMaps,
-                       List<Layout<?>> layouts) {
+    public Loaded load(
+            String sourceFile,
+            List<Path> headerDirs,
+            Collection<? extends BpfMap<?, ?>> agentMaps,
+            List<Layout<?>> layouts) {
         Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
         for (BpfMap<?, ?> m : agentMaps) {
             BpfMap<?, ?> before = byName.put(m.spec().kernelName(), m);
             if (before != null && before != m) {
-                throw new LoadException(sourceFile, "two agent maps have the kernel name " + m.spec().kernelName()
-                        + " (" + before.name() + ", " + m.name() + "): a definition could bind to either");
+                throw new LoadException(
+                        sourceFile,
+                        "two agent maps have the kernel name " + m.spec().kernelName() + " (" + before.name() + ", "
+                                + m.name() + "): a definition could bind to either");
             }
         }
         ObjectCache.Compiled compiled = cache.compile(bpfDir.resolve(sourceFile), headerDirs);
@@ -78,8 +83,9 @@ public final class ObjectLoader {
                 }
             }
             if (!foreign.isEmpty()) {
-                throw new LoadException(obj.name(), "defines maps the agent does not own: " + foreign
-                        + " (declare them in DatapathMaps)");
+                throw new LoadException(
+                        obj.name(),
+                        "defines maps the agent does not own: " + foreign + " (declare them in DatapathMaps)");
             }
             obj.load();
             return new Loaded(obj, compiled);

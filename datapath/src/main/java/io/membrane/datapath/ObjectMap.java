@@ -4,7 +4,10 @@ package io.membrane.datapath;
 public record ObjectMap(String name, int type, int keySize, int valueSize, int maxEntries, int flags) {
     /** libbpf's internal maps for global data (.rodata, .bss, .data, .kconfig): never the agent's. */
     public boolean isInternal() {
-        return name.startsWith(".") || name.contains(".rodata") || name.contains(".bss") || name.contains(".data")
+        return name.startsWith(".")
+                || name.contains(".rodata")
+                || name.contains(".bss")
+                || name.contains(".data")
                 || name.contains(".kconfig");
     }
 }

@@ -19,8 +19,7 @@ import java.util.function.Function;
  */
 public final class OpenMaps implements AutoCloseable {
     /** One open map and what opening it did. */
-    public record Entry(BpfMap<?, ?> map, PinnedMaps.Outcome outcome) {
-    }
+    public record Entry(BpfMap<?, ?> map, PinnedMaps.Outcome outcome) {}
 
     private final DatapathMaps specs;
     private final Map<DatapathMaps.Shared<?>, Entry> maps;
@@ -52,8 +51,10 @@ public final class OpenMaps implements AutoCloseable {
         });
     }
 
-    private static OpenMaps open(DatapathMaps specs, List<DatapathMaps.Shared<?>> which,
-                                 Function<MapSpec<? extends BpfMap<?, ?>>, Entry> opener) {
+    private static OpenMaps open(
+            DatapathMaps specs,
+            List<DatapathMaps.Shared<?>> which,
+            Function<MapSpec<? extends BpfMap<?, ?>>, Entry> opener) {
         Map<DatapathMaps.Shared<?>, Entry> out = new LinkedHashMap<>();
         try {
             for (DatapathMaps.Shared<?> m : which) {

@@ -44,8 +44,8 @@ public final class PerfEventReader implements AutoCloseable {
             listener.onSample(cpu, bytes);
         };
         this.lostCallback = (ctx, cpu, count) -> listener.onLost(cpu, count);
-        Pointer pb = NativeLibs.bpf().perf_buffer__new(events.fd(), pagesPerCpu, sampleCallback, lostCallback,
-                null, null);
+        Pointer pb =
+                NativeLibs.bpf().perf_buffer__new(events.fd(), pagesPerCpu, sampleCallback, lostCallback, null, null);
         if (pb == null) {
             throw new BpfException(NativeLibs.lastLibbpfErrno(), "open perf buffer on", name);
         }

@@ -21,7 +21,8 @@ public final class Tc {
 
     /** The clsact hook: ingress sees packets the device receives, egress those it sends. */
     public enum Hook {
-        INGRESS(1), EGRESS(2);
+        INGRESS(1),
+        EGRESS(2);
 
         final int attachPoint;
 
@@ -30,8 +31,7 @@ public final class Tc {
         }
     }
 
-    private Tc() {
-    }
+    private Tc() {}
 
     /** Creates clsact if needed and attaches (or atomically replaces) our program on {@code hook}. */
     public static void attach(int ifindex, Hook hook, Program program) {

@@ -17,11 +17,9 @@ public final class TestRun {
     private static final int OPTS_SIZE = 80;
 
     /** The verdict of the last run, the mean kernel time per run, and the packet as the program left it. */
-    public record Result(int returnCode, long nanosPerRun, byte[] packetOut) {
-    }
+    public record Result(int returnCode, long nanosPerRun, byte[] packetOut) {}
 
-    private TestRun() {
-    }
+    private TestRun() {}
 
     public static Result run(Program program, byte[] packet, int repeat) {
         ByteBuffer in = ByteBuffer.allocateDirect(packet.length);

@@ -22,7 +22,8 @@ public final class Xdp {
 
     /** Where the program runs: in the driver (native) or after the stack built an skb (generic). */
     public enum Mode {
-        NATIVE(FLAGS_DRV_MODE, 1), GENERIC(FLAGS_SKB_MODE, 2);
+        NATIVE(FLAGS_DRV_MODE, 1),
+        GENERIC(FLAGS_SKB_MODE, 2);
 
         final int flag;
         final int attachMode;
@@ -47,8 +48,7 @@ public final class Xdp {
         }
     }
 
-    private Xdp() {
-    }
+    private Xdp() {}
 
     /** Attaches {@code program}, replacing atomically whatever program is attached in the same mode. */
     public static void attach(int ifindex, Program program, Mode mode) {
@@ -62,10 +62,11 @@ public final class Xdp {
      */
     public static void replace(int ifindex, Program expectedOld, Program replacement, Mode mode) {
         ByteBuffer opts = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
-        opts.putLong(0, 16);            // struct bpf_xdp_attach_opts: size_t sz; int old_prog_fd
+        opts.putLong(0, 16); // struct bpf_xdp_attach_opts: size_t sz; int old_prog_fd
         opts.putInt(8, expectedOld.fd());
-        int rc = NativeLibs.bpf().bpf_xdp_attach(ifindex, replacement.fd(), mode.flag | FLAGS_REPLACE,
-                Pointer.wrap(NativeLibs.runtime(), opts));
+        int rc = NativeLibs.bpf()
+                .bpf_xdp_attach(
+                        ifindex, replacement.fd(), mode.flag | FLAGS_REPLACE, Pointer.wrap(NativeLibs.runtime(), opts));
         Reference.reachabilityFence(opts);
         BpfException.check(rc, "replace xdp on ifindex " + ifindex, replacement.name());
     }
@@ -77,7 +78,7 @@ public final class Xdp {
 
     public static Status query(int ifindex) {
         ByteBuffer opts = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
-        opts.putLong(0, 32);            // struct bpf_xdp_query_opts, libbpf 1.1 layout
+        opts.putLong(0, 32); // struct bpf_xdp_query_opts, libbpf 1.1 layout
         int rc = NativeLibs.bpf().bpf_xdp_query(ifindex, 0, Pointer.wrap(NativeLibs.runtime(), opts));
         Reference.reachabilityFence(opts);
         BpfException.check(rc, "query xdp", "ifindex " + ifindex);

@@ -74,8 +74,9 @@ class AttachTest {
         assertTrue(counter.lookup(0).orElseThrow() > 0, "the attached program saw the pings");
 
         // 60 pings at 20 ms while the program is swapped back and forth 40 times: not one may be lost.
-        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Namespaces.exec(lab.nsA(),
-                "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output())
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Namespaces.exec(
+                                lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4)
+                        .output())
                 .thenApply(Ping::repliesIn);
         Netns.call(lab.nsB(), () -> {
             int ifindex = Devices.require(lab.devB());
@@ -145,8 +146,9 @@ class AttachTest {
             Tc.attach(Devices.require(lab.devB()), Tc.Hook.INGRESS, count);
             return null;
         });
-        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
-                lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4).output()));
+        CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Ping.repliesIn(
+                Namespaces.exec(lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4)
+                        .output()));
         int swaps = Netns.call(lab.nsB(), () -> {
             int ifindex = Devices.require(lab.devB());
             int n = 0;

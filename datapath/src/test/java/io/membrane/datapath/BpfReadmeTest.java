@@ -24,13 +24,16 @@ class BpfReadmeTest {
     @Test
     void tablesMatchTheDeclarations() throws IOException {
         String text = Files.readString(README, StandardCharsets.UTF_8);
-        String generated = replace(replace(text, "<!-- generated: structs", structs()), "<!-- generated: drop reasons",
-                dropReasons());
+        String generated = replace(
+                replace(text, "<!-- generated: structs", structs()), "<!-- generated: drop reasons", dropReasons());
         if ("write".equals(System.getProperty("membrane.readme"))) {
             Files.writeString(README, generated, StandardCharsets.UTF_8);
         }
-        assertEquals(generated, text, "bpf/README.md is stale; regenerate it with"
-                + " mvn -o -q test -pl datapath -am -Dtest=BpfReadmeTest -Dmembrane.readme=write");
+        assertEquals(
+                generated,
+                text,
+                "bpf/README.md is stale; regenerate it with"
+                        + " mvn -o -q test -pl datapath -am -Dtest=BpfReadmeTest -Dmembrane.readme=write");
     }
 
     static String structs() {
@@ -42,8 +45,15 @@ class BpfReadmeTest {
             for (Field f : layout.fields()) {
                 members.add(f.offset() + ": " + type(layout, f));
             }
-            sb.append("| `").append(layout.cName()).append("` | ").append(layout.size()).append(" | `")
-                    .append(d.javaName()).append("` | ").append(members).append(" |\n");
+            sb.append("| `")
+                    .append(layout.cName())
+                    .append("` | ")
+                    .append(layout.size())
+                    .append(" | `")
+                    .append(d.javaName())
+                    .append("` | ")
+                    .append(members)
+                    .append(" |\n");
         }
         return sb.toString();
     }
@@ -56,8 +66,10 @@ class BpfReadmeTest {
             case U64 -> "__u64 " + f.name();
             case BE16 -> "__be16 " + f.name();
             case BE32 -> "__be32 " + f.name();
-            case BYTES -> layout.nestedStruct(f.name()).map(n -> "struct " + n.cName() + " " + f.name())
-                    .orElse("__u8 " + f.name() + "[" + f.size() + "]");
+            case BYTES ->
+                layout.nestedStruct(f.name())
+                        .map(n -> "struct " + n.cName() + " " + f.name())
+                        .orElse("__u8 " + f.name() + "[" + f.size() + "]");
             case PADDING -> f.name() + " (" + f.size() + " B)";
         };
     }
@@ -66,8 +78,15 @@ class BpfReadmeTest {
         StringBuilder sb = new StringBuilder("| n | C enumerator | label | description |\n|---|---|---|---|\n");
         for (DropReason r : DropReason.values()) {
             if (r != DropReason.UNKNOWN) {
-                sb.append("| ").append(r.code()).append(" | `").append(r.cName()).append("` | `").append(r.label())
-                        .append("` | ").append(r.description()).append(" |\n");
+                sb.append("| ")
+                        .append(r.code())
+                        .append(" | `")
+                        .append(r.cName())
+                        .append("` | `")
+                        .append(r.label())
+                        .append("` | ")
+                        .append(r.description())
+                        .append(" |\n");
             }
         }
         return sb.toString();

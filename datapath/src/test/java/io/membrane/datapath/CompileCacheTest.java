@@ -48,7 +48,9 @@ class CompileCacheTest {
 
         // A fresh cache object over the same directory (the next agent) hits too.
         Clang other = new Clang();
-        assertTrue(new ObjectCache(tmp.resolve("cache"), other).compile(source, List.of(headers)).cacheHit());
+        assertTrue(new ObjectCache(tmp.resolve("cache"), other)
+                .compile(source, List.of(headers))
+                .cacheHit());
         assertEquals(0, other.compilations());
     }
 

@@ -22,12 +22,16 @@ class ConfigHeadersTest {
         String node = ConfigHeaders.node(maps, new ConfigHeaders.Node(Optional.of(0x0a000001), true, false, 7, true));
         for (DatapathMaps.Shared<?> m : maps.inHeader(DatapathMaps.Header.NODE)) {
             assertTrue(node.contains("#define " + m.macro() + " " + maps.spec(m).kernelName() + "\n"), m.macro());
-            assertTrue(node.contains("#define " + m.macro() + "_SIZE " + maps.spec(m).maxEntries() + "\n"), m.macro());
+            assertTrue(
+                    node.contains(
+                            "#define " + m.macro() + "_SIZE " + maps.spec(m).maxEntries() + "\n"),
+                    m.macro());
         }
         assertTrue(node.contains("#define IPCACHE_MAP mbr_ipcache\n#define IPCACHE_MAP_SIZE 512000\n"), node);
         assertTrue(node.contains("#define NODE_IPV4 bpf_htonl(0x0a000001) /* 10.0.0.1 */\n"), node);
         assertTrue(node.contains("#define ENABLE_IPV4 1\n") && !node.contains("ENABLE_IPV6"), node);
-        assertTrue(node.contains("#define PREFILTER_NOTIFY_BUDGET 7\n") && node.contains("#define CONNTRACK_ACCOUNTING 1\n"));
+        assertTrue(node.contains("#define PREFILTER_NOTIFY_BUDGET 7\n")
+                && node.contains("#define CONNTRACK_ACCOUNTING 1\n"));
         String prefilter = ConfigHeaders.prefilter(maps);
         assertTrue(prefilter.contains("#define CIDR4_DYN_MAP mbr_cidr4_dyn\n#define CIDR4_DYN_MAP_SIZE 65536\n"));
     }
@@ -52,7 +56,9 @@ class ConfigHeadersTest {
         DatapathMaps maps = DatapathMaps.defaults();
         ConfigHeaders.Endpoint ep = new ConfigHeaders.Endpoint(42, 7, 0x0a4e000b, Optional.empty(), 1042);
         assertEquals(ConfigHeaders.endpoint(maps, ep), ConfigHeaders.endpoint(DatapathMaps.defaults(), ep));
-        assertEquals(ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT), ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT));
+        assertEquals(
+                ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT),
+                ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT));
         String text = ConfigHeaders.endpoint(maps, ep);
         assertTrue(text.contains("#define POLICY_MAP mbr_pol_00042\n"), text);
         assertEquals("membrane_policy_00042", maps.policy(42).name(), "the pin keeps the long name");

@@ -15,8 +15,7 @@ final class DatapathObjects {
     private static Path xdp;
     private static Path lxc;
 
-    private DatapathObjects() {
-    }
+    private DatapathObjects() {}
 
     static synchronized Path xdp() {
         compile();
@@ -38,11 +37,16 @@ final class DatapathObjects {
             Path node = dir.resolve("node");
             ConfigHeaders.writeNode(node, maps, ConfigHeaders.Node.DEFAULT);
             Path endpoint = dir.resolve("endpoint");
-            ConfigHeaders.write(endpoint, ConfigHeaders.ENDPOINT, ConfigHeaders.endpoint(maps,
-                    new ConfigHeaders.Endpoint(42, 7, 0x0a000002, Optional.empty(), 1042)));
+            ConfigHeaders.write(
+                    endpoint,
+                    ConfigHeaders.ENDPOINT,
+                    ConfigHeaders.endpoint(
+                            maps, new ConfigHeaders.Endpoint(42, 7, 0x0a000002, Optional.empty(), 1042)));
             ObjectCache cache = new ObjectCache(dir.resolve("cache"), new Clang());
-            xdp = cache.compile(PrefilterDropTest.BPF_DIR.resolve("bpf_xdp.c"), List.of(node)).object();
-            lxc = cache.compile(PrefilterDropTest.BPF_DIR.resolve("bpf_lxc.c"), List.of(endpoint, node)).object();
+            xdp = cache.compile(PrefilterDropTest.BPF_DIR.resolve("bpf_xdp.c"), List.of(node))
+                    .object();
+            lxc = cache.compile(PrefilterDropTest.BPF_DIR.resolve("bpf_lxc.c"), List.of(endpoint, node))
+                    .object();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -26,11 +26,9 @@ final class DeclaredLayouts {
     static final List<String> KERNEL_TYPES = List.of("__be32", "in6_addr");
 
     /** A layout and where it is declared ("PolicyKey.LAYOUT"). */
-    record Declared(String javaName, Layout<?> layout) {
-    }
+    record Declared(String javaName, Layout<?> layout) {}
 
-    private DeclaredLayouts() {
-    }
+    private DeclaredLayouts() {}
 
     /** Sorted by Java name, so that generated text is stable. */
     static List<Declared> all() {
@@ -47,10 +45,14 @@ final class DeclaredLayouts {
             for (String name : classNames(anchor)) {
                 Class<?> type = Class.forName(name);
                 for (Field f : type.getDeclaredFields()) {
-                    if (Modifier.isStatic(f.getModifiers()) && Modifier.isPublic(f.getModifiers())
+                    if (Modifier.isStatic(f.getModifiers())
+                            && Modifier.isPublic(f.getModifiers())
                             && f.getType() == Layout.class) {
-                        out.add(new Declared(type.getName().substring(type.getPackageName().length() + 1)
-                                .replace('$', '.') + "." + f.getName(), (Layout<?>) f.get(null)));
+                        out.add(new Declared(
+                                type.getName()
+                                                .substring(type.getPackageName().length() + 1)
+                                                .replace('$', '.') + "." + f.getName(),
+                                (Layout<?>) f.get(null)));
                     }
                 }
             }
@@ -63,7 +65,8 @@ final class DeclaredLayouts {
     }
 
     private static List<String> classNames(Class<?> anchor) throws IOException, URISyntaxException {
-        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         String dir = anchor.getPackageName().replace('.', '/');
         if (Files.isDirectory(root)) {
             return classesIn(root.resolve(dir), anchor.getPackageName());
@@ -75,8 +78,10 @@ final class DeclaredLayouts {
 
     private static List<String> classesIn(Path dir, String packageName) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class"))
-                    .map(n -> packageName + "." + n.substring(0, n.length() - ".class".length())).toList();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".class"))
+                    .map(n -> packageName + "." + n.substring(0, n.length() - ".class".length()))
+                    .toList();
         }
     }
 }

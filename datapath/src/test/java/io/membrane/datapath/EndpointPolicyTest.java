@@ -60,6 +60,7 @@ class EndpointPolicyTest {
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
+
     @TempDir
     Path tmp;
 
@@ -101,16 +102,25 @@ class EndpointPolicyTest {
 
         Path nodeHeaders = Files.createDirectories(tmp.resolve("node"));
         ConfigHeaders.writeNode(nodeHeaders, maps, ConfigHeaders.Node.DEFAULT);
-        ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()),
-                PrefilterDropTest.BPF_DIR);
+        ObjectLoader loader =
+                new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), PrefilterDropTest.BPF_DIR);
         for (Object[] ep : new Object[][] {{a, A_ID, A_IP, A_IDENTITY}, {b, B_ID, B_IP, B_IDENTITY}}) {
             EndpointLab.Endpoint e = (EndpointLab.Endpoint) ep[0];
             int ifindex = Netns.call(lab.nodeNamespace(), () -> Devices.require(e.hostDevice()));
             Path epHeaders = tmp.resolve("ep-" + e.name());
-            ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, ConfigHeaders.endpoint(maps, new ConfigHeaders.Endpoint(
-                    (int) ep[1], ifindex, Ipv4Prefix.host((String) ep[2]).address(), Optional.empty(), (int) ep[3])));
-            ObjectLoader.Loaded loaded = loader.load("bpf_lxc.c", List.of(epHeaders, nodeHeaders), opened,
-                    DatapathMaps.ENDPOINT_LAYOUTS);
+            ConfigHeaders.write(
+                    epHeaders,
+                    ConfigHeaders.ENDPOINT,
+                    ConfigHeaders.endpoint(
+                            maps,
+                            new ConfigHeaders.Endpoint(
+                                    (int) ep[1],
+                                    ifindex,
+                                    Ipv4Prefix.host((String) ep[2]).address(),
+                                    Optional.empty(),
+                                    (int) ep[3])));
+            ObjectLoader.Loaded loaded =
+                    loader.load("bpf_lxc.c", List.of(epHeaders, nodeHeaders), opened, DatapathMaps.ENDPOINT_LAYOUTS);
             objects.add(loaded);
             Netns.call(lab.nodeNamespace(), () -> {
                 Tc.attach(ifindex, Tc.Hook.INGRESS, loaded.program("from_container"));
@@ -125,8 +135,7 @@ class EndpointPolicyTest {
             }
 
             @Override
-            public void onLost(int cpu, long count) {
-            }
+            public void onLost(int cpu, long count) {}
         });
         startEchoServer(8080);
         startEchoServer(9090);
@@ -155,18 +164,21 @@ class EndpointPolicyTest {
             return s;
         });
         servers.add(server);
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try (Socket c = server.accept();
-                     BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
-                     PrintWriter out = new PrintWriter(c.getOutputStream(), true, StandardCharsets.UTF_8)) {
-                    String line = in.readLine();
-                    out.println("echo " + line + " from " + port);
-                } catch (IOException e) {
-                    // closed at tear-down, or the client went away
-                }
-            }
-        }, "echo-" + port);
+        Thread t = new Thread(
+                () -> {
+                    while (!server.isClosed()) {
+                        try (Socket c = server.accept();
+                                BufferedReader in = new BufferedReader(
+                                        new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
+                                PrintWriter out = new PrintWriter(c.getOutputStream(), true, StandardCharsets.UTF_8)) {
+                            String line = in.readLine();
+                            out.println("echo " + line + " from " + port);
+                        } catch (IOException e) {
+                            // closed at tear-down, or the client went away
+                        }
+                    }
+                },
+                "echo-" + port);
         t.setDaemon(true);
         t.start();
     }
@@ -192,8 +204,11 @@ class EndpointPolicyTest {
         for (int i = 0; i < 5; i++) {
             reader.poll(50);
         }
-        return notifications.stream().filter(n -> n instanceof Notification.Drop).map(n -> (Notification.Drop) n)
-                .filter(d -> d.flow().isPresent() && d.flow().get().source().getHostAddress().equals(A_IP))
+        return notifications.stream()
+                .filter(n -> n instanceof Notification.Drop)
+                .map(n -> (Notification.Drop) n)
+                .filter(d -> d.flow().isPresent()
+                        && d.flow().get().source().getHostAddress().equals(A_IP))
                 .toList();
     }
 
@@ -201,11 +216,19 @@ class EndpointPolicyTest {
     void allowedPortCarriesDataBothWays() {
         assertEquals("echo hello from 8080", talk(8080, "hello"));
         reader.poll(100);
-        assertTrue(notifications.stream().anyMatch(n -> n instanceof Notification.PolicyVerdict v && v.allowed()
-                && v.remoteIdentity() == A_IDENTITY && v.flow().destinationPort() == 8080),
+        assertTrue(
+                notifications.stream()
+                        .anyMatch(n -> n instanceof Notification.PolicyVerdict v
+                                && v.allowed()
+                                && v.remoteIdentity() == A_IDENTITY
+                                && v.flow().destinationPort() == 8080),
                 "a policy-verdict notification for the new flow: " + notifications);
-        assertTrue(policyB.lookup(new PolicyKey(A_IDENTITY, 8080, PolicyKey.TCP, Direction.INGRESS)).orElseThrow()
-                .packets() > 0, "the allow entry counted the flow");
+        assertTrue(
+                policyB.lookup(new PolicyKey(A_IDENTITY, 8080, PolicyKey.TCP, Direction.INGRESS))
+                                .orElseThrow()
+                                .packets()
+                        > 0,
+                "the allow entry counted the flow");
     }
 
     @Test
@@ -219,9 +242,13 @@ class EndpointPolicyTest {
         });
         assertEquals(0, lab.ping(a, B_IP, 2));
         List<Notification.Drop> drops = drops();
-        assertTrue(drops.stream().anyMatch(d -> d.flow().orElseThrow().destinationPort() == 9090
-                && d.flow().get().protocol() == PolicyKey.TCP), "9090 SYN dropped and notified: " + drops);
-        assertTrue(drops.stream().anyMatch(d -> d.flow().orElseThrow().protocol() == PolicyKey.ICMP),
+        assertTrue(
+                drops.stream()
+                        .anyMatch(d -> d.flow().orElseThrow().destinationPort() == 9090
+                                && d.flow().get().protocol() == PolicyKey.TCP),
+                "9090 SYN dropped and notified: " + drops);
+        assertTrue(
+                drops.stream().anyMatch(d -> d.flow().orElseThrow().protocol() == PolicyKey.ICMP),
                 "ICMP dropped and notified: " + drops);
         for (Notification.Drop d : drops) {
             assertEquals(DropReason.POLICY_DENIED, d.reason());

@@ -24,14 +24,14 @@ class LoaderTest {
     final KernelTest kernel = new KernelTest();
 
     /** The test object's value as raw bytes: 16 bytes of struct test_pair, bytes counter at offset 8. */
-    static final Layout<Long> PAIR_BYTES = Layout.of("test_pair", 16, List.of(),
-            (v, b, o) -> b.putLong(o + 8, v), (b, o) -> b.getLong(o + 8));
+    static final Layout<Long> PAIR_BYTES =
+            Layout.of("test_pair", 16, List.of(), (v, b, o) -> b.putLong(o + 8, v), (b, o) -> b.getLong(o + 8));
 
     @Test
     void boundMapIsSharedBetweenProgramAndAgent() {
         var spec = MapSpec.hash("test_values", Layout.U32, PAIR_BYTES, 16);
         try (BpfHashMap<Integer, Long> agentMap = kernel.pins().openOrCreate(spec);
-             BpfObject obj = BpfObject.open(TestObjects.object())) {
+                BpfObject obj = BpfObject.open(TestObjects.object())) {
             agentMap.put(0, 1000L);
             obj.bind("test_values", agentMap);
             obj.load();
@@ -48,15 +48,17 @@ class LoaderTest {
     void objectDisagreeingWithTheAgentsMapIsRefusedNamingMapAndField() {
         var narrow = MapSpec.hash("test_values", Layout.U32, Layout.U64, 16);
         try (BpfHashMap<Integer, Long> agentMap = kernel.pins().openOrCreate(narrow);
-             BpfObject obj = BpfObject.open(TestObjects.object())) {
+                BpfObject obj = BpfObject.open(TestObjects.object())) {
             LoadException e = assertThrows(LoadException.class, () -> obj.bind("test_values", agentMap));
-            assertTrue(e.getMessage().contains(
-                    "map test_values disagrees with the agent's map on value_size: object has 16, agent has 8"),
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    "map test_values disagrees with the agent's map on value_size: object has 16, agent has 8"),
                     e.getMessage());
         }
         var bigger = MapSpec.hash("test_values2", Layout.U32, PAIR_BYTES, 32);
         try (BpfHashMap<Integer, Long> agentMap = kernel.pins().openOrCreate(bigger);
-             BpfObject obj = BpfObject.open(TestObjects.object())) {
+                BpfObject obj = BpfObject.open(TestObjects.object())) {
             LoadException e = assertThrows(LoadException.class, () -> obj.bind("test_values", agentMap));
             assertTrue(e.getMessage().contains("max_entries: object has 16, agent has 32"), e.getMessage());
         }
@@ -66,7 +68,7 @@ class LoaderTest {
     void unknownMapAndProgramAreNamed() {
         var spec = MapSpec.hash("test_values", Layout.U32, PAIR_BYTES, 16);
         try (BpfHashMap<Integer, Long> agentMap = kernel.pins().openOrCreate(spec);
-             BpfObject obj = BpfObject.open(TestObjects.object())) {
+                BpfObject obj = BpfObject.open(TestObjects.object())) {
             LoadException e = assertThrows(LoadException.class, () -> obj.bind("membrane_nope", agentMap));
             assertTrue(e.getMessage().endsWith("defines no map membrane_nope"), e.getMessage());
             obj.load();
@@ -83,8 +85,11 @@ class LoaderTest {
             LoadException e = assertThrows(LoadException.class, () -> BpfObject.open(junk));
             assertTrue(e.rawErrno() > 0, e.getMessage());
             assertTrue(e.errno().isPresent(), e.getMessage());
-            assertTrue(e.getMessage().startsWith(junk.getFileName() + ": libbpf cannot open it: "
-                    + Errno.describe(e.rawErrno())), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(
+                                    junk.getFileName() + ": libbpf cannot open it: " + Errno.describe(e.rawErrno())),
+                    e.getMessage());
         } finally {
             Files.deleteIfExists(junk);
         }
@@ -93,8 +98,8 @@ class LoaderTest {
     @Test
     void theErrnoGoesAfterTheFirstLineAndBeforeTheLog() {
         LoadException e = new LoadException("x.o", -13, "load failed\n0: (b7) r0 = 0\nR1 invalid mem access");
-        assertEquals("x.o: load failed: EACCES (Permission denied)\n0: (b7) r0 = 0\nR1 invalid mem access",
-                e.getMessage());
+        assertEquals(
+                "x.o: load failed: EACCES (Permission denied)\n0: (b7) r0 = 0\nR1 invalid mem access", e.getMessage());
         assertEquals(Optional.of(Errno.EACCES), e.errno());
         LoadException none = new LoadException("x.o", "layout check failed");
         assertEquals(Optional.empty(), none.errno());
@@ -103,8 +108,8 @@ class LoaderTest {
 
     @Test
     void missingObjectFileIsNamed() {
-        LoadException e = assertThrows(LoadException.class,
-                () -> BpfObject.open(java.nio.file.Path.of("/nonexistent/x.o")));
+        LoadException e =
+                assertThrows(LoadException.class, () -> BpfObject.open(java.nio.file.Path.of("/nonexistent/x.o")));
         assertTrue(e.getMessage().contains("no such object file /nonexistent/x.o"), e.getMessage());
     }
 }

@@ -26,13 +26,15 @@ class ObjectLoaderBindingTest {
         var a = MapSpec.hash("membrane_same_a", Layout.U32, Layout.U32, 4).withKernelName("mbr_same");
         var b = MapSpec.hash("membrane_same_b", Layout.U32, Layout.U32, 4).withKernelName("mbr_same");
         try (BpfHashMap<Integer, Integer> first = BpfMaps.create(a);
-             BpfHashMap<Integer, Integer> second = BpfMaps.create(b)) {
-            ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()),
-                    tmp.resolve("no-bpf-tree"));
-            LoadException e = assertThrows(LoadException.class,
-                    () -> loader.load("bpf_xdp.c", List.of(), List.of(first, second), List.of()));
-            assertEquals("two agent maps have the kernel name mbr_same (membrane_same_a, membrane_same_b): a"
-                    + " definition could bind to either", e.getMessage().substring(e.getMessage().indexOf("two")));
+                BpfHashMap<Integer, Integer> second = BpfMaps.create(b)) {
+            ObjectLoader loader =
+                    new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), tmp.resolve("no-bpf-tree"));
+            LoadException e = assertThrows(
+                    LoadException.class, () -> loader.load("bpf_xdp.c", List.of(), List.of(first, second), List.of()));
+            assertEquals(
+                    "two agent maps have the kernel name mbr_same (membrane_same_a, membrane_same_b): a"
+                            + " definition could bind to either",
+                    e.getMessage().substring(e.getMessage().indexOf("two")));
         }
     }
 }

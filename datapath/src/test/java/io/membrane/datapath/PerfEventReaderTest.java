@@ -25,9 +25,9 @@ class PerfEventReaderTest {
     void samplesFromTheKernelArrive() {
         List<byte[]> samples = new ArrayList<>();
         long[] lost = {0};
-        try (PerfEventArrayMap events = kernel.pins().openOrCreate(
-                MapSpec.perfEventArray("test_events", PossibleCpus.count()));
-             BpfObject obj = BpfObject.open(TestObjects.object())) {
+        try (PerfEventArrayMap events =
+                        kernel.pins().openOrCreate(MapSpec.perfEventArray("test_events", PossibleCpus.count()));
+                BpfObject obj = BpfObject.open(TestObjects.object())) {
             obj.bind("test_events", events);
             obj.load();
             try (PerfEventReader reader = new PerfEventReader(events, 8, new PerfEventReader.Listener() {

@@ -45,6 +45,7 @@ class PrefilterDropTest {
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
+
     @TempDir
     Path tmp;
 
@@ -85,8 +86,7 @@ class PrefilterDropTest {
             }
 
             @Override
-            public void onLost(int cpu, long count) {
-            }
+            public void onLost(int cpu, long count) {}
         });
         lab = NamespacePair.create("mbrpf");
         Program prog = loaded.program("xdp_prefilter");
@@ -123,7 +123,9 @@ class PrefilterDropTest {
 
     private long prefilterDrops() {
         return metrics.lookup(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index())
-                .map(MetricsValue::sum).map(MetricsValue::packets).orElse(0L);
+                .map(MetricsValue::sum)
+                .map(MetricsValue::packets)
+                .orElse(0L);
     }
 
     private List<Notification.Drop> drainDrops() {
@@ -152,8 +154,12 @@ class PrefilterDropTest {
         assertFalse(drops.isEmpty(), "a drop notification arrived");
         Notification.Drop d = drops.get(0);
         assertEquals(DropReason.PREFILTER, d.reason());
-        assertEquals(InetAddress.getByName(NamespacePair.A_V4), d.flow().orElseThrow().source());
-        assertEquals(InetAddress.getByName(NamespacePair.B_V4), d.flow().orElseThrow().destination());
+        assertEquals(
+                InetAddress.getByName(NamespacePair.A_V4),
+                d.flow().orElseThrow().source());
+        assertEquals(
+                InetAddress.getByName(NamespacePair.B_V4),
+                d.flow().orElseThrow().destination());
         assertEquals(Direction.INGRESS, d.flow().orElseThrow().direction());
 
         cidr4Dyn.delete(Ipv4Prefix.parse("10.77.0.0/31"));
@@ -173,7 +179,9 @@ class PrefilterDropTest {
         List<Notification.Drop> drops = drainDrops();
         assertFalse(drops.isEmpty(), "a drop notification arrived");
         assertEquals(DropReason.PREFILTER, drops.get(0).reason());
-        assertEquals(InetAddress.getByName(NamespacePair.A_V6), drops.get(0).flow().orElseThrow().source());
+        assertEquals(
+                InetAddress.getByName(NamespacePair.A_V6),
+                drops.get(0).flow().orElseThrow().source());
 
         cidr6Fix.delete(Ipv6Prefix.host(NamespacePair.A_V6));
         assertEquals(3, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 3), "flows again after removal");
@@ -186,14 +194,27 @@ class PrefilterDropTest {
         cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.1/32"), PrefilterFlag.DENY);
         long before = prefilterDrops();
         long started = System.nanoTime();
-        Namespaces.exec(lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.005", "-W", "1", "-I", NamespacePair.A_V4,
+        Namespaces.exec(
+                lab.nsA(),
+                "ping",
+                "-n",
+                "-q",
+                "-c",
+                "60",
+                "-i",
+                "0.005",
+                "-W",
+                "1",
+                "-I",
+                NamespacePair.A_V4,
                 NamespacePair.B_V4);
         double seconds = (System.nanoTime() - started) / 1e9;
         assertEquals(60, prefilterDrops() - before, "metrics count every dropped packet");
         int notified = drainDrops().size();
         // 3 per CPU per one-second window; the flood spans at most ceil(seconds) + 1 windows per CPU.
         long allowed = 3L * io.membrane.maps.PossibleCpus.count() * ((long) Math.ceil(seconds) + 1);
-        assertTrue(notified >= 1 && notified <= allowed,
+        assertTrue(
+                notified >= 1 && notified <= allowed,
                 notified + " notifications for 60 drops in " + seconds + " s; budget allows " + allowed);
         assertTrue(notified < 60, "the flood did not become an event flood");
     }
@@ -206,8 +227,15 @@ class PrefilterDropTest {
             b.putShort((short) (i == 0 && tags > 1 ? 0x88a8 : 0x8100)).putShort((short) (100 + i));
         }
         b.putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 28).putInt(0).put((byte) 64).put((byte) 1).putShort((short) 0);
-        b.put(InetAddress.getByName(src).getAddress()).put(InetAddress.getByName(dst).getAddress());
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 28)
+                .putInt(0)
+                .put((byte) 64)
+                .put((byte) 1)
+                .putShort((short) 0);
+        b.put(InetAddress.getByName(src).getAddress())
+                .put(InetAddress.getByName(dst).getAddress());
         return b.array();
     }
 
@@ -216,9 +244,15 @@ class PrefilterDropTest {
         cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.0/31"), PrefilterFlag.DENY);
         Program prog = loaded.program("xdp_prefilter");
         for (int tags = 0; tags <= 2; tags++) {
-            assertEquals(1, TestRun.run(prog, frame(NamespacePair.A_V4, NamespacePair.B_V4, tags), 1).returnCode(),
+            assertEquals(
+                    1,
+                    TestRun.run(prog, frame(NamespacePair.A_V4, NamespacePair.B_V4, tags), 1)
+                            .returnCode(),
                     "XDP_DROP for the denied source behind " + tags + " VLAN tag(s)");
-            assertEquals(2, TestRun.run(prog, frame(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, tags), 1).returnCode(),
+            assertEquals(
+                    2,
+                    TestRun.run(prog, frame(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, tags), 1)
+                            .returnCode(),
                     "XDP_PASS for another source behind " + tags + " VLAN tag(s)");
         }
         byte[] truncated = java.util.Arrays.copyOf(frame(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 0), 24);

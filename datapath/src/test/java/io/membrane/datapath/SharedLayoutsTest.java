@@ -42,7 +42,8 @@ class SharedLayoutsTest {
             for (Layout<?> layout : layouts) {
                 assertEquals(List.of(), LayoutCheck.mismatches(obj.btf(), layout), layout.toString());
             }
-            List<Btf.Enumerator> reasons = obj.btf().enumeration(LayoutCheck.DROP_REASON_ENUM).orElseThrow();
+            List<Btf.Enumerator> reasons =
+                    obj.btf().enumeration(LayoutCheck.DROP_REASON_ENUM).orElseThrow();
             assertEquals(DropReason.values().length - 1, reasons.size(), reasons.toString());
             assertEquals(List.of(), LayoutCheck.dropReasonMismatches(reasons));
             LayoutCheck.check(obj.btf(), layouts);
@@ -56,12 +57,15 @@ class SharedLayoutsTest {
                 .u8("protocol", PolicyKey::protocol)
                 .u8("direction", k -> k.direction().code())
                 .be16("dport", PolicyKey::port)
-                .build(m -> new PolicyKey(m.u32("identity"), m.be16("dport"), m.u8("protocol"),
-                        Direction.of(m.u8("direction"))));
+                .build(m -> new PolicyKey(
+                        m.u32("identity"), m.be16("dport"), m.u8("protocol"), Direction.of(m.u8("direction"))));
         try (BpfObject obj = BpfObject.open(DatapathObjects.lxc())) {
-            assertEquals(List.of("policy_key.protocol: Java offset 4, object offset 6",
-                    "policy_key.direction: Java offset 5, object offset 7",
-                    "policy_key.dport: Java offset 6, object offset 4"), LayoutCheck.mismatches(obj.btf(), reordered));
+            assertEquals(
+                    List.of(
+                            "policy_key.protocol: Java offset 4, object offset 6",
+                            "policy_key.direction: Java offset 5, object offset 7",
+                            "policy_key.dport: Java offset 6, object offset 4"),
+                    LayoutCheck.mismatches(obj.btf(), reordered));
         }
     }
 
@@ -76,9 +80,11 @@ class SharedLayoutsTest {
             }
         }
         c.add(new Btf.Enumerator("DROP_NEW", 200));
-        assertEquals(List.of("drop_reason.DROP_POLICY: Java 133, object 134",
-                "drop_reason.DROP_NEW = 200: missing from DropReason",
-                "drop_reason.DROP_PREFILTER = 240: in DropReason, not in the object"),
+        assertEquals(
+                List.of(
+                        "drop_reason.DROP_POLICY: Java 133, object 134",
+                        "drop_reason.DROP_NEW = 200: missing from DropReason",
+                        "drop_reason.DROP_PREFILTER = 240: in DropReason, not in the object"),
                 LayoutCheck.dropReasonMismatches(c));
     }
 

@@ -25,10 +25,10 @@ import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
 import java.net.InetAddress;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -55,10 +55,20 @@ class StructsRoundTripTest {
     static Stream<Sample<?>> samples() throws Exception {
         byte[] v6a = InetAddress.getByName("2001:db8::a").getAddress();
         byte[] v6b = InetAddress.getByName("2001:db8::b").getAddress();
-        Notification.Flow flow4 = new Notification.Flow(InetAddress.getByName("10.0.0.1"),
-                InetAddress.getByName("10.0.0.2"), 40_000, 8080, PolicyKey.TCP, Direction.INGRESS);
-        Notification.Flow flow6 = new Notification.Flow(InetAddress.getByName("2001:db8::a"),
-                InetAddress.getByName("2001:db8::b"), 5555, 9090, 17, Direction.EGRESS);
+        Notification.Flow flow4 = new Notification.Flow(
+                InetAddress.getByName("10.0.0.1"),
+                InetAddress.getByName("10.0.0.2"),
+                40_000,
+                8080,
+                PolicyKey.TCP,
+                Direction.INGRESS);
+        Notification.Flow flow6 = new Notification.Flow(
+                InetAddress.getByName("2001:db8::a"),
+                InetAddress.getByName("2001:db8::b"),
+                5555,
+                9090,
+                17,
+                Direction.EGRESS);
         return Stream.of(
                 new Sample<>(Ipv4Prefix.LAYOUT, Ipv4Prefix.parse("203.0.113.0/24")),
                 new Sample<>(Ipv4Prefix.ADDRESS_LAYOUT, Ipv4Prefix.host("198.51.100.9")),
@@ -79,12 +89,17 @@ class StructsRoundTripTest {
                 new Sample<>(Ct6Key.LAYOUT, new Ct6Key(v6a, v6b, 40_000, 443, 17, Direction.INGRESS)),
                 new Sample<>(CtEntry.LAYOUT, new CtEntry(9_000_000_000L, 10, 1_000, 1042, 3, 0x12)),
                 new Sample<>(Notification.HEADER, new Notification.Header(1, 240, 42, 64)),
-                new Sample<>(Notification.DROP_LAYOUT, new Notification.Drop(42, DropReason.POLICY_DENY_RULE, 181,
-                        1000, 1042, 7, 74, Optional.of(flow4))),
-                new Sample<>(Notification.DROP_LAYOUT, new Notification.Drop(42, DropReason.POLICY_DENIED, 133,
-                        1000, 1042, 7, 94, Optional.of(flow6))),
-                new Sample<>(Notification.POLICY_VERDICT_LAYOUT, new Notification.PolicyVerdict(42, 1042, 1000, -133,
-                        7, 2, flow4)));
+                new Sample<>(
+                        Notification.DROP_LAYOUT,
+                        new Notification.Drop(
+                                42, DropReason.POLICY_DENY_RULE, 181, 1000, 1042, 7, 74, Optional.of(flow4))),
+                new Sample<>(
+                        Notification.DROP_LAYOUT,
+                        new Notification.Drop(
+                                42, DropReason.POLICY_DENIED, 133, 1000, 1042, 7, 94, Optional.of(flow6))),
+                new Sample<>(
+                        Notification.POLICY_VERDICT_LAYOUT,
+                        new Notification.PolicyVerdict(42, 1042, 1000, -133, 7, 2, flow4)));
     }
 
     @ParameterizedTest
@@ -139,7 +154,8 @@ class StructsRoundTripTest {
 
     @Test
     void aDifferentValueGivesDifferentBytes() {
-        assertNotEquals(HexFormat.of().formatHex(PolicyKey.LAYOUT.toBytes(new PolicyKey(1, 80, 6, Direction.INGRESS))),
+        assertNotEquals(
+                HexFormat.of().formatHex(PolicyKey.LAYOUT.toBytes(new PolicyKey(1, 80, 6, Direction.INGRESS))),
                 HexFormat.of().formatHex(PolicyKey.LAYOUT.toBytes(new PolicyKey(1, 80, 6, Direction.EGRESS))));
     }
 

@@ -11,14 +11,15 @@ final class TestObjects {
     static final Path SOURCE = Path.of("src/test/resources/bpf/test_objects.c").toAbsolutePath();
     private static Path object;
 
-    private TestObjects() {
-    }
+    private TestObjects() {}
 
     static synchronized Path object() {
         if (object == null) {
             try {
                 Path dir = Files.createTempDirectory("mbr-test-objects");
-                object = new ObjectCache(dir, new Clang()).compile(SOURCE, List.of()).object();
+                object = new ObjectCache(dir, new Clang())
+                        .compile(SOURCE, List.of())
+                        .object();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

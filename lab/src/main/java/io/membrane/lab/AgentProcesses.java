@@ -28,8 +28,7 @@ import java.util.function.Consumer;
 final class AgentProcesses {
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
-    private AgentProcesses() {
-    }
+    private AgentProcesses() {}
 
     /** The agent's pid if its process runs. */
     static OptionalLong pid(Node node) {
@@ -50,16 +49,25 @@ final class AgentProcesses {
      */
     static void launch(Node node, Lab.Options options, Consumer<String> progress) {
         if (pid(node).isPresent()) {
-            throw new IllegalStateException(node.name() + " already runs (pid " + pid(node).getAsLong() + ")");
+            throw new IllegalStateException(
+                    node.name() + " already runs (pid " + pid(node).getAsLong() + ")");
         }
-        List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + Namespaces.path(node.namespace()),
+        List<String> cmd = new ArrayList<>(List.of(
+                "setsid",
+                "nsenter",
+                "--net=" + Namespaces.path(node.namespace()),
                 options.java().toString()));
         // Not part of jvmArgs: those are tuning (and a lab made before the store was durable saved its own),
         // while without these the agent cannot keep the cluster deny list and refuses to start.
         cmd.addAll(ClusterNode.REQUIRED_JVM_ARGS);
         cmd.addAll(options.jvmArgs());
         cmd.add("-Dlogback.configurationFile=" + options.home().resolve("conf/logback.xml"));
-        cmd.addAll(List.of("-cp", options.classpath(), ClusterCli.class.getName(), "agent", "--config",
+        cmd.addAll(List.of(
+                "-cp",
+                options.classpath(),
+                ClusterCli.class.getName(),
+                "agent",
+                "--config",
                 node.config().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
@@ -152,7 +160,9 @@ final class AgentProcesses {
 
     private static boolean isLabAgent(List<String> cmd) {
         int i = cmd.indexOf("--config");
-        return cmd.contains(ClusterCli.class.getName()) && i >= 0 && i + 1 < cmd.size()
+        return cmd.contains(ClusterCli.class.getName())
+                && i >= 0
+                && i + 1 < cmd.size()
                 && cmd.get(i + 1).startsWith(Lab.RUN_ROOT + "/");
     }
 
@@ -165,7 +175,8 @@ final class AgentProcesses {
     /** SIGTERM to each, then SIGKILL to what still runs after {@code STOP_GRACE}; waits until all are gone. */
     static void stopAll(List<Long> pids) {
         Duration grace = STOP_GRACE;
-        List<ProcessHandle> handles = pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).toList();
+        List<ProcessHandle> handles =
+                pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).toList();
         handles.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + grace.toNanos();
         for (ProcessHandle h : handles) {

@@ -5,10 +5,8 @@ import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ClusterStatus;
-import io.membrane.cluster.ClusterCli;
 import io.membrane.cluster.ClusterNode;
 import io.membrane.datapath.DatapathMaps;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,14 +43,17 @@ public final class Lab implements AutoCloseable {
     public static final String FABRIC_NS = "mbr-fabric";
     /** The bridge, inside {@link #FABRIC_NS}. */
     public static final String BRIDGE = "mbr-br";
+
     public static final String CLIENT_NS = "mbr-client";
     /** Each node's (and the client's) device on the fabric. */
     public static final String DEVICE = "fab0";
+
     public static final String CLIENT = "10.79.0.100";
     public static final String CLIENT_OTHER = "10.79.0.101";
     /** The client's source addresses: {@link #CLIENT}, {@link #CLIENT_OTHER} and four more for tests. */
-    public static final List<String> CLIENT_ADDRESSES = List.of(CLIENT, CLIENT_OTHER, "10.79.0.102", "10.79.0.103",
-            "10.79.0.104", "10.79.0.105");
+    public static final List<String> CLIENT_ADDRESSES =
+            List.of(CLIENT, CLIENT_OTHER, "10.79.0.102", "10.79.0.103", "10.79.0.104", "10.79.0.105");
+
     static final String PIN_ROOT_NAME = "/sys/fs/bpf/membrane-lab";
     static final String RUN_ROOT_NAME = "/var/run/membrane-lab";
     public static final Path PIN_ROOT = Path.of(PIN_ROOT_NAME);
@@ -66,13 +67,19 @@ public final class Lab implements AutoCloseable {
      * docs/decisions/0004-lab-agent-jvm.md). The opens the agent needs ({@link ClusterNode#REQUIRED_JVM_ARGS}) are
      * always added, whatever the options say.
      */
-    public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms512m", "-Xmx1g", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1");
-
+    public static final List<String> DEFAULT_JVM_ARGS =
+            List.of("-Xms512m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     /** How to build the lab and run its agents. */
-    public record Options(int nodes, String xdpMode, Path home, String classpath, Path java, List<String> jvmArgs,
-                          Duration startTimeout, int cidrCapacity) {
+    public record Options(
+            int nodes,
+            String xdpMode,
+            Path home,
+            String classpath,
+            Path java,
+            List<String> jvmArgs,
+            Duration startTimeout,
+            int cidrCapacity) {
         /** Each node's prefilter maps (exact and LPM, per family): enough for tests and demos by default. */
         public static final int DEFAULT_CIDR_CAPACITY = 16_384;
 
@@ -97,8 +104,14 @@ public final class Lab implements AutoCloseable {
          * MEMBRANE_BPF_DIR or upwards from the working directory.
          */
         public static Options defaults() {
-            return new Options(3, "native", findHome(), System.getProperty("java.class.path"),
-                    Path.of(System.getProperty("java.home"), "bin", "java"), DEFAULT_JVM_ARGS, Duration.ofSeconds(180),
+            return new Options(
+                    3,
+                    "native",
+                    findHome(),
+                    System.getProperty("java.class.path"),
+                    Path.of(System.getProperty("java.home"), "bin", "java"),
+                    DEFAULT_JVM_ARGS,
+                    Duration.ofSeconds(180),
                     DEFAULT_CIDR_CAPACITY);
         }
 
@@ -128,7 +141,12 @@ public final class Lab implements AutoCloseable {
     public record Node(int index, String name, String namespace, String address, Path pinRoot, Path runDir) {
         static Node of(int index) {
             String name = "n" + index;
-            return new Node(index, name, "mbr-" + name, "10.79.0." + (10 + index), PIN_ROOT.resolve(name),
+            return new Node(
+                    index,
+                    name,
+                    "mbr-" + name,
+                    "10.79.0." + (10 + index),
+                    PIN_ROOT.resolve(name),
                     RUN_ROOT.resolve(name));
         }
 
@@ -193,8 +211,8 @@ public final class Lab implements AutoCloseable {
                 lab.launch(n);
             }
             lab.awaitReady(lab.nodes, lab.nodes.size(), options.startTimeout());
-            progress.accept(String.format("lab up: %d node(s) in %.1f s", lab.nodes.size(),
-                    (System.nanoTime() - t0) / 1e9));
+            progress.accept(
+                    String.format("lab up: %d node(s) in %.1f s", lab.nodes.size(), (System.nanoTime() - t0) / 1e9));
             return lab;
         } catch (RuntimeException e) {
             String logs = lab.logTails(30);
@@ -209,7 +227,7 @@ public final class Lab implements AutoCloseable {
 
     /** The lab {@code options} describe, without building anything (for tests of the generated configs). */
     static Lab plan(Options options) {
-        return new Lab(options, s -> { });
+        return new Lab(options, s -> {});
     }
 
     /** The lab that {@link #up} left on this machine (read back from its state file), if there is one. */
@@ -253,7 +271,7 @@ public final class Lab implements AutoCloseable {
     /** {@link #down(Consumer)} quietly. */
     @Override
     public void close() {
-        down(s -> { });
+        down(s -> {});
     }
 
     /** The node's generated configuration: everything a node of this lab differs in. */
@@ -281,9 +299,11 @@ public final class Lab implements AutoCloseable {
 
     /** Node by name ({@code n2}) or namespace ({@code mbr-n2}). */
     public Node node(String name) {
-        return nodes.stream().filter(n -> n.name().equals(name) || n.namespace().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no node " + name + " in this lab (n1..n"
-                        + nodes.size() + ")"));
+        return nodes.stream()
+                .filter(n -> n.name().equals(name) || n.namespace().equals(name))
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalArgumentException("no node " + name + " in this lab (n1..n" + nodes.size() + ")"));
     }
 
     /** The node's admin API, through its unix socket. */
@@ -357,8 +377,10 @@ public final class Lab implements AutoCloseable {
         try {
             return api(node).cluster();
         } catch (AdminApiException e) {
-            throw new IllegalStateException(node.name() + ": GET /v1/cluster: HTTP " + e.status() + " "
-                    + e.error().oneLine(), e);
+            throw new IllegalStateException(
+                    node.name() + ": GET /v1/cluster: HTTP " + e.status() + " "
+                            + e.error().oneLine(),
+                    e);
         }
     }
 
@@ -373,14 +395,17 @@ public final class Lab implements AutoCloseable {
 
     /** Waits until {@code observer} sees exactly {@code count} members, all up. */
     public void awaitMembers(Node observer, int count, Duration timeout) {
-        await(() -> {
-            try {
-                Map<String, String> m = members(observer);
-                return m.size() == count && m.values().stream().allMatch("up"::equals);
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, timeout, () -> observer.name() + " to see " + count + " members up (sees " + safeMembers(observer) + ")");
+        await(
+                () -> {
+                    try {
+                        Map<String, String> m = members(observer);
+                        return m.size() == count && m.values().stream().allMatch("up"::equals);
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                },
+                timeout,
+                () -> observer.name() + " to see " + count + " members up (sees " + safeMembers(observer) + ")");
     }
 
     private String safeMembers(Node n) {
@@ -393,17 +418,20 @@ public final class Lab implements AutoCloseable {
 
     private void awaitReady(List<Node> which, int members, Duration timeout) {
         Map<String, String> states = new LinkedHashMap<>();
-        await(() -> {
-            boolean all = true;
-            for (Node n : which) {
-                String state = readiness(n, members);
-                if (!state.equals(states.put(n.name(), state))) {
-                    progress.accept(n.name() + ": " + state);
-                }
-                all &= state.equals("ready");
-            }
-            return all;
-        }, timeout, () -> "every node ready " + states);
+        await(
+                () -> {
+                    boolean all = true;
+                    for (Node n : which) {
+                        String state = readiness(n, members);
+                        if (!state.equals(states.put(n.name(), state))) {
+                            progress.accept(n.name() + ": " + state);
+                        }
+                        all &= state.equals("ready");
+                    }
+                    return all;
+                },
+                timeout,
+                () -> "every node ready " + states);
     }
 
     /** "ready", or what the node still lacks. Throws if its process has died. */
@@ -442,8 +470,8 @@ public final class Lab implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for "
-                        + what.get());
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toSeconds() + " s waiting for " + what.get());
             }
             try {
                 Thread.sleep(200);

@@ -78,7 +78,8 @@ public final class LabCli {
                     int count = args.size() == 3 ? Integer.parseInt(args.get(2)) : 3;
                     Lab.Node node = lab.node(args.get(1));
                     int replies = lab.ping(args.get(0), node, count);
-                    out.printf("%s -> %s (%s): %d/%d replies%n", args.get(0), node.name(), node.address(), replies, count);
+                    out.printf(
+                            "%s -> %s (%s): %d/%d replies%n", args.get(0), node.name(), node.address(), replies, count);
                     yield replies > 0 ? 0 : 1;
                 }
                 case "help", "-h", "--help" -> {
@@ -115,12 +116,14 @@ public final class LabCli {
         // Ctrl-C while the lab is coming up takes down what was made; once it is up (or up has failed and cleaned
         // up after itself, or refused because a lab is already here), it stays as it is.
         AtomicBoolean done = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
-            if (!done.get()) {
-                err.println("membrane lab: interrupted; removing the half-built lab");
-                Lab.down(s -> { });
-            }
-        }, "lab-up-interrupted");
+        Thread hook = new Thread(
+                () -> {
+                    if (!done.get()) {
+                        err.println("membrane lab: interrupted; removing the half-built lab");
+                        Lab.down(s -> {});
+                    }
+                },
+                "lab-up-interrupted");
         List<String> found = Lab.present();
         if (!found.isEmpty()) {
             throw new IllegalStateException("a lab is already here (" + String.join(", ", found)
@@ -139,31 +142,32 @@ public final class LabCli {
             }
         }
         out.println();
-        out.printf("Lab of %d nodes on fabric 10.79.0.0/24 (bridge %s in namespace %s); client namespace %s with %s%n",
+        out.printf(
+                "Lab of %d nodes on fabric 10.79.0.0/24 (bridge %s in namespace %s); client namespace %s with %s%n",
                 lab.nodes().size(), Lab.BRIDGE, Lab.FABRIC_NS, Lab.CLIENT_NS, String.join(", ", Lab.CLIENT_ADDRESSES));
         for (Lab.Node n : lab.nodes()) {
-            out.printf("  %-3s ns %-7s %-11s pid %-7s api %s%n      pins %s  log %s%n", n.name(),
-                    n.namespace(), n.address(), lab.pid(n).orElse(-1), n.api(), n.pinRoot(), n.log());
+            out.printf(
+                    "  %-3s ns %-7s %-11s pid %-7s api %s%n      pins %s  log %s%n",
+                    n.name(), n.namespace(), n.address(), lab.pid(n).orElse(-1), n.api(), n.pinRoot(), n.log());
         }
         Lab.Node first = lab.node(1);
         Lab.Node last = lab.node(lab.nodes().size());
         out.println();
-        out.println("Each node's API is the unix socket in its run dir (metrics and health on 127.0.0.1:"
-                + Lab.API_PORT + " inside its namespace). Try:");
+        out.println("Each node's API is the unix socket in its run dir (metrics and health on 127.0.0.1:" + Lab.API_PORT
+                + " inside its namespace). Try:");
         out.println("  bin/membrane lab " + first.name() + " cluster                      # members and registry");
         out.println("  bin/membrane lab ping " + Lab.CLIENT + " " + last.name() + "               # the client reaches "
                 + last.address());
         out.println("  bin/membrane lab " + first.name() + " prefilter add " + Lab.CLIENT + "/32 --scope cluster");
         out.println("  bin/membrane lab ping " + Lab.CLIENT + " " + last.name() + "               # now dropped by "
                 + last.name() + "'s XDP prefilter");
-        out.println("  bin/membrane lab ping " + Lab.CLIENT_OTHER + " " + last.name() + "               # another source"
-                + " still passes");
+        out.println("  bin/membrane lab ping " + Lab.CLIENT_OTHER + " " + last.name()
+                + "               # another source" + " still passes");
         out.println("  bin/membrane lab " + last.name() + " prefilter get                 # the entry reached "
                 + last.name());
         out.println("  bin/membrane lab kill " + last.name() + "; bin/membrane lab restart " + last.name()
                 + "   # kill -9, then rejoin");
-        out.println("  bin/membrane status --api " + first.api() + "   # the same as lab "
-                + first.name() + " status");
+        out.println("  bin/membrane status --api " + first.api() + "   # the same as lab " + first.name() + " status");
         out.println("  bin/membrane monitor --config " + first.config() + "   # live drop events of " + first.name());
         out.println("  bin/membrane lab down");
         return 0;
@@ -173,7 +177,8 @@ public final class LabCli {
         var found = Lab.existing(this::say);
         if (found.isEmpty()) {
             List<String> left = Lab.present();
-            out.println(left.isEmpty() ? "no lab" : "no lab state, but leftovers: " + left + " (bin/membrane lab down)");
+            out.println(
+                    left.isEmpty() ? "no lab" : "no lab state, but leftovers: " + left + " (bin/membrane lab down)");
             return left.isEmpty() ? 0 : 1;
         }
         Lab lab = found.get();
@@ -186,8 +191,10 @@ public final class LabCli {
                 StringBuilder sb = new StringBuilder();
                 for (ClusterStatus.Member m : c.members()) {
                     String addr = m.address();
-                    sb.append(sb.length() == 0 ? "" : ", ").append(addr.substring(addr.indexOf('@') + 1))
-                            .append(' ').append(m.status())
+                    sb.append(sb.length() == 0 ? "" : ", ")
+                            .append(addr.substring(addr.indexOf('@') + 1))
+                            .append(' ')
+                            .append(m.status())
                             .append(m.reachable() ? "" : " (unreachable)");
                 }
                 view = "members: " + sb;
@@ -195,8 +202,9 @@ public final class LabCli {
                 view = "API not answering";
                 bad++;
             }
-            out.printf("%-3s %-11s %-14s %s%n", n.name(), n.address(),
-                    pid.isPresent() ? "pid " + pid.getAsLong() : "not running", view);
+            out.printf(
+                    "%-3s %-11s %-14s %s%n",
+                    n.name(), n.address(), pid.isPresent() ? "pid " + pid.getAsLong() : "not running", view);
         }
         return bad == 0 ? 0 : 1;
     }

@@ -21,8 +21,7 @@ import java.util.stream.Stream;
  * command find the lab that is up, each node's config, log and pins, and their removal.
  */
 final class LabFiles {
-    private LabFiles() {
-    }
+    private LabFiles() {}
 
     /** Writes what {@link #readState} gives back: the options of the lab that is up. */
     static void writeState(Lab.Options options) {
@@ -58,9 +57,14 @@ final class LabFiles {
             throw new UncheckedIOException("cannot read " + state, e);
         }
         String jvm = p.getProperty("jvm-args", "").strip();
-        return Optional.of(new Lab.Options(Integer.parseInt(p.getProperty("nodes")), p.getProperty("xdp-mode"),
-                Path.of(p.getProperty("home")), p.getProperty("classpath"), Path.of(p.getProperty("java")),
-                jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")), Duration.parse(p.getProperty("start-timeout")),
+        return Optional.of(new Lab.Options(
+                Integer.parseInt(p.getProperty("nodes")),
+                p.getProperty("xdp-mode"),
+                Path.of(p.getProperty("home")),
+                p.getProperty("classpath"),
+                Path.of(p.getProperty("java")),
+                jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")),
+                Duration.parse(p.getProperty("start-timeout")),
                 Integer.parseInt(p.getProperty("cidr-capacity", String.valueOf(Lab.Options.DEFAULT_CIDR_CAPACITY)))));
     }
 
@@ -109,7 +113,8 @@ final class LabFiles {
             for (Node n : nodes) {
                 for (Path f : List.of(n.log(), n.config())) {
                     if (Files.isRegularFile(f)) {
-                        Files.copy(f, dir.resolve(n.name() + "-" + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(
+                                f, dir.resolve(n.name() + "-" + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }

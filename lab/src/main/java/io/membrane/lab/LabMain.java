@@ -19,8 +19,7 @@ import picocli.CommandLine.Unmatched;
  * still run {@code ClusterCli agent}, and the client commands run {@code ClusterCli} (fewer classes to load).
  */
 public final class LabMain {
-    private LabMain() {
-    }
+    private LabMain() {}
 
     public static void main(String[] args) {
         Cli.exit(cli(System.out, System.err), args);
@@ -33,9 +32,14 @@ public final class LabMain {
         return cli;
     }
 
-    @Command(name = "lab", description = {"A cluster of agent processes in namespaces mbr-n1..mbr-nN on a private"
-            + " fabric (10.79.0.0/24): up, down, status, kill, stop, restart, ping; lab NODE COMMAND... runs a client"
-            + " command inside a node's namespace.", "The lab's own commands: bin/membrane lab help"})
+    @Command(
+            name = "lab",
+            description = {
+                "A cluster of agent processes in namespaces mbr-n1..mbr-nN on a private"
+                        + " fabric (10.79.0.0/24): up, down, status, kill, stop, restart, ping; lab NODE COMMAND... runs a client"
+                        + " command inside a node's namespace.",
+                "The lab's own commands: bin/membrane lab help"
+            })
     private static final class Lab implements Callable<Integer> {
         private final Cli cli;
 
@@ -52,9 +56,14 @@ public final class LabMain {
         }
     }
 
-    @Command(name = "demo", mixinStandardHelpOptions = true, description = {"The agent (single-node default) with a"
-            + " small lab: blocks a source, shows the drops, keeps running with the API up (Ctrl-C stops it and"
-            + " removes the lab)."})
+    @Command(
+            name = "demo",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The agent (single-node default) with a"
+                        + " small lab: blocks a source, shows the drops, keeps running with the API up (Ctrl-C stops it and"
+                        + " removes the lab)."
+            })
     private static final class DemoCommand implements Callable<Integer> {
         private final Cli cli;
 

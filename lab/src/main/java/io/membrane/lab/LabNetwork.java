@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
 final class LabNetwork {
     private static final Pattern NODE_NS = Pattern.compile("mbr-n\\d+");
 
-    private LabNetwork() {
-    }
+    private LabNetwork() {}
 
     static void create(List<Node> nodes, Consumer<String> progress) {
         progress.accept("creating namespaces " + FABRIC_NS + " (bridge " + BRIDGE + "), " + CLIENT_NS + ", "
@@ -43,7 +42,8 @@ final class LabNetwork {
 
     /** The lab's namespaces on this machine, whoever made them. */
     static List<String> namespaces() {
-        return Namespaces.named(name -> name.equals(FABRIC_NS) || name.equals(CLIENT_NS)
+        return Namespaces.named(name -> name.equals(FABRIC_NS)
+                || name.equals(CLIENT_NS)
                 || NODE_NS.matcher(name).matches());
     }
 

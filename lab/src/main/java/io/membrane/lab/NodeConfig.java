@@ -20,8 +20,7 @@ final class NodeConfig {
     /** How many of the first nodes every node lists as seeds. */
     private static final int SEEDS = 3;
 
-    private NodeConfig() {
-    }
+    private NodeConfig() {}
 
     static Config of(Node n, List<Node> nodes, Lab.Options options) {
         DatapathMaps.Sizes sizes = options.mapSizes();
@@ -34,16 +33,28 @@ final class NodeConfig {
         maps.put("ct6", sizes.ct6());
         maps.put("policy", sizes.policy());
         ConfigValue api = ConfigValueFactory.fromMap(Map.of("host", "127.0.0.1", "port", Lab.API_PORT));
-        api = api.withOrigin(api.origin().withComments(List.of(" Loopback of the node's own namespace: reach it "
-                + "with nsenter --net=/run/netns/" + n.namespace())));
-        List<String> seeds = nodes.subList(0, Math.min(SEEDS, nodes.size())).stream().map(Node::artery).toList();
+        api = api.withOrigin(api.origin()
+                .withComments(List.of(" Loopback of the node's own namespace: reach it "
+                        + "with nsenter --net=/run/netns/" + n.namespace())));
+        List<String> seeds = nodes.subList(0, Math.min(SEEDS, nodes.size())).stream()
+                .map(Node::artery)
+                .toList();
         return ConfigFactory.empty()
-                .withValue("membrane.pin-root", ConfigValueFactory.fromAnyRef(n.pinRoot().toString()))
-                .withValue("membrane.run-dir", ConfigValueFactory.fromAnyRef(n.runDir().toString()))
-                .withValue("membrane.bpf-dir", ConfigValueFactory.fromAnyRef(options.home().resolve("bpf").toString()))
+                .withValue(
+                        "membrane.pin-root",
+                        ConfigValueFactory.fromAnyRef(n.pinRoot().toString()))
+                .withValue(
+                        "membrane.run-dir",
+                        ConfigValueFactory.fromAnyRef(n.runDir().toString()))
+                .withValue(
+                        "membrane.bpf-dir",
+                        ConfigValueFactory.fromAnyRef(
+                                options.home().resolve("bpf").toString()))
                 .withValue("membrane.api", api)
-                .withValue("membrane.devices", ConfigValueFactory.fromIterable(List.of(
-                        Map.of("name", Lab.DEVICE, "xdp-mode", options.xdpMode()))))
+                .withValue(
+                        "membrane.devices",
+                        ConfigValueFactory.fromIterable(
+                                List.of(Map.of("name", Lab.DEVICE, "xdp-mode", options.xdpMode()))))
                 .withValue("membrane.maps", ConfigValueFactory.fromMap(maps))
                 .withValue("membrane.cluster.node-name", ConfigValueFactory.fromAnyRef(n.name()))
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(n.address()))
@@ -54,7 +65,10 @@ final class NodeConfig {
     /** The node's config file: a header naming what wrote it, then {@link #of} as HOCON. */
     static String render(Node n, List<Node> nodes, Lab.Options options) {
         return "# Node " + n.name() + " of the Membrane lab (bin/membrane lab up); removed by bin/membrane lab down.\n"
-                + of(n, nodes, options).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
-                        .setJson(false));
+                + of(n, nodes, options)
+                        .root()
+                        .render(ConfigRenderOptions.defaults()
+                                .setOriginComments(false)
+                                .setJson(false));
     }
 }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 /** The lab's plan (names, addresses, generated configs) and its in-namespace HTTP client's parser; no kernel. */
 class LabTest {
     private static AgentConfig parse(String text) {
-        return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve());
+        return AgentConfig.from(ConfigFactory.parseString(text)
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve());
     }
 
     @Test
@@ -39,8 +41,12 @@ class LabTest {
         assertEquals("n2", c.raw().getString("membrane.cluster.node-name"));
         assertEquals("10.79.0.12", c.raw().getString("pekko.remote.artery.canonical.hostname"));
         assertEquals(25520, c.raw().getInt("pekko.remote.artery.canonical.port"));
-        assertEquals(List.of("pekko://membrane@10.79.0.11:25520", "pekko://membrane@10.79.0.12:25520",
-                "pekko://membrane@10.79.0.13:25520"), c.raw().getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(
+                List.of(
+                        "pekko://membrane@10.79.0.11:25520",
+                        "pekko://membrane@10.79.0.12:25520",
+                        "pekko://membrane@10.79.0.13:25520"),
+                c.raw().getStringList("pekko.cluster.seed-nodes"));
     }
 
     @Test
@@ -49,9 +55,12 @@ class LabTest {
         Lab.Node n2 = lab.node(2);
         String text = lab.config(n2);
         assertTrue(text.startsWith("# Node n2 of the Membrane lab (bin/membrane lab up)"), text);
-        assertTrue(text.contains("# Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/mbr-n2"),
+        assertTrue(
+                text.contains("# Loopback of the node's own namespace: reach it with nsenter --net=/run/netns/mbr-n2"),
                 text);
-        assertEquals(NodeConfig.of(n2, lab.nodes(), lab.options()).root(), ConfigFactory.parseString(text).root());
+        assertEquals(
+                NodeConfig.of(n2, lab.nodes(), lab.options()).root(),
+                ConfigFactory.parseString(text).root());
         assertEquals(Lab.Options.DEFAULT_CIDR_CAPACITY, parse(text).raw().getInt("membrane.maps.cidr-dyn"));
     }
 
@@ -64,15 +73,21 @@ class LabTest {
         assertEquals("10.79.0.15", lab.node(5).address());
         Lab one = Lab.plan(Lab.Options.defaults().withNodes(1));
         AgentConfig alone = parse(one.config(one.node(1)));
-        assertEquals(List.of("pekko://membrane@10.79.0.11:25520"), alone.raw().getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(
+                List.of("pekko://membrane@10.79.0.11:25520"), alone.raw().getStringList("pekko.cluster.seed-nodes"));
     }
 
     @Test
     void badOptionsAreRefusedWithTheirName() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Lab.Options.defaults().withNodes(0))
-                .getMessage().contains("--nodes"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Lab.Options.defaults().withXdpMode("offload"))
-                .getMessage().contains("--xdp-mode"));
-        assertThrows(IllegalArgumentException.class, () -> Lab.plan(Lab.Options.defaults()).node(4));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Lab.Options.defaults()
+                        .withNodes(0))
+                .getMessage()
+                .contains("--nodes"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Lab.Options.defaults()
+                        .withXdpMode("offload"))
+                .getMessage()
+                .contains("--xdp-mode"));
+        assertThrows(IllegalArgumentException.class, () -> Lab.plan(Lab.Options.defaults())
+                .node(4));
     }
 }

@@ -17,10 +17,10 @@ import jnr.ffi.Pointer;
 public final class BpfFs {
     /** BPF_FS_MAGIC from linux/magic.h. */
     static final long BPF_FS_MAGIC = 0xcafe4a11L;
+
     public static final Path DEFAULT_MOUNT = Path.of("/sys/fs/bpf");
 
-    private BpfFs() {
-    }
+    private BpfFs() {}
 
     /** Creates {@code dir} on a bpffs, mounting one if no ancestor is on bpffs. Returns the directory. */
     public static Path ensureDirectory(Path dir) {

@@ -127,8 +127,8 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
         Scratch s = scratch();
         writeKey(key, s);
         s.value.putInt(0, valueFd);
-        BpfException.check(lib().bpf_map_update_elem(fd(), s.keyPtr, s.valuePtr, UpdateFlag.ANY.bits()),
-                operation, name());
+        BpfException.check(
+                lib().bpf_map_update_elem(fd(), s.keyPtr, s.valuePtr, UpdateFlag.ANY.bits()), operation, name());
     }
 
     /** Encodes a key into the scratch buffer with its padding zeroed: hash maps hash every byte. */
@@ -194,6 +194,7 @@ public abstract class BpfMap<K, V> implements FdOwner, AutoCloseable {
 
         /** The only thread that may use these buffers. */
         final Thread owner = Thread.currentThread();
+
         final ByteBuffer key;
         final ByteBuffer nextKey;
         final ByteBuffer value;

@@ -18,10 +18,10 @@ public final class BpfMaps {
     private static final int CREATE_OPTS_SIZE = 48;
     /** sizeof(struct bpf_btf_load_opts) in libbpf 1.1: sz, log_buf, log_level, log_size. */
     private static final int BTF_LOAD_OPTS_SIZE = 24;
+
     private static final int BTF_LOG_SIZE = 16 * 1024;
 
-    private BpfMaps() {
-    }
+    private BpfMaps() {}
 
     /** Creates an unpinned map; closing it frees it unless a program or another map still holds it. */
     public static <M extends BpfMap<?, ?>> M create(MapSpec<M> spec) {
@@ -45,8 +45,14 @@ public final class BpfMaps {
                 btfFd = loadBtf(btf.bytes(), spec.name());
                 opts.putInt(8, btfFd).putInt(12, btf.keyTypeId()).putInt(16, btf.valueTypeId());
             }
-            int fd = NativeLibs.bpf().bpf_map_create(spec.type().kernelId(), spec.kernelName(), spec.keySize(),
-                    spec.valueSize(), spec.maxEntries(), Pointer.wrap(NativeLibs.runtime(), opts));
+            int fd = NativeLibs.bpf()
+                    .bpf_map_create(
+                            spec.type().kernelId(),
+                            spec.kernelName(),
+                            spec.keySize(),
+                            spec.valueSize(),
+                            spec.maxEntries(),
+                            Pointer.wrap(NativeLibs.runtime(), opts));
             Reference.reachabilityFence(opts);
             return BpfException.check(fd, "create", spec.name());
         } finally {
@@ -61,7 +67,8 @@ public final class BpfMaps {
 
     /** Loads raw BTF; a refusal is retried once with the kernel's log, which the exception then carries. */
     private static int loadBtf(byte[] blob, String mapName) {
-        ByteBuffer data = ByteBuffer.allocateDirect(blob.length).put(0, blob); // absolute: Pointer.wrap starts at the position
+        ByteBuffer data =
+                ByteBuffer.allocateDirect(blob.length).put(0, blob); // absolute: Pointer.wrap starts at the position
         Pointer dataPtr = Pointer.wrap(NativeLibs.runtime(), data);
         int fd = NativeLibs.bpf().bpf_btf_load(dataPtr, blob.length, null);
         if (fd >= 0) {
@@ -69,8 +76,10 @@ public final class BpfMaps {
         }
         ByteBuffer log = ByteBuffer.allocateDirect(BTF_LOG_SIZE);
         ByteBuffer opts = ByteBuffer.allocateDirect(BTF_LOAD_OPTS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        opts.putLong(0, BTF_LOAD_OPTS_SIZE).putLong(8, Pointer.wrap(NativeLibs.runtime(), log).address())
-                .putInt(16, 1).putInt(20, BTF_LOG_SIZE);
+        opts.putLong(0, BTF_LOAD_OPTS_SIZE)
+                .putLong(8, Pointer.wrap(NativeLibs.runtime(), log).address())
+                .putInt(16, 1)
+                .putInt(20, BTF_LOG_SIZE);
         int again = NativeLibs.bpf().bpf_btf_load(dataPtr, blob.length, Pointer.wrap(NativeLibs.runtime(), opts));
         Reference.reachabilityFence(log);
         Reference.reachabilityFence(data);

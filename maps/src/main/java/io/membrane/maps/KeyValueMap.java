@@ -166,8 +166,8 @@ public abstract class KeyValueMap<K, V> extends BpfMap<K, V> {
             ByteBuffer kb = direct((long) chunk * ks);
             ByteBuffer vb = direct((long) chunk * vs);
             count.putInt(0, chunk);
-            int rc = lib().bpf_map_lookup_batch(fd(), first ? null : ptr(inBatch), ptr(outBatch), ptr(kb), ptr(vb),
-                    ptr(count), ptr(opts));
+            int rc = lib().bpf_map_lookup_batch(
+                            fd(), first ? null : ptr(inBatch), ptr(outBatch), ptr(kb), ptr(vb), ptr(count), ptr(opts));
             Reference.reachabilityFence(kb);
             Reference.reachabilityFence(vb);
             Reference.reachabilityFence(opts);

@@ -23,8 +23,7 @@ import java.util.regex.Pattern;
  */
 final class LayoutBtf {
     /** What {@link #of} produced: the blob and the type ids of the key and the value inside it. */
-    record Blob(byte[] bytes, int keyTypeId, int valueTypeId) {
-    }
+    record Blob(byte[] bytes, int keyTypeId, int valueTypeId) {}
 
     private static final int MAGIC = 0xeB9F;
     private static final int HEADER_SIZE = 24;
@@ -72,7 +71,9 @@ final class LayoutBtf {
         }
         ByteBuffer t = type(name, KIND_STRUCT, sorted.size(), layout.size(), 12 * sorted.size());
         for (int i = 0; i < sorted.size(); i++) {
-            t.putInt(string(sorted.get(i).name())).putInt(memberTypes[i]).putInt(sorted.get(i).offset() * 8);
+            t.putInt(string(sorted.get(i).name()))
+                    .putInt(memberTypes[i])
+                    .putInt(sorted.get(i).offset() * 8);
         }
         return add(cacheKey, t);
     }
@@ -108,15 +109,16 @@ final class LayoutBtf {
         if (known != null) {
             return known;
         }
-        int target = switch (kind) {
-            case U8 -> integer("unsigned char", 1);
-            case U16 -> integer("unsigned short", 2);
-            case U32 -> integer("unsigned int", 4);
-            case U64 -> integer("unsigned long long", 8);
-            case BE16 -> scalar(Field.Kind.U16);
-            case BE32 -> scalar(Field.Kind.U32);
-            case BYTES, PADDING -> throw new IllegalArgumentException(kind + " is not a scalar");
-        };
+        int target =
+                switch (kind) {
+                    case U8 -> integer("unsigned char", 1);
+                    case U16 -> integer("unsigned short", 2);
+                    case U32 -> integer("unsigned int", 4);
+                    case U64 -> integer("unsigned long long", 8);
+                    case BE16 -> scalar(Field.Kind.U16);
+                    case BE32 -> scalar(Field.Kind.U32);
+                    case BYTES, PADDING -> throw new IllegalArgumentException(kind + " is not a scalar");
+                };
         return add(name, type(name, KIND_TYPEDEF, 0, target, 0));
     }
 
@@ -136,13 +138,18 @@ final class LayoutBtf {
             return known;
         }
         int index = integer("unsigned int", 4);
-        return add(cacheKey, type("", KIND_ARRAY, 0, 0, 12).putInt(elementType).putInt(index).putInt(length));
+        return add(
+                cacheKey,
+                type("", KIND_ARRAY, 0, 0, 12).putInt(elementType).putInt(index).putInt(length));
     }
 
     /** struct btf_type: name_off, info (kind << 24 | vlen), then size or type; {@code extra} bytes follow. */
     private ByteBuffer type(String name, int kind, int vlen, int sizeOrType, int extra) {
-        return ByteBuffer.allocate(12 + extra).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(string(name)).putInt(kind << 24 | vlen).putInt(sizeOrType);
+        return ByteBuffer.allocate(12 + extra)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(string(name))
+                .putInt(kind << 24 | vlen)
+                .putInt(sizeOrType);
     }
 
     private int add(String cacheKey, ByteBuffer type) {
@@ -165,8 +172,14 @@ final class LayoutBtf {
         byte[] t = types.toByteArray();
         byte[] s = strings.toByteArray();
         ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + t.length + s.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.putShort((short) MAGIC).put((byte) 1).put((byte) 0).putInt(HEADER_SIZE)
-                .putInt(0).putInt(t.length).putInt(t.length).putInt(s.length);
+        out.putShort((short) MAGIC)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(HEADER_SIZE)
+                .putInt(0)
+                .putInt(t.length)
+                .putInt(t.length)
+                .putInt(s.length);
         return out.put(t).put(s).array();
     }
 }

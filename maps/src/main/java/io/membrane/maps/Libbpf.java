@@ -8,8 +8,7 @@ import io.membrane.maps.sys.NativeLibs;
  * owners of maps and programs.
  */
 public final class Libbpf {
-    private Libbpf() {
-    }
+    private Libbpf() {}
 
     /** "major.minor" of the libbpf this JVM loaded. */
     public static String version() {

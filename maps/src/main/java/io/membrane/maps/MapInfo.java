@@ -9,8 +9,8 @@ import jnr.ffi.Pointer;
  * What the kernel says about a live map ({@code struct bpf_map_info} from BPF_OBJ_GET_INFO_BY_FD). Open-or-
  * create compares this, not our own bookkeeping, with the wanted spec.
  */
-public record MapInfo(int typeId, int id, int keySize, int valueSize, int maxEntries, int flags, String name,
-                      int btfId) {
+public record MapInfo(
+        int typeId, int id, int keySize, int valueSize, int maxEntries, int flags, String name, int btfId) {
     /** sizeof(struct bpf_map_info) on 6.x kernels; a smaller kernel struct is zero-filled by the kernel. */
     static final int STRUCT_SIZE = 88;
 
@@ -25,8 +25,15 @@ public record MapInfo(int typeId, int id, int keySize, int valueSize, int maxEnt
         while (n < raw.length && raw[n] != 0) {
             n++;
         }
-        return new MapInfo(info.getInt(0), info.getInt(4), info.getInt(8), info.getInt(12), info.getInt(16),
-                info.getInt(20), new String(raw, 0, n, StandardCharsets.US_ASCII), info.getInt(64));
+        return new MapInfo(
+                info.getInt(0),
+                info.getInt(4),
+                info.getInt(8),
+                info.getInt(12),
+                info.getInt(16),
+                info.getInt(20),
+                new String(raw, 0, n, StandardCharsets.US_ASCII),
+                info.getInt(64));
     }
 
     @Override

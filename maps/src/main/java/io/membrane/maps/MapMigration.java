@@ -20,11 +20,9 @@ import jnr.ffi.Pointer;
  */
 final class MapMigration {
     /** The new map's descriptor and how many entries it got from the old one. */
-    record Migrated(int fd, int entries) {
-    }
+    record Migrated(int fd, int entries) {}
 
-    private MapMigration() {
-    }
+    private MapMigration() {}
 
     /** Replaces the map pinned at {@code path} (open as {@code oldFd}) with a new one of {@code spec}. */
     static Migrated migrate(MapSpec<?> spec, Path path, int oldFd) {
@@ -35,8 +33,8 @@ final class MapMigration {
             // fd-holding maps (perf event arrays) are filled again by their owner; their entries mean nothing here
             int entries = spec.type().carriesBtf() ? copyEntries(spec, oldFd, newFd) : 0;
             Files.deleteIfExists(temporary); // left by a migration that was stopped half way
-            BpfException.check(NativeLibs.bpf().bpf_obj_pin(newFd, temporary.toString()), "pin " + temporary,
-                    spec.name());
+            BpfException.check(
+                    NativeLibs.bpf().bpf_obj_pin(newFd, temporary.toString()), "pin " + temporary, spec.name());
             Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
             return new Migrated(newFd, entries);
         } catch (IOException e) {
@@ -56,8 +54,8 @@ final class MapMigration {
      */
     private static int copyEntries(MapSpec<?> spec, int fromFd, int toFd) {
         LibBpf bpf = NativeLibs.bpf();
-        int valueBytes = spec.type().isPerCpu() ? spec.valueLayout().perCpuSlotSize() * PossibleCpus.count()
-                : spec.valueSize();
+        int valueBytes =
+                spec.type().isPerCpu() ? spec.valueLayout().perCpuSlotSize() * PossibleCpus.count() : spec.valueSize();
         ByteBuffer key = ByteBuffer.allocateDirect(spec.keySize());
         ByteBuffer next = ByteBuffer.allocateDirect(spec.keySize());
         ByteBuffer value = ByteBuffer.allocateDirect(valueBytes);
@@ -79,8 +77,10 @@ final class MapMigration {
                 continue; // removed by the datapath since get_next_key (an LRU eviction, say)
             }
             BpfException.check(rc, "lookup (migrating)", spec.name());
-            BpfException.check(bpf.bpf_map_update_elem(toFd, keyPtr, valuePtr, UpdateFlag.ANY.bits()),
-                    "update (migrating)", spec.name());
+            BpfException.check(
+                    bpf.bpf_map_update_elem(toFd, keyPtr, valuePtr, UpdateFlag.ANY.bits()),
+                    "update (migrating)",
+                    spec.name());
             copied++;
         }
         Reference.reachabilityFence(key);

@@ -36,17 +36,40 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
     private final MapSpec<?> innerMap;
     private final Factory<M> factory;
 
-    private MapSpec(String name, MapType type, Layout<?> keyLayout, Layout<?> valueLayout, int maxEntries,
-                    int flags, MapSpec<?> innerMap, Factory<M> factory) {
-        this(name, name.length() > KERNEL_NAME_MAX ? name.substring(0, KERNEL_NAME_MAX) : name, type, keyLayout,
-                valueLayout, maxEntries, flags, innerMap, factory);
+    private MapSpec(
+            String name,
+            MapType type,
+            Layout<?> keyLayout,
+            Layout<?> valueLayout,
+            int maxEntries,
+            int flags,
+            MapSpec<?> innerMap,
+            Factory<M> factory) {
+        this(
+                name,
+                name.length() > KERNEL_NAME_MAX ? name.substring(0, KERNEL_NAME_MAX) : name,
+                type,
+                keyLayout,
+                valueLayout,
+                maxEntries,
+                flags,
+                innerMap,
+                factory);
     }
 
-    private MapSpec(String name, String kernelName, MapType type, Layout<?> keyLayout, Layout<?> valueLayout,
-                    int maxEntries, int flags, MapSpec<?> innerMap, Factory<M> factory) {
+    private MapSpec(
+            String name,
+            String kernelName,
+            MapType type,
+            Layout<?> keyLayout,
+            Layout<?> valueLayout,
+            int maxEntries,
+            int flags,
+            MapSpec<?> innerMap,
+            Factory<M> factory) {
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("map name '" + name
-                    + "': use 1..64 of A-Z a-z 0-9 _ . (it is also the pin file name)");
+            throw new IllegalArgumentException(
+                    "map name '" + name + "': use 1..64 of A-Z a-z 0-9 _ . (it is also the pin file name)");
         }
         if (kernelName.length() > KERNEL_NAME_MAX || !NAME.matcher(kernelName).matches()) {
             throw new IllegalArgumentException("map " + name + ": kernel name '" + kernelName + "' must be 1.."
@@ -71,8 +94,8 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
     }
 
     /** A hash map that allocates entries on insert (BPF_F_NO_PREALLOC): large and mostly empty maps. */
-    public static <K, V> MapSpec<BpfHashMap<K, V>> hashNoPrealloc(String name, Layout<K> key, Layout<V> value,
-                                                                  int max) {
+    public static <K, V> MapSpec<BpfHashMap<K, V>> hashNoPrealloc(
+            String name, Layout<K> key, Layout<V> value, int max) {
         return new MapSpec<>(name, MapType.HASH, key, value, max, F_NO_PREALLOC, null, BpfHashMap::new);
     }
 
@@ -84,8 +107,7 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
         return new MapSpec<>(name, MapType.ARRAY, Layout.U32, value, max, 0, null, ArrayMap::new);
     }
 
-    public static <K, V> MapSpec<PerCpuHashMap<K, V>> perCpuHash(String name, Layout<K> key, Layout<V> value,
-                                                                 int max) {
+    public static <K, V> MapSpec<PerCpuHashMap<K, V>> perCpuHash(String name, Layout<K> key, Layout<V> value, int max) {
         return new MapSpec<>(name, MapType.PERCPU_HASH, key, value, max, 0, null, PerCpuHashMap::new);
     }
 
@@ -100,8 +122,8 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
 
     /** One slot per CPU, each holding a perf event's file descriptor. */
     public static MapSpec<PerfEventArrayMap> perfEventArray(String name, int cpus) {
-        return new MapSpec<>(name, MapType.PERF_EVENT_ARRAY, Layout.U32, Layout.U32, cpus, 0, null,
-                PerfEventArrayMap::new);
+        return new MapSpec<>(
+                name, MapType.PERF_EVENT_ARRAY, Layout.U32, Layout.U32, cpus, 0, null, PerfEventArrayMap::new);
     }
 
     public static MapSpec<ProgramArrayMap> programArray(String name, int max) {
@@ -129,8 +151,7 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
      * keeps {@link #name()}.
      */
     public MapSpec<M> withKernelName(String newKernelName) {
-        return new MapSpec<>(name, newKernelName, type, keyLayout, valueLayout, maxEntries, flags, innerMap,
-                factory);
+        return new MapSpec<>(name, newKernelName, type, keyLayout, valueLayout, maxEntries, flags, innerMap, factory);
     }
 
     M open(int fd) {
@@ -182,8 +203,11 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
 
     /** Whether a live map the kernel describes as {@code info} holds entries of this spec's shape. */
     public boolean matches(MapInfo info) {
-        return info.typeId() == type.kernelId() && info.keySize() == keySize() && info.valueSize() == valueSize()
-                && info.maxEntries() == maxEntries && info.flags() == flags;
+        return info.typeId() == type.kernelId()
+                && info.keySize() == keySize()
+                && info.valueSize() == valueSize()
+                && info.maxEntries() == maxEntries
+                && info.flags() == flags;
     }
 
     /**
@@ -196,7 +220,7 @@ public final class MapSpec<M extends BpfMap<?, ?>> {
 
     @Override
     public String toString() {
-        return type + " '" + kernelName + "' key=" + keySize() + " (" + keyLayout.cName() + ") value=" + valueSize() + " ("
-                + valueLayout.cName() + ") max=" + maxEntries + " flags=0x" + Integer.toHexString(flags);
+        return type + " '" + kernelName + "' key=" + keySize() + " (" + keyLayout.cName() + ") value=" + valueSize()
+                + " (" + valueLayout.cName() + ") max=" + maxEntries + " flags=0x" + Integer.toHexString(flags);
     }
 }

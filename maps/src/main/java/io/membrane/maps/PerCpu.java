@@ -11,12 +11,14 @@ import java.util.List;
  * value_size is the element's.
  */
 final class PerCpu {
-    private PerCpu() {
-    }
+    private PerCpu() {}
 
     static <E> Layout<List<E>> layout(Layout<E> element, int cpus) {
         int slot = element.perCpuSlotSize();
-        return Layout.of("percpu " + element.cName(), slot * cpus, List.of(),
+        return Layout.of(
+                "percpu " + element.cName(),
+                slot * cpus,
+                List.of(),
                 (values, buf, base) -> {
                     if (values.size() != cpus) {
                         throw new IllegalArgumentException("per-CPU value needs " + cpus + " slots (one per possible"

@@ -24,11 +24,15 @@ public final class PinnedMaps {
     public static final Path DEFAULT_ROOT = Path.of("/sys/fs/bpf/membrane");
 
     /** What open-or-create did. */
-    public enum Outcome { CREATED, REUSED, REPLACED, MIGRATED }
+    public enum Outcome {
+        CREATED,
+        REUSED,
+        REPLACED,
+        MIGRATED
+    }
 
     /** A map together with what open-or-create did to get it. */
-    public record Opened<M>(M map, Outcome outcome) {
-    }
+    public record Opened<M>(M map, Outcome outcome) {}
 
     private final Path root;
 
@@ -95,8 +99,13 @@ public final class PinnedMaps {
             NativeLibs.libc().close(oldFd);
         }
         String btf = !spec.type().carriesBtf() ? "not taken by " + spec.type() : old.btfId() == 0 ? "added" : "kept";
-        LOG.info("migrated {}: {} entries (kernel name '{}' -> '{}', BTF {})", spec.name(), migrated.entries(),
-                old.name(), spec.kernelName(), btf);
+        LOG.info(
+                "migrated {}: {} entries (kernel name '{}' -> '{}', BTF {})",
+                spec.name(),
+                migrated.entries(),
+                old.name(),
+                spec.kernelName(),
+                btf);
         return new Opened<>(spec.open(migrated.fd()), Outcome.MIGRATED);
     }
 

@@ -14,8 +14,7 @@ public final class PossibleCpus {
     private static final Path POSSIBLE = Path.of("/sys/devices/system/cpu/possible");
     private static volatile int cached;
 
-    private PossibleCpus() {
-    }
+    private PossibleCpus() {}
 
     public static int count() {
         int n = cached;

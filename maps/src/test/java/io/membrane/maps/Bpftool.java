@@ -19,15 +19,13 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class Bpftool {
     /** What {@code bpftool -j map show} says about one map that tests look at. */
-    public record Shown(String name, String type, int btfId) {
-    }
+    public record Shown(String name, String type, int btfId) {}
 
     private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]*)\"");
     private static final Pattern TYPE = Pattern.compile("\"type\":\"([^\"]*)\"");
     private static final Pattern BTF_ID = Pattern.compile("\"btf_id\":(\\d+)");
 
-    private Bpftool() {
-    }
+    private Bpftool() {}
 
     public static Shown show(Path pin) {
         String out = run("map", "show", "pinned", pin.toString(), "-j");

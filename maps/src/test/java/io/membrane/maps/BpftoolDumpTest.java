@@ -25,8 +25,7 @@ class BpftoolDumpTest {
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
 
-    private static final Pattern ENTRY = Pattern.compile(
-            "\"key\":\\[([^\\]]*)\\],\"value\":\\[([^\\]]*)\\]");
+    private static final Pattern ENTRY = Pattern.compile("\"key\":\\[([^\\]]*)\\],\"value\":\\[([^\\]]*)\\]");
 
     @Test
     void bpftoolSeesOurLpmEntries() throws Exception {

@@ -23,7 +23,8 @@ public final class KernelTest implements BeforeEachCallback, AfterEachCallback {
         } catch (RuntimeException | LinkageError e) {
             Assumptions.abort("kernel test skipped: " + e.getMessage());
         }
-        try (ArrayMap<Integer> probe = BpfMaps.create(MapSpec.array("mbr_probe", io.membrane.maps.layout.Layout.U32, 1))) {
+        try (ArrayMap<Integer> probe =
+                BpfMaps.create(MapSpec.array("mbr_probe", io.membrane.maps.layout.Layout.U32, 1))) {
             probe.set(0, 1);
         } catch (BpfException e) {
             Assumptions.abort("kernel test skipped: cannot create a BPF map (" + e.getMessage()

@@ -34,7 +34,8 @@ class LayoutBtfTest {
         LayoutBtf.Blob blob = LayoutBtf.of(Ipv4Prefix.LAYOUT, Layout.U8);
         assertEquals(6, blob.keyTypeId());
         assertEquals(4, blob.valueTypeId(), "the value reuses the __u8 typedef of the key's array");
-        int typeLen = ByteBuffer.wrap(blob.bytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
+        int typeLen =
+                ByteBuffer.wrap(blob.bytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
         // int 16, typedef 12, int 16, typedef 12, array 24, struct 12 + 2 members of 12
         assertEquals(16 + 12 + 16 + 12 + 24 + 36, typeLen);
     }

@@ -18,8 +18,8 @@ class LpmSemanticsTest {
 
     @Test
     void v4LongestPrefixWinsAndDeleteFallsBack() {
-        try (LpmTrieMap<Ipv4Prefix, Integer> map = kernel.pins().openOrCreate(
-                MapSpec.lpmTrie("lpm_v4", Ipv4Prefix.LAYOUT, Layout.U32, 64))) {
+        try (LpmTrieMap<Ipv4Prefix, Integer> map =
+                kernel.pins().openOrCreate(MapSpec.lpmTrie("lpm_v4", Ipv4Prefix.LAYOUT, Layout.U32, 64))) {
             map.put(Ipv4Prefix.parse("10.0.0.0/8"), 8);
             map.put(Ipv4Prefix.parse("10.1.2.3/32"), 32);
             assertEquals(Optional.of(32), map.lookup(Ipv4Prefix.host("10.1.2.3")));
@@ -33,8 +33,8 @@ class LpmSemanticsTest {
 
     @Test
     void v6LongestPrefixWinsAndDeleteFallsBack() {
-        try (LpmTrieMap<Ipv6Prefix, Integer> map = kernel.pins().openOrCreate(
-                MapSpec.lpmTrie("lpm_v6", Ipv6Prefix.LAYOUT, Layout.U32, 64))) {
+        try (LpmTrieMap<Ipv6Prefix, Integer> map =
+                kernel.pins().openOrCreate(MapSpec.lpmTrie("lpm_v6", Ipv6Prefix.LAYOUT, Layout.U32, 64))) {
             map.put(Ipv6Prefix.parse("2001:db8::/32"), 32);
             map.put(Ipv6Prefix.parse("2001:db8:1::7/128"), 128);
             map.put(Ipv6Prefix.parse("2001:db8:1::/48"), 48);

@@ -19,8 +19,8 @@ class MapErrorsTest {
 
     @Test
     void noexistOnExistingKeyIsEexist() {
-        try (BpfHashMap<Integer, Long> map = kernel.pins().openOrCreate(
-                MapSpec.hash("err_noexist", Layout.U32, Layout.U64, 4))) {
+        try (BpfHashMap<Integer, Long> map =
+                kernel.pins().openOrCreate(MapSpec.hash("err_noexist", Layout.U32, Layout.U64, 4))) {
             map.put(1, 1L);
             BpfException e = assertThrows(BpfException.class, () -> map.update(1, 2L, UpdateFlag.NOEXIST));
             assertEquals(Errno.EEXIST, e.errno());
@@ -34,8 +34,8 @@ class MapErrorsTest {
 
     @Test
     void existOnMissingKeyIsEnoent() {
-        try (BpfHashMap<Integer, Long> map = kernel.pins().openOrCreate(
-                MapSpec.hash("err_exist", Layout.U32, Layout.U64, 4))) {
+        try (BpfHashMap<Integer, Long> map =
+                kernel.pins().openOrCreate(MapSpec.hash("err_exist", Layout.U32, Layout.U64, 4))) {
             BpfException e = assertThrows(BpfException.class, () -> map.update(9, 2L, UpdateFlag.EXIST));
             assertEquals(Errno.ENOENT, e.errno());
         }
@@ -43,8 +43,8 @@ class MapErrorsTest {
 
     @Test
     void fullHashMapIsE2big() {
-        try (BpfHashMap<Integer, Long> map = kernel.pins().openOrCreate(
-                MapSpec.hash("err_full", Layout.U32, Layout.U64, 3))) {
+        try (BpfHashMap<Integer, Long> map =
+                kernel.pins().openOrCreate(MapSpec.hash("err_full", Layout.U32, Layout.U64, 3))) {
             map.put(1, 1L);
             map.put(2, 2L);
             map.put(3, 3L);
@@ -57,12 +57,11 @@ class MapErrorsTest {
 
     @Test
     void fullLpmTrieIsEnospc() {
-        try (LpmTrieMap<Ipv4Prefix, Byte> map = kernel.pins().openOrCreate(
-                MapSpec.lpmTrie("err_lpm_full", Ipv4Prefix.LAYOUT, Layout.U8, 2))) {
+        try (LpmTrieMap<Ipv4Prefix, Byte> map =
+                kernel.pins().openOrCreate(MapSpec.lpmTrie("err_lpm_full", Ipv4Prefix.LAYOUT, Layout.U8, 2))) {
             map.put(Ipv4Prefix.parse("10.0.0.0/8"), (byte) 1);
             map.put(Ipv4Prefix.parse("10.1.0.0/16"), (byte) 1);
-            BpfException e = assertThrows(BpfException.class,
-                    () -> map.put(Ipv4Prefix.parse("10.2.0.0/16"), (byte) 1));
+            BpfException e = assertThrows(BpfException.class, () -> map.put(Ipv4Prefix.parse("10.2.0.0/16"), (byte) 1));
             assertEquals(Errno.ENOSPC, e.errno());
             assertEquals("err_lpm_full", e.objectName());
         }

@@ -25,8 +25,9 @@ class MapMigrationTest {
 
     @Test
     void lpmEntriesSurviveAndTheSecondOpenReuses() throws Exception {
-        MapSpec<LpmTrieMap<Ipv4Prefix, Byte>> spec = MapSpec.lpmTrie("membrane_mig_lpm4_dyn", Ipv4Prefix.LAYOUT,
-                Layout.U8, 64).withKernelName("mbr_mig_lpm4");
+        MapSpec<LpmTrieMap<Ipv4Prefix, Byte>> spec = MapSpec.lpmTrie(
+                        "membrane_mig_lpm4_dyn", Ipv4Prefix.LAYOUT, Layout.U8, 64)
+                .withKernelName("mbr_mig_lpm4");
         Map<Ipv4Prefix, Byte> before;
         int oldId;
         try (var old = PreviousVersion.createPinned(kernel.pins(), spec)) {
@@ -53,7 +54,9 @@ class MapMigrationTest {
             assertEquals("mbr_mig_lpm4", pinned.name(), "the pin path holds the new map");
             assertTrue(pinned.btfId() > 0);
         }
-        assertTrue(Files.list(kernel.pins().root()).allMatch(p -> p.getFileName().toString().equals(spec.name())),
+        assertTrue(
+                Files.list(kernel.pins().root())
+                        .allMatch(p -> p.getFileName().toString().equals(spec.name())),
                 "no temporary pin is left");
 
         PinnedMaps.Opened<LpmTrieMap<Ipv4Prefix, Byte>> again = kernel.pins().openOrCreateReporting(spec);
@@ -66,8 +69,8 @@ class MapMigrationTest {
 
     @Test
     void perCpuValuesSurviveOnEveryCpu() {
-        MapSpec<PerCpuArrayMap<Long>> spec = MapSpec.perCpuArray("membrane_mig_percpu", Layout.U64, 4)
-                .withKernelName("mbr_mig_pcpu");
+        MapSpec<PerCpuArrayMap<Long>> spec =
+                MapSpec.perCpuArray("membrane_mig_percpu", Layout.U64, 4).withKernelName("mbr_mig_pcpu");
         List<Long> perCpu;
         try (var old = PreviousVersion.createPinned(kernel.pins(), spec)) {
             old.putOnEveryCpu(2, 77L);
@@ -77,7 +80,8 @@ class MapMigrationTest {
         try (var map = migrated.map()) {
             assertEquals(PinnedMaps.Outcome.MIGRATED, migrated.outcome());
             assertEquals(perCpu, map.get(2).orElseThrow());
-            assertEquals(List.of(0L), map.get(0).orElseThrow().stream().distinct().toList());
+            assertEquals(
+                    List.of(0L), map.get(0).orElseThrow().stream().distinct().toList());
         }
     }
 }

@@ -19,8 +19,7 @@ class OpenOrCreateTest {
 
     @Test
     void reuseKeepsEntries() {
-        MapSpec<LpmTrieMap<Ipv4Prefix, Byte>> spec =
-                MapSpec.lpmTrie("ooc_reuse", Ipv4Prefix.LAYOUT, Layout.U8, 16);
+        MapSpec<LpmTrieMap<Ipv4Prefix, Byte>> spec = MapSpec.lpmTrie("ooc_reuse", Ipv4Prefix.LAYOUT, Layout.U8, 16);
         int firstId;
         try (var first = kernel.pins().openOrCreateReporting(spec).map()) {
             first.put(Ipv4Prefix.parse("203.0.113.0/24"), (byte) 1);

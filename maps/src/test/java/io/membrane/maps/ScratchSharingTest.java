@@ -28,8 +28,8 @@ class ScratchSharingTest {
     void threadsSharingAMapSeeTheirOwnKeysAndValues() throws Exception {
         int threads = 4;
         int perThread = 500;
-        try (BpfHashMap<Integer, Long> map = BpfMaps.create(MapSpec.hash("scratch_share", Layout.U32, Layout.U64,
-                threads * perThread))) {
+        try (BpfHashMap<Integer, Long> map =
+                BpfMaps.create(MapSpec.hash("scratch_share", Layout.U32, Layout.U64, threads * perThread))) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch start = new CountDownLatch(1);
             try {
@@ -63,14 +63,19 @@ class ScratchSharingTest {
 
     @Test
     void oneThreadAlternatingMapsOfDifferentSizes() {
-        Layout<byte[]> big = Layout.of("big", 300, List.of(io.membrane.maps.layout.Field.u64("first", 0)),
-                (v, b, o) -> b.put(o, v, 0, v.length), (b, o) -> {
+        Layout<byte[]> big = Layout.of(
+                "big",
+                300,
+                List.of(io.membrane.maps.layout.Field.u64("first", 0)),
+                (v, b, o) -> b.put(o, v, 0, v.length),
+                (b, o) -> {
                     byte[] out = new byte[300];
                     b.get(o, out);
                     return out;
                 });
-        try (BpfHashMap<Integer, Long> small = BpfMaps.create(MapSpec.hash("scratch_small", Layout.U32, Layout.U64, 8));
-             BpfHashMap<Integer, byte[]> large = BpfMaps.create(MapSpec.hash("scratch_large", Layout.U32, big, 8))) {
+        try (BpfHashMap<Integer, Long> small =
+                        BpfMaps.create(MapSpec.hash("scratch_small", Layout.U32, Layout.U64, 8));
+                BpfHashMap<Integer, byte[]> large = BpfMaps.create(MapSpec.hash("scratch_large", Layout.U32, big, 8))) {
             small.put(1, 11L);
             byte[] value = new byte[300];
             value[299] = 7;

@@ -40,15 +40,15 @@ class ArchitectureTest {
      * bindings: each turns pointers and negative returns into typed results and exceptions for the layers above.
      */
     static final List<String> FFI_WRAPPERS = List.of(
-            "io.membrane.datapath.BpfObject",        // bpf_object__open/load, map reuse, programs
-            "io.membrane.datapath.Btf",              // the object's BTF, for the layout check
-            "io.membrane.datapath.LibbpfLog",        // libbpf's print hook
-            "io.membrane.datapath.PerfEventReader",  // perf_buffer__new/poll/consume
-            "io.membrane.datapath.Tc",               // bpf_tc_hook_create/attach/query/detach
-            "io.membrane.datapath.TestRun",          // BPF_PROG_TEST_RUN
-            "io.membrane.datapath.Xdp",              // bpf_xdp_attach/detach/query
-            "io.membrane.datapath.net.Devices",      // if_nametoindex
-            "io.membrane.datapath.net.Netns");       // open + setns
+            "io.membrane.datapath.BpfObject", // bpf_object__open/load, map reuse, programs
+            "io.membrane.datapath.Btf", // the object's BTF, for the layout check
+            "io.membrane.datapath.LibbpfLog", // libbpf's print hook
+            "io.membrane.datapath.PerfEventReader", // perf_buffer__new/poll/consume
+            "io.membrane.datapath.Tc", // bpf_tc_hook_create/attach/query/detach
+            "io.membrane.datapath.TestRun", // BPF_PROG_TEST_RUN
+            "io.membrane.datapath.Xdp", // bpf_xdp_attach/detach/query
+            "io.membrane.datapath.net.Devices", // if_nametoindex
+            "io.membrane.datapath.net.Netns"); // open + setns
 
     private static JavaClasses main;
 
@@ -59,32 +59,48 @@ class ArchitectureTest {
                 .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages("io.membrane");
         for (String module : List.of("maps", "datapath", "actors", "cluster")) {
-            assertTrue(main.stream().anyMatch(c -> c.getPackageName().startsWith("io.membrane." + module)),
+            assertTrue(
+                    main.stream().anyMatch(c -> c.getPackageName().startsWith("io.membrane." + module)),
                     "no main classes of " + module + " were imported: the rules would pass vacuously");
         }
-        assertTrue(main.stream().noneMatch(c -> c.getPackageName().equals("io.membrane.architecture")),
+        assertTrue(
+                main.stream().noneMatch(c -> c.getPackageName().equals("io.membrane.architecture")),
                 "test classes must not be imported");
     }
 
     @Test
     void modulesPointOneWay() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("maps").definedBy(MAPS)
-                .layer("datapath").definedBy(DATAPATH)
-                .layer("actors").definedBy(ACTORS)
-                .layer("cluster").definedBy(CLUSTER)
-                .whereLayer("cluster").mayNotBeAccessedByAnyLayer()
-                .whereLayer("actors").mayOnlyBeAccessedByLayers("cluster")
-                .whereLayer("datapath").mayOnlyBeAccessedByLayers("actors", "cluster")
-                .whereLayer("maps").mayOnlyBeAccessedByLayers("datapath", "actors", "cluster")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("maps")
+                .definedBy(MAPS)
+                .layer("datapath")
+                .definedBy(DATAPATH)
+                .layer("actors")
+                .definedBy(ACTORS)
+                .layer("cluster")
+                .definedBy(CLUSTER)
+                .whereLayer("cluster")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("actors")
+                .mayOnlyBeAccessedByLayers("cluster")
+                .whereLayer("datapath")
+                .mayOnlyBeAccessedByLayers("actors", "cluster")
+                .whereLayer("maps")
+                .mayOnlyBeAccessedByLayers("datapath", "actors", "cluster")
                 .because("imports point one way: maps <- datapath <- actors <- cluster (DESIGN.md)")
                 .check(main);
     }
 
     @Test
     void rawFfiStaysBehindTheMapsLayerAndTheNamedWrappers() {
-        noClasses().that().resideOutsideOfPackage(MAPS).and(isNot(namedFfiWrapper()))
-                .should().dependOnClassesThat().resideInAPackage(RAW_FFI)
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(MAPS)
+                .and(isNot(namedFfiWrapper()))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(RAW_FFI)
                 .because("pointers and negative returns become typed results in maps and in the wrappers named in"
                         + " ArchitectureTest.FFI_WRAPPERS; everything else uses those")
                 .check(main);
@@ -98,21 +114,30 @@ class ArchitectureTest {
                 .map(ArchitectureTest::topLevelName)
                 .collect(Collectors.toSet());
         for (String wrapper : FFI_WRAPPERS) {
-            assertTrue(using.contains(wrapper), wrapper + " is listed as an FFI wrapper but does not use "
-                    + RAW_FFI + " (or is gone): take it off the list");
+            assertTrue(
+                    using.contains(wrapper),
+                    wrapper + " is listed as an FFI wrapper but does not use " + RAW_FFI
+                            + " (or is gone): take it off the list");
         }
     }
 
     @Test
     void actorProtocolsCarryNoHttpOrJsonTypes() {
         Set<String> protocol = protocolTypes();
-        for (String known : List.of("io.membrane.actors.prefilter.Prefilter$Command", "io.membrane.actors.Agent$ApiBound",
-                "io.membrane.actors.api.AdminRoutes$Targets", "io.membrane.cluster.PrefilterReplication$Command")) {
+        for (String known : List.of(
+                "io.membrane.actors.prefilter.Prefilter$Command",
+                "io.membrane.actors.Agent$ApiBound",
+                "io.membrane.actors.api.AdminRoutes$Targets",
+                "io.membrane.cluster.PrefilterReplication$Command")) {
             assertTrue(protocol.contains(known), known + " not found among " + protocol);
         }
-        noClasses().that(DescribedPredicate.describe("are actor protocol types (" + protocol.size() + ")",
+        noClasses()
+                .that(DescribedPredicate.describe(
+                        "are actor protocol types (" + protocol.size() + ")",
                         (JavaClass c) -> protocol.contains(c.getName())))
-                .should().dependOnClassesThat().resideInAnyPackage(HTTP_AND_JSON)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(HTTP_AND_JSON)
                 .because("the routes translate between HTTP/JSON and the protocols in one place; no actor knows"
                         + " about HTTP (STYLE.md)")
                 .check(main);
@@ -143,7 +168,8 @@ class ArchitectureTest {
                 todo.addAll(c.getSubclasses());
             }
             if (c.isRecord()) {
-                c.getFields().stream().filter(f -> !f.getModifiers().contains(JavaModifier.STATIC))
+                c.getFields().stream()
+                        .filter(f -> !f.getModifiers().contains(JavaModifier.STATIC))
                         .forEach(f -> todo.addAll(f.getAllInvolvedRawTypes()));
             }
         }
@@ -152,12 +178,13 @@ class ArchitectureTest {
 
     private static boolean makesBehaviors(JavaClass c) {
         return c.getMethods().stream()
-                .anyMatch(m -> m.getRawReturnType().getName().equals("org.apache.pekko.actor.typed.Behavior"))
+                        .anyMatch(m -> m.getRawReturnType().getName().equals("org.apache.pekko.actor.typed.Behavior"))
                 || c.isAssignableTo("org.apache.pekko.actor.typed.javadsl.AbstractBehavior");
     }
 
     private static DescribedPredicate<JavaClass> namedFfiWrapper() {
-        return DescribedPredicate.describe("one of the FFI wrappers named in ArchitectureTest.FFI_WRAPPERS",
+        return DescribedPredicate.describe(
+                "one of the FFI wrappers named in ArchitectureTest.FFI_WRAPPERS",
                 c -> FFI_WRAPPERS.contains(topLevelName(c)));
     }
 

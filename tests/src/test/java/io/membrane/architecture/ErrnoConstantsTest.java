@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
  */
 class ErrnoConstantsTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String NAMES = Arrays.stream(Errno.values()).filter(e -> e != Errno.UNKNOWN)
-            .map(Enum::name).collect(Collectors.joining("|"));
+    private static final String NAMES = Arrays.stream(Errno.values())
+            .filter(e -> e != Errno.UNKNOWN)
+            .map(Enum::name)
+            .collect(Collectors.joining("|"));
     /** {@code static final int ENOENT = 2}: a second copy of an errno number. */
     private static final Pattern CONSTANT = Pattern.compile("\\bint\\s+(" + NAMES + ")\\s*=");
     /** {@code rc == -22}: an errno number with no name at all. */
@@ -32,7 +34,8 @@ class ErrnoConstantsTest {
     void errnoNumbersAreOnlyInErrno() throws IOException {
         List<String> found = new ArrayList<>();
         List<Path> sources = mainSources();
-        assertTrue(sources.stream().anyMatch(p -> p.endsWith(Path.of("io/membrane/maps/Errno.java"))),
+        assertTrue(
+                sources.stream().anyMatch(p -> p.endsWith(Path.of("io/membrane/maps/Errno.java"))),
                 "the scan did not find the main sources under " + ROOT);
         for (Path file : sources) {
             if (file.endsWith(Path.of("io/membrane/maps/Errno.java"))) {
@@ -43,7 +46,8 @@ class ErrnoConstantsTest {
                 for (Pattern p : List.of(CONSTANT, LITERAL)) {
                     Matcher m = p.matcher(lines.get(i));
                     if (m.find()) {
-                        found.add(ROOT.relativize(file) + ":" + (i + 1) + ": " + lines.get(i).strip());
+                        found.add(ROOT.relativize(file) + ":" + (i + 1) + ": "
+                                + lines.get(i).strip());
                     }
                 }
             }
@@ -54,7 +58,9 @@ class ErrnoConstantsTest {
     private static List<Path> mainSources() throws IOException {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> modules = Files.list(ROOT)) {
-            for (Path main : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
+            for (Path main : modules.map(m -> m.resolve("src/main/java"))
+                    .filter(Files::isDirectory)
+                    .toList()) {
                 try (Stream<Path> walk = Files.walk(main)) {
                     walk.filter(p -> p.toString().endsWith(".java")).forEach(out::add);
                 }

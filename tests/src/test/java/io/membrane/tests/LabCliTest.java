@@ -24,14 +24,15 @@ import org.junit.jupiter.api.Test;
 class LabCliTest {
     private static boolean touched;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private static Run lab(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new LabCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(List.of(args));
+        int code = new LabCli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of(args));
         Run r = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         System.out.println("$ bin/membrane lab " + String.join(" ", args) + "  -> " + code + "\n" + r.out() + r.err());
         return r;
@@ -41,13 +42,13 @@ class LabCliTest {
     static void clean() {
         KernelTest.assumeKernel();
         touched = true;
-        Lab.down(s -> { });
+        Lab.down(s -> {});
     }
 
     @AfterAll
     static void cleanUp() {
         if (touched) {
-            Lab.down(s -> { });
+            Lab.down(s -> {});
         }
     }
 
@@ -66,7 +67,8 @@ class LabCliTest {
 
         Run status = lab("status");
         assertEquals(0, status.code(), status.out() + status.err());
-        assertTrue(status.out().matches("(?s)n1 +10\\.79\\.0\\.11 +pid \\d+ +members: 10\\.79\\.0\\.11:25520 up\\s*"),
+        assertTrue(
+                status.out().matches("(?s)n1 +10\\.79\\.0\\.11 +pid \\d+ +members: 10\\.79\\.0\\.11:25520 up\\s*"),
                 status.out());
 
         Run ping = lab("ping", Lab.CLIENT, "n1", "2");

@@ -51,7 +51,8 @@ class LabClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String OTHER = Lab.CLIENT_OTHER;
     private static final long T0 = System.nanoTime();
-    private static final Consumer<String> LOG = s -> System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - T0) / 1e9, s);
+    private static final Consumer<String> LOG =
+            s -> System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - T0) / 1e9, s);
 
     private static Lab lab;
     private static boolean touched;
@@ -96,8 +97,9 @@ class LabClusterTest {
             assertEquals(0, lab.ping(Lab.CLIENT, n, 3), Lab.CLIENT + " to " + n.name() + " is dropped");
             assertEquals(3, lab.ping(OTHER, n, 3), OTHER + " to " + n.name() + " still gets replies");
         }
-        assertTrue(drops(n3) >= dropsBefore + 3, "n3's XDP prefilter counted the drops: " + dropsBefore + " -> "
-                + drops(n3));
+        assertTrue(
+                drops(n3) >= dropsBefore + 3,
+                "n3's XDP prefilter counted the drops: " + dropsBefore + " -> " + drops(n3));
         assertEquals(List.of("cluster"), entry(n3, Lab.CLIENT).scope());
 
         deny(n2, "DELETE", Lab.CLIENT, "cluster");
@@ -116,14 +118,19 @@ class LabClusterTest {
         assertEquals(0, lab.ping(src, n1, 3), src + " is dropped by n1");
         // Give replication ample time to do what it must not do; failFast looks at every poll of that second,
         // the condition itself only has to last it out.
-        await("n1's node-scoped entry kept off n2 and n3").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15))
+        await("n1's node-scoped entry kept off n2 and n3")
+                .during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(15))
                 .failFast("a node-scoped entry left its node", () -> {
                     for (Node n : List.of(lab.node(2), lab.node(3))) {
                         Set<String> denied = denied(n);
-                        assertFalse(denied.contains(src + "/32"), n.name() + " has no node-scoped entry of n1's: " + denied);
+                        assertFalse(
+                                denied.contains(src + "/32"),
+                                n.name() + " has no node-scoped entry of n1's: " + denied);
                         assertFalse(pinnedExact(n).contains(src), n.name() + "'s maps hold no " + src);
                     }
-                }).until(() -> true);
+                })
+                .until(() -> true);
         for (Node n : List.of(lab.node(2), lab.node(3))) {
             assertEquals(3, lab.ping(src, n, 3), src + " still reaches " + n.name());
         }
@@ -148,7 +155,8 @@ class LabClusterTest {
         deny(n1, "PATCH", deletedWhileDead, "cluster");
         awaitDeny(n3, deletedWhileDead, true);
         assertEquals(0, lab.ping(deletedWhileDead, n3, 3), "n3 enforces " + deletedWhileDead + " before it dies");
-        assertTrue(pinnedExact(n3).containsAll(Set.of(deletedWhileDead, kept)), "in n3's pinned map: " + pinnedExact(n3));
+        assertTrue(
+                pinnedExact(n3).containsAll(Set.of(deletedWhileDead, kept)), "in n3's pinned map: " + pinnedExact(n3));
 
         long killed = System.nanoTime();
         lab.kill9(n3);
@@ -172,7 +180,9 @@ class LabClusterTest {
         double downed = (System.nanoTime() - killed) / 1e9;
         LOG.accept(String.format("n3 downed and removed: n1 sees 2 members %.1f s after kill -9", downed));
         lab.awaitMembers(n2, 2, Duration.ofSeconds(10));
-        await("n3 to leave n1's registry").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        await("n3 to leave n1's registry")
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
                 .until(() -> registry(n1), names -> names.equals(Set.of("n1", "n2")));
         deny(n1, "PATCH", addedAfterDowning, "cluster"); // the two-node cluster accepts
         awaitDeny(n2, addedAfterDowning, true);
@@ -183,58 +193,77 @@ class LabClusterTest {
         AtomicInteger polls = new AtomicInteger();
         AtomicReference<Set<String>> gap = new AtomicReference<>();
         AtomicBoolean watching = new AtomicBoolean(true);
-        Thread watcher = new Thread(() -> {
-            while (watching.get()) {
-                Set<String> now = pinnedExact(n3);
-                polls.incrementAndGet();
-                if (!now.contains(kept)) {
-                    gap.compareAndSet(null, now);
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "n3-map-watcher");
+        Thread watcher = new Thread(
+                () -> {
+                    while (watching.get()) {
+                        Set<String> now = pinnedExact(n3);
+                        polls.incrementAndGet();
+                        if (!now.contains(kept)) {
+                            gap.compareAndSet(null, now);
+                        }
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "n3-map-watcher");
         watcher.start();
         long restarting = System.nanoTime();
         try {
             // n3 comes back cut off from the fabric, so it cannot join for a while: until it has read the cluster's
             // list from a majority it must keep what its maps hold.
-            Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down").orThrow();
+            Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "down")
+                    .orThrow();
             try {
                 lab.launch(n3);
-                await("n3's API to answer").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                await("n3's API to answer")
+                        .atMost(Duration.ofSeconds(60))
+                        .ignoreExceptions()
                         .until(() -> lab.api(n3).health().status(), "ok"::equals);
                 // Three seconds running but cut off; failFast looks at every poll, the condition only lasts them out.
-                await("n3 keeping its entries while cut off").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20))
-                        .failFast("n3 lost an entry while cut off", () -> assertTrue(pinnedExact(n3).contains(kept),
-                                "n3, running but cut off, still holds " + kept))
+                await("n3 keeping its entries while cut off")
+                        .during(Duration.ofSeconds(3))
+                        .atMost(Duration.ofSeconds(20))
+                        .failFast(
+                                "n3 lost an entry while cut off",
+                                () -> assertTrue(
+                                        pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept))
                         .until(() -> true);
             } finally {
-                Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up").orThrow();
+                Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up")
+                        .orThrow();
             }
             lab.awaitReady(n3);
-            LOG.accept(String.format("n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
+            LOG.accept(String.format(
+                    "n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
             lab.awaitMembers(n1, 3, Duration.ofSeconds(30));
-            await("n3 back in n1's registry").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+            await("n3 back in n1's registry")
+                    .atMost(Duration.ofSeconds(10))
+                    .ignoreExceptions()
                     .until(() -> registry(n1), names -> names.equals(Set.of("n1", "n2", "n3")));
 
             // Caught up and reconciled: the entries added while it was dead are in its maps, the deleted one is gone.
-            record Views(Set<String> api, Set<String> pinned) {
-            }
-            await("n3 to reconcile").atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                    .until(() -> new Views(denied(n3), pinnedExact(n3)), v -> v.api().contains(addedWhileUnreachable + "/32")
-                            && v.api().contains(addedAfterDowning + "/32") && !v.api().contains(deletedWhileDead + "/32")
-                            && v.pinned().contains(addedWhileUnreachable) && v.pinned().contains(addedAfterDowning)
-                            && !v.pinned().contains(deletedWhileDead));
+            record Views(Set<String> api, Set<String> pinned) {}
+            await("n3 to reconcile")
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(
+                            () -> new Views(denied(n3), pinnedExact(n3)),
+                            v -> v.api().contains(addedWhileUnreachable + "/32")
+                                    && v.api().contains(addedAfterDowning + "/32")
+                                    && !v.api().contains(deletedWhileDead + "/32")
+                                    && v.pinned().contains(addedWhileUnreachable)
+                                    && v.pinned().contains(addedAfterDowning)
+                                    && !v.pinned().contains(deletedWhileDead));
         } finally {
             watching.set(false);
             watcher.join(5_000);
         }
-        LOG.accept(String.format("n3 reconciled %.1f s after its restart: pinned %s", (System.nanoTime() - restarting) / 1e9,
-                pinnedExact(n3)));
+        LOG.accept(String.format(
+                "n3 reconciled %.1f s after its restart: pinned %s",
+                (System.nanoTime() - restarting) / 1e9, pinnedExact(n3)));
         assertTrue(polls.get() > 20, "the watcher read n3's map " + polls.get() + " times");
         assertEquals(null, gap.get(), "n3's map lost " + kept + " during its restart");
         assertEquals(0, lab.ping(addedWhileUnreachable, n3, 3), "n3 drops what was denied while it was dead");
@@ -243,8 +272,10 @@ class LabClusterTest {
         assertEquals(3, lab.ping(OTHER, n3, 3));
 
         // The rejoined node takes writes again, for everyone.
-        PrefilterChanged del = lab.api(n3).removeFromPrefilter(PrefilterChange.of(List.of(addedWhileUnreachable + "/32",
-                addedAfterDowning + "/32", kept + "/32")).withScope("cluster"));
+        PrefilterChanged del = lab.api(n3)
+                .removeFromPrefilter(PrefilterChange.of(
+                                List.of(addedWhileUnreachable + "/32", addedAfterDowning + "/32", kept + "/32"))
+                        .withScope("cluster"));
         assertEquals(3, del.changed(), del.toString());
         for (Node n : lab.nodes()) {
             awaitDeny(n, addedWhileUnreachable, false);
@@ -258,7 +289,8 @@ class LabClusterTest {
     /** PATCH or DELETE of one address; a refusal fails the test with the API's error. */
     private static PrefilterChanged deny(Node node, String method, String address, String scope) {
         PrefilterChange change = PrefilterChange.of(List.of(address + "/32")).withScope(scope);
-        PrefilterChanged r = method.equals("PATCH") ? lab.api(node).addToPrefilter(change)
+        PrefilterChanged r = method.equals("PATCH")
+                ? lab.api(node).addToPrefilter(change)
                 : lab.api(node).removeFromPrefilter(change);
         LOG.accept(method + " " + address + "/32 scope " + scope + " on " + node.name() + ": " + r);
         return r;
@@ -284,14 +316,21 @@ class LabClusterTest {
     }
 
     private static void awaitDeny(Node node, String address, boolean present) {
-        await(address + (present ? " in " : " gone from ") + node.name() + "'s prefilter").atMost(Duration.ofSeconds(15))
-                .ignoreExceptions().until(() -> denied(node), denied -> denied.contains(address + "/32") == present);
+        await(address + (present ? " in " : " gone from ") + node.name() + "'s prefilter")
+                .atMost(Duration.ofSeconds(15))
+                .ignoreExceptions()
+                .until(() -> denied(node), denied -> denied.contains(address + "/32") == present);
     }
 
     /** The addresses in the node's pinned exact-match IPv4 map, read by bpftool (not by the agent). */
     private static Set<String> pinnedExact(Node node) {
-        Command.Result r = Command.run("bpftool", "map", "dump", "pinned",
-                node.pinRoot().resolve("membrane_cidr4_fix").toString(), "-j");
+        Command.Result r = Command.run(
+                "bpftool",
+                "map",
+                "dump",
+                "pinned",
+                node.pinRoot().resolve("membrane_cidr4_fix").toString(),
+                "-j");
         if (!r.ok()) {
             throw new IllegalStateException("bpftool: " + r.output());
         }

@@ -13,15 +13,14 @@ import java.util.concurrent.TimeUnit;
 public final class Command {
     private static final long TIMEOUT_SECONDS = 60;
 
-    private Command() {
-    }
+    private Command() {}
 
     /** A finished command: what ran, its exit code, and its stdout and stderr together. */
     public record Result(List<String> command, int exitCode, String output) {
         public Result orThrow() {
             if (exitCode != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + exitCode + "): "
-                        + output.strip());
+                throw new IllegalStateException(
+                        String.join(" ", command) + " failed (exit " + exitCode + "): " + output.strip());
             }
             return this;
         }

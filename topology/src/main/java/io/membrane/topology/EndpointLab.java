@@ -11,8 +11,7 @@ import java.util.UUID;
  */
 public final class EndpointLab implements AutoCloseable {
     /** One endpoint: its namespace, its address, and the host-side device in the node namespace. */
-    public record Endpoint(String name, String namespace, String address, String hostDevice, String podDevice) {
-    }
+    public record Endpoint(String name, String namespace, String address, String hostDevice, String podDevice) {}
 
     private final String id = UUID.randomUUID().toString().substring(0, 6);
     private final String nodeNs;

@@ -9,8 +9,7 @@ public final class Links {
     /** The kernel's limit on a device name, IFNAMSIZ less the terminating NUL. */
     public static final int MAX_NAME = 15;
 
-    private Links() {
-    }
+    private Links() {}
 
     /** A veth pair: {@code devA} inside {@code nsA}, {@code devB} inside {@code nsB}, both down. */
     public static void veth(String nsA, String devA, String nsB, String devB) {
@@ -37,7 +36,8 @@ public final class Links {
     public static void address(String ns, String dev, String address, int prefixLength) {
         String cidr = address + "/" + prefixLength;
         if (address.contains(":")) {
-            Namespaces.exec(ns, "ip", "-6", "addr", "add", cidr, "dev", dev, "nodad").orThrow();
+            Namespaces.exec(ns, "ip", "-6", "addr", "add", cidr, "dev", dev, "nodad")
+                    .orThrow();
         } else {
             Namespaces.exec(ns, "ip", "addr", "add", cidr, "dev", dev).orThrow();
         }

@@ -15,8 +15,7 @@ import java.util.function.Predicate;
 public final class Namespaces {
     public static final Path RUN_DIR = Path.of("/run/netns");
 
-    private Namespaces() {
-    }
+    private Namespaces() {}
 
     public static Path path(String name) {
         return RUN_DIR.resolve(name);

@@ -8,8 +8,7 @@ import java.util.List;
  * source is "0 replies", so callers compare counts rather than exit codes (ping exits 1 on any loss).
  */
 public final class Ping {
-    private Ping() {
-    }
+    private Ping() {}
 
     /** Pings {@code to} from namespace {@code ns} with source {@code from} every 0.2 s; the number of replies. */
     public static int from(String ns, String from, String to, int count) {
@@ -22,8 +21,8 @@ public final class Ping {
     }
 
     private static int ping(String ns, int count, String... target) {
-        List<String> cmd = new ArrayList<>(List.of("ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2",
-                "-W", "1"));
+        List<String> cmd =
+                new ArrayList<>(List.of("ping", "-n", "-q", "-c", String.valueOf(count), "-i", "0.2", "-W", "1"));
         cmd.addAll(List.of(target));
         return repliesIn(Namespaces.exec(ns, cmd.toArray(String[]::new)).output());
     }

@@ -49,8 +49,7 @@ class TopologyTest {
             }
             assertEquals(2, Ping.from(members.get(0), "10.78.0.2", 2));
             assertEquals(0, Ping.from(members.get(0), "10.78.0.3", 1), "an address nobody has");
-            assertEquals(List.of(fabric, members.get(0), members.get(1)),
-                    Namespaces.named(n -> n.startsWith(fabric)));
+            assertEquals(List.of(fabric, members.get(0), members.get(1)), Namespaces.named(n -> n.startsWith(fabric)));
         } finally {
             members.forEach(Namespaces::delete);
             Namespaces.delete(fabric);
@@ -61,8 +60,8 @@ class TopologyTest {
     @Test
     void aFailedStepNamesTheCommandAndItsOutput() {
         assumeRoot();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Links.up("mbrtp-no-such-namespace-" + UUID.randomUUID(), "eth0"));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> Links.up("mbrtp-no-such-namespace-" + UUID.randomUUID(), "eth0"));
         assertTrue(e.getMessage().contains("nsenter") && e.getMessage().contains("failed (exit"), e.getMessage());
     }
 
@@ -75,8 +74,10 @@ class TopologyTest {
 
     @Test
     void repliesAreReadFromPingsSummary() {
-        assertEquals(3, Ping.repliesIn("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n\n--- 10.0.0.2 ping statistics "
-                + "---\n3 packets transmitted, 3 received, 0% packet loss, time 402ms\n"));
+        assertEquals(
+                3,
+                Ping.repliesIn("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n\n--- 10.0.0.2 ping statistics "
+                        + "---\n3 packets transmitted, 3 received, 0% packet loss, time 402ms\n"));
         assertEquals(0, Ping.repliesIn("2 packets transmitted, 0 received, 100% packet loss, time 1001ms\n"));
         assertThrows(IllegalStateException.class, () -> Ping.repliesIn("ping: connect: Network is unreachable\n"));
     }

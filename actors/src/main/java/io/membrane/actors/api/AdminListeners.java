@@ -28,22 +28,32 @@ public record AdminListeners(AdminSocket socket, ServerBinding readOnly, Optiona
      * @param token the token listener's secret, present exactly when {@code config} enables that listener
      * @param blocking where the socket's file operations run
      */
-    public static CompletionStage<AdminListeners> start(ActorSystem<?> system, AgentConfig config, AdminRoutes routes,
-                                                        Optional<BearerToken> token, Executor blocking) {
+    public static CompletionStage<AdminListeners> start(
+            ActorSystem<?> system,
+            AgentConfig config,
+            AdminRoutes routes,
+            Optional<BearerToken> token,
+            Executor blocking) {
         Http http = Http.get(system);
-        CompletableFuture<ServerBinding> readOnly = bound("the TCP listener " + config.apiHost() + ":"
-                + config.apiPort(), http.newServerAt(config.apiHost(), config.apiPort()).bind(routes.readOnlyRoutes()));
+        CompletableFuture<ServerBinding> readOnly = bound(
+                "the TCP listener " + config.apiHost() + ":" + config.apiPort(),
+                http.newServerAt(config.apiHost(), config.apiPort()).bind(routes.readOnlyRoutes()));
         CompletableFuture<Optional<ServerBinding>> tokenTcp = config.tokenListener()
-                .map(l -> bound("the token listener " + l.host() + ":" + l.port(), http.newServerAt(l.host(), l.port())
-                        .bind(routes.tokenRoutes(token.orElseThrow()))).thenApply(Optional::of))
+                .map(l -> bound(
+                                "the token listener " + l.host() + ":" + l.port(),
+                                http.newServerAt(l.host(), l.port()).bind(routes.tokenRoutes(token.orElseThrow())))
+                        .thenApply(Optional::of))
                 .orElse(CompletableFuture.completedFuture(Optional.empty()));
-        CompletableFuture<AdminSocket> socket = CompletableFuture.supplyAsync(() -> {
-            try {
-                return AdminSocket.bind(system, config.apiSocket(), config.apiSocketGroup(), routes.routes());
-            } catch (IOException e) {
-                throw new UncheckedIOException("the admin API socket " + config.apiSocket() + ": " + e.getMessage(), e);
-            }
-        }, blocking);
+        CompletableFuture<AdminSocket> socket = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return AdminSocket.bind(system, config.apiSocket(), config.apiSocketGroup(), routes.routes());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(
+                                "the admin API socket " + config.apiSocket() + ": " + e.getMessage(), e);
+                    }
+                },
+                blocking);
         return CompletableFuture.allOf(readOnly, tokenTcp, socket).handle((done, failure) -> {
             if (failure == null) {
                 return new AdminListeners(socket.join(), readOnly.join(), tokenTcp.join());
@@ -58,7 +68,8 @@ public record AdminListeners(AdminSocket socket, ServerBinding readOnly, Optiona
     private static <T> CompletableFuture<T> bound(String what, CompletionStage<T> binding) {
         return binding.toCompletableFuture().handle((b, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+                Throwable cause =
+                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
                 throw new CompletionException(new IOException(what + ": " + cause.getMessage(), cause));
             }
             return b;

@@ -35,9 +35,11 @@ final class AdminMetrics {
 
     AdminMetrics(PerCpuArrayMap<MetricsValue> datapath, EventPumpActor.Current events) {
         JvmMetrics.builder().register(registry);
-        requests = Counter.builder().name("membrane_api_requests")
+        requests = Counter.builder()
+                .name("membrane_api_requests")
                 .help("Admin API requests, by method, path and status code.")
-                .labelNames("method", "path", "code").register(registry);
+                .labelNames("method", "path", "code")
+                .register(registry);
         registry.register((MultiCollector) () -> collect(datapath, events));
     }
 
@@ -69,17 +71,18 @@ final class AdminMetrics {
                 used.put(MetricsKey.ofIndex(slot), sum);
             }
         });
-        CounterSnapshot.Builder dropCount = counter("membrane_drop_count",
-                "Packets dropped by the datapath, by reason and direction.");
-        CounterSnapshot.Builder dropBytes = counter("membrane_drop_bytes",
-                "Bytes dropped by the datapath, by reason and direction.");
-        CounterSnapshot.Builder forwardCount = counter("membrane_forward_count",
-                "Packets forwarded by the datapath, by direction.");
-        CounterSnapshot.Builder forwardBytes = counter("membrane_forward_bytes",
-                "Bytes forwarded by the datapath, by direction.");
+        CounterSnapshot.Builder dropCount =
+                counter("membrane_drop_count", "Packets dropped by the datapath, by reason and direction.");
+        CounterSnapshot.Builder dropBytes =
+                counter("membrane_drop_bytes", "Bytes dropped by the datapath, by reason and direction.");
+        CounterSnapshot.Builder forwardCount =
+                counter("membrane_forward_count", "Packets forwarded by the datapath, by direction.");
+        CounterSnapshot.Builder forwardBytes =
+                counter("membrane_forward_bytes", "Bytes forwarded by the datapath, by direction.");
         used.forEach((k, v) -> {
             if (k.reason().isDrop()) {
-                Labels labels = Labels.of("reason", reasonLabel(k), "direction", k.direction().label());
+                Labels labels = Labels.of(
+                        "reason", reasonLabel(k), "direction", k.direction().label());
                 dropCount.dataPoint(point(labels, v.packets()));
                 dropBytes.dataPoint(point(labels, v.bytes()));
             } else {
@@ -94,13 +97,15 @@ final class AdminMetrics {
                 pump.dataPoint(point(Labels.of("counter", name), n.longValue()));
             }
         });
-        List<CounterSnapshot> all = new ArrayList<>(List.of(dropCount.build(), dropBytes.build(), forwardCount.build(),
-                forwardBytes.build(), pump.build()));
+        List<CounterSnapshot> all = new ArrayList<>(List.of(
+                dropCount.build(), dropBytes.build(), forwardCount.build(), forwardBytes.build(), pump.build()));
         return new MetricSnapshots(all.toArray(CounterSnapshot[]::new));
     }
 
     private static String reasonLabel(MetricsKey k) {
-        return k.reason() == DropReason.UNKNOWN ? "code_" + k.reasonCode() : k.reason().label();
+        return k.reason() == DropReason.UNKNOWN
+                ? "code_" + k.reasonCode()
+                : k.reason().label();
     }
 
     private static CounterSnapshot.Builder counter(String name, String help) {

@@ -69,10 +69,14 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class AdminRoutes extends AllDirectives {
     /** What the routes talk to. */
-    public record Targets(ActorRef<MapRegistry.Command> registry, MapRegistry.Handles maps,
-                          ActorRef<Prefilter.Command> prefilter, ActorRef<DatapathLoader.Command> loader,
-                          EventPumpActor.Current events, int listenerQueue, Optional<ClusterHooks> cluster) {
-    }
+    public record Targets(
+            ActorRef<MapRegistry.Command> registry,
+            MapRegistry.Handles maps,
+            ActorRef<Prefilter.Command> prefilter,
+            ActorRef<DatapathLoader.Command> loader,
+            EventPumpActor.Current events,
+            int listenerQueue,
+            Optional<ClusterHooks> cluster) {}
 
     /**
      * One route: an HTTP method, a path template whose {@code {name}} parts each match one segment, and the
@@ -112,6 +116,7 @@ public final class AdminRoutes extends AllDirectives {
 
     /** The paths plain TCP serves (read-only; everything else is on the unix socket). */
     static final List<String> TCP_READ_ONLY = List.of("/metrics", "/v1/healthz");
+
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
     private static final AtomicLong SSE_CLIENTS = new AtomicLong();
 
@@ -139,9 +144,16 @@ public final class AdminRoutes extends AllDirectives {
      * of the API is a 404 that names where the full API is; nothing reaches an actor that changes state.
      */
     public Route readOnlyRoutes() {
-        return served(path -> TCP_READ_ONLY.contains(template(path)) ? dispatch(path) : json(404, new ApiError(
-                "only " + String.join(" and ", TCP_READ_ONLY) + " are served over TCP; the full API is on the unix"
-                        + " socket " + config.apiSocket(), "path", path)));
+        return served(path -> TCP_READ_ONLY.contains(template(path))
+                ? dispatch(path)
+                : json(
+                        404,
+                        new ApiError(
+                                "only " + String.join(" and ", TCP_READ_ONLY)
+                                        + " are served over TCP; the full API is on the unix" + " socket "
+                                        + config.apiSocket(),
+                                "path",
+                                path)));
     }
 
     /**
@@ -149,18 +161,28 @@ public final class AdminRoutes extends AllDirectives {
      * {@code Authorization} header is a 401 before any route sees it.
      */
     public Route tokenRoutes(BearerToken token) {
-        return served(path -> optionalHeaderValueByName("Authorization", presented -> token.accepts(presented)
-                ? dispatch(path)
-                : complete(jsonResponse(401, new ApiError("this listener needs the header Authorization: Bearer"
-                        + " TOKEN with the agent's token (membrane.api.token-listener)", "Authorization", ""))
-                        .addHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"membrane\"")))));
+        return served(path -> optionalHeaderValueByName(
+                "Authorization",
+                presented -> token.accepts(presented)
+                        ? dispatch(path)
+                        : complete(jsonResponse(
+                                        401,
+                                        new ApiError(
+                                                "this listener needs the header Authorization: Bearer"
+                                                        + " TOKEN with the agent's token (membrane.api.token-listener)",
+                                                "Authorization",
+                                                ""))
+                                .addHeader(HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"membrane\"")))));
     }
 
     /** {@code inner} for the request's path, with the API's error bodies and the request counter. */
     private Route served(Function<String, Route> inner) {
-        return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-                extractMethod(method -> extractUri(uri -> mapResponse(resp -> count(method.name(), uri.path(), resp),
-                        () -> inner.apply(uri.path()))))));
+        return handleExceptions(
+                exceptions(),
+                () -> handleRejections(
+                        rejections(),
+                        () -> extractMethod(method -> extractUri(uri -> mapResponse(
+                                resp -> count(method.name(), uri.path(), resp), () -> inner.apply(uri.path()))))));
     }
 
     /**
@@ -170,8 +192,10 @@ public final class AdminRoutes extends AllDirectives {
     private Route dispatch(String path) {
         List<Route> routes = new ArrayList<>();
         for (Endpoint e : ENDPOINTS) {
-            e.match(path).ifPresent(params -> routes.add(method(HttpMethods.lookup(e.method()).orElseThrow(),
-                    () -> e.handler().apply(this, params))));
+            e.match(path)
+                    .ifPresent(params ->
+                            routes.add(method(HttpMethods.lookup(e.method()).orElseThrow(), () -> e.handler()
+                                    .apply(this, params))));
         }
         if (routes.isEmpty()) {
             return reject();
@@ -181,7 +205,11 @@ public final class AdminRoutes extends AllDirectives {
 
     /** The template {@code path} matches (so a map name adds no metric series), else the path itself. */
     static String template(String path) {
-        return ENDPOINTS.stream().filter(e -> e.match(path).isPresent()).map(Endpoint::path).findFirst().orElse(path);
+        return ENDPOINTS.stream()
+                .filter(e -> e.match(path).isPresent())
+                .map(Endpoint::path)
+                .findFirst()
+                .orElse(path);
     }
 
     // --- prefilter ---
@@ -199,8 +227,8 @@ public final class AdminRoutes extends AllDirectives {
         CompletionStage<Prefilter.Result> result;
         if (req.scope() == Scope.CLUSTER) {
             if (targets.cluster().isEmpty()) {
-                throw new Refusal(400, "scope cluster needs a clustered agent; this one runs alone", "scope",
-                        "cluster");
+                throw new Refusal(
+                        400, "scope cluster needs a clustered agent; this one runs alone", "scope", "cluster");
             }
             result = targets.cluster().get().changePrefilter(req.deny(), add, req.revision());
         } else {
@@ -230,9 +258,14 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     static PrefilterState snapshot(Prefilter.Snapshot s) {
-        return new PrefilterState(s.revision(), s.deny().stream().map(Cidr::toString).toList(),
-                s.entries().stream().map(e -> new PrefilterState.Entry(e.cidr().toString(),
-                        e.scopes().stream().sorted().map(Scope::label).toList())).toList());
+        return new PrefilterState(
+                s.revision(),
+                s.deny().stream().map(Cidr::toString).toList(),
+                s.entries().stream()
+                        .map(e -> new PrefilterState.Entry(
+                                e.cidr().toString(),
+                                e.scopes().stream().sorted().map(Scope::label).toList()))
+                        .toList());
     }
 
     // --- cluster ---
@@ -260,13 +293,15 @@ public final class AdminRoutes extends AllDirectives {
             if (type.isPresent() && !EventFormat.TYPES.contains(type.get())) {
                 return json(400, new ApiError("type must be one of " + EventFormat.TYPES, "type", type.get()));
             }
-            Predicate<Event> wanted = type.<Predicate<Event>>map(t -> e -> t.equals(EventFormat.type(e))).orElse(e -> true);
+            Predicate<Event> wanted = type.<Predicate<Event>>map(t -> e -> t.equals(EventFormat.type(e)))
+                    .orElse(e -> true);
             String name = "sse-" + SSE_CLIENTS.incrementAndGet();
             Source<ServerSentEvent, NotUsed> events = Source.<ServerSentEvent>queue(targets.listenerQueue())
                     .mapMaterializedValue(queue -> {
                         Subscription subscription = pump.get().subscribe(name, targets.listenerQueue(), e -> {
-                            if (wanted.test(e) && !queue.offer(ServerSentEvent.create(EventFormat.json(e),
-                                    EventFormat.type(e))).isEnqueued()) {
+                            if (wanted.test(e)
+                                    && !queue.offer(ServerSentEvent.create(EventFormat.json(e), EventFormat.type(e)))
+                                            .isEnqueued()) {
                                 throw new IllegalStateException("SSE client " + name + " reads too slowly");
                             }
                         });
@@ -285,16 +320,20 @@ public final class AdminRoutes extends AllDirectives {
     // --- status, maps, metrics ---
 
     private Route status() {
-        CompletableFuture<List<MapRegistry.MapStatus>> maps = ask(targets.registry(), MapRegistry.GetStatus::new)
-                .toCompletableFuture();
-        CompletableFuture<List<DeviceLoader.Status>> devices = ask(targets.loader(), DatapathLoader.GetStatus::new)
-                .toCompletableFuture();
-        CompletableFuture<Prefilter.Snapshot> prefilter = ask(targets.prefilter(), Prefilter.Get::new)
-                .toCompletableFuture();
-        CompletionStage<AgentStatus> all = CompletableFuture.allOf(maps, devices, prefilter).thenApply(done ->
-                new AgentStatus(devices.join().stream().map(AdminRoutes::device).toList(), eventCounters(),
-                        mapInfos(maps.join()), new AgentStatus.PrefilterSummary(prefilter.join().revision(),
-                        prefilter.join().deny().size())));
+        CompletableFuture<List<MapRegistry.MapStatus>> maps =
+                ask(targets.registry(), MapRegistry.GetStatus::new).toCompletableFuture();
+        CompletableFuture<List<DeviceLoader.Status>> devices =
+                ask(targets.loader(), DatapathLoader.GetStatus::new).toCompletableFuture();
+        CompletableFuture<Prefilter.Snapshot> prefilter =
+                ask(targets.prefilter(), Prefilter.Get::new).toCompletableFuture();
+        CompletionStage<AgentStatus> all = CompletableFuture.allOf(maps, devices, prefilter)
+                .thenApply(done -> new AgentStatus(
+                        devices.join().stream().map(AdminRoutes::device).toList(),
+                        eventCounters(),
+                        mapInfos(maps.join()),
+                        new AgentStatus.PrefilterSummary(
+                                prefilter.join().revision(),
+                                prefilter.join().deny().size())));
         return onSuccess(all, out -> json(200, out));
     }
 
@@ -303,40 +342,51 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static AgentStatus.Device device(DeviceLoader.Status s) {
-        return new AgentStatus.Device(s.attempts(), s.compileCacheHit().orElse(null), s.device(),
-                s.error().orElse(null), s.mode().orElse(null),
-                s.programId().isPresent() ? s.programId().getAsInt() : null, s.state());
+        return new AgentStatus.Device(
+                s.attempts(),
+                s.compileCacheHit().orElse(null),
+                s.device(),
+                s.error().orElse(null),
+                s.mode().orElse(null),
+                s.programId().isPresent() ? s.programId().getAsInt() : null,
+                s.state());
     }
 
     private static List<MapInfo> mapInfos(List<MapRegistry.MapStatus> list) {
-        return list.stream().map(m -> new MapInfo(m.name(), m.type(), m.entries(), m.maxEntries(), m.pinPath(),
-                m.outcome())).toList();
+        return list.stream()
+                .map(m -> new MapInfo(m.name(), m.type(), m.entries(), m.maxEntries(), m.pinPath(), m.outcome()))
+                .toList();
     }
 
     private Route mapList() {
-        return onSuccess(ask(targets.registry(), MapRegistry.GetStatus::new),
-                list -> json(200, new MapList(mapInfos(list))));
+        return onSuccess(
+                ask(targets.registry(), MapRegistry.GetStatus::new), list -> json(200, new MapList(mapInfos(list))));
     }
 
     private Route map(String name) {
-        Optional<BpfMap<?, ?>> found = targets.maps().all().stream().filter(m -> m.name().equals(name)).findFirst();
+        Optional<BpfMap<?, ?>> found =
+                targets.maps().all().stream().filter(m -> m.name().equals(name)).findFirst();
         if (found.isEmpty()) {
             return json(404, new ApiError("no map named " + name + " (GET /v1/map lists them)", "name", name));
         }
         BpfMap<?, ?> m = found.get();
         String type = m.spec().type().name().toLowerCase();
         if (!(m instanceof KeyValueMap<?, ?> kv)) {
-            return json(200, new MapDump(null, null, name, type,
-                    "the kernel does not let user space read this map's values"));
+            return json(
+                    200,
+                    new MapDump(null, null, name, type, "the kernel does not let user space read this map's values"));
         }
-        return onSuccess(CompletableFuture.supplyAsync(() -> MapRendering.entries(kv), blocking), entries ->
-                json(200, new MapDump(entries, m.spec().maxEntries(), name, type, null)));
+        return onSuccess(
+                CompletableFuture.supplyAsync(() -> MapRendering.entries(kv), blocking),
+                entries -> json(200, new MapDump(entries, m.spec().maxEntries(), name, type, null)));
     }
 
     private Route metrics() {
-        return onSuccess(CompletableFuture.supplyAsync(metrics::scrape, blocking), text ->
-                complete(HttpResponse.create().withStatus(200).withEntity(HttpEntities.create(
-                        ContentTypes.parse(metrics.contentType()), text))));
+        return onSuccess(
+                CompletableFuture.supplyAsync(metrics::scrape, blocking),
+                text -> complete(HttpResponse.create()
+                        .withStatus(200)
+                        .withEntity(HttpEntities.create(ContentTypes.parse(metrics.contentType()), text))));
     }
 
     private HttpResponse count(String method, String path, HttpResponse resp) {
@@ -353,12 +403,13 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     static Route json(int status, Object body) {
-        return new AllDirectives() { }.complete(jsonResponse(status, body));
+        return new AllDirectives() {}.complete(jsonResponse(status, body));
     }
 
     static HttpResponse jsonResponse(int status, Object body) {
-        return HttpResponse.create().withStatus(status).withEntity(
-                HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(body) + "\n"));
+        return HttpResponse.create()
+                .withStatus(status)
+                .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(body) + "\n"));
     }
 
     private ApiError overSizeLimit() {
@@ -381,8 +432,11 @@ public final class AdminRoutes extends AllDirectives {
             if (resp.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 return resp;
             }
-            String text = resp.entity() instanceof HttpEntity.Strict s ? s.getData().utf8String() : resp.status().reason();
-            return resp.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ApiJson.pretty(new ApiError(text, "", "")) + "\n"));
+            String text = resp.entity() instanceof HttpEntity.Strict s
+                    ? s.getData().utf8String()
+                    : resp.status().reason();
+            return resp.withEntity(HttpEntities.create(
+                    ContentTypes.APPLICATION_JSON, ApiJson.pretty(new ApiError(text, "", "")) + "\n"));
         });
     }
 }

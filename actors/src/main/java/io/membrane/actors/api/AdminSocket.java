@@ -80,10 +80,11 @@ public final class AdminSocket implements AutoCloseable {
         this.system = system;
         this.path = path;
         this.server = server;
-        this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
         this.http = httpOverBytes(system, route);
-        this.slots = new Semaphore(Math.max(1, system.settings().config()
-                .getInt(DISPATCHER + ".thread-pool-executor.fixed-pool-size") / 2));
+        this.slots = new Semaphore(Math.max(
+                1, system.settings().config().getInt(DISPATCHER + ".thread-pool-executor.fixed-pool-size") / 2));
         this.acceptor = new Thread(this::acceptLoop, "membrane-api-socket-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -108,7 +109,8 @@ public final class AdminSocket implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(staged));
             Files.setPosixFilePermissions(staged, SOCKET_MODE);
             Files.getFileAttributeView(staged, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setGroup(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+                    .setGroup(
+                            path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
             Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE);
             return new AdminSocket(system, path, server, route);
         } catch (UserPrincipalNotFoundException e) {
@@ -218,7 +220,8 @@ public final class AdminSocket implements AutoCloseable {
         open.add(channel);
         try {
             Pair<CompletionStage<IOResult>, CompletionStage<IOResult>> io = Flow.fromSinkAndSourceMat(
-                            StreamConverters.fromOutputStream(() -> new ChannelOutput(channel), true).async(DISPATCHER),
+                            StreamConverters.fromOutputStream(() -> new ChannelOutput(channel), true)
+                                    .async(DISPATCHER),
                             StreamConverters.fromInputStream(() -> new ChannelInput(channel), READ_CHUNK)
                                     .async(DISPATCHER),
                             Keep.both())

@@ -20,6 +20,7 @@ import java.util.function.UnaryOperator;
 public final class BearerToken {
     /** Shorter secrets are refused at start: a token is a password that scripts hold, not one people type. */
     static final int MIN_LENGTH = 16;
+
     private static final String SCHEME = "Bearer ";
 
     private final byte[] digest;
@@ -74,8 +75,10 @@ public final class BearerToken {
 
     /** Whether {@code authorization}, the request's header value if it has one, carries this token. */
     public boolean accepts(Optional<String> authorization) {
-        String presented = authorization.filter(a -> a.regionMatches(true, 0, SCHEME, 0, SCHEME.length()))
-                .map(a -> a.substring(SCHEME.length()).strip()).orElse("");
+        String presented = authorization
+                .filter(a -> a.regionMatches(true, 0, SCHEME, 0, SCHEME.length()))
+                .map(a -> a.substring(SCHEME.length()).strip())
+                .orElse("");
         // Digests of equal length: isEqual's time then depends on nothing the caller controls.
         return MessageDigest.isEqual(digest, sha256(presented)) && !presented.isEmpty();
     }

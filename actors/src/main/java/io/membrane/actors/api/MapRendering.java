@@ -17,8 +17,7 @@ import java.util.Map;
  * per-CPU values as a list. Decoded, never hex, so `GET /v1/map/NAME` reads like the design.
  */
 final class MapRendering {
-    private MapRendering() {
-    }
+    private MapRendering() {}
 
     static List<MapDump.Entry> entries(KeyValueMap<?, ?> map) {
         List<MapDump.Entry> out = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.membrane.actors.cli;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
-import io.membrane.actors.loader.XdpDetach;
 import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.client.AdminUnreachableException;
@@ -54,7 +53,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * non-zero exit code (1 for a refused or failed request or an unreachable agent, 2 for a usage error); output
  * meant for scripts goes to stdout.
  */
-@Command(name = "membrane", mixinStandardHelpOptions = true, version = "membrane 0.1.0",
+@Command(
+        name = "membrane",
+        mixinStandardHelpOptions = true,
+        version = "membrane 0.1.0",
         description = "A node agent for an eBPF datapath: the agent and its clients.",
         footer = "%nClient commands talk to the agent's admin API at TARGET (default " + Cli.DEFAULT_API
                 + "; --api TARGET or the environment variable MEMBRANE_API).")
@@ -72,10 +74,14 @@ public final class Cli implements Callable<Integer> {
     private final Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
     /** Commands a module added under a top-level one: its name → how to make them. */
     private final Map<String, List<Supplier<Object>>> nested = new LinkedHashMap<>();
+
     private CommandLine commandLine;
     private boolean untilStopped;
 
-    @Option(names = "--api", paramLabel = "TARGET", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--api",
+            paramLabel = "TARGET",
+            scope = ScopeType.INHERIT,
             description = "where the agent's admin API is (default $MEMBRANE_API, else " + DEFAULT_API + ")")
     String api;
 
@@ -184,7 +190,8 @@ public final class Cli implements Callable<Integer> {
 
     public int run(String[] argv) {
         commandLine = tree(needed(argv));
-        commandLine.setOut(new PrintWriter(out, true))
+        commandLine
+                .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF))
                 .setUsageHelpWidth(USAGE_WIDTH)
@@ -237,7 +244,8 @@ public final class Cli implements Callable<Integer> {
             err.println("membrane: " + unreachable(u));
             return 1;
         }
-        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+        if (e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException
                 || e instanceof UncheckedIOException) {
             err.println("membrane: " + e.getMessage());
             return 1;
@@ -249,7 +257,9 @@ public final class Cli implements Callable<Integer> {
         if (e.refused()) {
             return "cannot reach the agent at " + e.target() + " (is it running? start it with: bin/membrane agent)";
         }
-        return e.interrupted() ? "interrupted" : "talking to the agent at " + e.target() + ": " + e.getCause().getMessage();
+        return e.interrupted()
+                ? "interrupted"
+                : "talking to the agent at " + e.target() + ": " + e.getCause().getMessage();
     }
 
     /** A command that only groups others: invoked alone, it names them. */
@@ -259,14 +269,23 @@ public final class Cli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            throw new ParameterException(spec.commandLine(), "needs one of: " + String.join(", ",
-                    spec.subcommands().values().stream().map(CommandLine::getCommandName).distinct().toList()));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "needs one of: "
+                            + String.join(
+                                    ", ",
+                                    spec.subcommands().values().stream()
+                                            .map(CommandLine::getCommandName)
+                                            .distinct()
+                                            .toList()));
         }
     }
 
     // --- agent ---
 
-    @Command(name = "agent", mixinStandardHelpOptions = true,
+    @Command(
+            name = "agent",
+            mixinStandardHelpOptions = true,
             description = "Run the agent in the foreground (Ctrl-C stops it; the datapath stays).")
     private final class Agent implements Callable<Integer> {
         @Option(names = "--config", paramLabel = "FILE", description = "the agent's config (default: the embedded one)")
@@ -279,10 +298,13 @@ public final class Cli implements Callable<Integer> {
                     + " datapath stays)");
             runsUntilStopped();
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                node.close();
-                stopped.countDown();
-            }, "membrane-shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                node.close();
+                                stopped.countDown();
+                            },
+                            "membrane-shutdown"));
             try {
                 stopped.await();
             } catch (InterruptedException e) {
@@ -315,7 +337,9 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
             description = "What the agent has: devices, maps, prefilter, events.")
     private final class Status extends Report<AgentStatus> {
         @Override
@@ -325,13 +349,18 @@ public final class Cli implements Callable<Integer> {
 
         @Override
         void print(AgentStatus s) {
-            out.printf("Prefilter:   revision %d, %d entries%n", s.prefilter().revision(), s.prefilter().entries());
+            out.printf(
+                    "Prefilter:   revision %d, %d entries%n",
+                    s.prefilter().revision(), s.prefilter().entries());
             out.println("Devices:");
             if (s.devices().isEmpty()) {
                 out.println("  (none configured)");
             }
             for (AgentStatus.Device d : s.devices()) {
-                out.printf("  %-24s %-10s %s%s%n", d.device(), d.state(),
+                out.printf(
+                        "  %-24s %-10s %s%s%n",
+                        d.device(),
+                        d.state(),
                         d.mode() != null ? d.mode() + " prog " + Objects.requireNonNullElse(d.programId(), 0) : "",
                         d.error() != null ? "  " + d.error() : "");
             }
@@ -348,10 +377,12 @@ public final class Cli implements Callable<Integer> {
     // --- prefilter ---
 
     @Command(name = "prefilter", mixinStandardHelpOptions = true, description = "The deny list of source CIDRs.")
-    private static final class Prefilter extends Group {
-    }
+    private static final class Prefilter extends Group {}
 
-    @Command(name = "get", aliases = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "get",
+            aliases = "list",
+            mixinStandardHelpOptions = true,
             description = "The deny list and its revision.")
     private final class PrefilterGet implements Callable<Integer> {
         @Override
@@ -374,7 +405,10 @@ public final class Cli implements Callable<Integer> {
         @Option(names = "--revision", paramLabel = "N", description = "refused unless the deny list is at N")
         Long revision;
 
-        @Option(names = "--scope", paramLabel = "SCOPE", completionCandidates = Scopes.class,
+        @Option(
+                names = "--scope",
+                paramLabel = "SCOPE",
+                completionCandidates = Scopes.class,
                 description = "node (the default) or cluster")
         String scope;
 
@@ -415,7 +449,9 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true,
+    @Command(
+            name = "delete",
+            mixinStandardHelpOptions = true,
             description = "Remove CIDRs from the deny list (all or none).")
     private final class PrefilterDelete extends PrefilterEdit {
         @Override
@@ -477,16 +513,16 @@ public final class Cli implements Callable<Integer> {
     // --- maps ---
 
     @Command(name = "map", mixinStandardHelpOptions = true, description = "The agent's maps, decoded.")
-    private static final class MapCommand extends Group {
-    }
+    private static final class MapCommand extends Group {}
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every map: type, entries, size, pin.")
     private final class MapList implements Callable<Integer> {
         @Override
         public Integer call() {
             for (MapInfo m : client().maps().maps()) {
-                out.printf("%-24s %-16s %8d / %-8d %s%n", m.name(), m.type(), m.entries(), m.maxEntries(),
-                        Objects.toString(m.pinPath(), ""));
+                out.printf(
+                        "%-24s %-16s %8d / %-8d %s%n",
+                        m.name(), m.type(), m.entries(), m.maxEntries(), Objects.toString(m.pinPath(), ""));
             }
             return 0;
         }
@@ -513,7 +549,9 @@ public final class Cli implements Callable<Integer> {
 
     // --- cluster ---
 
-    @Command(name = "cluster", mixinStandardHelpOptions = true,
+    @Command(
+            name = "cluster",
+            mixinStandardHelpOptions = true,
             description = "Members, their status and reachability, and the node registry.")
     private final class Cluster extends Report<ClusterStatus> {
         @Override
@@ -527,25 +565,36 @@ public final class Cli implements Callable<Integer> {
             out.println("Leader:  " + Objects.toString(c.leader(), "(none)"));
             out.println("Members:");
             for (ClusterStatus.Member m : c.members()) {
-                out.printf("  %-40s %-8s %s%s%n", m.address(), m.status(), m.reachable() ? "reachable" : "UNREACHABLE",
+                out.printf(
+                        "  %-40s %-8s %s%s%n",
+                        m.address(),
+                        m.status(),
+                        m.reachable() ? "reachable" : "UNREACHABLE",
                         m.self() ? "  (self)" : "");
             }
             out.println("Registry:");
-            c.registry().forEach((name, n) -> out.printf("  %-12s api %-22s underlay %-15s joined %s%n", name,
-                    n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
+            c.registry()
+                    .forEach((name, n) -> out.printf(
+                            "  %-12s api %-22s underlay %-15s joined %s%n",
+                            name, n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
         }
     }
 
     // --- monitor ---
 
     /** Streams the agent's events from its monitor socket until the agent stops or the user does. */
-    @Command(name = "monitor", mixinStandardHelpOptions = true,
+    @Command(
+            name = "monitor",
+            mixinStandardHelpOptions = true,
             description = "Live events from the agent's monitor socket (Ctrl-C stops).")
     private final class Monitor implements Callable<Integer> {
         @Option(names = "--json", description = "each event as a JSON line")
         boolean json;
 
-        @Option(names = "--type", paramLabel = "TYPE", completionCandidates = EventTypes.class,
+        @Option(
+                names = "--type",
+                paramLabel = "TYPE",
+                completionCandidates = EventTypes.class,
                 description = "only these types (repeatable): ${COMPLETION-CANDIDATES}")
         List<String> types = new ArrayList<>();
 
@@ -562,7 +611,9 @@ public final class Cli implements Callable<Integer> {
                     throw new CliException("--type " + t + ": expected one of " + EventFormat.TYPES, 2);
                 }
             }
-            Path from = socket != null ? socket : AgentConfig.load(Optional.ofNullable(config)).monitorSocket();
+            Path from = socket != null
+                    ? socket
+                    : AgentConfig.load(Optional.ofNullable(config)).monitorSocket();
             MonitorClient.Options options = MonitorClient.Options.DEFAULT.withClient("membrane-cli");
             if (!types.isEmpty()) {
                 options = options.withTypes(types);
@@ -596,7 +647,9 @@ public final class Cli implements Callable<Integer> {
 
     // --- uninstall ---
 
-    @Command(name = "uninstall", mixinStandardHelpOptions = true,
+    @Command(
+            name = "uninstall",
+            mixinStandardHelpOptions = true,
             description = "Detach the prefilter, remove the pins, generated files and the durable cluster deny list"
                     + " of this node.")
     private final class Uninstall implements Callable<Integer> {
@@ -612,7 +665,9 @@ public final class Cli implements Callable<Integer> {
 
     // --- completion ---
 
-    @Command(name = "completion", mixinStandardHelpOptions = true,
+    @Command(
+            name = "completion",
+            mixinStandardHelpOptions = true,
             description = "Print a bash completion script for every command: source <(bin/membrane completion)")
     private final class Completion implements Callable<Integer> {
         @Override

@@ -19,8 +19,7 @@ import java.util.stream.Stream;
  * not from an old copy. Its own class so the client commands never load the datapath's kernel bindings.
  */
 final class Uninstaller {
-    private Uninstaller() {
-    }
+    private Uninstaller() {}
 
     static void run(AgentConfig config, PrintStream out, PrintStream err) {
         for (AgentConfig.Device d : config.devices()) {
@@ -35,7 +34,11 @@ final class Uninstaller {
             PinnedMaps.at(config.pinRoot()).removeAll();
             out.println("removed the pins under " + config.pinRoot());
         }
-        for (Path p : List.of(config.headerDir(), config.objectCacheDir(), config.monitorSocket(), config.apiSocket(),
+        for (Path p : List.of(
+                config.headerDir(),
+                config.objectCacheDir(),
+                config.monitorSocket(),
+                config.apiSocket(),
                 config.runDir().resolve("prefilter.revision"))) {
             deleteTree(p);
         }

@@ -62,11 +62,13 @@ public final class DatapathLoader {
         int i = 0;
         for (AgentConfig.Device d : config.devices()) {
             // Restarted on its own with back-off: one device's failure never stops the others.
-            Behavior<DeviceLoader.Command> child = Behaviors.supervise(DeviceLoader.create(d, config, loader,
-                            List.of(headers), maps.prefilterMaps(), updates))
-                    .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
-            children.put(d.label(), ctx.spawn(child, "device-" + i++,
-                    DispatcherSelector.fromConfig("membrane-blocking-dispatcher")));
+            Behavior<DeviceLoader.Command> child = Behaviors.supervise(
+                            DeviceLoader.create(d, config, loader, List.of(headers), maps.prefilterMaps(), updates))
+                    .onFailure(
+                            SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+            children.put(
+                    d.label(),
+                    ctx.spawn(child, "device-" + i++, DispatcherSelector.fromConfig("membrane-blocking-dispatcher")));
             status.put(d.label(), DeviceLoader.Status.pending(d.label()));
         }
     }

@@ -49,7 +49,11 @@ public final class DeviceLoader {
 
     /** The phase a device is in, with the label the API and CLI show for it. */
     public enum State {
-        PENDING, ATTACHED, RETRYING, DETACHED, DETACH_FAILED;
+        PENDING,
+        ATTACHED,
+        RETRYING,
+        DETACHED,
+        DETACH_FAILED;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -57,8 +61,14 @@ public final class DeviceLoader {
     }
 
     /** What this device has now; {@link #state()} is the phase's label, as the API shows it. */
-    public record Status(String device, State phase, Optional<String> mode, OptionalInt programId,
-                         Optional<String> error, int attempts, Optional<Boolean> compileCacheHit) {
+    public record Status(
+            String device,
+            State phase,
+            Optional<String> mode,
+            OptionalInt programId,
+            Optional<String> error,
+            int attempts,
+            Optional<Boolean> compileCacheHit) {
         public String state() {
             return phase.label();
         }
@@ -69,12 +79,24 @@ public final class DeviceLoader {
 
         /** Not attached yet, nothing tried. */
         public static Status pending(String device) {
-            return new Status(device, State.PENDING, Optional.empty(), OptionalInt.empty(), Optional.empty(), 0,
+            return new Status(
+                    device,
+                    State.PENDING,
+                    Optional.empty(),
+                    OptionalInt.empty(),
+                    Optional.empty(),
+                    0,
                     Optional.empty());
         }
 
         static Status without(String device, State phase, String error, int attempts) {
-            return new Status(device, phase, Optional.empty(), OptionalInt.empty(), Optional.ofNullable(error), attempts,
+            return new Status(
+                    device,
+                    phase,
+                    Optional.empty(),
+                    OptionalInt.empty(),
+                    Optional.ofNullable(error),
+                    attempts,
                     Optional.empty());
         }
     }
@@ -88,9 +110,15 @@ public final class DeviceLoader {
     private final TimerScheduler<Command> timers;
     private final ActorRef<Command> self;
 
-    private DeviceLoader(AgentConfig.Device device, AgentConfig config, ObjectLoader loader, List<Path> headerDirs,
-                         List<BpfMap<?, ?>> maps, ActorRef<Status> reportTo, TimerScheduler<Command> timers,
-                         ActorRef<Command> self) {
+    private DeviceLoader(
+            AgentConfig.Device device,
+            AgentConfig config,
+            ObjectLoader loader,
+            List<Path> headerDirs,
+            List<BpfMap<?, ?>> maps,
+            ActorRef<Status> reportTo,
+            TimerScheduler<Command> timers,
+            ActorRef<Command> self) {
         this.device = device;
         this.config = config;
         this.loader = loader;
@@ -101,9 +129,13 @@ public final class DeviceLoader {
         this.self = self;
     }
 
-    public static Behavior<Command> create(AgentConfig.Device device, AgentConfig config, ObjectLoader loader,
-                                           List<Path> headerDirs, List<BpfMap<?, ?>> maps,
-                                           ActorRef<Status> reportTo) {
+    public static Behavior<Command> create(
+            AgentConfig.Device device,
+            AgentConfig config,
+            ObjectLoader loader,
+            List<Path> headerDirs,
+            List<BpfMap<?, ?>> maps,
+            ActorRef<Status> reportTo) {
         return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
             ctx.getSelf().tell(new Attach());
             return new DeviceLoader(device, config, loader, headerDirs, maps, reportTo, timers, ctx.getSelf())
@@ -145,14 +177,21 @@ public final class DeviceLoader {
             now = attach(attempt);
             timers.cancel(RETRY);
             timers.startTimerWithFixedDelay(CHECK, new Check(), config.deviceCheck());
-            LOG.info("prefilter attached to {} ({}, program id {})", device.label(), now.mode().orElse("?"),
+            LOG.info(
+                    "prefilter attached to {} ({}, program id {})",
+                    device.label(),
+                    now.mode().orElse("?"),
                     now.programId().orElse(0));
             next = attached(now);
         } catch (RuntimeException e) {
             Duration delay = backoff(config, attempt);
             now = Status.without(device.label(), State.RETRYING, e.getMessage(), attempt);
-            LOG.warn("prefilter on {} not attached (attempt {}), retrying in {} ms: {}", device.label(), attempt,
-                    delay.toMillis(), e.getMessage());
+            LOG.warn(
+                    "prefilter on {} not attached (attempt {}), retrying in {} ms: {}",
+                    device.label(),
+                    attempt,
+                    delay.toMillis(),
+                    e.getMessage());
             timers.cancel(CHECK);
             timers.startSingleTimer(RETRY, new Attach(), delay);
             next = unattached(now);
@@ -199,12 +238,17 @@ public final class DeviceLoader {
         try (ObjectLoader.Loaded loaded = loader.load("bpf_xdp.c", headerDirs, maps, DatapathMaps.PREFILTER_LAYOUTS)) {
             var program = loaded.program("xdp_prefilter");
             return XdpDetach.inNetns(device, () -> {
-                int ifindex = Devices.ifindex(device.name()).orElseThrow(() ->
-                        new IllegalStateException("device " + device.label() + " does not exist"));
+                int ifindex = Devices.ifindex(device.name())
+                        .orElseThrow(() -> new IllegalStateException("device " + device.label() + " does not exist"));
                 Xdp.attach(ifindex, program, device.mode());
                 Xdp.Status x = Xdp.query(ifindex);
-                return new Status(device.label(), State.ATTACHED, x.mode().map(m -> m.name().toLowerCase()),
-                        OptionalInt.of(x.programId()), Optional.empty(), attempt,
+                return new Status(
+                        device.label(),
+                        State.ATTACHED,
+                        x.mode().map(m -> m.name().toLowerCase()),
+                        OptionalInt.of(x.programId()),
+                        Optional.empty(),
+                        attempt,
                         Optional.of(loaded.compiled().cacheHit()));
             });
         }
@@ -219,7 +263,8 @@ public final class DeviceLoader {
                     return "device " + device.label() + " is gone";
                 }
                 int id = Xdp.query(idx.getAsInt()).programId();
-                return id == status.programId().orElse(-1) ? null
+                return id == status.programId().orElse(-1)
+                        ? null
                         : "device " + device.label() + " carries program " + id + ", not ours";
             });
         } catch (RuntimeException e) {

@@ -16,15 +16,15 @@ import java.util.concurrent.Callable;
  * down.
  */
 public final class XdpDetach {
-    private XdpDetach() {
-    }
+    private XdpDetach() {}
 
     /**
      * @return true if a program was detached, false if the device carried none (or does not exist)
      * @throws RuntimeException if the kernel refuses to detach or to be asked
      */
     public static boolean detach(AgentConfig.Device device) {
-        if (device.netns().isPresent() && !Files.exists(Netns.path(device.netns().get()))) {
+        if (device.netns().isPresent()
+                && !Files.exists(Netns.path(device.netns().get()))) {
             return false;
         }
         return inNetns(device, () -> {

@@ -17,10 +17,8 @@ public sealed interface Event permits Event.Sample, Event.Lost {
     int cpu();
 
     /** One notification a BPF program wrote. */
-    record Sample(long seq, Instant time, int cpu, Notification notification) implements Event {
-    }
+    record Sample(long seq, Instant time, int cpu, Notification notification) implements Event {}
 
     /** The kernel dropped {@code count} samples on CPU {@code cpu}: the reader did not keep up. */
-    record Lost(long seq, Instant time, int cpu, long count) implements Event {
-    }
+    record Lost(long seq, Instant time, int cpu, long count) implements Event {}
 }

@@ -45,6 +45,7 @@ import java.util.Optional;
 public final class EventFormat {
     /** The JSON schema version; the monitor protocol's v1 carries schema 1. */
     public static final int SCHEMA = 1;
+
     public static final String DROP = "drop";
     public static final String POLICY_VERDICT = "policy-verdict";
     public static final String LOST = "lost";
@@ -54,12 +55,12 @@ public final class EventFormat {
 
     /** Thread-safe once configured; shared. */
     public static final ObjectMapper MAPPER = new ObjectMapper();
+
     private static final JsonFactory JSON = MAPPER.getFactory();
     private static final List<String> MATCH = List.of("none", "L3", "L3-L4", "L4", "all", "L3-proto", "proto");
     private static final HexFormat HEX = HexFormat.of();
 
-    private EventFormat() {
-    }
+    private EventFormat() {}
 
     /** The event's {@code type}: one of {@link #TYPES}. */
     public static String type(Event e) {
@@ -228,15 +229,33 @@ public final class EventFormat {
             case DROP: {
                 int code = (int) num(j.path("reason"), "code");
                 Optional<Notification.Flow> flow = j.has("src") ? Optional.of(flow(j)) : Optional.empty();
-                return new Event.Sample(seq, time, cpu, new Notification.Drop((int) num(j, "source_endpoint"),
-                        DropReason.of(code), code, (int) num(j, "src_identity"), (int) num(j, "dst_identity"),
-                        (int) num(j, "ifindex"), (int) num(j, "length"), flow));
+                return new Event.Sample(
+                        seq,
+                        time,
+                        cpu,
+                        new Notification.Drop(
+                                (int) num(j, "source_endpoint"),
+                                DropReason.of(code),
+                                code,
+                                (int) num(j, "src_identity"),
+                                (int) num(j, "dst_identity"),
+                                (int) num(j, "ifindex"),
+                                (int) num(j, "length"),
+                                flow));
             }
             case POLICY_VERDICT:
-                return new Event.Sample(seq, time, cpu, new Notification.PolicyVerdict(
-                        (int) num(j, "source_endpoint"), (int) num(j, "local_identity"),
-                        (int) num(j, "remote_identity"), (int) num(j, "verdict_code"), (int) num(j, "ifindex"),
-                        (int) num(j, "match_type"), flow(j)));
+                return new Event.Sample(
+                        seq,
+                        time,
+                        cpu,
+                        new Notification.PolicyVerdict(
+                                (int) num(j, "source_endpoint"),
+                                (int) num(j, "local_identity"),
+                                (int) num(j, "remote_identity"),
+                                (int) num(j, "verdict_code"),
+                                (int) num(j, "ifindex"),
+                                (int) num(j, "match_type"),
+                                flow(j)));
             case UNKNOWN: {
                 byte[] raw;
                 try {
@@ -244,8 +263,15 @@ public final class EventFormat {
                 } catch (IllegalArgumentException x) {
                     throw new IllegalArgumentException("unknown event data is not hex", x);
                 }
-                return new Event.Sample(seq, time, cpu, new Notification.Unknown((int) num(j, "notify_type"),
-                        (int) num(j, "subtype"), (int) num(j, "source_endpoint"), raw));
+                return new Event.Sample(
+                        seq,
+                        time,
+                        cpu,
+                        new Notification.Unknown(
+                                (int) num(j, "notify_type"),
+                                (int) num(j, "subtype"),
+                                (int) num(j, "source_endpoint"),
+                                raw));
             }
             default:
                 throw new IllegalArgumentException("unknown event type \"" + type + "\"; known: " + TYPES);
@@ -253,8 +279,13 @@ public final class EventFormat {
     }
 
     private static Notification.Flow flow(JsonNode j) {
-        return new Notification.Flow(inet(text(j, "src")), inet(text(j, "dst")), (int) num(j, "sport"),
-                (int) num(j, "dport"), (int) num(j, "protocol"), direction(text(j, "direction")));
+        return new Notification.Flow(
+                inet(text(j, "src")),
+                inet(text(j, "dst")),
+                (int) num(j, "sport"),
+                (int) num(j, "dport"),
+                (int) num(j, "protocol"),
+                direction(text(j, "direction")));
     }
 
     private static Direction direction(String label) {
@@ -307,38 +338,62 @@ public final class EventFormat {
     public static String line(Event e) {
         StringBuilder sb = new StringBuilder(128);
         if (e instanceof Event.Lost l) {
-            return sb.append("CPU ").append(String.format("%02d", l.cpu())).append(": Lost ").append(l.count())
-                    .append(" events").toString();
+            return sb.append("CPU ")
+                    .append(String.format("%02d", l.cpu()))
+                    .append(": Lost ")
+                    .append(l.count())
+                    .append(" events")
+                    .toString();
         }
         Notification n = ((Event.Sample) e).notification();
         if (n instanceof Notification.Drop d) {
-            sb.append("xx drop (").append(reasonText(d.reason(), d.reasonCode())).append(')');
+            sb.append("xx drop (")
+                    .append(reasonText(d.reason(), d.reasonCode()))
+                    .append(')');
             d.flow().ifPresent(f -> flowText(sb.append(" flow "), f));
             if (d.source() != 0) {
                 sb.append(", endpoint ").append(d.source());
             }
-            sb.append(", ifindex ").append(Integer.toUnsignedLong(d.ifindex()))
-                    .append(", identity ").append(Integer.toUnsignedLong(d.sourceIdentity()))
-                    .append("->").append(Integer.toUnsignedLong(d.destinationIdentity()));
+            sb.append(", ifindex ")
+                    .append(Integer.toUnsignedLong(d.ifindex()))
+                    .append(", identity ")
+                    .append(Integer.toUnsignedLong(d.sourceIdentity()))
+                    .append("->")
+                    .append(Integer.toUnsignedLong(d.destinationIdentity()));
             d.flow().ifPresent(f -> sb.append(", ").append(f.direction().label()));
             return sb.toString();
         }
         if (n instanceof Notification.PolicyVerdict v) {
-            sb.append("Policy verdict: local EP ID ").append(v.source())
-                    .append(", remote ID ").append(Integer.toUnsignedLong(v.remoteIdentity()))
-                    .append(", proto ").append(v.flow().protocol())
-                    .append(", ").append(v.flow().direction().label())
-                    .append(", action ").append(v.allowed() ? "allow" : "deny");
+            sb.append("Policy verdict: local EP ID ")
+                    .append(v.source())
+                    .append(", remote ID ")
+                    .append(Integer.toUnsignedLong(v.remoteIdentity()))
+                    .append(", proto ")
+                    .append(v.flow().protocol())
+                    .append(", ")
+                    .append(v.flow().direction().label())
+                    .append(", action ")
+                    .append(v.allowed() ? "allow" : "deny");
             if (v.verdict() < 0) {
-                sb.append(" (").append(reasonText(DropReason.of(-v.verdict()), -v.verdict())).append(')');
+                sb.append(" (")
+                        .append(reasonText(DropReason.of(-v.verdict()), -v.verdict()))
+                        .append(')');
             }
             sb.append(", match ").append(matchName(v.matchType())).append(", ");
             return flowText(sb, v.flow()).toString();
         }
         Notification.Unknown u = (Notification.Unknown) n;
-        return sb.append("?? unknown notification type ").append(u.type()).append(", subtype ").append(u.subtype())
-                .append(", source endpoint ").append(u.source()).append(", ").append(u.raw().length)
-                .append(" bytes, CPU ").append(String.format("%02d", e.cpu())).toString();
+        return sb.append("?? unknown notification type ")
+                .append(u.type())
+                .append(", subtype ")
+                .append(u.subtype())
+                .append(", source endpoint ")
+                .append(u.source())
+                .append(", ")
+                .append(u.raw().length)
+                .append(" bytes, CPU ")
+                .append(String.format("%02d", e.cpu()))
+                .toString();
     }
 
     private static String reasonText(DropReason reason, int code) {

@@ -56,8 +56,7 @@ public final class EventPump implements AutoCloseable {
         void poll(int timeoutMs) throws Exception;
 
         @Override
-        default void close() throws Exception {
-        }
+        default void close() throws Exception {}
     }
 
     /** Opens a source that delivers to the pump's listener; runs on the caller of {@link #start}. */
@@ -72,8 +71,8 @@ public final class EventPump implements AutoCloseable {
      * @param droppedHistory  how many dropped listeners {@link #droppedListeners()} remembers
      * @param stopTimeout     how long {@link #close()} waits for each listener to drain before interrupting it
      */
-    public record Options(int recentCapacity, int pollTimeoutMs, int droppedHistory, Duration stopTimeout,
-                          String threadName) {
+    public record Options(
+            int recentCapacity, int pollTimeoutMs, int droppedHistory, Duration stopTimeout, String threadName) {
         public static final Options DEFAULT = new Options(1000, 100, 64, Duration.ofSeconds(2), "membrane-event-pump");
 
         public Options {
@@ -100,12 +99,10 @@ public final class EventPump implements AutoCloseable {
     }
 
     /** A listener the pump dropped (too slow, or its sink failed). */
-    public record DroppedListener(String name, Cause cause, String reason, Instant at, long delivered) {
-    }
+    public record DroppedListener(String name, Cause cause, String reason, Instant at, long delivered) {}
 
     /** A live listener. */
-    public record ListenerStatus(String name, int queued, int queueCapacity, long delivered) {
-    }
+    public record ListenerStatus(String name, int queued, int queueCapacity, long delivered) {}
 
     /**
      * A snapshot of the counters.
@@ -116,10 +113,18 @@ public final class EventPump implements AutoCloseable {
      * @param published        events published to ring and listeners (decoded samples plus lost records)
      * @param listenersDropped listeners dropped since start; {@code droppedListeners} the latest of them
      */
-    public record Counters(long samples, long drops, long policyVerdicts, long unknown, long decodeErrors,
-                           long lost, Map<Integer, Long> lostPerCpu, long published, List<ListenerStatus> listeners,
-                           long listenersDropped, List<DroppedListener> droppedListeners) {
-    }
+    public record Counters(
+            long samples,
+            long drops,
+            long policyVerdicts,
+            long unknown,
+            long decodeErrors,
+            long lost,
+            Map<Integer, Long> lostPerCpu,
+            long published,
+            List<ListenerStatus> listeners,
+            long listenersDropped,
+            List<DroppedListener> droppedListeners) {}
 
     private final Options options;
     private final Source source;
@@ -257,8 +262,8 @@ public final class EventPump implements AutoCloseable {
             lastDecodeError = e.getMessage();
             return;
         }
-        AtomicLong byType = n instanceof Notification.Drop ? drops
-                : n instanceof Notification.PolicyVerdict ? verdicts : unknown;
+        AtomicLong byType =
+                n instanceof Notification.Drop ? drops : n instanceof Notification.PolicyVerdict ? verdicts : unknown;
         byType.lazySet(byType.getPlain() + 1);
         publish(new Event.Sample(seq.getPlain() + 1, Instant.now(), cpu, n));
     }
@@ -269,8 +274,11 @@ public final class EventPump implements AutoCloseable {
         lostSinceLog += count;
         long now = System.nanoTime();
         if (lostLoggedAt == 0 || now - lostLoggedAt >= LOST_LOG_INTERVAL_NANOS) {
-            log.warn("event pump: the kernel lost {} samples (latest on CPU {}); {} lost since start",
-                    lostSinceLog, cpu, lost.getPlain());
+            log.warn(
+                    "event pump: the kernel lost {} samples (latest on CPU {}); {} lost since start",
+                    lostSinceLog,
+                    cpu,
+                    lost.getPlain());
             lostLoggedAt = now;
             lostSinceLog = 0;
         }
@@ -289,9 +297,11 @@ public final class EventPump implements AutoCloseable {
     }
 
     private void tooSlow(Subscription l) {
-        Ended why = new Ended(Cause.TOO_SLOW, "queue full (" + l.queueCapacity()
-                + " events waiting): the listener did not keep up with the pump; " + l.delivered()
-                + " events delivered");
+        Ended why = new Ended(
+                Cause.TOO_SLOW,
+                "queue full (" + l.queueCapacity()
+                        + " events waiting): the listener did not keep up with the pump; " + l.delivered()
+                        + " events delivered");
         drop(l, why);
     }
 
@@ -313,8 +323,8 @@ public final class EventPump implements AutoCloseable {
             if (stopped) {
                 throw new IllegalStateException("the event pump has stopped");
             }
-            s = new Subscription(this, subscriber, options.threadName() + "-listener-" + (++listenerIds) + "-"
-                    + subscriber.name());
+            s = new Subscription(
+                    this, subscriber, options.threadName() + "-listener-" + (++listenerIds) + "-" + subscriber.name());
             s.start();
             Subscription[] next = Arrays.copyOf(listeners, listeners.length + 1);
             next[next.length - 1] = s;
@@ -346,8 +356,7 @@ public final class EventPump implements AutoCloseable {
                 if (dropped.size() == options.droppedHistory()) {
                     dropped.removeFirst();
                 }
-                dropped.addLast(new DroppedListener(s.name(), why.cause(), why.reason(), Instant.now(),
-                        s.delivered()));
+                dropped.addLast(new DroppedListener(s.name(), why.cause(), why.reason(), Instant.now(), s.delivered()));
             }
         }
         log.warn("event pump: listener {} dropped: {}", s.name(), why.reason());
@@ -426,8 +435,18 @@ public final class EventPump implements AutoCloseable {
             d = List.copyOf(dropped);
             dTotal = droppedTotal;
         }
-        return new Counters(samples.get(), drops.get(), verdicts.get(), unknown.get(), decodeErrors.get(),
-                lost.get(), Collections.unmodifiableMap(perCpu), seq.get(), listeners(), dTotal, d);
+        return new Counters(
+                samples.get(),
+                drops.get(),
+                verdicts.get(),
+                unknown.get(),
+                decodeErrors.get(),
+                lost.get(),
+                Collections.unmodifiableMap(perCpu),
+                seq.get(),
+                listeners(),
+                dTotal,
+                d);
     }
 
     /** The message of the latest decode error, if any. */
@@ -475,7 +494,9 @@ public final class EventPump implements AutoCloseable {
             try {
                 s.whenEnded().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                log.warn("event pump: listener {} did not finish within {}; interrupting it", s.name(),
+                log.warn(
+                        "event pump: listener {} did not finish within {}; interrupting it",
+                        s.name(),
                         options.stopTimeout());
                 s.thread().interrupt();
             } catch (InterruptedException e) {

@@ -61,8 +61,7 @@ public final class EventPumpActor {
         }
     }
 
-    private EventPumpActor() {
-    }
+    private EventPumpActor() {}
 
     private static Behavior<Command> stop(Current current, EventPump pump, MonitorServer server) {
         current.pump.compareAndSet(pump, null);
@@ -72,10 +71,13 @@ public final class EventPumpActor {
     }
 
     /** The agent's pump: the events perf buffer of {@code events}. */
-    public static Behavior<Command> create(PerfEventArrayMap events, int pagesPerCpu, int recent, int listenerQueue,
-                                           Path socket, Current current) {
-        return create(() -> EventPump.startPerf(events, pagesPerCpu,
-                EventPump.Options.DEFAULT.withRecentCapacity(recent)), listenerQueue, socket, current);
+    public static Behavior<Command> create(
+            PerfEventArrayMap events, int pagesPerCpu, int recent, int listenerQueue, Path socket, Current current) {
+        return create(
+                () -> EventPump.startPerf(events, pagesPerCpu, EventPump.Options.DEFAULT.withRecentCapacity(recent)),
+                listenerQueue,
+                socket,
+                current);
     }
 
     /** @param pumps starts a pump; called again on every restart */
@@ -84,7 +86,8 @@ public final class EventPumpActor {
             EventPump pump = pumps.get();
             MonitorServer server;
             try {
-                server = MonitorServer.start(socket, pump, MonitorServer.Options.DEFAULT.withQueueCapacity(listenerQueue));
+                server = MonitorServer.start(
+                        socket, pump, MonitorServer.Options.DEFAULT.withQueueCapacity(listenerQueue));
             } catch (IOException e) {
                 pump.close();
                 throw new UncheckedIOException("monitor socket " + socket, e);
@@ -95,7 +98,8 @@ public final class EventPumpActor {
             return Behaviors.receive(Command.class)
                     .onMessage(PumpEnded.class, e -> {
                         if (e.cause() != null) {
-                            throw new IllegalStateException("event pump failed: " + e.cause().getMessage(), e.cause());
+                            throw new IllegalStateException(
+                                    "event pump failed: " + e.cause().getMessage(), e.cause());
                         }
                         return Behaviors.stopped();
                     })

@@ -21,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class FrameChannel implements Closeable {
     /** A frame as read: its kind and its payload (positioned at 0). */
-    record Frame(int kind, ByteBuffer payload) {
-    }
+    record Frame(int kind, ByteBuffer payload) {}
 
     private final SocketChannel channel;
     private final Selector selector;
@@ -100,8 +99,8 @@ final class FrameChannel implements Closeable {
         int length = header.getInt(0);
         int kind = header.get(4) & 0xff;
         if (length < 1 || length > maxLength) {
-            throw new ProtocolViolation("frame length " + Integer.toUnsignedString(length) + " is outside 1.."
-                    + maxLength);
+            throw new ProtocolViolation(
+                    "frame length " + Integer.toUnsignedString(length) + " is outside 1.." + maxLength);
         }
         ByteBuffer payload = ByteBuffer.allocate(length - 1);
         readFully(payload, deadline);

@@ -46,10 +46,10 @@ public final class MonitorClient implements AutoCloseable {
      * @param client   a name for the server's logs
      * @param timeout  for the connect and handshake
      */
-    public record Options(List<Integer> versions, List<String> types, OptionalInt queue, String client,
-                          Duration timeout) {
-        public static final Options DEFAULT = new Options(MonitorProtocol.SUPPORTED, List.of(), OptionalInt.empty(),
-                "cli", Duration.ofSeconds(5));
+    public record Options(
+            List<Integer> versions, List<String> types, OptionalInt queue, String client, Duration timeout) {
+        public static final Options DEFAULT =
+                new Options(MonitorProtocol.SUPPORTED, List.of(), OptionalInt.empty(), "cli", Duration.ofSeconds(5));
 
         public Options {
             versions = List.copyOf(versions);
@@ -77,8 +77,7 @@ public final class MonitorClient implements AutoCloseable {
     }
 
     /** One event and the exact JSON the server sent (what {@code --json} prints). */
-    public record Received(Event event, String json) {
-    }
+    public record Received(Event event, String json) {}
 
     /** How the stream ended. */
     public record End(Kind kind, String reason) {
@@ -141,12 +140,12 @@ public final class MonitorClient implements AutoCloseable {
             try {
                 magic = io.readMagic(deadline);
             } catch (EOFException e) {
-                throw new MonitorProtocolException(0, List.of(), "the server closed the connection during the "
-                        + "handshake");
+                throw new MonitorProtocolException(
+                        0, List.of(), "the server closed the connection during the " + "handshake");
             }
             if (magic != MonitorProtocol.MAGIC) {
-                throw new MonitorProtocolException(0, List.of(), "not a Membrane monitor socket (magic "
-                        + Integer.toHexString(magic) + ")");
+                throw new MonitorProtocolException(
+                        0, List.of(), "not a Membrane monitor socket (magic " + Integer.toHexString(magic) + ")");
             }
             Frame f = io.readFrame(deadline, MonitorProtocol.MAX_FRAME);
             if (f.kind() == ERROR) {
@@ -154,17 +153,17 @@ public final class MonitorClient implements AutoCloseable {
                 throw new MonitorProtocolException(e.code(), e.supported(), e.message());
             }
             if (f.kind() != WELCOME || f.payload().remaining() < 2) {
-                throw new MonitorProtocolException(0, List.of(), "expected WELCOME, got "
-                        + MonitorProtocol.kindName(f.kind()));
+                throw new MonitorProtocolException(
+                        0, List.of(), "expected WELCOME, got " + MonitorProtocol.kindName(f.kind()));
             }
             int version = f.payload().getShort() & 0xffff;
             if (!options.versions().contains(version)) {
-                throw new MonitorProtocolException(0, List.of(version), "the server chose version " + version
-                        + ", which was not offered");
+                throw new MonitorProtocolException(
+                        0, List.of(version), "the server chose version " + version + ", which was not offered");
             }
             String info = MonitorProtocol.utf8(f.payload());
-            JsonNode welcome = info.isEmpty() ? EventFormat.MAPPER.createObjectNode()
-                    : EventFormat.MAPPER.readTree(info);
+            JsonNode welcome =
+                    info.isEmpty() ? EventFormat.MAPPER.createObjectNode() : EventFormat.MAPPER.readTree(info);
             MonitorClient c = new MonitorClient(io, version, welcome);
             connected = true;
             return c;
@@ -225,8 +224,11 @@ public final class MonitorClient implements AutoCloseable {
                 }
                 case DROPPED -> ending(End.Kind.DROPPED, f);
                 case BYE -> ending(End.Kind.BYE, f);
-                default -> throw new MonitorProtocolException(0, List.of(), "unexpected frame "
-                        + MonitorProtocol.kindName(f.kind()) + " in a v" + version + " stream");
+                default ->
+                    throw new MonitorProtocolException(
+                            0,
+                            List.of(),
+                            "unexpected frame " + MonitorProtocol.kindName(f.kind()) + " in a v" + version + " stream");
             }
         }
         return Optional.empty();

@@ -50,9 +50,11 @@ import java.util.List;
 public final class MonitorProtocol {
     /** "MBRM". */
     public static final int MAGIC = 0x4d42524d;
+
     public static final int V1 = 1;
     /** The versions this build serves, newest first. */
     public static final List<Integer> SUPPORTED = List.of(V1);
+
     public static final int MAX_FRAME = 1 << 20;
     public static final int MAX_HELLO = 64 * 1024;
     public static final int MAX_VERSIONS = 16;
@@ -73,8 +75,7 @@ public final class MonitorProtocol {
     public static final int ERR_BUSY = 3;
     public static final int ERR_SHUTTING_DOWN = 4;
 
-    private MonitorProtocol() {
-    }
+    private MonitorProtocol() {}
 
     /** A decoded HELLO payload. */
     record Hello(List<Integer> versions, String options) {

@@ -64,10 +64,15 @@ public final class MonitorServer implements AutoCloseable {
      * @param closeGrace       time to finish a frame and say DROPPED or BYE before closing
      * @param maxConnections   more are refused with ERROR busy
      */
-    public record Options(int queueCapacity, Duration heartbeat, Duration handshakeTimeout, Duration writeTimeout,
-                          Duration closeGrace, int maxConnections) {
-        public static final Options DEFAULT = new Options(4096, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 64);
+    public record Options(
+            int queueCapacity,
+            Duration heartbeat,
+            Duration handshakeTimeout,
+            Duration writeTimeout,
+            Duration closeGrace,
+            int maxConnections) {
+        public static final Options DEFAULT = new Options(
+                4096, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(1), 64);
 
         public Options {
             if (queueCapacity < 1) {
@@ -109,9 +114,8 @@ public final class MonitorServer implements AutoCloseable {
     }
 
     /** A connected client, for status output. */
-    public record ClientStatus(long id, String client, int version, List<String> types, int queueCapacity,
-                               long delivered) {
-    }
+    public record ClientStatus(
+            long id, String client, int version, List<String> types, int queueCapacity, long delivered) {}
 
     private final Path path;
     private final EventPump pump;
@@ -234,6 +238,7 @@ public final class MonitorServer implements AutoCloseable {
         private JsonGenerator json;
         /** Set once the socket can no longer carry whole frames (a write failed part-way, or the peer left). */
         private boolean broken;
+
         private boolean peerGone;
         private volatile boolean serverClosing;
 
@@ -262,16 +267,22 @@ public final class MonitorServer implements AutoCloseable {
                     error(MonitorProtocol.ERR_BAD_HELLO, e.getMessage());
                     return;
                 }
-                int chosen = hello.versions().stream().filter(SUPPORTED::contains).findFirst().orElse(0);
+                int chosen = hello.versions().stream()
+                        .filter(SUPPORTED::contains)
+                        .findFirst()
+                        .orElse(0);
                 if (chosen == 0) {
-                    error(MonitorProtocol.ERR_UNSUPPORTED_VERSION, "none of the versions " + hello.versions()
-                            + " is supported; this server speaks " + SUPPORTED);
+                    error(
+                            MonitorProtocol.ERR_UNSUPPORTED_VERSION,
+                            "none of the versions " + hello.versions() + " is supported; this server speaks "
+                                    + SUPPORTED);
                     return;
                 }
                 int typeMask;
                 int queue;
                 try {
-                    JsonNode opts = hello.options().isBlank() ? EventFormat.MAPPER.createObjectNode()
+                    JsonNode opts = hello.options().isBlank()
+                            ? EventFormat.MAPPER.createObjectNode()
                             : EventFormat.MAPPER.readTree(hello.options());
                     if (opts == null || !opts.isObject()) {
                         throw new IllegalArgumentException("options must be a JSON object");
@@ -301,8 +312,8 @@ public final class MonitorServer implements AutoCloseable {
                 final int mask = typeMask;
                 String name = "monitor-" + id + (client.isEmpty() ? "" : "-" + client);
                 try {
-                    subscription = pump.subscribe(new Subscriber(name, queue,
-                            e -> (EventFormat.typeBit(e) & mask) != 0, options.heartbeat(), this));
+                    subscription = pump.subscribe(new Subscriber(
+                            name, queue, e -> (EventFormat.typeBit(e) & mask) != 0, options.heartbeat(), this));
                 } catch (IllegalStateException e) {
                     // the pump stopped between the WELCOME and here: say BYE
                     out.frame(BYE, byeJson("the event pump stopped"));
@@ -363,7 +374,9 @@ public final class MonitorServer implements AutoCloseable {
             types.forEach(t::add);
             info.put("server", "membrane");
             byte[] body = EventFormat.MAPPER.writeValueAsBytes(info);
-            ByteBuffer p = ByteBuffer.allocate(2 + body.length).putShort((short) chosen).put(body);
+            ByteBuffer p = ByteBuffer.allocate(2 + body.length)
+                    .putShort((short) chosen)
+                    .put(body);
             out.write(ByteBuffer.allocate(4).putInt(MonitorProtocol.MAGIC).array(), 0, 4);
             out.frame(WELCOME, p.array());
             io.write(out.view(), deadline, 0);
@@ -419,13 +432,15 @@ public final class MonitorServer implements AutoCloseable {
                 return;
             }
             try {
-                io.write(out.view(), System.nanoTime() + options.writeTimeout().toNanos(),
+                io.write(
+                        out.view(),
+                        System.nanoTime() + options.writeTimeout().toNanos(),
                         options.closeGrace().toNanos());
                 out.clear();
             } catch (SocketTimeoutException e) {
                 broken = true;
-                throw new SocketTimeoutException("the client took no bytes for " + options.writeTimeout()
-                        + " (it stopped reading)");
+                throw new SocketTimeoutException(
+                        "the client took no bytes for " + options.writeTimeout() + " (it stopped reading)");
             } catch (IOException e) {
                 broken = true;
                 if (subscription.isEnded()) {

@@ -35,23 +35,19 @@ public final class Subscription implements AutoCloseable {
     /** Where a listener's events go. Every method runs on the listener's delivery thread. */
     public interface Sink {
         /** The first call, before any event: the subscription this sink serves (so it can close it). */
-        default void started(Subscription subscription) throws Exception {
-        }
+        default void started(Subscription subscription) throws Exception {}
 
         /** One event. A throw ends the listener with {@link Cause#SINK_FAILED} (unless it already ended). */
         void accept(Event event) throws Exception;
 
         /** The queue ran empty after at least one {@link #accept}: a good moment to flush buffered output. */
-        default void flush() throws Exception {
-        }
+        default void flush() throws Exception {}
 
         /** Nothing arrived for the subscriber's idle interval (a heartbeat hook). */
-        default void idle() throws Exception {
-        }
+        default void idle() throws Exception {}
 
         /** The last call, with why the listener ended. Must not throw; exceptions are logged. */
-        default void ended(Ended ended) {
-        }
+        default void ended(Ended ended) {}
 
         static Sink of(Consumer<? super Event> consumer) {
             Objects.requireNonNull(consumer, "consumer");
@@ -66,8 +62,8 @@ public final class Subscription implements AutoCloseable {
      *                     the queue
      * @param idleInterval {@link Sink#idle} after this long without events; zero for never
      */
-    public record Subscriber(String name, int queueCapacity, Predicate<? super Event> filter, Duration idleInterval,
-                             Sink sink) {
+    public record Subscriber(
+            String name, int queueCapacity, Predicate<? super Event> filter, Duration idleInterval, Sink sink) {
         public Subscriber {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(filter, "filter");
@@ -106,8 +102,7 @@ public final class Subscription implements AutoCloseable {
     }
 
     /** Why a listener ended, in words for logs and the API. */
-    public record Ended(Cause cause, String reason) {
-    }
+    public record Ended(Cause cause, String reason) {}
 
     private final EventPump pump;
     private final Subscriber spec;
@@ -119,6 +114,7 @@ public final class Subscription implements AutoCloseable {
     private volatile boolean waiting;
     /** Pump thread only: events offered since the listener was last woken. */
     private int unwoken;
+
     private final int wakeBatch;
 
     Subscription(EventPump pump, Subscriber spec, String threadName) {

@@ -17,13 +17,14 @@ import java.util.function.Predicate;
  * configuration (a disabled address family) and the kernel's answer stay with {@link PrefilterTable}.
  */
 public final class ChangeRules {
-    private ChangeRules() {
-    }
+    private ChangeRules() {}
 
     /** Refuses a change that names a revision other than {@code current}. */
     public static Optional<Prefilter.Rejected> checkRevision(OptionalLong expected, long current) {
         if (expected.isPresent() && expected.getAsLong() != current) {
-            return refuse(PrefilterException.Reason.STALE_REVISION, String.valueOf(expected.getAsLong()),
+            return refuse(
+                    PrefilterException.Reason.STALE_REVISION,
+                    String.valueOf(expected.getAsLong()),
                     "revision " + expected.getAsLong() + " is stale: the current revision is " + current);
         }
         return Optional.empty();
@@ -35,8 +36,8 @@ public final class ChangeRules {
      *
      * @param held whether {@code scope} holds a CIDR now
      */
-    public static Optional<Prefilter.Rejected> checkList(List<Cidr> cidrs, boolean add, Scope scope,
-                                                         Predicate<Cidr> held) {
+    public static Optional<Prefilter.Rejected> checkList(
+            List<Cidr> cidrs, boolean add, Scope scope, Predicate<Cidr> held) {
         if (cidrs.isEmpty()) {
             return refuse(PrefilterException.Reason.EMPTY, "", "deny: the list is empty");
         }
@@ -49,7 +50,9 @@ public final class ChangeRules {
         if (!add) {
             for (Cidr c : cidrs) {
                 if (!held.test(c)) {
-                    return refuse(PrefilterException.Reason.NOT_FOUND, c.toString(),
+                    return refuse(
+                            PrefilterException.Reason.NOT_FOUND,
+                            c.toString(),
                             c + ": not in the " + scope.label() + "-scoped deny list");
                 }
             }

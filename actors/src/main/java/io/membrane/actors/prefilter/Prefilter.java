@@ -29,7 +29,8 @@ public final class Prefilter {
 
     public sealed interface Command permits Add, Remove, Reconcile, Adjust, Get {}
 
-    public record Add(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo) implements Command {}
+    public record Add(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo)
+            implements Command {}
 
     public record Remove(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo)
             implements Command {}
@@ -104,27 +105,49 @@ public final class Prefilter {
     }
 
     private Behavior<Command> onAdd(Add add, long revision) {
-        return userChange(revision, add.cidrs(), true, add.scope(), add.revision(), add.replyTo(),
+        return userChange(
+                revision,
+                add.cidrs(),
+                true,
+                add.scope(),
+                add.revision(),
+                add.replyTo(),
                 () -> table.add(add.cidrs(), add.scope()));
     }
 
     private Behavior<Command> onRemove(Remove remove, long revision) {
-        return userChange(revision, remove.cidrs(), false, remove.scope(), remove.revision(), remove.replyTo(),
+        return userChange(
+                revision,
+                remove.cidrs(),
+                false,
+                remove.scope(),
+                remove.revision(),
+                remove.replyTo(),
                 () -> table.remove(remove.cidrs(), remove.scope()));
     }
 
     private Behavior<Command> onReconcile(Reconcile reconcile, long revision) {
-        return write(revision, false, reconcile.replyTo(), () -> table.reconcile(reconcile.scope(), reconcile.desired()));
+        return write(
+                revision, false, reconcile.replyTo(), () -> table.reconcile(reconcile.scope(), reconcile.desired()));
     }
 
     private Behavior<Command> onAdjust(Adjust adjust, long revision) {
-        return write(revision, false, adjust.replyTo(),
+        return write(
+                revision,
+                false,
+                adjust.replyTo(),
                 () -> table.adjust(adjust.scope(), adjust.present(), adjust.absent()));
     }
 
     /** A user's change: refused by {@link ChangeRules} or written, and then it bumps the revision even if idempotent. */
-    private Behavior<Command> userChange(long revision, List<Cidr> cidrs, boolean add, Scope scope,
-                                         OptionalLong expected, ActorRef<Result> replyTo, IntSupplier change) {
+    private Behavior<Command> userChange(
+            long revision,
+            List<Cidr> cidrs,
+            boolean add,
+            Scope scope,
+            OptionalLong expected,
+            ActorRef<Result> replyTo,
+            IntSupplier change) {
         Optional<Rejected> refused = ChangeRules.checkRevision(expected, revision)
                 .or(() -> ChangeRules.checkList(cidrs, add, scope, c -> table.holds(c, scope)));
         if (refused.isPresent()) {
@@ -155,7 +178,9 @@ public final class Prefilter {
 
     static long readRevision(Path file) {
         try {
-            return Files.isRegularFile(file) ? Long.parseLong(Files.readString(file).strip()) : 1;
+            return Files.isRegularFile(file)
+                    ? Long.parseLong(Files.readString(file).strip())
+                    : 1;
         } catch (IOException | NumberFormatException e) {
             LOG.warn("ignoring unreadable prefilter revision file {}: {}", file, e.getMessage());
             return 1;

@@ -6,7 +6,14 @@ public final class PrefilterException extends RuntimeException {
 
     /** Why a change was refused; the API maps each to a status code in one place. */
     public enum Reason {
-        INVALID_CIDR, EMPTY, DUPLICATE, FAMILY_DISABLED, NOT_FOUND, STALE_REVISION, MAP_FULL, KERNEL,
+        INVALID_CIDR,
+        EMPTY,
+        DUPLICATE,
+        FAMILY_DISABLED,
+        NOT_FOUND,
+        STALE_REVISION,
+        MAP_FULL,
+        KERNEL,
         /** A replicated change was not confirmed by the required number of nodes in time. */
         NOT_CONFIRMED
     }

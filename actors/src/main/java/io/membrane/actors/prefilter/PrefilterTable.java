@@ -32,8 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrefilterTable {
     /** One entry of the deny list and the scopes that hold it. */
-    public record Entry(Cidr cidr, Set<Scope> scopes) {
-    }
+    public record Entry(Cidr cidr, Set<Scope> scopes) {}
 
     private final KeyValueMap<Ipv4Prefix, PrefilterFlag> fix4;
     private final KeyValueMap<Ipv4Prefix, PrefilterFlag> dyn4;
@@ -44,9 +43,13 @@ public final class PrefilterTable {
     private static final Logger LOG = LoggerFactory.getLogger(PrefilterTable.class);
     private final Map<Cidr, EnumSet<Scope>> entries = new HashMap<>();
 
-    public PrefilterTable(KeyValueMap<Ipv4Prefix, PrefilterFlag> fix4, KeyValueMap<Ipv4Prefix, PrefilterFlag> dyn4,
-                          KeyValueMap<Ipv6Prefix, PrefilterFlag> fix6, KeyValueMap<Ipv6Prefix, PrefilterFlag> dyn6,
-                          boolean enableIpv4, boolean enableIpv6) {
+    public PrefilterTable(
+            KeyValueMap<Ipv4Prefix, PrefilterFlag> fix4,
+            KeyValueMap<Ipv4Prefix, PrefilterFlag> dyn4,
+            KeyValueMap<Ipv6Prefix, PrefilterFlag> fix6,
+            KeyValueMap<Ipv6Prefix, PrefilterFlag> dyn6,
+            boolean enableIpv4,
+            boolean enableIpv6) {
         this.fix4 = fix4;
         this.dyn4 = dyn4;
         this.fix6 = fix6;
@@ -183,7 +186,9 @@ public final class PrefilterTable {
         Map<MapTarget, List<Change>> updates = new EnumMap<>(MapTarget.class);
         Map<MapTarget, List<Change>> deletes = new EnumMap<>(MapTarget.class);
         for (Change ch : changed) {
-            (ch.after.isEmpty() ? deletes : updates).computeIfAbsent(MapTarget.of(ch.cidr), t -> new ArrayList<>()).add(ch);
+            (ch.after.isEmpty() ? deletes : updates)
+                    .computeIfAbsent(MapTarget.of(ch.cidr), t -> new ArrayList<>())
+                    .add(ch);
         }
         List<Change> written = new ArrayList<>();
         try {
@@ -227,12 +232,14 @@ public final class PrefilterTable {
     }
 
     /** One entry's scopes before and after a batch ({@code before} null: the entry was absent). */
-    private record Change(Cidr cidr, EnumSet<Scope> before, EnumSet<Scope> after) {
-    }
+    private record Change(Cidr cidr, EnumSet<Scope> before, EnumSet<Scope> after) {}
 
     /** Which of the four maps a CIDR lives in: exact-match hash for hosts, LPM trie for prefixes, per family. */
     private enum MapTarget {
-        FIX4, DYN4, FIX6, DYN6;
+        FIX4,
+        DYN4,
+        FIX6,
+        DYN6;
 
         static MapTarget of(Cidr c) {
             if (c instanceof Cidr.V4 v4) {
@@ -264,7 +271,8 @@ public final class PrefilterTable {
             return;
         }
         List<Cidr> cidrs = batch.stream().map(Change::cidr).toList();
-        List<PrefilterFlag> flags = delete ? List.of() : batch.stream().map(ch -> flag(ch.after)).toList();
+        List<PrefilterFlag> flags =
+                delete ? List.of() : batch.stream().map(ch -> flag(ch.after)).toList();
         try {
             switch (t) {
                 case FIX4 -> writeBatch(fix4, v4(cidrs), flags, delete);
@@ -279,8 +287,8 @@ public final class PrefilterTable {
         }
     }
 
-    private static <K> void writeBatch(KeyValueMap<K, PrefilterFlag> map, List<K> keys, List<PrefilterFlag> flags,
-                                       boolean delete) {
+    private static <K> void writeBatch(
+            KeyValueMap<K, PrefilterFlag> map, List<K> keys, List<PrefilterFlag> flags, boolean delete) {
         if (delete) {
             map.deleteBatch(keys);
         } else {
@@ -307,7 +315,10 @@ public final class PrefilterTable {
     private void undo(Change done) {
         boolean absent = done.before == null || done.before.isEmpty();
         try {
-            writeBatch(MapTarget.of(done.cidr), List.of(new Change(done.cidr, done.after, done.before)), absent,
+            writeBatch(
+                    MapTarget.of(done.cidr),
+                    List.of(new Change(done.cidr, done.after, done.before)),
+                    absent,
                     new ArrayList<>());
         } catch (Refused r) {
             // Undoing is best effort: the entry is reported, and the next restore from the pinned maps shows it.
@@ -317,18 +328,24 @@ public final class PrefilterTable {
 
     private void checkFamily(Cidr c) {
         if (c instanceof Cidr.V4 && !enableIpv4) {
-            throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
+            throw new PrefilterException(
+                    PrefilterException.Reason.FAMILY_DISABLED,
+                    c.toString(),
                     c + ": IPv4 is disabled in this node's prefilter");
         }
         if (c instanceof Cidr.V6 && !enableIpv6) {
-            throw new PrefilterException(PrefilterException.Reason.FAMILY_DISABLED, c.toString(),
+            throw new PrefilterException(
+                    PrefilterException.Reason.FAMILY_DISABLED,
+                    c.toString(),
                     c + ": IPv6 is disabled in this node's prefilter");
         }
     }
 
     private static PrefilterException fromKernel(Cidr c, BpfException e, String op) {
         boolean full = e.errno() == Errno.E2BIG || e.errno() == Errno.ENOSPC;
-        return new PrefilterException(full ? PrefilterException.Reason.MAP_FULL : PrefilterException.Reason.KERNEL,
-                c.toString(), c + ": cannot " + op + " (" + e.getMessage() + "); nothing in this batch was applied");
+        return new PrefilterException(
+                full ? PrefilterException.Reason.MAP_FULL : PrefilterException.Reason.KERNEL,
+                c.toString(),
+                c + ": cannot " + op + " (" + e.getMessage() + "); nothing in this batch was applied");
     }
 }

@@ -5,7 +5,8 @@ package io.membrane.actors.prefilter;
  * One CIDR may hold both; it stays in the maps while either does.
  */
 public enum Scope {
-    NODE, CLUSTER;
+    NODE,
+    CLUSTER;
 
     public String label() {
         return name().toLowerCase();
@@ -16,7 +17,8 @@ public enum Scope {
         return switch (text) {
             case "node" -> NODE;
             case "cluster" -> CLUSTER;
-            default -> throw new IllegalArgumentException("scope must be \"node\" or \"cluster\", was \"" + text + "\"");
+            default ->
+                throw new IllegalArgumentException("scope must be \"node\" or \"cluster\", was \"" + text + "\"");
         };
     }
 }

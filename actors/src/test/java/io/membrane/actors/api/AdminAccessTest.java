@@ -12,9 +12,9 @@ import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterChange;
-import io.membrane.topology.Command;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
+import io.membrane.topology.Command;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -58,8 +58,12 @@ class AdminAccessTest {
         Path tokenFile = runDir.resolve("api.token");
         Files.writeString(tokenFile, TOKEN + "\n");
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-        agent = AgentNode.start(TestAgents.config(pins.root(), runDir, "[]", "membrane.api {\n socket-group = "
-                + SOCKET_GROUP + "\n token-listener { enabled = on, port = 0, token-file = \"" + tokenFile + "\" }\n}\n"));
+        agent = AgentNode.start(TestAgents.config(
+                pins.root(),
+                runDir,
+                "[]",
+                "membrane.api {\n socket-group = " + SOCKET_GROUP
+                        + "\n token-listener { enabled = on, port = 0, token-file = \"" + tokenFile + "\" }\n}\n"));
     }
 
     @AfterAll
@@ -91,7 +95,8 @@ class AdminAccessTest {
     }
 
     private static String tokenTcp() {
-        return "http://127.0.0.1:" + agent.listeners().tokenAddress().orElseThrow().getPort();
+        return "http://127.0.0.1:"
+                + agent.listeners().tokenAddress().orElseThrow().getPort();
     }
 
     /** curl as {@code user} (with {@code group} as its primary group, if given). */
@@ -129,14 +134,26 @@ class AdminAccessTest {
     @Test
     void nobodyCannotConnectToTheSocketUnlessInItsGroup() throws Exception {
         Map<String, Object> before = TestAgents.denyMaps(agent);
-        Command.Result patch = nobody("--unix-socket", socket().toString(), "-X", "PATCH", "-H",
-                "Content-Type: application/json", "-d", DENY, "http://localhost/v1/prefilter");
+        Command.Result patch = nobody(
+                "--unix-socket",
+                socket().toString(),
+                "-X",
+                "PATCH",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                DENY,
+                "http://localhost/v1/prefilter");
         assertEquals(7, patch.exitCode(), "curl could not connect: " + patch.output());
         assertEquals(before, TestAgents.denyMaps(agent), "the kernel's maps are unchanged");
         Command.Result get = nobody("--unix-socket", socket().toString(), "http://localhost/v1/status");
         assertEquals(7, get.exitCode(), "not even reading: " + get.output());
 
-        Command.Result member = curl("nobody", Optional.of(SOCKET_GROUP), "--unix-socket", socket().toString(),
+        Command.Result member = curl(
+                "nobody",
+                Optional.of(SOCKET_GROUP),
+                "--unix-socket",
+                socket().toString(),
                 "http://localhost/v1/healthz");
         assertEquals(0, member.exitCode(), member.output());
         assertEquals(200, status(member), member.output());
@@ -151,8 +168,8 @@ class AdminAccessTest {
 
         Map<String, Object> before = TestAgents.denyMaps(agent);
         for (String method : List.of("PATCH", "DELETE")) {
-            Command.Result r = nobody("-X", method, "-H", "Content-Type: application/json", "-d", DENY,
-                    tcp() + "/v1/prefilter");
+            Command.Result r =
+                    nobody("-X", method, "-H", "Content-Type: application/json", "-d", DENY, tcp() + "/v1/prefilter");
             assertEquals(404, status(r), r.output());
             assertEquals("path", body(r).get("field").asText(), r.output());
             assertTrue(body(r).get("error").asText().contains(socket().toString()), "names the socket: " + r.output());
@@ -167,13 +184,16 @@ class AdminAccessTest {
     @Test
     void theTokenListenerRefusesAMissingOrWrongTokenAndChangesNothing() throws Exception {
         Map<String, Object> before = TestAgents.denyMaps(agent);
-        List<List<String>> headers = List.of(List.of(), List.of("-H", "Authorization: Bearer wrong-" + TOKEN),
-                List.of("-H", "Authorization: Bearer " + TOKEN.substring(1)), List.of("-H", "Authorization: " + TOKEN));
+        List<List<String>> headers = List.of(
+                List.of(),
+                List.of("-H", "Authorization: Bearer wrong-" + TOKEN),
+                List.of("-H", "Authorization: Bearer " + TOKEN.substring(1)),
+                List.of("-H", "Authorization: " + TOKEN));
         OpenApiDocument doc = OpenApiDocument.load();
         for (List<String> auth : headers) {
             List<String> args = new ArrayList<>(auth);
-            args.addAll(List.of("-X", "PATCH", "-H", "Content-Type: application/json", "-d", DENY,
-                    tokenTcp() + "/v1/prefilter"));
+            args.addAll(List.of(
+                    "-X", "PATCH", "-H", "Content-Type: application/json", "-d", DENY, tokenTcp() + "/v1/prefilter"));
             Command.Result r = nobody(args.toArray(String[]::new));
             assertEquals(401, status(r), auth + ": " + r.output());
             assertEquals("Authorization", body(r).get("field").asText(), r.output());
@@ -184,31 +204,44 @@ class AdminAccessTest {
         assertEquals(before, TestAgents.denyMaps(agent), "the kernel's maps are unchanged");
 
         Duration t = Duration.ofSeconds(10);
-        AdminApiException wrong = assertThrows(AdminApiException.class, () -> AdminClient.connect(tokenTcp(), t, t,
-                Optional.of("not-the-token-at-all")).addToPrefilter(PrefilterChange.of(List.of("198.51.100.7/32"))));
+        AdminApiException wrong = assertThrows(AdminApiException.class, () -> AdminClient.connect(
+                        tokenTcp(), t, t, Optional.of("not-the-token-at-all"))
+                .addToPrefilter(PrefilterChange.of(List.of("198.51.100.7/32"))));
         assertEquals(401, wrong.status());
         assertEquals(before, TestAgents.denyMaps(agent));
     }
 
     @Test
     void rootWithTheTokenChangesTheListOverTcp() {
-        AdminClient withToken = AdminClient.connect(tokenTcp(), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Optional.of(TOKEN));
-        assertEquals(2, withToken.addToPrefilter(PrefilterChange.of(List.of("198.51.100.7/32", "203.0.113.0/24")))
-                .changed());
+        AdminClient withToken =
+                AdminClient.connect(tokenTcp(), Duration.ofSeconds(10), Duration.ofSeconds(10), Optional.of(TOKEN));
+        assertEquals(
+                2,
+                withToken
+                        .addToPrefilter(PrefilterChange.of(List.of("198.51.100.7/32", "203.0.113.0/24")))
+                        .changed());
         assertEquals(List.of("198.51.100.7/32"), TestAgents.denyMaps(agent).get("fix4"));
         assertEquals(List.of("203.0.113.0/24"), TestAgents.denyMaps(agent).get("dyn4"));
-        assertEquals(List.of("198.51.100.7/32", "203.0.113.0/24"), withToken.prefilter().deny());
+        assertEquals(
+                List.of("198.51.100.7/32", "203.0.113.0/24"),
+                withToken.prefilter().deny());
         assertEquals("ok", withToken.health().status());
     }
 
     @Test
     void anAgentAskedForTheTokenListenerWithoutATokenDoesNotStart() throws Exception {
-        Path pinRoot = Path.of("/sys/fs/bpf", "mbr-test-notoken-" + UUID.randomUUID().toString().substring(0, 8));
+        Path pinRoot = Path.of(
+                "/sys/fs/bpf",
+                "mbr-test-notoken-" + UUID.randomUUID().toString().substring(0, 8));
         Path otherRun = Files.createTempDirectory("mbr-notoken");
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> AgentNode.start(TestAgents.config(
-                pinRoot, otherRun, "[]", "membrane.api.token-listener { enabled = on, port = 0,"
-                        + " token-env = MEMBRANE_TEST_UNSET_TOKEN }\n")));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> AgentNode.start(TestAgents.config(
+                        pinRoot,
+                        otherRun,
+                        "[]",
+                        "membrane.api.token-listener { enabled = on, port = 0,"
+                                + " token-env = MEMBRANE_TEST_UNSET_TOKEN }\n")));
         assertTrue(e.getMessage().contains("token-env MEMBRANE_TEST_UNSET_TOKEN: no token"), e.getMessage());
         assertFalse(Files.exists(pinRoot), "refused before any map was made");
         assertFalse(Files.exists(otherRun.resolve("membrane.sock"), LinkOption.NOFOLLOW_LINKS));

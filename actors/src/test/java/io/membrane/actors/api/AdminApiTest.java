@@ -17,9 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,8 +44,12 @@ class AdminApiTest {
         pins = TestAgents.freshPins("api");
         runDir = Files.createTempDirectory("mbr-api");
         // IPv6 off and a tiny LPM map, so the family and map-full refusals can be provoked.
-        agent = AgentNode.start(TestAgents.config(pins.root(), runDir, "[]",
-                "membrane.prefilter.enable-ipv6 = false\nmembrane.maps.cidr-dyn = 4\nmembrane.api.max-body-bytes = 2000\n"));
+        agent = AgentNode.start(
+                TestAgents.config(
+                        pins.root(),
+                        runDir,
+                        "[]",
+                        "membrane.prefilter.enable-ipv6 = false\nmembrane.maps.cidr-dyn = 4\nmembrane.api.max-body-bytes = 2000\n"));
     }
 
     @AfterAll
@@ -62,7 +66,10 @@ class AdminApiTest {
     void emptyDenyList() throws Exception {
         JsonNode current = JSON.readTree(get("/v1/prefilter").body()).get("deny");
         if (!current.isEmpty()) {
-            assertEquals(200, send("DELETE", "/v1/prefilter", JSON.writeValueAsString(Map.of("deny", current))).status());
+            assertEquals(
+                    200,
+                    send("DELETE", "/v1/prefilter", JSON.writeValueAsString(Map.of("deny", current)))
+                            .status());
         }
     }
 
@@ -78,8 +85,8 @@ class AdminApiTest {
         return TestAgents.denyMaps(agent);
     }
 
-    private static void assertRefused(int status, String method, String body, String field, String value,
-                                      String errorContains) throws Exception {
+    private static void assertRefused(
+            int status, String method, String body, String field, String value, String errorContains) throws Exception {
         send("PATCH", "/v1/prefilter", "{\"deny\": [\"203.0.113.0/24\"]}");
         Map<String, Object> before = kernelState();
         String prefilterBefore = get("/v1/prefilter").body();
@@ -104,49 +111,86 @@ class AdminApiTest {
     void patchGetDeleteRoundTrip() throws Exception {
         JsonNode before = JSON.readTree(get("/v1/prefilter").body());
         long rev = before.get("revision").asLong();
-        TestAgents.Response r = send("PATCH", "/v1/prefilter",
+        TestAgents.Response r = send(
+                "PATCH",
+                "/v1/prefilter",
                 "{\"deny\": [\"198.51.100.7\", \"203.0.113.77/24\"], \"revision\": " + rev + "}");
         assertEquals(200, r.status(), r.body());
         JsonNode after = JSON.readTree(get("/v1/prefilter").body());
         assertEquals(rev + 1, after.get("revision").asLong());
-        assertEquals(List.of("198.51.100.7/32", "203.0.113.0/24"),
-                JSON.convertValue(after.get("deny"), List.class), "host bits cleared, sorted");
+        assertEquals(
+                List.of("198.51.100.7/32", "203.0.113.0/24"),
+                JSON.convertValue(after.get("deny"), List.class),
+                "host bits cleared, sorted");
         assertEquals("[\"node\"]", after.get("entries").get(0).get("scope").toString(), after.toString());
         assertEquals(List.of("198.51.100.7/32"), kernelState().get("fix4"), "a /32 goes to the exact-match map");
         assertEquals(List.of("203.0.113.0/24"), kernelState().get("dyn4"), "a prefix goes to the LPM map");
-        assertEquals(200, send("DELETE", "/v1/prefilter", "{\"deny\": [\"198.51.100.7/32\"]}").status());
+        assertEquals(
+                200,
+                send("DELETE", "/v1/prefilter", "{\"deny\": [\"198.51.100.7/32\"]}")
+                        .status());
         assertEquals(List.of(), kernelState().get("fix4"));
     }
 
     @Test
     void unparsableCidr() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \"10.0.0.0/33\"]}", "deny[1]", "10.0.0.0/33",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.1.0.0/16\", \"10.0.0.0/33\"]}",
+                "deny[1]",
+                "10.0.0.0/33",
                 "10.0.0.0/33: prefix length must be 0..32");
     }
 
     @Test
     void whitespaceInACidrIsRefusedNotTrimmed() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \" 1.2.3.4/32\"]}", "deny[1]", " 1.2.3.4/32",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.1.0.0/16\", \" 1.2.3.4/32\"]}",
+                "deny[1]",
+                " 1.2.3.4/32",
                 "' 1.2.3.4/32': whitespace (U+0020) at index 0 is not allowed in a CIDR");
-        assertRefused(400, "DELETE", "{\"deny\": [\"203.0.113.0/24\\n\"]}", "deny[0]", "203.0.113.0/24\n",
+        assertRefused(
+                400,
+                "DELETE",
+                "{\"deny\": [\"203.0.113.0/24\\n\"]}",
+                "deny[0]",
+                "203.0.113.0/24\n",
                 "whitespace (U+000A) at index 14");
     }
 
     @Test
     void aCharacterOutsideTheAddressSyntaxIsRefused() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.0.0.0/\\u0668\"]}", "deny[0]", "10.0.0.0/\u0668",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.0.0.0/\\u0668\"]}",
+                "deny[0]",
+                "10.0.0.0/\u0668",
                 "a character outside the address syntax (U+0668) at index 9");
     }
 
     @Test
     void wrongFamilyForTheMaps() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\", \"2001:db8::/32\"]}", "deny", "2001:db8::/32",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.9.0.0/16\", \"2001:db8::/32\"]}",
+                "deny",
+                "2001:db8::/32",
                 "IPv6 is disabled");
     }
 
     @Test
     void duplicate() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\", \"10.9.0.5/16\"]}", "deny", "10.9.0.0/16",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.9.0.0/16\", \"10.9.0.5/16\"]}",
+                "deny",
+                "10.9.0.0/16",
                 "listed more than once");
     }
 
@@ -157,19 +201,28 @@ class AdminApiTest {
 
     @Test
     void unknownField() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"ttl\": 5}", "ttl", "",
-                "unknown field 'ttl'");
+        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"ttl\": 5}", "ttl", "", "unknown field 'ttl'");
     }
 
     @Test
     void badScope() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"galaxy\"}", "scope", "galaxy",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"galaxy\"}",
+                "scope",
+                "galaxy",
                 "scope must be \"node\" or \"cluster\"");
     }
 
     @Test
     void clusterScopeOnANodeWithoutClusterIsRefused() throws Exception {
-        assertRefused(400, "PATCH", "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"cluster\"}", "scope", "cluster",
+        assertRefused(
+                400,
+                "PATCH",
+                "{\"deny\": [\"10.9.0.0/16\"], \"scope\": \"cluster\"}",
+                "scope",
+                "cluster",
                 "needs a clustered agent");
     }
 
@@ -180,7 +233,9 @@ class AdminApiTest {
 
     @Test
     void bodyOverTheSizeLimit() throws Exception {
-        String big = IntStream.range(0, 200).mapToObj(i -> "\"10.20." + i + ".0/24\"").collect(Collectors.joining(","));
+        String big = IntStream.range(0, 200)
+                .mapToObj(i -> "\"10.20." + i + ".0/24\"")
+                .collect(Collectors.joining(","));
         assertRefused(400, "PATCH", "{\"deny\": [" + big + "]}", "body", "", "size limit of 2000 bytes");
     }
 
@@ -191,15 +246,25 @@ class AdminApiTest {
 
     @Test
     void deletingWhatIsNotThereIsNotFound() throws Exception {
-        assertRefused(404, "DELETE", "{\"deny\": [\"203.0.113.0/24\", \"10.66.0.0/16\"]}", "deny", "10.66.0.0/16",
+        assertRefused(
+                404,
+                "DELETE",
+                "{\"deny\": [\"203.0.113.0/24\", \"10.66.0.0/16\"]}",
+                "deny",
+                "10.66.0.0/16",
                 "not in the node-scoped deny list");
     }
 
     @Test
     void batchWhoseLastCidrDoesNotFitChangesNothing() throws Exception {
         // The LPM map holds 4; 203.0.113.0/24 is in already, so the fourth new prefix is the one that fails.
-        assertRefused(507, "PATCH", "{\"deny\": [\"10.1.0.0/16\", \"10.2.0.0/16\", \"10.3.0.0/16\", \"10.4.0.0/16\"]}",
-                "deny", "10.4.0.0/16", "nothing in this batch was applied");
+        assertRefused(
+                507,
+                "PATCH",
+                "{\"deny\": [\"10.1.0.0/16\", \"10.2.0.0/16\", \"10.3.0.0/16\", \"10.4.0.0/16\"]}",
+                "deny",
+                "10.4.0.0/16",
+                "nothing in this batch was applied");
     }
 
     @Test
@@ -223,14 +288,17 @@ class AdminApiTest {
         assertTrue(status.has("prefilter") && status.has("devices") && status.has("events"), status.toString());
         // What the datapath would count: on every CPU, 2 prefilter drops of 60 bytes, 5 packets forwarded.
         var counters = agent.targets().maps().metrics();
-        counters.putOnEveryCpu(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), new MetricsValue(2, 120));
-        counters.putOnEveryCpu(new MetricsKey(DropReason.FORWARDED, Direction.EGRESS).index(), new MetricsValue(5, 500));
+        counters.putOnEveryCpu(
+                new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), new MetricsValue(2, 120));
+        counters.putOnEveryCpu(
+                new MetricsKey(DropReason.FORWARDED, Direction.EGRESS).index(), new MetricsValue(5, 500));
         int cpus = counters.get(0).orElseThrow().size();
         TestAgents.Response metrics = get("/metrics");
         assertEquals(200, metrics.status());
         String text = metrics.body();
         // The Prometheus client writes labels sorted by name and values as floating point.
-        for (String line : List.of("# TYPE membrane_drop_count_total counter",
+        for (String line : List.of(
+                "# TYPE membrane_drop_count_total counter",
                 "membrane_drop_count_total{direction=\"ingress\",reason=\"prefilter\"} " + 2.0 * cpus,
                 "membrane_drop_bytes_total{direction=\"ingress\",reason=\"prefilter\"} " + 120.0 * cpus,
                 "membrane_forward_count_total{direction=\"egress\"} " + 5.0 * cpus,
@@ -241,8 +309,12 @@ class AdminApiTest {
         }
         assertTrue(text.contains("membrane_api_requests_total{code=\"200\",method=\"GET\",path=\"/v1/status\"}"), text);
         get("/v1/map/membrane_cidr4_dyn");
-        assertTrue(get("/metrics").body().contains("membrane_api_requests_total{code=\"200\",method=\"GET\","
-                + "path=\"/v1/map/{name}\"}"), "a map's name is not a label value");
+        assertTrue(
+                get("/metrics")
+                        .body()
+                        .contains("membrane_api_requests_total{code=\"200\",method=\"GET\","
+                                + "path=\"/v1/map/{name}\"}"),
+                "a map's name is not a label value");
         counters.putOnEveryCpu(new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), MetricsValue.ZERO);
         counters.putOnEveryCpu(new MetricsKey(DropReason.FORWARDED, Direction.EGRESS).index(), MetricsValue.ZERO);
     }
@@ -250,12 +322,18 @@ class AdminApiTest {
     /** A real reply through {@code promtool check metrics}: Prometheus's own lint finds nothing to say. */
     @Test
     void metricsPassPromtool() throws Exception {
-        Path promtool = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "promtool"))
-                .filter(Files::isExecutable).findFirst().orElse(null);
-        Assumptions.assumeTrue(promtool != null, "promtool is not on PATH (Debian package prometheus; bin/membrane"
-                + " setup installs it)");
+        Path promtool = Stream.of(System.getenv("PATH").split(":"))
+                .map(d -> Path.of(d, "promtool"))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElse(null);
+        Assumptions.assumeTrue(
+                promtool != null,
+                "promtool is not on PATH (Debian package prometheus; bin/membrane" + " setup installs it)");
         get("/v1/status");
-        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         try (var in = p.getOutputStream()) {
             in.write(get("/metrics").body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -275,7 +353,8 @@ class AdminApiTest {
         List<String> errors = new java.util.ArrayList<>();
         java.util.function.BiConsumer<String[], TestAgents.Response> check = (route, r) -> {
             try {
-                for (String e : doc.validate(doc.responseSchema(route[0], route[1], r.status()), JSON.readTree(r.body()))) {
+                for (String e :
+                        doc.validate(doc.responseSchema(route[0], route[1], r.status()), JSON.readTree(r.body()))) {
                     errors.add(route[0] + " " + route[1] + " " + r.status() + ": " + e);
                 }
             } catch (java.io.IOException e) {
@@ -286,7 +365,9 @@ class AdminApiTest {
             check.accept(new String[] {"GET", path}, get(path));
         }
         for (JsonNode m : JSON.readTree(get("/v1/map").body()).get("maps")) {
-            check.accept(new String[] {"GET", "/v1/map/{name}"}, get("/v1/map/" + m.get("name").asText()));
+            check.accept(
+                    new String[] {"GET", "/v1/map/{name}"},
+                    get("/v1/map/" + m.get("name").asText()));
         }
         check.accept(new String[] {"GET", "/v1/map/{name}"}, get("/v1/map/membrane_nope"));
         check.accept(new String[] {"GET", "/v1/monitor"}, get("/v1/monitor?type=galaxy"));

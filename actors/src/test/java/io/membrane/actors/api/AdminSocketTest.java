@@ -1,7 +1,6 @@
 package io.membrane.actors.api;
 
 import static org.awaitility.Awaitility.await;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,13 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AdminSocketTest {
     private static ActorSystem<Void> system;
+
     @TempDir
     Path dir;
 
     @BeforeAll
     static void start() {
-        system = ActorSystem.create(Behaviors.empty(), "socket-test", ConfigFactory.parseString(
-                "pekko.http.server.idle-timeout = 1s").withFallback(ConfigFactory.load()));
+        system = ActorSystem.create(
+                Behaviors.empty(),
+                "socket-test",
+                ConfigFactory.parseString("pekko.http.server.idle-timeout = 1s").withFallback(ConfigFactory.load()));
     }
 
     @AfterAll
@@ -63,9 +65,14 @@ class AdminSocketTest {
 
     private static final class Hello extends AllDirectives {
         Route route() {
-            return concat(path("hi", () -> complete("hello")),
-                    path("chunked", () -> complete(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8,
-                            Source.from(java.util.List.of("one ", "two ", "three")).map(ByteString::fromString)))));
+            return concat(
+                    path("hi", () -> complete("hello")),
+                    path(
+                            "chunked",
+                            () -> complete(HttpEntities.createChunked(
+                                    ContentTypes.TEXT_PLAIN_UTF8,
+                                    Source.from(java.util.List.of("one ", "two ", "three"))
+                                            .map(ByteString::fromString)))));
         }
     }
 
@@ -96,7 +103,9 @@ class AdminSocketTest {
             }
             assertEquals("hello", get(path, "/hi").bodyText());
             assertEquals("one two three", get(path, "/chunked").bodyText(), "a chunked entity, dechunked");
-            await("every connection ended after its response").atMost(Duration.ofSeconds(5)).until(socket::connections, n -> n == 0);
+            await("every connection ended after its response")
+                    .atMost(Duration.ofSeconds(5))
+                    .until(socket::connections, n -> n == 0);
         }
         assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "close removes the socket");
     }
@@ -104,7 +113,9 @@ class AdminSocketTest {
     @Test
     void aStaleSocketIsReplacedALiveOneOrAFileRefused() throws Exception {
         Path path = dir.resolve("membrane.sock");
-        ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(path)).close();
+        ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+                .bind(UnixDomainSocketAddress.of(path))
+                .close();
         try (AdminSocket socket = bind(path)) {
             assertEquals("hello", get(path, "/hi").bodyText());
             IOException live = assertThrows(IOException.class, () -> bind(path));
@@ -112,10 +123,12 @@ class AdminSocketTest {
             assertEquals("hello", get(path, "/hi").bodyText(), "the refused bind left the live socket alone");
         }
         Files.writeString(path, "not a socket");
-        assertTrue(assertThrows(IOException.class, () -> bind(path)).getMessage().contains("is not a socket"));
+        assertTrue(
+                assertThrows(IOException.class, () -> bind(path)).getMessage().contains("is not a socket"));
         assertEquals("not a socket", Files.readString(path));
         Files.delete(path);
-        IllegalArgumentException group = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException group = assertThrows(
+                IllegalArgumentException.class,
                 () -> AdminSocket.bind(system, path, "no-such-group-mbr", new Hello().route()));
         assertTrue(group.getMessage().contains("membrane.api.socket-group"), group.getMessage());
         assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "nothing left behind");
@@ -136,7 +149,8 @@ class AdminSocketTest {
     @Test
     void aConnectionServesSeveralRequestsAndEndsWhenIdle() throws Exception {
         Path path = dir.resolve("membrane.sock");
-        try (AdminSocket socket = bind(path); SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+        try (AdminSocket socket = bind(path);
+                SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
             byte[] two = "GET /hi HTTP/1.1\r\nHost: x\r\n\r\nGET /hi HTTP/1.1\r\nHost: x\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII);
             raw.write(ByteBuffer.wrap(two));

@@ -21,12 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BearerTokenTest {
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
+
     @TempDir
     Path dir;
 
     private static AgentConfig config(String api) {
         return AgentConfig.from(ConfigFactory.parseString("membrane.api { " + api + " }")
-                .withFallback(ConfigFactory.defaultReference()).resolve());
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve());
     }
 
     private static AgentConfig.TokenListener fromEnv(String name) {
@@ -44,13 +46,17 @@ class BearerTokenTest {
     @Test
     void anEnabledListenerNeedsExactlyOneTokenSource() {
         for (String sources : new String[] {"", "token-file = \"/etc/t\", token-env = \"T\""}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> config("token-listener { enabled = on, " + sources + " }"));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> config("token-listener { enabled = on, " + sources + " }"));
             assertTrue(e.getMessage().contains("membrane.api.token-listener"), e.getMessage());
         }
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> config("token-listener { enabled = on,"
-                + " token-env = T, port = 70000 }")).getMessage().contains("membrane.api.token-listener.port"));
-        assertEquals(Optional.of(new AgentConfig.TokenListener("127.0.0.1", 9877, Optional.empty(), Optional.of("T"))),
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> config("token-listener { enabled = on," + " token-env = T, port = 70000 }"))
+                .getMessage()
+                .contains("membrane.api.token-listener.port"));
+        assertEquals(
+                Optional.of(new AgentConfig.TokenListener("127.0.0.1", 9877, Optional.empty(), Optional.of("T"))),
                 config("token-listener { enabled = on, token-env = T }").tokenListener());
     }
 
@@ -71,20 +77,24 @@ class BearerTokenTest {
     @Test
     void aMissingShortOrWorldReadableTokenIsRefused() throws Exception {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromEnv("UNSET"), n -> null))
-                .getMessage().contains("token-env UNSET: no token"));
+                .getMessage()
+                .contains("token-env UNSET: no token"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromEnv("T"), n -> "short"))
-                .getMessage().contains("at least " + BearerToken.MIN_LENGTH));
+                .getMessage()
+                .contains("at least " + BearerToken.MIN_LENGTH));
         Path file = dir.resolve("token");
         Files.writeString(file, TOKEN + "\n");
-        AgentConfig.TokenListener fromFile = new AgentConfig.TokenListener("127.0.0.1", 0, Optional.of(file),
-                Optional.empty());
+        AgentConfig.TokenListener fromFile =
+                new AgentConfig.TokenListener("127.0.0.1", 0, Optional.of(file), Optional.empty());
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromFile)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromFile))
+                .getMessage()
                 .contains("readable by every user"));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         assertTrue(BearerToken.load(fromFile).accepts(Optional.of("Bearer " + TOKEN)));
         Files.delete(file);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromFile)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BearerToken.load(fromFile))
+                .getMessage()
                 .contains("token-file " + file));
     }
 }

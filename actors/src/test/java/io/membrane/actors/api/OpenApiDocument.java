@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * accepts anything. Enough to catch a missing or renamed field or a wrong type, without a validator library.
  */
 final class OpenApiDocument {
-    static final Path FILE = Path.of("..", "api", "v1", "openapi.json").toAbsolutePath().normalize();
+    static final Path FILE =
+            Path.of("..", "api", "v1", "openapi.json").toAbsolutePath().normalize();
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
 
     private final JsonNode root;
@@ -39,11 +40,13 @@ final class OpenApiDocument {
     /** Every documented operation as {@code METHOD /path/{param}}. */
     Set<String> routes() {
         Set<String> out = new TreeSet<>();
-        root.path("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
-            if (METHODS.contains(m)) {
-                out.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey());
-            }
-        }));
+        root.path("paths")
+                .fields()
+                .forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> {
+                    if (METHODS.contains(m)) {
+                        out.add(m.toUpperCase(Locale.ROOT) + " " + p.getKey());
+                    }
+                }));
         return out;
     }
 
@@ -64,7 +67,10 @@ final class OpenApiDocument {
 
     /** The documented JSON schema of a reply, or an AssertionError naming what is not documented. */
     JsonNode responseSchema(String method, String path, int status) {
-        JsonNode response = root.path("paths").path(path).path(method.toLowerCase(Locale.ROOT)).path("responses")
+        JsonNode response = root.path("paths")
+                .path(path)
+                .path(method.toLowerCase(Locale.ROOT))
+                .path("responses")
                 .path(String.valueOf(status));
         JsonNode schema = response.path("content").path("application/json").path("schema");
         if (schema.isMissingNode()) {
@@ -106,7 +112,9 @@ final class OpenApiDocument {
                 errors.add(at + ": " + value + " is not one of " + schema.get("enum"));
             }
         }
-        if (schema.has("minimum") && value.isNumber() && value.asDouble() < schema.get("minimum").asDouble()) {
+        if (schema.has("minimum")
+                && value.isNumber()
+                && value.asDouble() < schema.get("minimum").asDouble()) {
             errors.add(at + ": " + value + " is below the minimum " + schema.get("minimum"));
         }
         if (value.isArray()) {

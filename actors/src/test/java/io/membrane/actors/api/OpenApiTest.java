@@ -35,20 +35,28 @@ class OpenApiTest {
     private static final OpenApiDocument DOC = OpenApiDocument.load();
     /** Each component schema and the record it documents. */
     private static final Map<String, Class<?>> RECORDS = Map.ofEntries(
-            Map.entry("ApiError", ApiError.class), Map.entry("Health", Health.class),
-            Map.entry("PrefilterChange", PrefilterChange.class), Map.entry("PrefilterChanged", PrefilterChanged.class),
-            Map.entry("PrefilterState", PrefilterState.class), Map.entry("PrefilterEntry", PrefilterState.Entry.class),
-            Map.entry("MapInfo", MapInfo.class), Map.entry("MapList", MapList.class),
-            Map.entry("MapDump", MapDump.class), Map.entry("MapEntry", MapDump.Entry.class),
-            Map.entry("AgentStatus", AgentStatus.class), Map.entry("Device", AgentStatus.Device.class),
+            Map.entry("ApiError", ApiError.class),
+            Map.entry("Health", Health.class),
+            Map.entry("PrefilterChange", PrefilterChange.class),
+            Map.entry("PrefilterChanged", PrefilterChanged.class),
+            Map.entry("PrefilterState", PrefilterState.class),
+            Map.entry("PrefilterEntry", PrefilterState.Entry.class),
+            Map.entry("MapInfo", MapInfo.class),
+            Map.entry("MapList", MapList.class),
+            Map.entry("MapDump", MapDump.class),
+            Map.entry("MapEntry", MapDump.Entry.class),
+            Map.entry("AgentStatus", AgentStatus.class),
+            Map.entry("Device", AgentStatus.Device.class),
             Map.entry("EventCounters", AgentStatus.EventCounters.class),
             Map.entry("PrefilterSummary", AgentStatus.PrefilterSummary.class),
-            Map.entry("ClusterStatus", ClusterStatus.class), Map.entry("ClusterMember", ClusterStatus.Member.class),
+            Map.entry("ClusterStatus", ClusterStatus.class),
+            Map.entry("ClusterMember", ClusterStatus.Member.class),
             Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class));
 
     @Test
     void everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() {
-        Set<String> served = AdminRoutes.ENDPOINTS.stream().map(e -> e.method() + " " + e.path())
+        Set<String> served = AdminRoutes.ENDPOINTS.stream()
+                .map(e -> e.method() + " " + e.path())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(DOC.routes(), served);
     }
@@ -58,8 +66,10 @@ class OpenApiTest {
         assertEquals(DOC.schemaNames(), new TreeSet<>(RECORDS.keySet()), "every schema documents one record");
         Map<String, String> mismatches = new TreeMap<>();
         RECORDS.forEach((name, type) -> {
-            BeanDescription bean = ApiJson.MAPPER.getSerializationConfig().introspect(ApiJson.MAPPER.constructType(type));
-            Set<String> json = bean.findProperties().stream().map(BeanPropertyDefinition::getName)
+            BeanDescription bean =
+                    ApiJson.MAPPER.getSerializationConfig().introspect(ApiJson.MAPPER.constructType(type));
+            Set<String> json = bean.findProperties().stream()
+                    .map(BeanPropertyDefinition::getName)
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> documented = new TreeSet<>();
             DOC.schema(name).path("properties").fieldNames().forEachRemaining(documented::add);
@@ -77,28 +87,63 @@ class OpenApiTest {
 
     @Test
     void aClusterReplyAndARequestValidate() {
-        ClusterStatus cluster = new ClusterStatus("pekko://membrane@10.0.0.1:25520", null,
+        ClusterStatus cluster = new ClusterStatus(
+                "pekko://membrane@10.0.0.1:25520",
+                null,
                 List.of(new ClusterStatus.Member("pekko://membrane@10.0.0.1:25520", "up", true, true)),
-                Map.of("n1", new ClusterStatus.RegistryEntry("n1", "10.0.0.1:9876", "10.0.0.1",
-                        "pekko://membrane@10.0.0.1:25520", 1_700_000_000_000L)));
+                Map.of(
+                        "n1",
+                        new ClusterStatus.RegistryEntry(
+                                "n1",
+                                "10.0.0.1:9876",
+                                "10.0.0.1",
+                                "pekko://membrane@10.0.0.1:25520",
+                                1_700_000_000_000L)));
         assertEquals(List.of(), validate(DOC.responseSchema("GET", "/v1/cluster", 200), cluster));
         JsonNode request = DOC.schema("PrefilterChange");
-        assertEquals(List.of(), validate(request, PrefilterChange.of(List.of("10.0.0.0/8")).withRevision(3)
-                .withScope("cluster")));
+        assertEquals(
+                List.of(),
+                validate(
+                        request,
+                        PrefilterChange.of(List.of("10.0.0.0/8"))
+                                .withRevision(3)
+                                .withScope("cluster")));
     }
 
     @Test
     void theValidatorRefusesWhatTheDocumentDoesNotAllow() {
         JsonNode changed = DOC.responseSchema("PATCH", "/v1/prefilter", 200);
-        assertFalse(DOC.validate(changed, ApiJson.MAPPER.createObjectNode().put("revision", 1)).isEmpty(),
+        assertFalse(
+                DOC.validate(changed, ApiJson.MAPPER.createObjectNode().put("revision", 1))
+                        .isEmpty(),
                 "changed is required");
-        assertFalse(DOC.validate(changed, ApiJson.MAPPER.createObjectNode().put("revision", "1").put("changed", 1))
-                .isEmpty(), "revision is an integer");
-        assertFalse(DOC.validate(changed, ApiJson.MAPPER.createObjectNode().put("revision", 1).put("changed", 1)
-                .put("extra", 1)).isEmpty(), "an undocumented property");
-        assertFalse(DOC.validate(DOC.schema("PrefilterChange"), ApiJson.MAPPER.valueToTree(
-                new PrefilterChange(List.of(), null, "galaxy"))).isEmpty(), "an empty list and an unknown scope");
-        assertTrue(DOC.validate(changed, ApiJson.MAPPER.valueToTree(new PrefilterChanged(1, 2))).isEmpty());
+        assertFalse(
+                DOC.validate(
+                                changed,
+                                ApiJson.MAPPER
+                                        .createObjectNode()
+                                        .put("revision", "1")
+                                        .put("changed", 1))
+                        .isEmpty(),
+                "revision is an integer");
+        assertFalse(
+                DOC.validate(
+                                changed,
+                                ApiJson.MAPPER
+                                        .createObjectNode()
+                                        .put("revision", 1)
+                                        .put("changed", 1)
+                                        .put("extra", 1))
+                        .isEmpty(),
+                "an undocumented property");
+        assertFalse(
+                DOC.validate(
+                                DOC.schema("PrefilterChange"),
+                                ApiJson.MAPPER.valueToTree(new PrefilterChange(List.of(), null, "galaxy")))
+                        .isEmpty(),
+                "an empty list and an unknown scope");
+        assertTrue(DOC.validate(changed, ApiJson.MAPPER.valueToTree(new PrefilterChanged(1, 2)))
+                .isEmpty());
     }
 
     private static List<String> validate(JsonNode schema, Object record) {

@@ -16,8 +16,7 @@ import picocli.CommandLine.Command;
  * come from the command tree (a module's added command included), and --api works before or after the command.
  */
 class CliParsingTest {
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private static Run cli(Cli cli, ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {
         int code = cli.run(args);
@@ -27,26 +26,43 @@ class CliParsingTest {
     private static Run cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        return cli(new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8)), out, err, args);
+        return cli(
+                new Cli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8)),
+                out,
+                err,
+                args);
     }
 
     @Test
     void usageErrorsAreOneLineAndExitTwo() {
         String[][] cases = {
-            {"frobnicate"}, {"prefilter"}, {"prefilter", "add"}, {"prefilter", "add", "--bogus", "10.0.0.0/8"},
-            {"prefilter", "add", "--revision", "x", "10.0.0.0/8"}, {"map", "get"}, {"map", "get", "a", "b"},
-            {"status", "extra"}, {"monitor", "--type", "nope"}, {},
+            {"frobnicate"},
+            {"prefilter"},
+            {"prefilter", "add"},
+            {"prefilter", "add", "--bogus", "10.0.0.0/8"},
+            {"prefilter", "add", "--revision", "x", "10.0.0.0/8"},
+            {"map", "get"},
+            {"map", "get", "a", "b"},
+            {"status", "extra"},
+            {"monitor", "--type", "nope"},
+            {},
         };
         for (String[] args : cases) {
             Run r = cli(args);
             String what = String.join(" ", args) + " -> " + r.err();
             assertEquals(2, r.code(), what);
-            assertTrue(r.err().startsWith("membrane: ") && r.err().strip().lines().count() == 1, what);
+            assertTrue(
+                    r.err().startsWith("membrane: ") && r.err().strip().lines().count() == 1, what);
             assertEquals("", r.out(), what);
         }
-        assertEquals("membrane: unknown command 'frobnicate' (bin/membrane help)\n", cli("frobnicate").err());
-        assertEquals("membrane: prefilter: needs one of: get, add, delete (bin/membrane help)\n", cli("prefilter").err());
+        assertEquals(
+                "membrane: unknown command 'frobnicate' (bin/membrane help)\n",
+                cli("frobnicate").err());
+        assertEquals(
+                "membrane: prefilter: needs one of: get, add, delete (bin/membrane help)\n",
+                cli("prefilter").err());
     }
 
     @Test
@@ -56,10 +72,15 @@ class CliParsingTest {
             port = s.getLocalPort();
         }
         String api = "http://127.0.0.1:" + port;
-        String line = "membrane: cannot reach the agent at " + api + " (is it running? start it with: bin/membrane agent)\n";
+        String line =
+                "membrane: cannot reach the agent at " + api + " (is it running? start it with: bin/membrane agent)\n";
         assertEquals(new Run(1, "", line), cli("--api", api, "status"));
         assertEquals(new Run(1, "", line), cli("prefilter", "get", "--api", api));
-        assertEquals(new Run(1, "", "membrane: API target '127.0.0.1:9876' is neither unix:PATH, an absolute socket path, nor http://HOST:PORT\n"),
+        assertEquals(
+                new Run(
+                        1,
+                        "",
+                        "membrane: API target '127.0.0.1:9876' is neither unix:PATH, an absolute socket path, nor http://HOST:PORT\n"),
                 cli("map", "list", "--api", "127.0.0.1:9876"));
     }
 
@@ -75,13 +96,13 @@ class CliParsingTest {
     void helpAndCompletionListEveryCommandAModuleAddedToo() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Cli withExtra = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8));
+        Cli withExtra = new Cli(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         withExtra.addUnder("cluster", Extra::new);
         Run help = cli(withExtra, out, err, "help");
         assertEquals(0, help.code(), help.err());
-        for (String c : new String[] {"agent", "status", "prefilter", "map", "monitor", "cluster", "uninstall",
-            "completion"}) {
+        for (String c :
+                new String[] {"agent", "status", "prefilter", "map", "monitor", "cluster", "uninstall", "completion"}) {
             assertTrue(help.out().contains("\n  " + c + " "), c + " in:\n" + help.out());
         }
         out.reset();
@@ -92,8 +113,10 @@ class CliParsingTest {
         out.reset();
         Run completion = cli(withExtra, out, err, "completion");
         assertEquals(0, completion.code(), completion.err());
-        assertTrue(completion.out().contains("complete -F _complete_membrane -o default bin/membrane"), completion.out());
-        assertTrue(completion.out().contains("extra") && completion.out().contains("policy-verdict"),
+        assertTrue(
+                completion.out().contains("complete -F _complete_membrane -o default bin/membrane"), completion.out());
+        assertTrue(
+                completion.out().contains("extra") && completion.out().contains("policy-verdict"),
                 "the added command and the --type values are completed");
     }
 }

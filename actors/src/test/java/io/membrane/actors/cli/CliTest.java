@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     private static PinnedMaps pins;
     private static AgentNode agent;
+
     @TempDir
     Path tmp;
 
@@ -43,8 +44,7 @@ class CliTest {
         }
     }
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private static Run cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -53,8 +53,10 @@ class CliTest {
         all[0] = "--api";
         all[1] = agent.apiBase();
         System.arraycopy(args, 0, all, 2, args.length);
-        int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8)).run(all);
+        int code = new Cli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(all);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -79,7 +81,9 @@ class CliTest {
         assertTrue(r.err().contains("scope cluster needs a clustered agent"), r.err());
         Run node = cli("prefilter", "add", "--scope", "node", "198.51.100.0/24");
         assertEquals(0, node.code(), node.err());
-        assertEquals(0, cli("prefilter", "delete", "--scope", "node", "198.51.100.0/24").code());
+        assertEquals(
+                0,
+                cli("prefilter", "delete", "--scope", "node", "198.51.100.0/24").code());
     }
 
     @Test
@@ -95,8 +99,8 @@ class CliTest {
     void aFileLineMayBeIndentedButACidrArgumentMustNotHaveWhitespace() throws Exception {
         Run spaced = cli("prefilter", "add", " 10.13.0.0/16");
         assertEquals(1, spaced.code(), spaced.out());
-        assertEquals("membrane: ' 10.13.0.0/16': whitespace (U+0020) at index 0 is not allowed in a CIDR\n",
-                spaced.err());
+        assertEquals(
+                "membrane: ' 10.13.0.0/16': whitespace (U+0020) at index 0 is not allowed in a CIDR\n", spaced.err());
         Path file = tmp.resolve("indented.txt");
         Files.writeString(file, "\t10.13.0.0/16 \n   # indented comment\n");
         Run fromFile = cli("prefilter", "add", "--file", file.toString());
@@ -136,10 +140,14 @@ class CliTest {
     @Test
     void unreachableAgentIsOneReadableLine() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new Cli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
-                StandardCharsets.UTF_8)).run(new String[] {"--api", "http://127.0.0.1:1", "status"});
+        int code = new Cli(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(new String[] {"--api", "http://127.0.0.1:1", "status"});
         assertEquals(1, code);
-        assertEquals("membrane: cannot reach the agent at http://127.0.0.1:1 (is it running? start it with:"
-                + " bin/membrane agent)\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                "membrane: cannot reach the agent at http://127.0.0.1:1 (is it running? start it with:"
+                        + " bin/membrane agent)\n",
+                err.toString(StandardCharsets.UTF_8));
     }
 }

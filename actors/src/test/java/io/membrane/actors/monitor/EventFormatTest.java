@@ -22,8 +22,10 @@ class EventFormatTest {
     @Test
     void prefilterDropLineAndJson() throws Exception {
         Event e = sample(7, 1, Samples.prefilterDrop("10.77.0.1", "10.77.0.2", 5));
-        assertEquals("xx drop (Prefilter: source in deny list) flow 10.77.0.1 -> 10.77.0.2 icmp, ifindex 5, "
-                + "identity 0->0, ingress", EventFormat.line(e));
+        assertEquals(
+                "xx drop (Prefilter: source in deny list) flow 10.77.0.1 -> 10.77.0.2 icmp, ifindex 5, "
+                        + "identity 0->0, ingress",
+                EventFormat.line(e));
 
         JsonNode j = EventFormat.MAPPER.readTree(EventFormat.json(e));
         assertEquals("drop", j.get("type").asText());
@@ -32,7 +34,8 @@ class EventFormatTest {
         assertEquals(1, j.get("cpu").asInt());
         assertEquals("prefilter", j.at("/reason/label").asText());
         assertEquals(240, j.at("/reason/code").asInt());
-        assertEquals("Prefilter: source in deny list", j.at("/reason/description").asText());
+        assertEquals(
+                "Prefilter: source in deny list", j.at("/reason/description").asText());
         assertEquals("10.77.0.1", j.get("src").asText());
         assertEquals("10.77.0.2", j.get("dst").asText());
         assertEquals(1, j.get("protocol").asInt());
@@ -48,10 +51,11 @@ class EventFormatTest {
 
     @Test
     void policyDropFromAnEndpointWithPorts() {
-        Event e = sample(3, 0, Samples.drop(133, 12, 1001, 1002, 7, 74, "10.78.0.11", "10.78.0.12", 40112, 9090,
-                6, 1));
-        assertEquals("xx drop (Policy denied) flow 10.78.0.11:40112 -> 10.78.0.12:9090 tcp, endpoint 12, "
-                + "ifindex 7, identity 1001->1002, ingress", EventFormat.line(e));
+        Event e = sample(3, 0, Samples.drop(133, 12, 1001, 1002, 7, 74, "10.78.0.11", "10.78.0.12", 40112, 9090, 6, 1));
+        assertEquals(
+                "xx drop (Policy denied) flow 10.78.0.11:40112 -> 10.78.0.12:9090 tcp, endpoint 12, "
+                        + "ifindex 7, identity 1001->1002, ingress",
+                EventFormat.line(e));
         assertEquals(e, EventFormat.parse(EventFormat.jsonBytes(e)));
     }
 
@@ -68,8 +72,9 @@ class EventFormatTest {
     @Test
     void unknownReasonShowsItsCode() {
         Event e = sample(5, 0, Samples.drop(199, 0, 0, 0, 3, 60, "10.0.0.1", "10.0.0.2", 1, 2, 17, 2));
-        assertEquals("xx drop (Unknown reason 199) flow 10.0.0.1:1 -> 10.0.0.2:2 udp, ifindex 3, identity 0->0, "
-                + "egress", EventFormat.line(e));
+        assertEquals(
+                "xx drop (Unknown reason 199) flow 10.0.0.1:1 -> 10.0.0.2:2 udp, ifindex 3, identity 0->0, " + "egress",
+                EventFormat.line(e));
         assertEquals(199, EventFormat.tree(e).at("/reason/code").asInt());
         assertEquals("unknown", EventFormat.tree(e).at("/reason/label").asText());
         assertEquals(e, EventFormat.parse(EventFormat.json(e)));
@@ -77,10 +82,11 @@ class EventFormatTest {
 
     @Test
     void allowVerdictLineAndJson() {
-        Event e = sample(9, 3, Samples.verdict(12, 1002, 1001, 0, 7, 2, "10.78.0.11", "10.78.0.12", 40112, 8080,
-                6, 1));
-        assertEquals("Policy verdict: local EP ID 12, remote ID 1001, proto 6, ingress, action allow, "
-                + "match L3-L4, 10.78.0.11:40112 -> 10.78.0.12:8080 tcp", EventFormat.line(e));
+        Event e = sample(9, 3, Samples.verdict(12, 1002, 1001, 0, 7, 2, "10.78.0.11", "10.78.0.12", 40112, 8080, 6, 1));
+        assertEquals(
+                "Policy verdict: local EP ID 12, remote ID 1001, proto 6, ingress, action allow, "
+                        + "match L3-L4, 10.78.0.11:40112 -> 10.78.0.12:8080 tcp",
+                EventFormat.line(e));
         JsonNode j = EventFormat.tree(e);
         assertEquals("policy-verdict", j.get("type").asText());
         assertEquals("allow", j.get("verdict").asText());
@@ -99,8 +105,10 @@ class EventFormatTest {
     @Test
     void denyVerdictNamesTheReason() {
         Event e = sample(10, 0, Samples.verdict(12, 1002, 2, -133, 7, 0, "fd00::b", "fd00::c", 5555, 9090, 6, 2));
-        assertEquals("Policy verdict: local EP ID 12, remote ID 2, proto 6, egress, action deny (Policy denied), "
-                + "match none, [fd00::b]:5555 -> [fd00::c]:9090 tcp", EventFormat.line(e));
+        assertEquals(
+                "Policy verdict: local EP ID 12, remote ID 2, proto 6, egress, action deny (Policy denied), "
+                        + "match none, [fd00::b]:5555 -> [fd00::c]:9090 tcp",
+                EventFormat.line(e));
         JsonNode j = EventFormat.tree(e);
         assertEquals("deny", j.get("verdict").asText());
         assertEquals(-133, j.get("verdict_code").asInt());
@@ -123,8 +131,8 @@ class EventFormatTest {
     @Test
     void unknownNotificationKeepsItsBytes() {
         Event.Sample e = sample(12, 0, Samples.unknown(9, 3, 16));
-        assertEquals("?? unknown notification type 9, subtype 3, source endpoint 0, 16 bytes, CPU 00",
-                EventFormat.line(e));
+        assertEquals(
+                "?? unknown notification type 9, subtype 3, source endpoint 0, 16 bytes, CPU 00", EventFormat.line(e));
         JsonNode j = EventFormat.tree(e);
         assertEquals("unknown", j.get("type").asText());
         assertEquals(9, j.get("notify_type").asInt());
@@ -140,7 +148,8 @@ class EventFormatTest {
         assertEquals("drop", EventFormat.type(sample(1, 0, Samples.prefilterDrop("1.2.3.4", "5.6.7.8", 1))));
         assertEquals(1, EventFormat.typeBit(sample(1, 0, Samples.prefilterDrop("1.2.3.4", "5.6.7.8", 1))));
         assertEquals(1 << EventFormat.typeIndex("lost"), EventFormat.typeBit(new Event.Lost(1, T, 0, 1)));
-        assertEquals(1 << EventFormat.typeIndex("unknown"), EventFormat.typeBit(sample(1, 0, Samples.unknown(9, 0, 8))));
+        assertEquals(
+                1 << EventFormat.typeIndex("unknown"), EventFormat.typeBit(sample(1, 0, Samples.unknown(9, 0, 8))));
         assertEquals(-1, EventFormat.typeIndex("trace"));
     }
 
@@ -156,14 +165,19 @@ class EventFormatTest {
     @Test
     void malformedJsonIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> EventFormat.parse("not json"));
-        assertThrows(IllegalArgumentException.class, () -> EventFormat.parse("{\"type\":\"trace\",\"seq\":1,"
-                + "\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0}"));
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> EventFormat.parse(
-                "{\"type\":\"lost\",\"seq\":1,\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EventFormat.parse(
+                        "{\"type\":\"trace\",\"seq\":1," + "\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0}"));
+        IllegalArgumentException x = assertThrows(
+                IllegalArgumentException.class,
+                () -> EventFormat.parse("{\"type\":\"lost\",\"seq\":1,\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0}"));
         assertTrue(x.getMessage().contains("lost"), x.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> EventFormat.parse("{\"type\":\"drop\",\"seq\":1,"
-                + "\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0,\"source_endpoint\":0,\"reason\":{\"code\":240},"
-                + "\"src_identity\":0,\"dst_identity\":0,\"ifindex\":1,\"length\":1,\"src\":\"example.com\","
-                + "\"dst\":\"1.2.3.4\",\"sport\":0,\"dport\":0,\"protocol\":1,\"direction\":\"ingress\"}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EventFormat.parse("{\"type\":\"drop\",\"seq\":1,"
+                        + "\"time\":\"2025-03-01T12:00:00Z\",\"cpu\":0,\"source_endpoint\":0,\"reason\":{\"code\":240},"
+                        + "\"src_identity\":0,\"dst_identity\":0,\"ifindex\":1,\"length\":1,\"src\":\"example.com\","
+                        + "\"dst\":\"1.2.3.4\",\"sport\":0,\"dport\":0,\"protocol\":1,\"direction\":\"ingress\"}"));
     }
 }

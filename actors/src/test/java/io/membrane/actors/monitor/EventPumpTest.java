@@ -30,8 +30,9 @@ class EventPumpTest {
     private EventPump pump;
 
     private EventPump start(int recent) throws Exception {
-        pump = EventPump.start(feed.factory(), EventPump.Options.DEFAULT.withRecentCapacity(recent)
-                .withThreadName("test-pump"));
+        pump = EventPump.start(
+                feed.factory(),
+                EventPump.Options.DEFAULT.withRecentCapacity(recent).withThreadName("test-pump"));
         return pump;
     }
 
@@ -107,7 +108,8 @@ class EventPumpTest {
         assertEquals(10, all.size());
         assertEquals(16, all.get(0).seq());
         assertEquals(25, all.get(9).seq());
-        assertEquals(List.of(23L, 24L, 25L), pump.recent(3).stream().map(Event::seq).toList());
+        assertEquals(
+                List.of(23L, 24L, 25L), pump.recent(3).stream().map(Event::seq).toList());
         assertEquals(List.of(), pump.recent(0));
         List<Event> evenOnes = pump.recent(3, e -> e.seq() % 2 == 0);
         assertEquals(List.of(20L, 22L, 24L), evenOnes.stream().map(Event::seq).toList());
@@ -193,8 +195,12 @@ class EventPumpTest {
         List<Event> got = new CopyOnWriteArrayList<>();
         int verdictBit = 1 << EventFormat.typeIndex(EventFormat.POLICY_VERDICT);
         // A queue of one would overflow at once if the drops reached it.
-        pump.subscribe(new Subscriber("verdicts", 1, e -> (EventFormat.typeBit(e) & verdictBit) != 0,
-                Duration.ZERO, Subscription.Sink.of(got::add)));
+        pump.subscribe(new Subscriber(
+                "verdicts",
+                1,
+                e -> (EventFormat.typeBit(e) & verdictBit) != 0,
+                Duration.ZERO,
+                Subscription.Sink.of(got::add)));
         push(50);
         feed.sample(0, Samples.verdict(12, 1002, 1001, 0, 7, 2, "10.78.0.11", "10.78.0.12", 1, 80, 6, 1));
         await("the verdict").until(got::size, n -> n == 1);
@@ -208,8 +214,7 @@ class EventPumpTest {
         AtomicInteger idles = new AtomicInteger();
         pump.subscribe(new Subscriber("hb", 10, e -> true, Duration.ofMillis(20), new Subscription.Sink() {
             @Override
-            public void accept(Event event) {
-            }
+            public void accept(Event event) {}
 
             @Override
             public void idle() {
@@ -244,19 +249,20 @@ class EventPumpTest {
         assertEquals(50, got.size(), "queued events were delivered before the end");
         assertTrue(feed.isClosed());
         assertTrue(pump.terminated().isDone());
-        assertThrows(IllegalStateException.class, () -> pump.subscribe("late", 1, e -> { }));
+        assertThrows(IllegalStateException.class, () -> pump.subscribe("late", 1, e -> {}));
         opener.join();
     }
 
     @Test
     void aFailingSourceStopsThePumpAndEndsListeners() throws Exception {
         start(100);
-        Subscription s = pump.subscribe("l", 100, e -> { });
+        Subscription s = pump.subscribe("l", 100, e -> {});
         feed.fail(new IllegalStateException("perf buffer gone"));
         Ended why = ended(s);
         assertEquals(Cause.PUMP_FAILED, why.cause());
         assertTrue(why.reason().contains("perf buffer gone"), why.reason());
-        ExecutionException x = assertThrows(ExecutionException.class, () -> pump.terminated().get(5, TimeUnit.SECONDS));
+        ExecutionException x =
+                assertThrows(ExecutionException.class, () -> pump.terminated().get(5, TimeUnit.SECONDS));
         assertTrue(x.getCause().getMessage().contains("perf buffer gone"));
         assertFalse(pump.isRunning());
         assertTrue(feed.isClosed());

@@ -11,17 +11,13 @@ import java.util.concurrent.TimeUnit;
  * {@link #poll}, in order, on the pump thread. Use {@link #factory()} with {@link EventPump#start}.
  */
 public final class FeedSource implements EventPump.Source {
-    private sealed interface Item permits SampleItem, LostItem, FailItem {
-    }
+    private sealed interface Item permits SampleItem, LostItem, FailItem {}
 
-    private record SampleItem(int cpu, byte[] data) implements Item {
-    }
+    private record SampleItem(int cpu, byte[] data) implements Item {}
 
-    private record LostItem(int cpu, long count) implements Item {
-    }
+    private record LostItem(int cpu, long count) implements Item {}
 
-    private record FailItem(RuntimeException failure) implements Item {
-    }
+    private record FailItem(RuntimeException failure) implements Item {}
 
     private final LinkedBlockingQueue<Item> items = new LinkedBlockingQueue<>();
     private volatile PerfEventReader.Listener listener;

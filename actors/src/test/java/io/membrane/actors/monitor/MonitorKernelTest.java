@@ -45,6 +45,7 @@ class MonitorKernelTest {
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
+
     @TempDir
     Path tmp;
 
@@ -67,25 +68,31 @@ class MonitorKernelTest {
         Path headers = Files.createDirectories(tmp.resolve("include"));
         ConfigHeaders.writeNode(headers, maps, ConfigHeaders.Node.DEFAULT);
         ObjectLoader loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), BPF_DIR);
-        ObjectLoader.Loaded loaded = loader.load("bpf_xdp.c", List.of(headers), opened.all(),
-                DatapathMaps.PREFILTER_LAYOUTS);
+        ObjectLoader.Loaded loaded =
+                loader.load("bpf_xdp.c", List.of(headers), opened.all(), DatapathMaps.PREFILTER_LAYOUTS);
         closing.add(loaded);
         Program prog = loaded.program("xdp_prefilter");
         cidr4Dyn.put(Ipv4Prefix.parse("10.77.0.0/31"), PrefilterFlag.DENY); // 10.77.0.1 denied, .3 not
 
         EventPump pump = EventPump.startPerf(events, 64, EventPump.Options.DEFAULT);
         closing.add(pump);
-        MonitorServer server = MonitorServer.start(tmp.resolve("run").resolve("monitor.sock"), pump,
-                MonitorServer.Options.DEFAULT);
+        MonitorServer server =
+                MonitorServer.start(tmp.resolve("run").resolve("monitor.sock"), pump, MonitorServer.Options.DEFAULT);
         closing.add(server);
-        MonitorClient client = MonitorClient.connect(server.path(), MonitorClient.Options.DEFAULT
-                .withTypes(List.of("drop")));
+        MonitorClient client =
+                MonitorClient.connect(server.path(), MonitorClient.Options.DEFAULT.withTypes(List.of("drop")));
         closing.add(client);
         await("the client subscribed").until(() -> pump.listeners().size(), n -> n == 1);
 
-        assertEquals(XDP_PASS, TestRun.run(prog, tcpSyn("10.77.0.3", "10.77.0.2", 40113, 8080), 3).returnCode(),
+        assertEquals(
+                XDP_PASS,
+                TestRun.run(prog, tcpSyn("10.77.0.3", "10.77.0.2", 40113, 8080), 3)
+                        .returnCode(),
                 "an allowed source passes, unnotified");
-        assertEquals(XDP_DROP, TestRun.run(prog, tcpSyn("10.77.0.1", "10.77.0.2", 40112, 8080), 5).returnCode());
+        assertEquals(
+                XDP_DROP,
+                TestRun.run(prog, tcpSyn("10.77.0.1", "10.77.0.2", 40112, 8080), 5)
+                        .returnCode());
         assertEquals(XDP_DROP, TestRun.run(prog, truncatedIpv4(), 1).returnCode());
 
         List<MonitorClient.Received> got = new ArrayList<>();
@@ -104,13 +111,17 @@ class MonitorKernelTest {
             assertEquals(Direction.INGRESS, f.direction());
             assertEquals(54, d.originalLength());
             String line = EventFormat.line(got.get(i).event());
-            assertTrue(line.startsWith("xx drop (Prefilter: source in deny list) flow 10.77.0.1:40112 -> "
-                    + "10.77.0.2:8080 tcp, ifindex "), line);
+            assertTrue(
+                    line.startsWith("xx drop (Prefilter: source in deny list) flow 10.77.0.1:40112 -> "
+                            + "10.77.0.2:8080 tcp, ifindex "),
+                    line);
             assertTrue(line.endsWith(", identity 0->0, ingress"), line);
-            assertTrue(got.get(i).json().contains("\"reason\":{\"label\":\"prefilter\",\"code\":240,"),
+            assertTrue(
+                    got.get(i).json().contains("\"reason\":{\"label\":\"prefilter\",\"code\":240,"),
                     got.get(i).json());
         }
-        Notification.Drop invalid = (Notification.Drop) ((Event.Sample) got.get(5).event()).notification();
+        Notification.Drop invalid =
+                (Notification.Drop) ((Event.Sample) got.get(5).event()).notification();
         assertEquals(DropReason.INVALID_PACKET, invalid.reason());
         assertTrue(invalid.flow().isEmpty());
         assertTrue(EventFormat.line(got.get(5).event()).startsWith("xx drop (Invalid packet), ifindex "));
@@ -127,18 +138,34 @@ class MonitorKernelTest {
     static byte[] tcpSyn(String src, String dst, int sport, int dport) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(54);
         b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putShort((short) 1).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) 6).putShort((short) 0)
-                .put(InetAddress.getByName(src).getAddress()).put(InetAddress.getByName(dst).getAddress());
-        b.putShort((short) sport).putShort((short) dport).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x02)
-                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 40)
+                .putShort((short) 1)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) 6)
+                .putShort((short) 0)
+                .put(InetAddress.getByName(src).getAddress())
+                .put(InetAddress.getByName(dst).getAddress());
+        b.putShort((short) sport)
+                .putShort((short) dport)
+                .putInt(1)
+                .putInt(0)
+                .put((byte) 0x50)
+                .put((byte) 0x02)
+                .putShort((short) 65535)
+                .putShort((short) 0)
+                .putShort((short) 0);
         return b.array();
     }
 
     /** An Ethernet frame that says IPv4 but carries only 10 bytes of the IP header. */
     static byte[] truncatedIpv4() {
         ByteBuffer b = ByteBuffer.allocate(24);
-        b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0800).put((byte) 0x45);
+        b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1})
+                .putShort((short) 0x0800)
+                .put((byte) 0x45);
         return b.array();
     }
 }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MonitorServerTest {
     @TempDir
     Path dir;
+
     private Path socket;
     private final FeedSource feed = new FeedSource();
     private EventPump pump;
@@ -75,8 +76,8 @@ class MonitorServerTest {
     private static List<MonitorClient.Received> read(MonitorClient c, int n) throws IOException {
         List<MonitorClient.Received> out = new ArrayList<>();
         while (out.size() < n) {
-            out.add(c.next().orElseThrow(() -> new AssertionError("stream ended after " + out.size() + " events: "
-                    + c.end())));
+            out.add(c.next()
+                    .orElseThrow(() -> new AssertionError("stream ended after " + out.size() + " events: " + c.end())));
         }
         return out;
     }
@@ -84,7 +85,9 @@ class MonitorServerTest {
     @Test
     void handshakeAgreesOnVersionOne() throws Exception {
         serve(MonitorServer.Options.DEFAULT.withHeartbeat(Duration.ofMillis(1234)));
-        MonitorClient c = connect(MonitorClient.Options.DEFAULT.withVersions(List.of(7, 1)).withQueue(100)
+        MonitorClient c = connect(MonitorClient.Options.DEFAULT
+                .withVersions(List.of(7, 1))
+                .withQueue(100)
                 .withTypes(List.of("drop")));
         assertEquals(1, c.version());
         assertEquals(1234, c.welcome().get("heartbeat_ms").asInt());
@@ -101,7 +104,8 @@ class MonitorServerTest {
     @Test
     void unsupportedVersionGetsAnErrorNamingTheSupportedOnes() throws Exception {
         serve(MonitorServer.Options.DEFAULT);
-        MonitorProtocolException x = assertThrows(MonitorProtocolException.class,
+        MonitorProtocolException x = assertThrows(
+                MonitorProtocolException.class,
                 () -> connect(MonitorClient.Options.DEFAULT.withVersions(List.of(2, 3))));
         assertEquals(MonitorProtocol.ERR_UNSUPPORTED_VERSION, x.code());
         assertEquals(List.of(1), x.supportedVersions());
@@ -113,7 +117,8 @@ class MonitorServerTest {
     @Test
     void badOptionsGetAnError() throws Exception {
         serve(MonitorServer.Options.DEFAULT);
-        MonitorProtocolException x = assertThrows(MonitorProtocolException.class,
+        MonitorProtocolException x = assertThrows(
+                MonitorProtocolException.class,
                 () -> connect(MonitorClient.Options.DEFAULT.withTypes(List.of("drop", "trace"))));
         assertEquals(MonitorProtocol.ERR_BAD_HELLO, x.code());
         assertTrue(x.getMessage().contains("\"trace\""), x.getMessage());
@@ -124,11 +129,16 @@ class MonitorServerTest {
         serve(MonitorServer.Options.DEFAULT);
         assertEquals(-1, sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
         // the right magic, then a frame that is not HELLO
-        ByteBuffer notHello = ByteBuffer.allocate(4 + 5 + 2).putInt(MonitorProtocol.MAGIC).putInt(3)
-                .put((byte) MonitorProtocol.EVENT).putShort((short) 0);
+        ByteBuffer notHello = ByteBuffer.allocate(4 + 5 + 2)
+                .putInt(MonitorProtocol.MAGIC)
+                .putInt(3)
+                .put((byte) MonitorProtocol.EVENT)
+                .putShort((short) 0);
         assertEquals(-1, sendRaw(notHello.array()));
         // the right magic, then a length no frame may have
-        ByteBuffer huge = ByteBuffer.allocate(9).putInt(MonitorProtocol.MAGIC).putInt(Integer.MAX_VALUE)
+        ByteBuffer huge = ByteBuffer.allocate(9)
+                .putInt(MonitorProtocol.MAGIC)
+                .putInt(Integer.MAX_VALUE)
                 .put((byte) MonitorProtocol.HELLO);
         assertEquals(-1, sendRaw(huge.array()));
         await("3 refused").until(server::refused, n -> n == 3);
@@ -168,8 +178,8 @@ class MonitorServerTest {
     void eventsArriveFilteredByType() throws Exception {
         serve(MonitorServer.Options.DEFAULT);
         MonitorClient all = connect(MonitorClient.Options.DEFAULT.withClient("all"));
-        MonitorClient some = connect(MonitorClient.Options.DEFAULT.withClient("some")
-                .withTypes(List.of("policy-verdict", "lost")));
+        MonitorClient some =
+                connect(MonitorClient.Options.DEFAULT.withClient("some").withTypes(List.of("policy-verdict", "lost")));
         await("2 listeners").until(() -> pump.listeners().size(), n -> n == 2);
 
         pushDrops(3);
@@ -179,14 +189,19 @@ class MonitorServerTest {
         feed.sample(0, Samples.unknown(9, 0, 16));
 
         List<MonitorClient.Received> a = read(all, 8);
-        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), a.stream().map(r -> r.event().seq()).toList());
-        assertEquals(List.of("drop", "drop", "drop", "policy-verdict", "lost", "drop", "drop", "unknown"),
+        assertEquals(
+                List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L),
+                a.stream().map(r -> r.event().seq()).toList());
+        assertEquals(
+                List.of("drop", "drop", "drop", "policy-verdict", "lost", "drop", "drop", "unknown"),
                 a.stream().map(r -> EventFormat.type(r.event())).toList());
 
         List<MonitorClient.Received> s = read(some, 2);
         assertEquals(List.of(4L, 5L), s.stream().map(r -> r.event().seq()).toList());
-        assertEquals("Policy verdict: local EP ID 12, remote ID 1001, proto 6, ingress, action allow, match L3-L4, "
-                + "10.78.0.11:40112 -> 10.78.0.12:8080 tcp", EventFormat.line(s.get(0).event()));
+        assertEquals(
+                "Policy verdict: local EP ID 12, remote ID 1001, proto 6, ingress, action allow, match L3-L4, "
+                        + "10.78.0.11:40112 -> 10.78.0.12:8080 tcp",
+                EventFormat.line(s.get(0).event()));
         assertEquals("CPU 02: Lost 9 events", EventFormat.line(s.get(1).event()));
         // the JSON as sent is the pump's event, unchanged
         Event sent = pump.recent(8).get(3);
@@ -197,9 +212,12 @@ class MonitorServerTest {
     @Test
     void aClientThatStopsReadingIsDroppedWithoutStallingTheOthers() throws Exception {
         int total = 20_000;
-        serve(MonitorServer.Options.DEFAULT.withQueueCapacity(65_536).withCloseGrace(Duration.ofSeconds(5))
+        serve(MonitorServer.Options.DEFAULT
+                .withQueueCapacity(65_536)
+                .withCloseGrace(Duration.ofSeconds(5))
                 .withWriteTimeout(Duration.ofSeconds(10)));
-        MonitorClient stalled = connect(MonitorClient.Options.DEFAULT.withClient("stalled").withQueue(16));
+        MonitorClient stalled =
+                connect(MonitorClient.Options.DEFAULT.withClient("stalled").withQueue(16));
         MonitorClient reader = connect(MonitorClient.Options.DEFAULT.withClient("reader"));
         await("2 listeners").until(() -> pump.listeners().size(), n -> n == 2);
         CompletableFuture<List<Long>> got = CompletableFuture.supplyAsync(() -> {
@@ -212,8 +230,10 @@ class MonitorServerTest {
 
         // A first trickle both clients take (the stalled one into its socket buffer), then the flood.
         pushDrops(10);
-        await("10 to each of 2 clients").until(server::clients,
-                clients -> clients.size() == 2 && clients.stream().allMatch(c -> c.delivered() == 10));
+        await("10 to each of 2 clients")
+                .until(
+                        server::clients,
+                        clients -> clients.size() == 2 && clients.stream().allMatch(c -> c.delivered() == 10));
         pushDrops(total - 10);
         await("the stalled client dropped").until(pump::droppedListeners, dropped -> !dropped.isEmpty());
         EventPump.DroppedListener d = pump.droppedListeners().get(0);
@@ -243,7 +263,7 @@ class MonitorServerTest {
         MonitorClient c = connect(MonitorClient.Options.DEFAULT);
         CompletableFuture<MonitorClient.End> end = CompletableFuture.supplyAsync(() -> {
             try {
-                return c.forEach(r -> { });
+                return c.forEach(r -> {});
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -280,11 +300,15 @@ class MonitorServerTest {
         MonitorClient c = connect(MonitorClient.Options.DEFAULT);
         // Polled at once and every millisecond: the client must close before the first 20 ms heartbeat lands
         // unread, since closing over unread bytes resets the connection and the server then counts a failed sink.
-        await("1 client").pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+        await("1 client")
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(1))
                 .until(() -> server.clients().size(), n -> n == 1);
         c.close();
-        await("the client forgotten").untilAsserted(() -> assertTrue(server.clients().isEmpty() && pump.listeners().isEmpty(),
-                () -> "clients " + server.clients() + ", listeners " + pump.listeners()));
+        await("the client forgotten")
+                .untilAsserted(() -> assertTrue(
+                        server.clients().isEmpty() && pump.listeners().isEmpty(),
+                        () -> "clients " + server.clients() + ", listeners " + pump.listeners()));
         assertTrue(pump.droppedListeners().isEmpty());
     }
 
@@ -292,8 +316,8 @@ class MonitorServerTest {
     void tooManyClientsAreRefusedAsBusy() throws Exception {
         serve(MonitorServer.Options.DEFAULT.withMaxConnections(1));
         connect(MonitorClient.Options.DEFAULT);
-        MonitorProtocolException x = assertThrows(MonitorProtocolException.class,
-                () -> connect(MonitorClient.Options.DEFAULT));
+        MonitorProtocolException x =
+                assertThrows(MonitorProtocolException.class, () -> connect(MonitorClient.Options.DEFAULT));
         assertEquals(MonitorProtocol.ERR_BUSY, x.code());
     }
 
@@ -302,8 +326,8 @@ class MonitorServerTest {
         Files.writeString(socket, "stale");
         serve(MonitorServer.Options.DEFAULT);
         assertEquals(PosixFilePermissions.fromString("rw-rw----"), Files.getPosixFilePermissions(socket));
-        IOException x = assertThrows(IOException.class, () -> MonitorServer.start(socket, pump,
-                MonitorServer.Options.DEFAULT));
+        IOException x =
+                assertThrows(IOException.class, () -> MonitorServer.start(socket, pump, MonitorServer.Options.DEFAULT));
         assertTrue(x.getMessage().contains("another monitor server"), x.getMessage());
         assertEquals(1, connect(MonitorClient.Options.DEFAULT).version(), "the first server still serves");
         server.close();
@@ -312,8 +336,9 @@ class MonitorServerTest {
 
     @Test
     void nothingListeningIsAnIoError() {
-        IOException x = assertThrows(IOException.class, () -> MonitorClient.connect(dir.resolve("none.sock"),
-                MonitorClient.Options.DEFAULT));
+        IOException x = assertThrows(
+                IOException.class,
+                () -> MonitorClient.connect(dir.resolve("none.sock"), MonitorClient.Options.DEFAULT));
         assertFalse(x instanceof MonitorProtocolException);
     }
 

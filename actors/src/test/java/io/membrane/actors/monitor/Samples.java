@@ -14,17 +14,26 @@ import java.util.Optional;
  * layouts: what a BPF program would write, for feeding the pump without the kernel.
  */
 public final class Samples {
-    private Samples() {
-    }
+    private Samples() {}
 
     /** {@code struct drop_notify}; {@code src == null} means no IP header was parsed (family 0). */
-    public static byte[] drop(int reason, int sourceEndpoint, int srcIdentity, int dstIdentity, int ifindex,
-                              int length, String src, String dst, int sport, int dport, int protocol,
-                              int direction) {
-        Optional<Notification.Flow> flow = src == null ? Optional.empty()
-                : Optional.of(flow(src, dst, sport, dport, protocol, direction));
-        return Notification.DROP_LAYOUT.toBytes(new Notification.Drop(sourceEndpoint, DropReason.of(reason), reason,
-                srcIdentity, dstIdentity, ifindex, length, flow));
+    public static byte[] drop(
+            int reason,
+            int sourceEndpoint,
+            int srcIdentity,
+            int dstIdentity,
+            int ifindex,
+            int length,
+            String src,
+            String dst,
+            int sport,
+            int dport,
+            int protocol,
+            int direction) {
+        Optional<Notification.Flow> flow =
+                src == null ? Optional.empty() : Optional.of(flow(src, dst, sport, dport, protocol, direction));
+        return Notification.DROP_LAYOUT.toBytes(new Notification.Drop(
+                sourceEndpoint, DropReason.of(reason), reason, srcIdentity, dstIdentity, ifindex, length, flow));
     }
 
     /** A prefilter drop (reason 240) of ICMP from {@code src} to {@code dst} on {@code ifindex}. */
@@ -33,11 +42,26 @@ public final class Samples {
     }
 
     /** {@code struct policy_verdict_notify}. */
-    public static byte[] verdict(int sourceEndpoint, int localIdentity, int remoteIdentity, int verdict,
-                                 int ifindex, int matchType, String src, String dst, int sport, int dport,
-                                 int protocol, int direction) {
-        return Notification.POLICY_VERDICT_LAYOUT.toBytes(new Notification.PolicyVerdict(sourceEndpoint,
-                localIdentity, remoteIdentity, verdict, ifindex, matchType,
+    public static byte[] verdict(
+            int sourceEndpoint,
+            int localIdentity,
+            int remoteIdentity,
+            int verdict,
+            int ifindex,
+            int matchType,
+            String src,
+            String dst,
+            int sport,
+            int dport,
+            int protocol,
+            int direction) {
+        return Notification.POLICY_VERDICT_LAYOUT.toBytes(new Notification.PolicyVerdict(
+                sourceEndpoint,
+                localIdentity,
+                remoteIdentity,
+                verdict,
+                ifindex,
+                matchType,
                 flow(src, dst, sport, dport, protocol, direction)));
     }
 
@@ -57,8 +81,7 @@ public final class Samples {
         return b.array();
     }
 
-    private static Notification.Flow flow(String src, String dst, int sport, int dport, int protocol,
-                                          int direction) {
+    private static Notification.Flow flow(String src, String dst, int sport, int dport, int protocol, int direction) {
         return new Notification.Flow(addr(src), addr(dst), sport, dport, protocol, Direction.of(direction));
     }
 

@@ -34,8 +34,7 @@ public final class AgentBench {
     static final int DEFAULT_EVENTS = 100_000;
     static final String C_SOURCE = "bench/src/main/c/pump_bench.c";
 
-    private AgentBench() {
-    }
+    private AgentBench() {}
 
     /**
      * A pump scenario: how many producer threads, and the CPU both consumers are pinned to (-1: the scheduler
@@ -55,8 +54,8 @@ public final class AgentBench {
      * @param scenarios the pump scenarios in order; the first is the headline
      * @param only      "patch", "pump" or "" (both)
      */
-    record Settings(Path root, int rounds, int events, List<Scenario> scenarios, int pages, boolean write,
-                    String only) {
+    record Settings(
+            Path root, int rounds, int events, List<Scenario> scenarios, int pages, boolean write, String only) {
         static Settings parse(String[] args) {
             Path root = Path.of(".");
             int rounds = DEFAULT_ROUNDS;
@@ -102,7 +101,8 @@ public final class AgentBench {
                     }
                 }
             }
-            List<Scenario> scenarios = producers == 0 && pin < 0 ? Scenario.defaults()
+            List<Scenario> scenarios = producers == 0 && pin < 0
+                    ? Scenario.defaults()
                     : List.of(new Scenario(Math.max(1, producers), pin));
             return new Settings(root.toAbsolutePath().normalize(), rounds, events, scenarios, pages, write, only);
         }
@@ -143,7 +143,8 @@ public final class AgentBench {
         if (!Files.isRegularFile(cSource)) {
             throw new BenchFailure("no " + C_SOURCE + " under " + s.root() + ": pass the project root as the argument");
         }
-        Path pinBase = Path.of("/sys/fs/bpf/mbr-bench-agent-" + ProcessHandle.current().pid());
+        Path pinBase =
+                Path.of("/sys/fs/bpf/mbr-bench-agent-" + ProcessHandle.current().pid());
         Path work = Scratch.create("agent");
         AtomicBoolean cleaned = new AtomicBoolean();
         Runnable cleanup = () -> {
@@ -156,10 +157,10 @@ public final class AgentBench {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             Path binary = CBaseline.compile(cSource, work);
-            PatchBench.Figures patch = s.only().equals("pump") ? null
-                    : PatchBench.measure(s, work, pinBase.resolve("agent"));
-            List<PumpBench.Figures> pump = s.only().equals("patch") ? List.of()
-                    : PumpBench.measure(s, work, pinBase.resolve("pump"), binary);
+            PatchBench.Figures patch =
+                    s.only().equals("pump") ? null : PatchBench.measure(s, work, pinBase.resolve("agent"));
+            List<PumpBench.Figures> pump =
+                    s.only().equals("patch") ? List.of() : PumpBench.measure(s, work, pinBase.resolve("pump"), binary);
             if (patch == null || pump.isEmpty()) {
                 return; // a partial run for investigation: its figures are on stderr
             }

@@ -7,10 +7,6 @@ import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.CBaseline;
 import io.membrane.bench.Machine;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,8 +31,10 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append(f("%s. Regenerate: `bin/membrane bench agent` (main class `io.membrane.bench.agent.AgentBench`, "
-                + "about a minute).%n%n", env.machine().measured("gcc " + env.gcc())));
+        md.append(f(
+                "%s. Regenerate: `bin/membrane bench agent` (main class `io.membrane.bench.agent.AgentBench`, "
+                        + "about a minute).%n%n",
+                env.machine().measured("gcc " + env.gcc())));
         patchSection(md);
         pumpSection(md);
         md.append("JSON of this run:\n\n").append(json()).append('\n');
@@ -46,7 +44,8 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
     private void patchSection(StringBuilder md) {
         PatchBench.Figures p = patch;
         md.append("### PATCH /v1/prefilter of 10,000 CIDRs\n\n");
-        md.append(f("An in-process agent (`AgentNode`: the whole actor tree and the admin API, no devices, CIDR maps "
+        md.append(f(
+                "An in-process agent (`AgentNode`: the whole actor tree and the admin API, no devices, CIDR maps "
                         + "of 32,768) gets one PATCH with %,d distinct IPv4 CIDRs (%,d /32s for the exact-address hash, "
                         + "%,d shorter ones for the LPM trie; fixed seed, shuffled). *Ours*: from sending the request "
                         + "(HTTP/1.1, loopback) until the 200 is back and the last CIDR of the list reads back from "
@@ -57,23 +56,36 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                         + "the last CIDR is dropped, 192.0.2.1 passes, and after the DELETE the last passes again; in "
                         + "the first measured round a source in each of the %,d CIDRs was checked dropped. %d warm-up "
                         + "rounds, then %d, order alternating; medians, and the median of the rounds' ratios (range "
-                        + "in parentheses).%n%n", p.cidrs(), p.hosts(), p.cidrs() - p.hosts(), p.verifiedDropped(),
-                p.warmup(), p.rounds()));
+                        + "in parentheses).%n%n",
+                p.cidrs(), p.hosts(), p.cidrs() - p.hosts(), p.verifiedDropped(), p.warmup(), p.rounds()));
         double[] r = p.ratioRange();
         md.append("| figure | ours | baseline | ratio | target | met |\n|---|---|---|---|---|---|\n");
-        md.append(f("| PATCH of %,d CIDRs until enforced | %.1f ms (slowest round %.1f) | %.1f ms (maps layer) | "
-                        + "%.2f (%.2f–%.2f) | ≤ %.0f ms | %s |%n", p.cidrs(), p.patch(), p.maxPatch(), p.direct(),
-                p.ratio(), r[0], r[1], PatchBench.TARGET_MS, BenchmarksFile.yesNo(p.met())));
-        md.append(f("| the same, first PATCH of the fresh agent (cold JIT; a warm-up round) | %.1f ms | — | — | — | "
-                + "— |%n", p.coldPatchMs()));
-        md.append(f("| DELETE of the same %,d | %.1f ms | %.1f ms (maps layer) | %.2f | — | — |%n%n", p.cidrs(),
-                p.delete(), p.directDelete(), p.delete() / p.directDelete()));
+        md.append(f(
+                "| PATCH of %,d CIDRs until enforced | %.1f ms (slowest round %.1f) | %.1f ms (maps layer) | "
+                        + "%.2f (%.2f–%.2f) | ≤ %.0f ms | %s |%n",
+                p.cidrs(),
+                p.patch(),
+                p.maxPatch(),
+                p.direct(),
+                p.ratio(),
+                r[0],
+                r[1],
+                PatchBench.TARGET_MS,
+                BenchmarksFile.yesNo(p.met())));
+        md.append(f(
+                "| the same, first PATCH of the fresh agent (cold JIT; a warm-up round) | %.1f ms | — | — | — | "
+                        + "— |%n",
+                p.coldPatchMs()));
+        md.append(f(
+                "| DELETE of the same %,d | %.1f ms | %.1f ms (maps layer) | %.2f | — | — |%n%n",
+                p.cidrs(), p.delete(), p.directDelete(), p.delete() / p.directDelete()));
     }
 
     private void pumpSection(StringBuilder md) {
         PumpBench.Figures h = headline();
         md.append("### Event pump against a C consumer\n\n");
-        md.append(f("Producer: `xdp_prefilter` (`bpf_xdp.c` compiled with an unlimited notification budget) under "
+        md.append(f(
+                "Producer: `xdp_prefilter` (`bpf_xdp.c` compiled with an unlimited notification budget) under "
                         + "BPF_PROG_TEST_RUN, repeat %,d per call, on a TCP SYN from a denied source, so every run "
                         + "sends one 64-byte drop notification (80 bytes in the ring) into a pinned perf event array; "
                         + "%,d per round. *Ours*: the agent's `EventPump` (default options) over libbpf's perf buffer "
@@ -87,9 +99,15 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                         + "per event = the consumer thread's (Java) or process's (C) user + system time / events "
                         + "delivered. %d Java warm-up rounds first (lost there: %,d of %,d), then rounds alternating "
                         + "C and Java; medians, and the median of the rounds' ratios (range in parentheses). With no "
-                        + "reader on the map the prefilter takes %d ns per run.%n%n", PumpBench.REPEAT, h.events(),
-                h.pagesPerCpu(), h.pagesPerCpu(), h.javaWarmup().size(), h.warmupLost(),
-                (long) h.events() * h.javaWarmup().size(), h.prefilterNoReaderNs()));
+                        + "reader on the map the prefilter takes %d ns per run.%n%n",
+                PumpBench.REPEAT,
+                h.events(),
+                h.pagesPerCpu(),
+                h.pagesPerCpu(),
+                h.javaWarmup().size(),
+                h.warmupLost(),
+                (long) h.events() * h.javaWarmup().size(),
+                h.prefilterNoReaderNs()));
         md.append("| producers | figure | ours (EventPump) | baseline (C) | ratio | target | met |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < pump.size(); i++) {
@@ -97,19 +115,38 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
             boolean head = i == 0;
             double[] r = s.ratioRange();
             String who = label(s);
-            md.append(f("| %s | events delivered per second | %,.0f | %,.0f | %.2f (%.2f–%.2f) | %s | %s |%n", who,
-                    s.javaRate(), s.cRate(), s.ratio(), r[0], r[1], head ? f("≥ %.1f", PumpBench.RATIO_TARGET) : "—",
+            md.append(f(
+                    "| %s | events delivered per second | %,.0f | %,.0f | %.2f (%.2f–%.2f) | %s | %s |%n",
+                    who,
+                    s.javaRate(),
+                    s.cRate(),
+                    s.ratio(),
+                    r[0],
+                    r[1],
+                    head ? f("≥ %.1f", PumpBench.RATIO_TARGET) : "—",
                     head ? BenchmarksFile.yesNo(s.ratio() >= PumpBench.RATIO_TARGET) : "—"));
-            md.append(f("| %s | events lost, %d rounds × %,d | %,d (in %s) | %,d (in %s) | — | %s | %s |%n", who,
-                    s.rounds(), s.events(), s.javaLost(), rounds(s.javaLossyRounds()), s.cLost(),
-                    rounds(s.cLossyRounds()), head ? "0" : "—", head ? BenchmarksFile.yesNo(s.javaLost() == 0) : "—"));
-            md.append(f("| %s | consumer CPU per event | %,.0f ns | %,.0f ns | %.2f | — | — |%n", who,
-                    s.javaCpuPerEvent(), s.cCpuPerEvent(), s.javaCpuPerEvent() / s.cCpuPerEvent()));
-            md.append(f("| %s | producer's rate while this consumer reads | %,.0f events/s | %,.0f events/s | — | — | "
-                    + "— |%n", who, s.javaProducerRate(), s.cProducerRate()));
-            md.append(f("| %s | last delivery after the producer's last run returned | %.2f ms | %.2f ms | — | — | — "
-                            + "|%n", who,
-                    s.javaLagMs(), s.cLagMs()));
+            md.append(f(
+                    "| %s | events lost, %d rounds × %,d | %,d (in %s) | %,d (in %s) | — | %s | %s |%n",
+                    who,
+                    s.rounds(),
+                    s.events(),
+                    s.javaLost(),
+                    rounds(s.javaLossyRounds()),
+                    s.cLost(),
+                    rounds(s.cLossyRounds()),
+                    head ? "0" : "—",
+                    head ? BenchmarksFile.yesNo(s.javaLost() == 0) : "—"));
+            md.append(f(
+                    "| %s | consumer CPU per event | %,.0f ns | %,.0f ns | %.2f | — | — |%n",
+                    who, s.javaCpuPerEvent(), s.cCpuPerEvent(), s.javaCpuPerEvent() / s.cCpuPerEvent()));
+            md.append(f(
+                    "| %s | producer's rate while this consumer reads | %,.0f events/s | %,.0f events/s | — | — | "
+                            + "— |%n",
+                    who, s.javaProducerRate(), s.cProducerRate()));
+            md.append(f(
+                    "| %s | last delivery after the producer's last run returned | %.2f ms | %.2f ms | — | — | — "
+                            + "|%n",
+                    who, s.javaLagMs(), s.cLagMs()));
         }
         md.append('\n');
         md.append(verdict(h)).append("\n\n");
@@ -120,7 +157,8 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
     }
 
     static String label(PumpBench.Figures s) {
-        return s.producers() + (s.producers() == 1 ? " thread" : " threads")
+        return s.producers()
+                + (s.producers() == 1 ? " thread" : " threads")
                 + (s.pinnedCpu() >= 0 ? ", consumers pinned to CPU " + s.pinnedCpu() : "");
     }
 
@@ -131,7 +169,8 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
     /** Who set the pace in the headline scenario, and what the losses (if any) mean. */
     static String verdict(PumpBench.Figures h) {
         String threads = h.producers() + " producer thread" + (h.producers() == 1 ? "" : "s");
-        String paced = f("the producer set the pace: the consumers had each round's last event %.2f ms (Java) and "
+        String paced = f(
+                "the producer set the pace: the consumers had each round's last event %.2f ms (Java) and "
                         + "%.2f ms (C) after the producer's last run returned (medians; negative: before), so events "
                         + "per second is the producer's rate, and the ratio says the pump keeps up with it, not how "
                         + "far beyond it could go. Sending a notification costs the producer several µs once a "
@@ -142,11 +181,19 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
             return f("With %s %s.", threads, paced);
         }
         double ringMs = ringEvents(h) / h.javaProducerRate() * 1e3;
-        return f("With %s %s. Java lost %,d events in %s of %d, C %,d in %s: at this rate the ring of one CPU "
+        return f(
+                "With %s %s. Java lost %,d events in %s of %d, C %,d in %s: at this rate the ring of one CPU "
                         + "(about %,d notifications) lasts about %.0f ms, and a consumer kept off the CPU longer than "
                         + "that (scheduling, a GC pause, the host taking the shared vCPU) loses what does not fit.",
-                threads, paced, h.javaLost(), rounds(h.javaLossyRounds()), h.rounds(), h.cLost(),
-                rounds(h.cLossyRounds()), ringEvents(h), ringMs);
+                threads,
+                paced,
+                h.javaLost(),
+                rounds(h.javaLossyRounds()),
+                h.rounds(),
+                h.cLost(),
+                rounds(h.cLossyRounds()),
+                ringEvents(h),
+                ringMs);
     }
 
     static int ringEvents(PumpBench.Figures s) {
@@ -159,28 +206,42 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
 
     /** What a scenario with as many producer threads as CPUs shows. */
     static String stress(PumpBench.Figures s) {
-        return f("With %d producer threads the producers alone can keep every CPU busy, and a consumer runs on "
+        return f(
+                "With %d producer threads the producers alone can keep every CPU busy, and a consumer runs on "
                         + "CPU time the scheduler takes from them; its ring (%d pages: about %,d notifications per "
                         + "CPU) overflows whenever it is kept off a CPU for longer than the ring lasts at the "
                         + "producers' rate. Here Java lost %,d events in %s of %d, C %,d in %s. Not judged against "
                         + "the target: the machine is oversubscribed by construction, so the outcome varies from run "
                         + "to run with the scheduler and with what else the host runs on the shared CPUs.",
-                s.producers(), s.pagesPerCpu(), ringEvents(s), s.javaLost(), rounds(s.javaLossyRounds()),
-                s.rounds(), s.cLost(), rounds(s.cLossyRounds()));
+                s.producers(),
+                s.pagesPerCpu(),
+                ringEvents(s),
+                s.javaLost(),
+                rounds(s.javaLossyRounds()),
+                s.rounds(),
+                s.cLost(),
+                rounds(s.cLossyRounds()));
     }
 
     /** The same load with the consumers pinned, against the unpinned run before it. */
     static String pinned(PumpBench.Figures s, PumpBench.Figures unpinned) {
-        String lost = f("Java lost %,d events in %s of %d and C %,d in %s (unpinned above: %,d and %,d)",
-                s.javaLost(), rounds(s.javaLossyRounds()), s.rounds(), s.cLost(), rounds(s.cLossyRounds()),
-                unpinned.javaLost(), unpinned.cLost());
+        String lost = f(
+                "Java lost %,d events in %s of %d and C %,d in %s (unpinned above: %,d and %,d)",
+                s.javaLost(),
+                rounds(s.javaLossyRounds()),
+                s.rounds(),
+                s.cLost(),
+                rounds(s.cLossyRounds()),
+                unpinned.javaLost(),
+                unpinned.cLost());
         String reading = s.javaLost() == 0 && s.cLost() == 0 && unpinned.javaLost() + unpinned.cLost() > 0
                 ? "; with its placement fixed neither consumer lost anything in this run, which suggests that where "
                         + "the scheduler puts the consumer among the producers matters more than how fast it decodes"
                 : "";
-        return f("With both consumers pinned to CPU %d (the same %d producer threads, free to run anywhere), %s%s. "
-                        + "The pump delivered %,.0f events per second against C's %,.0f (%.2f).", s.pinnedCpu(),
-                s.producers(), lost, reading, s.javaRate(), s.cRate(), s.ratio());
+        return f(
+                "With both consumers pinned to CPU %d (the same %d producer threads, free to run anywhere), %s%s. "
+                        + "The pump delivered %,.0f events per second against C's %,.0f (%.2f).",
+                s.pinnedCpu(), s.producers(), lost, reading, s.javaRate(), s.cRate(), s.ratio());
     }
 
     String json() {

@@ -52,17 +52,26 @@ final class PatchBench {
     static final int XDP_PASS = 2;
     /** 192.0.2.1 (TEST-NET-1): no generated CIDR holds it, so the prefilter must pass it. */
     static final int OUTSIDE = 0xc0000201;
+
     static final int DESTINATION = 0x0a4d0002;
 
-    private PatchBench() {
-    }
+    private PatchBench() {}
 
     /**
      * Per measured round, in ms: PATCH until enforced and DELETE until gone through the API, put and delete
      * through the maps layer. {@code coldPatchMs} is the first PATCH the fresh agent served (a warm-up round).
      */
-    record Figures(int cidrs, int hosts, int rounds, int warmup, double coldPatchMs, double[] patchMs,
-                   double[] directMs, double[] deleteMs, double[] directDeleteMs, int verifiedDropped) {
+    record Figures(
+            int cidrs,
+            int hosts,
+            int rounds,
+            int warmup,
+            double coldPatchMs,
+            double[] patchMs,
+            double[] directMs,
+            double[] deleteMs,
+            double[] directDeleteMs,
+            int verifiedDropped) {
         double patch() {
             return median(patchMs);
         }
@@ -107,12 +116,14 @@ final class PatchBench {
             AdminClient client = AdminClient.connect(agent.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
             Path headers = Files.createDirectories(work.resolve("agent-include"));
             ConfigHeaders.writeNode(headers, h.specs(), config.nodeHeader());
-            ObjectLoader loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()),
-                    config.bpfDir());
-            try (ObjectLoader.Loaded xdp = loader.load("bpf_xdp.c", List.of(headers), h.prefilterMaps(),
-                    DatapathMaps.PREFILTER_LAYOUTS);
-                 BpfHashMap<Ipv4Prefix, PrefilterFlag> fix = BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_FIX));
-                 LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_DYN))) {
+            ObjectLoader loader =
+                    new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()), config.bpfDir());
+            try (ObjectLoader.Loaded xdp = loader.load(
+                            "bpf_xdp.c", List.of(headers), h.prefilterMaps(), DatapathMaps.PREFILTER_LAYOUTS);
+                    BpfHashMap<Ipv4Prefix, PrefilterFlag> fix =
+                            BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_FIX));
+                    LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn =
+                            BpfMaps.create(h.specs().spec(DatapathMaps.CIDR4_DYN))) {
                 Program prefilter = xdp.program("xdp_prefilter");
                 if (!h.cidr4Fix().keys().isEmpty() || !h.cidr4Dyn().keys().isEmpty()) {
                     throw new BenchFailure("the bench agent's CIDR maps are not empty at start");
@@ -137,10 +148,17 @@ final class PatchBench {
                         }
                     }
                     boolean warm = round < WARMUP;
-                    System.err.printf(Locale.ROOT, "agent bench: patch %s %2d/%d  PATCH %6.1f ms (DELETE %6.1f)  "
-                                    + "maps layer %5.1f ms (delete %5.1f)%n", warm ? "warm-up" : "round  ",
-                            warm ? round + 1 : round - WARMUP + 1, warm ? WARMUP : s.rounds(), api[0], api[1],
-                            direct[0], direct[1]);
+                    System.err.printf(
+                            Locale.ROOT,
+                            "agent bench: patch %s %2d/%d  PATCH %6.1f ms (DELETE %6.1f)  "
+                                    + "maps layer %5.1f ms (delete %5.1f)%n",
+                            warm ? "warm-up" : "round  ",
+                            warm ? round + 1 : round - WARMUP + 1,
+                            warm ? WARMUP : s.rounds(),
+                            api[0],
+                            api[1],
+                            direct[0],
+                            direct[1]);
                     if (round == 0) {
                         cold = api[0];
                     }
@@ -152,8 +170,17 @@ final class PatchBench {
                         directDeleteMs[r] = direct[1];
                     }
                 }
-                return new Figures(cidrs.size(), hosts, s.rounds(), WARMUP, cold, patchMs, directMs, deleteMs,
-                        directDeleteMs, cidrs.size());
+                return new Figures(
+                        cidrs.size(),
+                        hosts,
+                        s.rounds(),
+                        WARMUP,
+                        cold,
+                        patchMs,
+                        directMs,
+                        deleteMs,
+                        directDeleteMs,
+                        cidrs.size());
             }
         }
     }
@@ -163,8 +190,14 @@ final class PatchBench {
      * last CIDR of the list reads back from the agent's pinned map; afterwards the real prefilter must drop a
      * source in the first and the last CIDR (in every CIDR when {@code verifyAll}) and pass 192.0.2.1.
      */
-    private static double[] apiRound(AdminClient client, PrefilterChange body, List<Ipv4Prefix> cidrs,
-                                     MapRegistry.Handles h, Program prefilter, boolean verifyAll) throws Exception {
+    private static double[] apiRound(
+            AdminClient client,
+            PrefilterChange body,
+            List<Ipv4Prefix> cidrs,
+            MapRegistry.Handles h,
+            Program prefilter,
+            boolean verifyAll)
+            throws Exception {
         Ipv4Prefix last = cidrs.get(cidrs.size() - 1);
         KeyValueMap<Ipv4Prefix, PrefilterFlag> lastMap = last.isHost() ? h.cidr4Fix() : h.cidr4Dyn();
         long start = System.nanoTime();
@@ -197,8 +230,10 @@ final class PatchBench {
     }
 
     /** The same CIDRs straight through the maps layer (one put each, as the Prefilter actor), then deleted. */
-    private static double[] directRound(List<Ipv4Prefix> cidrs, BpfHashMap<Ipv4Prefix, PrefilterFlag> fix,
-                                        LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn) {
+    private static double[] directRound(
+            List<Ipv4Prefix> cidrs,
+            BpfHashMap<Ipv4Prefix, PrefilterFlag> fix,
+            LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn) {
         Ipv4Prefix last = cidrs.get(cidrs.size() - 1);
         long start = System.nanoTime();
         for (Ipv4Prefix c : cidrs) {
@@ -224,7 +259,8 @@ final class PatchBench {
         try {
             return call.get();
         } catch (AdminApiException e) {
-            throw new BenchFailure(what + " /v1/prefilter answered " + e.status() + " " + e.error().oneLine());
+            throw new BenchFailure(what + " /v1/prefilter answered " + e.status() + " "
+                    + e.error().oneLine());
         }
     }
 
@@ -292,7 +328,8 @@ final class PatchBench {
                 + " maps { cidr-fix = 32768, cidr-dyn = 32768, ipcache = 1024, lxc = 256, ct4 = 1024, ct6 = 1024,"
                 + " policy = 256 }\n"
                 + "}\n";
-        return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference())
+        return AgentConfig.from(ConfigFactory.parseString(text)
+                .withFallback(ConfigFactory.defaultReference())
                 .resolve());
     }
 
@@ -300,10 +337,25 @@ final class PatchBench {
     static byte[] tcpFrame(int src, int dst) {
         ByteBuffer b = ByteBuffer.allocate(54);
         b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putShort((short) 1).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) 6).putShort((short) 0).putInt(src).putInt(dst);
-        b.putShort((short) 40112).putShort((short) 8080).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x02)
-                .putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 40)
+                .putShort((short) 1)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) 6)
+                .putShort((short) 0)
+                .putInt(src)
+                .putInt(dst);
+        b.putShort((short) 40112)
+                .putShort((short) 8080)
+                .putInt(1)
+                .putInt(0)
+                .put((byte) 0x50)
+                .put((byte) 0x02)
+                .putShort((short) 65535)
+                .putShort((short) 0)
+                .putShort((short) 0);
         return b.array();
     }
 }

@@ -53,14 +53,14 @@ final class PumpBench {
     static final int REPEAT = 1_000;
     /** Never reached: every run of the prefilter sends its drop notification. */
     static final int UNLIMITED_BUDGET = 2_000_000_000;
+
     static final int XDP_DROP = 1;
     static final int DENIED_SOURCE = 0x0a4d0001; // 10.77.0.1, in 10.77.0.0/31
     static final int DESTINATION = 0x0a4d0002;
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-    private PumpBench() {
-    }
+    private PumpBench() {}
 
     /**
      * One consumer round; times in ns from the first emission. {@code kernelLost} is what the kernel reported
@@ -68,8 +68,13 @@ final class PumpBench {
      * ring, so losses at the end of a round can stay unreported: {@link #lost()} counts every emitted event that
      * was not delivered.
      */
-    record Round(long emitted, long delivered, long kernelLost, long producerNanos, long lastDeliveryNanos,
-                 long consumerCpuNanos) {
+    record Round(
+            long emitted,
+            long delivered,
+            long kernelLost,
+            long producerNanos,
+            long lastDeliveryNanos,
+            long consumerCpuNanos) {
         long lost() {
             return emitted - delivered;
         }
@@ -94,8 +99,16 @@ final class PumpBench {
     }
 
     /** One scenario (a number of producer threads): its measured rounds, Java and C, and Java's warm-up. */
-    record Figures(int producers, int events, int rounds, int pagesPerCpu, int pinnedCpu, long prefilterNoReaderNs,
-                   List<Round> java, List<Round> c, List<Round> javaWarmup) {
+    record Figures(
+            int producers,
+            int events,
+            int rounds,
+            int pagesPerCpu,
+            int pinnedCpu,
+            long prefilterNoReaderNs,
+            List<Round> java,
+            List<Round> c,
+            List<Round> javaWarmup) {
         private static double med(List<Round> rounds, ToDoubleFunction<Round> f) {
             return median(rounds.stream().mapToDouble(f).toArray());
         }
@@ -180,19 +193,21 @@ final class PumpBench {
     }
 
     static List<Figures> measure(AgentBench.Settings s, Path work, Path pinRoot, Path cBinary) throws Exception {
-        int pages = s.pages() > 0 ? s.pages() : AgentConfig.load(Optional.empty()).pagesPerCpu(); // default: the agent's
+        int pages =
+                s.pages() > 0 ? s.pages() : AgentConfig.load(Optional.empty()).pagesPerCpu(); // default: the agent's
         DatapathMaps maps = new DatapathMaps(new DatapathMaps.Sizes(1024, 1024, 1024, 256, 1024, 1024, 256));
         PinnedMaps pins = PinnedMaps.at(pinRoot);
         try (OpenMaps opened = OpenMaps.openOrCreate(pins, maps, DatapathMaps.Source.BPF_XDP)) {
             PerfEventArrayMap events = opened.get(DatapathMaps.EVENTS);
             LpmTrieMap<Ipv4Prefix, PrefilterFlag> dyn = opened.get(DatapathMaps.CIDR4_DYN);
             Path headers = Files.createDirectories(work.resolve("pump-include"));
-            ConfigHeaders.writeNode(headers, maps, new ConfigHeaders.Node(Optional.empty(), true, true,
-                    UNLIMITED_BUDGET, false));
-            ObjectLoader loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), new Clang()),
+            ConfigHeaders.writeNode(
+                    headers, maps, new ConfigHeaders.Node(Optional.empty(), true, true, UNLIMITED_BUDGET, false));
+            ObjectLoader loader = new ObjectLoader(
+                    new ObjectCache(work.resolve("cache"), new Clang()),
                     s.root().resolve("bpf"));
-            try (ObjectLoader.Loaded xdp = loader.load("bpf_xdp.c", List.of(headers), opened.all(),
-                    DatapathMaps.PREFILTER_LAYOUTS)) {
+            try (ObjectLoader.Loaded xdp =
+                    loader.load("bpf_xdp.c", List.of(headers), opened.all(), DatapathMaps.PREFILTER_LAYOUTS)) {
                 Program prefilter = xdp.program("xdp_prefilter");
                 dyn.put(new Ipv4Prefix(DENIED_SOURCE, 31), PrefilterFlag.DENY);
                 byte[] frame = PatchBench.tcpFrame(DENIED_SOURCE, DESTINATION);
@@ -203,10 +218,14 @@ final class PumpBench {
                 }
                 List<Figures> out = new ArrayList<>();
                 for (AgentBench.Scenario sc : s.scenarios()) {
-                    Consumers consumers = new Consumers(events, pins.pathOf(maps.spec(DatapathMaps.EVENTS)), pages, cBinary,
-                            sc.pinConsumer());
-                    out.add(scenario(consumers, new Producer(prefilter, frame, sc.producers()),
-                            roundUp(s.events(), REPEAT * sc.producers()), s.rounds(), out.isEmpty() ? WARMUP : 1,
+                    Consumers consumers = new Consumers(
+                            events, pins.pathOf(maps.spec(DatapathMaps.EVENTS)), pages, cBinary, sc.pinConsumer());
+                    out.add(scenario(
+                            consumers,
+                            new Producer(prefilter, frame, sc.producers()),
+                            roundUp(s.events(), REPEAT * sc.producers()),
+                            s.rounds(),
+                            out.isEmpty() ? WARMUP : 1,
                             alone.nanosPerRun()));
                 }
                 return out;
@@ -216,17 +235,28 @@ final class PumpBench {
         }
     }
 
-    private static Figures scenario(Consumers consumers, Producer producer, int events, int rounds, int warmup,
-                                    long aloneNs) throws Exception {
-        System.err.printf(Locale.ROOT, "agent bench: pump, %d producer thread(s): %,d events per round, %d pages "
-                        + "per CPU%s; the prefilter alone (no reader) %d ns per run%n", producer.threads, events,
-                consumers.pages, consumers.pin >= 0 ? ", consumers pinned to CPU " + consumers.pin : "", aloneNs);
+    private static Figures scenario(
+            Consumers consumers, Producer producer, int events, int rounds, int warmup, long aloneNs) throws Exception {
+        System.err.printf(
+                Locale.ROOT,
+                "agent bench: pump, %d producer thread(s): %,d events per round, %d pages "
+                        + "per CPU%s; the prefilter alone (no reader) %d ns per run%n",
+                producer.threads,
+                events,
+                consumers.pages,
+                consumers.pin >= 0 ? ", consumers pinned to CPU " + consumers.pin : "",
+                aloneNs);
         List<Round> warm = new ArrayList<>();
         for (int i = 0; i < warmup; i++) {
             Round j = consumers.java(producer, events);
             warm.add(j);
-            System.err.printf(Locale.ROOT, "agent bench: pump warm-up %d/%d  Java %,9.0f events/s  lost %,d%n",
-                    i + 1, warmup, j.eventsPerSecond(), j.lost());
+            System.err.printf(
+                    Locale.ROOT,
+                    "agent bench: pump warm-up %d/%d  Java %,9.0f events/s  lost %,d%n",
+                    i + 1,
+                    warmup,
+                    j.eventsPerSecond(),
+                    j.lost());
         }
         consumers.c(producer, events); // warms the binary and the producer threads' path alike
         List<Round> java = new ArrayList<>();
@@ -243,11 +273,23 @@ final class PumpBench {
             }
             java.add(j);
             c.add(k);
-            System.err.printf(Locale.ROOT, "agent bench: pump round %2d/%d  Java %,9.0f events/s (lost %,d, lag "
+            System.err.printf(
+                    Locale.ROOT,
+                    "agent bench: pump round %2d/%d  Java %,9.0f events/s (lost %,d, lag "
                             + "%.1f ms, %,.0f ns CPU/event)  C %,9.0f events/s (lost %,d, lag %.1f ms, %,.0f ns "
-                            + "CPU/event)  producer %,.0f / %,.0f events/s%n", round + 1, rounds,
-                    j.eventsPerSecond(), j.lost(), j.lagMs(), j.cpuNanosPerEvent(), k.eventsPerSecond(), k.lost(),
-                    k.lagMs(), k.cpuNanosPerEvent(), j.producerEventsPerSecond(), k.producerEventsPerSecond());
+                            + "CPU/event)  producer %,.0f / %,.0f events/s%n",
+                    round + 1,
+                    rounds,
+                    j.eventsPerSecond(),
+                    j.lost(),
+                    j.lagMs(),
+                    j.cpuNanosPerEvent(),
+                    k.eventsPerSecond(),
+                    k.lost(),
+                    k.lagMs(),
+                    k.cpuNanosPerEvent(),
+                    j.producerEventsPerSecond(),
+                    k.producerEventsPerSecond());
         }
         return new Figures(producer.threads, events, rounds, consumers.pages, consumers.pin, aloneNs, java, c, warm);
     }
@@ -325,17 +367,24 @@ final class PumpBench {
                 throw new BenchFailure("the pump decoded " + c.drops() + " drops of " + c.samples() + " samples ("
                         + c.decodeErrors() + " decode errors: " + pump.lastDecodeError() + ")");
             }
-            return new Round(emitted, c.drops(), c.lost(), run.nanos(), noted[0] == 0 ? 0 : noted[0] - run.start(),
-                    noted[1]);
+            return new Round(
+                    emitted, c.drops(), c.lost(), run.nanos(), noted[0] == 0 ? 0 : noted[0] - run.start(), noted[1]);
         }
 
         /** The C consumer in a fresh process: waits for its "ready", drives the producer, reads its JSON line. */
         Round c(Producer producer, int emitted) throws Exception {
-            Process p = new ProcessBuilder(cBinary.toString(), pinned.toString(), Integer.toString(pages),
-                    Integer.toString(emitted), "60000", Long.toString(TimeUnit.NANOSECONDS.toMillis(IDLE_NANOS)),
-                    Integer.toString(pin)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            Process p = new ProcessBuilder(
+                            cBinary.toString(),
+                            pinned.toString(),
+                            Integer.toString(pages),
+                            Integer.toString(emitted),
+                            "60000",
+                            Long.toString(TimeUnit.NANOSECONDS.toMillis(IDLE_NANOS)),
+                            Integer.toString(pin))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String ready = out.readLine();
                 if (!"ready".equals(ready)) {
                     p.waitFor(5, TimeUnit.SECONDS);
@@ -353,8 +402,13 @@ final class PumpBench {
                     throw new BenchFailure("the C consumer decoded " + drops + " drops of " + samples + " samples");
                 }
                 long last = f.getOrDefault("last_ns", 0.0).longValue();
-                return new Round(emitted, drops, f.getOrDefault("lost", 0.0).longValue(), run.nanos(),
-                        last == 0 ? 0 : last - run.start(), f.getOrDefault("cpu_ns", 0.0).longValue());
+                return new Round(
+                        emitted,
+                        drops,
+                        f.getOrDefault("lost", 0.0).longValue(),
+                        run.nanos(),
+                        last == 0 ? 0 : last - run.start(),
+                        f.getOrDefault("cpu_ns", 0.0).longValue());
             } finally {
                 p.destroy();
             }
@@ -367,8 +421,7 @@ final class PumpBench {
      */
     static final class Producer {
         /** When the threads were released (System.nanoTime) and how long until the last one finished. */
-        record Run(long start, long nanos) {
-        }
+        record Run(long start, long nanos) {}
 
         private final Program program;
         private final byte[] frame;
@@ -389,20 +442,22 @@ final class PumpBench {
             List<Thread> started = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
-                Thread th = new Thread(() -> {
-                    try {
-                        go.await();
-                        for (int i = 0; i < calls; i++) {
-                            int rc = TestRun.run(program, frame, REPEAT).returnCode();
-                            if (rc != XDP_DROP) {
-                                throw new BenchFailure("a producer's prefilter run returned " + rc);
+                Thread th = new Thread(
+                        () -> {
+                            try {
+                                go.await();
+                                for (int i = 0; i < calls; i++) {
+                                    int rc = TestRun.run(program, frame, REPEAT).returnCode();
+                                    if (rc != XDP_DROP) {
+                                        throw new BenchFailure("a producer's prefilter run returned " + rc);
+                                    }
+                                }
+                                ends[id] = System.nanoTime();
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
                             }
-                        }
-                        ends[id] = System.nanoTime();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }, "mbr-bench-producer-" + t);
+                        },
+                        "mbr-bench-producer-" + t);
                 started.add(th);
                 th.start();
             }

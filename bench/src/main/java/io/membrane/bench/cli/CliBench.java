@@ -3,13 +3,13 @@ package io.membrane.bench.cli;
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
-import io.membrane.maps.PinnedMaps;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.Machine;
-import io.membrane.bench.Stats;
 import io.membrane.bench.Percentiles;
+import io.membrane.bench.Stats;
+import io.membrane.maps.PinnedMaps;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +32,7 @@ public final class CliBench {
     static final int DEFAULT_RUNS = 21;
     static final double TARGET_MS = 500;
 
-    private CliBench() {
-    }
+    private CliBench() {}
 
     record Settings(Path root, int runs, boolean write) {
         static Settings parse(String[] args) {
@@ -55,8 +54,7 @@ public final class CliBench {
                     case "--no-write" -> write = false;
                     default -> {
                         if (args[i].startsWith("--")) {
-                            throw new BenchFailure("unknown option " + args[i]
-                                    + " (expected --runs N, --no-write)");
+                            throw new BenchFailure("unknown option " + args[i] + " (expected --runs N, --no-write)");
                         }
                         root = Path.of(args[i]);
                     }
@@ -97,7 +95,8 @@ public final class CliBench {
         if (!Files.isExecutable(script)) {
             throw new BenchFailure(script + " not found: give the project root as the first argument");
         }
-        PinnedMaps pins = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-bench-cli-" + ProcessHandle.current().pid()));
+        PinnedMaps pins = PinnedMaps.at(Path.of(
+                "/sys/fs/bpf", "mbr-bench-cli-" + ProcessHandle.current().pid()));
         Path runDir = Files.createTempDirectory("mbr-bench-cli");
         AgentNode agent = AgentNode.start(config(s.root(), pins.root(), runDir));
         try {
@@ -127,7 +126,8 @@ public final class CliBench {
     private static AgentConfig config(Path root, Path pinRoot, Path runDir) {
         String text = "membrane { pin-root = \"" + pinRoot + "\", run-dir = \"" + runDir + "\", bpf-dir = \""
                 + root.resolve("bpf") + "\", api.port = 0, devices = [] }";
-        return AgentConfig.from(ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference())
+        return AgentConfig.from(ConfigFactory.parseString(text)
+                .withFallback(ConfigFactory.defaultReference())
                 .resolve());
     }
 
@@ -135,7 +135,8 @@ public final class CliBench {
     private static double time(List<String> command, boolean isOurs) throws IOException, InterruptedException {
         Path out = Files.createTempFile("mbr-bench-cli", ".out");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
             long start = System.nanoTime();
             int code = pb.start().waitFor();
             double ms = (System.nanoTime() - start) / 1e6;
@@ -153,7 +154,8 @@ public final class CliBench {
         Machine machine = Machine.current();
         double ratio = ours.median() / baseline.median();
         boolean met = ours.median() <= TARGET_MS;
-        String md = String.format("Measured %s on Linux %s, %d CPUs, JDK %s. Regenerate: `bin/membrane bench cli` (main "
+        String md = String.format(
+                "Measured %s on Linux %s, %d CPUs, JDK %s. Regenerate: `bin/membrane bench cli` (main "
                         + "class `io.membrane.bench.cli.CliBench`, a few seconds).%n%n"
                         + "*Ours*: `bin/membrane status --api …` as a fresh process against a running agent (in-process "
                         + "`AgentNode`, no devices): the script's staleness check, the JVM's start with the class-data "
@@ -164,8 +166,18 @@ public final class CliBench {
                         + "| figure | ours | baseline | ratio | target | met |%n|---|---|---|---|---|---|%n"
                         + "| client command, median | %.0f ms | %.1f ms | %.0f | ≤ %.0f ms | %s |%n"
                         + "| client command, p90 | %.0f ms | %.1f ms | — | — | — |%n",
-                machine.date(), machine.kernel(), machine.cpus(), machine.jdk(), s.runs(), ours.median(), baseline.median(), ratio,
-                TARGET_MS, met ? "yes" : "no", ours.p90(), baseline.p90());
+                machine.date(),
+                machine.kernel(),
+                machine.cpus(),
+                machine.jdk(),
+                s.runs(),
+                ours.median(),
+                baseline.median(),
+                ratio,
+                TARGET_MS,
+                met ? "yes" : "no",
+                ours.p90(),
+                baseline.p90());
         if (s.write()) {
             BenchmarksFile.writeSection(s.root().resolve("BENCHMARKS.md"), "cli", md);
         }
@@ -180,7 +192,9 @@ public final class CliBench {
         json.put("ratio_vs_bpftool", round1(ratio));
         json.put("target_ms", TARGET_MS);
         json.put("target_met", met);
-        json.put("load_average_1m", round1(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        json.put(
+                "load_average_1m",
+                round1(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         System.out.println(BenchJson.line(json));
     }
 

@@ -3,8 +3,6 @@ package io.membrane.bench.cluster;
 import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.api.model.PrefilterChanged;
-import io.membrane.lab.Lab;
-import io.membrane.lab.Lab.Node;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.Percentiles;
@@ -55,6 +53,7 @@ public final class ClusterBench {
     static final int DEFAULT_JOIN_CIDRS = 100_000;
     /** Fresh joins measured, the figure being their median: one join on a shared 2-vCPU VM varies by a second. */
     static final int DEFAULT_JOIN_ROUNDS = 3;
+
     static final int WARMUP = 20;
     /**
      * Each update takes a /24 of its own from a /11 (8,192 of them, warm-up included): beyond that the CIDRs
@@ -63,10 +62,10 @@ public final class ClusterBench {
     static final int MAX_UPDATES = (1 << 13) - WARMUP;
     /** Batches of the cluster-scoped load: a request body stays well under the API's limit. */
     static final int LOAD_BATCH = 10_000;
+
     static final long VISIBLE_TIMEOUT_NANOS = 10_000_000_000L;
 
-    private ClusterBench() {
-    }
+    private ClusterBench() {}
 
     /** Command-line settings. */
     record Settings(Path root, int updates, int joinCidrs, int joinRounds, boolean write) {
@@ -131,8 +130,8 @@ public final class ClusterBench {
         }
     }
 
-    record Propagation(Samples afterResponse, Samples clusterEndToEnd, Samples clusterResponse, Samples localEndToEnd) {
-    }
+    record Propagation(
+            Samples afterResponse, Samples clusterEndToEnd, Samples clusterResponse, Samples localEndToEnd) {}
 
     /** Per round: n3 seen up → mirrored, and agent start → mirrored (ms). */
     record Join(int cidrs, double[] joinMs, double[] startToMirroredMs, double loadMs, double localPatchMs) {
@@ -184,7 +183,8 @@ public final class ClusterBench {
             System.out.println(report);
             if (settings.write()) {
                 BenchmarksFile.writeSection(settings.root().resolve("BENCHMARKS.md"), "cluster", report);
-                progress.accept("wrote the cluster section of " + settings.root().resolve("BENCHMARKS.md"));
+                progress.accept(
+                        "wrote the cluster section of " + settings.root().resolve("BENCHMARKS.md"));
             }
             System.out.println(json(p, j));
         } catch (IOException | RuntimeException e) {
@@ -201,8 +201,8 @@ public final class ClusterBench {
         }
     }
 
-    private static Propagation propagation(Lab lab, LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map, int updates,
-                                           Consumer<String> progress) {
+    private static Propagation propagation(
+            Lab lab, LpmTrieMap<Ipv4Prefix, PrefilterFlag> n3Map, int updates, Consumer<String> progress) {
         Node n1 = lab.node(1);
         Node n3 = lab.node(3);
         List<Ipv4Prefix> clusterAdded = new ArrayList<>();
@@ -239,10 +239,16 @@ public final class ClusterBench {
         }
         expect(() -> lab.api(n1).removeFromPrefilter(body(clusterAdded, "cluster")), "cluster-scoped DELETE");
         expect(() -> lab.api(n3).removeFromPrefilter(body(localAdded, "node")), "node-scoped DELETE");
-        Propagation p = new Propagation(new Samples(afterResponse), new Samples(clusterE2e), new Samples(clusterResponse),
+        Propagation p = new Propagation(
+                new Samples(afterResponse),
+                new Samples(clusterE2e),
+                new Samples(clusterResponse),
                 new Samples(localE2e));
-        progress.accept(String.format(Locale.ROOT, "propagation after the response: p50 %.1f ms, p99 %.1f ms",
-                p.afterResponse().p50(), p.afterResponse().p99()));
+        progress.accept(String.format(
+                Locale.ROOT,
+                "propagation after the response: p50 %.1f ms, p99 %.1f ms",
+                p.afterResponse().p50(),
+                p.afterResponse().p99()));
         return p;
     }
 
@@ -260,8 +266,8 @@ public final class ClusterBench {
                 return now;
             }
             if (now - start > VISIBLE_TIMEOUT_NANOS) {
-                throw new IllegalStateException("timed out after " + VISIBLE_TIMEOUT_NANOS / 1_000_000_000L
-                        + " s waiting for " + what);
+                throw new IllegalStateException(
+                        "timed out after " + VISIBLE_TIMEOUT_NANOS / 1_000_000_000L + " s waiting for " + what);
             }
             LockSupport.parkNanos(100_000);
         }
@@ -285,8 +291,12 @@ public final class ClusterBench {
             long b0 = System.nanoTime();
             PrefilterChange batch = body(cidrs.subList(i, Math.min(cidrs.size(), i + LOAD_BATCH)), "cluster");
             expect(() -> lab.api(n1).addToPrefilter(batch), "cluster-scoped PATCH of the join set");
-            progress.accept(String.format(Locale.ROOT, "  CIDRs %d..%d: %.0f ms", i, Math.min(cidrs.size(),
-                    i + LOAD_BATCH) - 1, (System.nanoTime() - b0) / 1e6));
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "  CIDRs %d..%d: %.0f ms",
+                    i,
+                    Math.min(cidrs.size(), i + LOAD_BATCH) - 1,
+                    (System.nanoTime() - b0) / 1e6));
         }
         double loadMs = (System.nanoTime() - l0) / 1e6;
         for (Node n : lab.nodes()) {
@@ -294,8 +304,8 @@ public final class ClusterBench {
                 long deadline = System.nanoTime() + 120_000_000_000L;
                 while (!holdsAll(map, cidrs)) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(n.name() + " did not mirror " + count
-                                + " cluster CIDRs in 120 s");
+                        throw new IllegalStateException(
+                                n.name() + " did not mirror " + count + " cluster CIDRs in 120 s");
                     }
                     LockSupport.parkNanos(100_000_000);
                 }
@@ -308,8 +318,14 @@ public final class ClusterBench {
             long[] t = freshJoin(lab, maps, cidrs);
             joinMs[r] = t[0] / 1e6;
             startMs[r] = t[1] / 1e6;
-            progress.accept(String.format(Locale.ROOT, "fresh n3 (round %d of %d): up → %d CIDRs mirrored in %.0f ms "
-                    + "(start → mirrored %.0f ms)", r + 1, rounds, count, joinMs[r], startMs[r]));
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "fresh n3 (round %d of %d): up → %d CIDRs mirrored in %.0f ms " + "(start → mirrored %.0f ms)",
+                    r + 1,
+                    rounds,
+                    count,
+                    joinMs[r],
+                    startMs[r]));
         }
         return new Join(count, joinMs, startMs, loadMs, localMs);
     }
@@ -399,49 +415,74 @@ public final class ClusterBench {
     // --- helpers ---
 
     private static LpmTrieMap<Ipv4Prefix, PrefilterFlag> open(Node node, DatapathMaps maps) {
-        return PinnedMaps.at(node.pinRoot()).openExisting(maps.spec(DatapathMaps.CIDR4_DYN)).orElseThrow(() -> new IllegalStateException(
-                node.name() + ": no pinned " + maps.spec(DatapathMaps.CIDR4_DYN).name() + " of the expected shape under " + node.pinRoot()));
+        return PinnedMaps.at(node.pinRoot())
+                .openExisting(maps.spec(DatapathMaps.CIDR4_DYN))
+                .orElseThrow(() -> new IllegalStateException(node.name() + ": no pinned "
+                        + maps.spec(DatapathMaps.CIDR4_DYN).name() + " of the expected shape under " + node.pinRoot()));
     }
 
     static PrefilterChange body(List<Ipv4Prefix> cidrs, String scope) {
-        return PrefilterChange.of(cidrs.stream().map(Ipv4Prefix::toString).toList()).withScope(scope);
+        return PrefilterChange.of(cidrs.stream().map(Ipv4Prefix::toString).toList())
+                .withScope(scope);
     }
 
     private static void expect(Supplier<PrefilterChanged> call, String what) {
         try {
             call.get();
         } catch (AdminApiException e) {
-            throw new IllegalStateException(what + ": HTTP " + e.status() + " " + e.error().oneLine(), e);
+            throw new IllegalStateException(
+                    what + ": HTTP " + e.status() + " " + e.error().oneLine(), e);
         }
     }
 
     static String report(Propagation p, Join j, Settings s) {
         StringBuilder sb = new StringBuilder();
         sb.append("Three agent processes in the lab (`bin/membrane lab`: one network namespace, pin root and JVM per\n"
-                + "node, Artery over a bridge), on this machine's ").append(Runtime.getRuntime().availableProcessors())
+                        + "node, Artery over a bridge), on this machine's ")
+                .append(Runtime.getRuntime().availableProcessors())
                 .append(" CPUs. Generated by `bin/membrane bench cluster`.\n\n");
-        sb.append("### Propagation of a cluster-scoped PATCH (").append(s.updates()).append(" updates)\n\n");
+        sb.append("### Propagation of a cluster-scoped PATCH (")
+                .append(s.updates())
+                .append(" updates)\n\n");
         sb.append("| measured | p50 ms | p99 ms | max ms |\n|---|---|---|---|\n");
         row(sb, "**PATCH response on n1 → readable in n3's pinned map** (target p99 ≤ 100 ms)", p.afterResponse());
         row(sb, "cluster scope: PATCH sent to n1 → readable in n3's map", p.clusterEndToEnd());
         row(sb, "cluster scope: PATCH sent to n1 → response (a majority confirmed, n1 enforces)", p.clusterResponse());
         row(sb, "baseline: node scope, PATCH sent to n3 → readable in n3's map", p.localEndToEnd());
-        sb.append(String.format(Locale.ROOT, "%nCluster scope end to end against the node-scoped baseline: p50 %.1f×, "
-                        + "p99 %.1f×.%n%n", p.clusterEndToEnd().p50() / p.localEndToEnd().p50(),
+        sb.append(String.format(
+                Locale.ROOT,
+                "%nCluster scope end to end against the node-scoped baseline: p50 %.1f×, " + "p99 %.1f×.%n%n",
+                p.clusterEndToEnd().p50() / p.localEndToEnd().p50(),
                 p.clusterEndToEnd().p99() / p.localEndToEnd().p99()));
-        sb.append("### A fresh node joining a cluster that holds ").append(String.format(Locale.ROOT, "%,d", j.cidrs()))
+        sb.append("### A fresh node joining a cluster that holds ")
+                .append(String.format(Locale.ROOT, "%,d", j.cidrs()))
                 .append(" cluster-scoped CIDRs\n\n");
         sb.append("| measured | ms |\n|---|---|\n");
-        sb.append(String.format(Locale.ROOT, "| **n3 seen up by n1 → every CIDR in n3's pinned map**, median of %d "
-                + "fresh joins (target ≤ 5,000) | %.0f (each: %s) |%n", j.joinMs().length, j.median(),
+        sb.append(String.format(
+                Locale.ROOT,
+                "| **n3 seen up by n1 → every CIDR in n3's pinned map**, median of %d "
+                        + "fresh joins (target ≤ 5,000) | %.0f (each: %s) |%n",
+                j.joinMs().length,
+                j.median(),
                 list(j.joinMs())));
-        sb.append(String.format(Locale.ROOT, "| n3's agent started → every CIDR in its map | %.0f (each: %s) |%n",
-                j.startMedian(), list(j.startToMirroredMs())));
-        sb.append(String.format(Locale.ROOT, "| baseline: node-scoped PATCH of the same CIDRs on n1 (sent → enforced) "
-                + "| %.0f |%n", j.localPatchMs()));
-        sb.append(String.format(Locale.ROOT, "| loading them cluster-scoped through n1 (%d PATCHes of %,d) | %.0f |%n",
-                (j.cidrs() + LOAD_BATCH - 1) / LOAD_BATCH, Math.min(LOAD_BATCH, j.cidrs()), j.loadMs()));
-        sb.append(String.format(Locale.ROOT, "%nJoin (median) against the node-scoped baseline: %.1f×.%n",
+        sb.append(String.format(
+                Locale.ROOT,
+                "| n3's agent started → every CIDR in its map | %.0f (each: %s) |%n",
+                j.startMedian(),
+                list(j.startToMirroredMs())));
+        sb.append(String.format(
+                Locale.ROOT,
+                "| baseline: node-scoped PATCH of the same CIDRs on n1 (sent → enforced) " + "| %.0f |%n",
+                j.localPatchMs()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "| loading them cluster-scoped through n1 (%d PATCHes of %,d) | %.0f |%n",
+                (j.cidrs() + LOAD_BATCH - 1) / LOAD_BATCH,
+                Math.min(LOAD_BATCH, j.cidrs()),
+                j.loadMs()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%nJoin (median) against the node-scoped baseline: %.1f×.%n",
                 j.median() / j.localPatchMs()));
         return sb.toString();
     }

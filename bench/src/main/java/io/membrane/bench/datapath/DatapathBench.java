@@ -25,7 +25,6 @@ import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.BpfMaps;
-import io.membrane.maps.Libbpf;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.LruHashMap;
 import io.membrane.maps.MapSpec;
@@ -60,8 +59,8 @@ import java.util.SplittableRandom;
 public final class DatapathBench {
     static final int[] CIDR_COUNTS = {0, 1_000, 100_000};
     static final int CIDR_CAPACITY = 131_072;
-    static final DatapathMaps.Sizes SIZES = new DatapathMaps.Sizes(CIDR_CAPACITY, CIDR_CAPACITY, 512_000,
-            1_024, 262_144, 1_024, 16_384);
+    static final DatapathMaps.Sizes SIZES =
+            new DatapathMaps.Sizes(CIDR_CAPACITY, CIDR_CAPACITY, 512_000, 1_024, 262_144, 1_024, 16_384);
     static final int ROUNDS = 11;
     static final long RUN_NANOS = 80_000_000L;
     static final int COLD_COMPILES = 3;
@@ -75,10 +74,10 @@ public final class DatapathBench {
     static final int TC_ACT_OK = 0;
     static final int TC_ACT_SHOT = 2;
 
-    static final int NODE_IP = 0x0ac80001;        // 10.200.0.1
-    static final int ENDPOINT_IP = 0x0ac80007;    // 10.200.0.7
-    static final int PEER_ALLOWED = 0x0ac9000b;   // 10.201.0.11
-    static final int PEER_DENIED = 0x0ac9000c;    // 10.201.0.12
+    static final int NODE_IP = 0x0ac80001; // 10.200.0.1
+    static final int ENDPOINT_IP = 0x0ac80007; // 10.200.0.7
+    static final int PEER_ALLOWED = 0x0ac9000b; // 10.201.0.11
+    static final int PEER_DENIED = 0x0ac9000c; // 10.201.0.12
     static final int ENDPOINT_ID = 7;
     static final int ENDPOINT_IDENTITY = 2_007;
     static final int ALLOWED_IDENTITY = 1_001;
@@ -90,12 +89,15 @@ public final class DatapathBench {
 
     static final String BENCH_LPM_MAP = "mbr_bench_lpm4";
 
-    private DatapathBench() {
-    }
+    private DatapathBench() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        BenchArgs.runMain(args, "datapath bench", "usage: bin/membrane bench datapath [--no-write]\n"
-                + "  measures the BPF programs against bare floors (BPF_PROG_TEST_RUN);", DatapathBench::run);
+        BenchArgs.runMain(
+                args,
+                "datapath bench",
+                "usage: bin/membrane bench datapath [--no-write]\n"
+                        + "  measures the BPF programs against bare floors (BPF_PROG_TEST_RUN);",
+                DatapathBench::run);
     }
 
     static void run(BenchArgs args) throws IOException {
@@ -126,8 +128,7 @@ public final class DatapathBench {
     }
 
     /** Compile times of bpf_xdp.c, ms: the median cold one (fresh cache, clang runs) and the median cache hit. */
-    record Compile(double coldMs, double cachedMs, int coldRuns, int cachedRuns) {
-    }
+    record Compile(double coldMs, double cachedMs, int coldRuns, int cachedRuns) {}
 
     /** The prefilter figures at one deny-list size. */
     record Prefilter(int cidrs, int hosts, int ranges, long lengths, Rounds rounds) {
@@ -137,8 +138,7 @@ public final class DatapathBench {
     }
 
     /** The endpoint program figures. */
-    record Endpoint(Rounds rounds) {
-    }
+    record Endpoint(Rounds rounds) {}
 
     /** The set-up shared by every part: clang, the object cache, the generated headers. */
     private static final class Bench {
@@ -149,8 +149,8 @@ public final class DatapathBench {
         final DatapathMaps maps = new DatapathMaps(SIZES);
         final Path nodeHeaders;
         final Path benchHeaders;
-        final MapSpec<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> benchLpm = MapSpec.lpmTrie(BENCH_LPM_MAP,
-                Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT, CIDR_CAPACITY);
+        final MapSpec<LpmTrieMap<Ipv4Prefix, PrefilterFlag>> benchLpm =
+                MapSpec.lpmTrie(BENCH_LPM_MAP, Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT, CIDR_CAPACITY);
 
         Bench(Path bpf, Path work) {
             this.bpf = bpf;
@@ -158,15 +158,26 @@ public final class DatapathBench {
             clang.version(); // the agent asks once per process; keep it out of the compile figures
             loader = new ObjectLoader(new ObjectCache(work.resolve("cache"), clang), bpf);
             nodeHeaders = work.resolve("node");
-            ConfigHeaders.writeNode(nodeHeaders, maps,
-                    new ConfigHeaders.Node(Optional.of(NODE_IP), true, true, ConfigHeaders.Node.DEFAULT
-                            .prefilterNotifyBudget(), ConfigHeaders.Node.DEFAULT.conntrackAccounting()));
+            ConfigHeaders.writeNode(
+                    nodeHeaders,
+                    maps,
+                    new ConfigHeaders.Node(
+                            Optional.of(NODE_IP),
+                            true,
+                            true,
+                            ConfigHeaders.Node.DEFAULT.prefilterNotifyBudget(),
+                            ConfigHeaders.Node.DEFAULT.conntrackAccounting()));
             benchHeaders = work.resolve("bench");
-            ConfigHeaders.write(benchHeaders, "bench_config.h", "/* Written by DatapathBench. */\n"
-                    + "#define BENCH_LPM4_MAP " + benchLpm.name() + "\n"
-                    + "#define BENCH_LPM4_MAP_SIZE " + benchLpm.maxEntries() + "\n"
-                    + "#define BENCH_CT4_MAP " + maps.spec(DatapathMaps.CT4).kernelName() + "\n"
-                    + "#define BENCH_CT4_MAP_SIZE " + maps.spec(DatapathMaps.CT4).maxEntries() + "\n");
+            ConfigHeaders.write(
+                    benchHeaders,
+                    "bench_config.h",
+                    "/* Written by DatapathBench. */\n"
+                            + "#define BENCH_LPM4_MAP " + benchLpm.name() + "\n"
+                            + "#define BENCH_LPM4_MAP_SIZE " + benchLpm.maxEntries() + "\n"
+                            + "#define BENCH_CT4_MAP "
+                            + maps.spec(DatapathMaps.CT4).kernelName() + "\n"
+                            + "#define BENCH_CT4_MAP_SIZE "
+                            + maps.spec(DatapathMaps.CT4).maxEntries() + "\n");
         }
 
         /** A bench-only program of bpf/bench/, its maps bound to {@code shared}. */
@@ -193,8 +204,11 @@ public final class DatapathBench {
                     cached.add(again.nanos() / 1e6);
                 }
             }
-            System.err.printf(Locale.ROOT, "datapath bench: compile bpf_xdp.c cold %s ms, cached %s ms%n",
-                    format(cold), format(cached));
+            System.err.printf(
+                    Locale.ROOT,
+                    "datapath bench: compile bpf_xdp.c cold %s ms, cached %s ms%n",
+                    format(cold),
+                    format(cached));
             return new Compile(Stats.median(cold), Stats.median(cached), cold.size(), cached.size());
         }
 
@@ -211,15 +225,22 @@ public final class DatapathBench {
                 fill(fix, list.hosts());
                 fill(dyn, list.ranges());
                 fill(bare, list.all());
-                System.err.printf(Locale.ROOT, "datapath bench: %,d CIDRs (%,d /32 in the hash, %,d in the trie) "
-                        + "loaded in %d ms%n", n, list.hosts().size(), list.ranges().size(),
+                System.err.printf(
+                        Locale.ROOT,
+                        "datapath bench: %,d CIDRs (%,d /32 in the hash, %,d in the trie) " + "loaded in %d ms%n",
+                        n,
+                        list.hosts().size(),
+                        list.ranges().size(),
                         (System.nanoTime() - start) / 1_000_000);
 
-                var prefilter = f.add(loader.load("bpf_xdp.c", List.of(nodeHeaders), agentMaps,
-                        DatapathMaps.PREFILTER_LAYOUTS)).program("xdp_prefilter");
-                var minimal = loadBench(f, "bench_xdp_minimal.c", List.of(), List.of()).program("bench_xdp_minimal");
-                var lpm = loadBench(f, "bench_xdp_lpm.c", List.of(bare),
-                        List.of(Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT)).program("bench_xdp_lpm");
+                var prefilter = f.add(loader.load(
+                                "bpf_xdp.c", List.of(nodeHeaders), agentMaps, DatapathMaps.PREFILTER_LAYOUTS))
+                        .program("xdp_prefilter");
+                var minimal = loadBench(f, "bench_xdp_minimal.c", List.of(), List.of())
+                        .program("bench_xdp_minimal");
+                var lpm = loadBench(
+                                f, "bench_xdp_lpm.c", List.of(bare), List.of(Ipv4Prefix.LAYOUT, PrefilterFlag.LAYOUT))
+                        .program("bench_xdp_lpm");
 
                 byte[] miss = Frames.tcp(list.deepMiss(), NODE_IP, 40_000, 443, Frames.TH_ACK);
                 List<Rounds.Case> cases = new ArrayList<>(List.of(
@@ -235,8 +256,8 @@ public final class DatapathBench {
                             new Rounds.Case("prefilter_hit32", prefilter, hitHost, XDP_DROP),
                             new Rounds.Case("bare_lpm_hit32", lpm, hitHost, XDP_DROP)));
                 }
-                Rounds rounds = Rounds.measure(String.format(Locale.ROOT, "prefilter %,d CIDRs", n), cases, ROUNDS,
-                        RUN_NANOS);
+                Rounds rounds =
+                        Rounds.measure(String.format(Locale.ROOT, "prefilter %,d CIDRs", n), cases, ROUNDS, RUN_NANOS);
                 return new Prefilter(n, list.hosts().size(), list.ranges().size(), list.distinctLengths(), rounds);
             }
         }
@@ -251,53 +272,72 @@ public final class DatapathBench {
                 agentMaps.add(policy);
                 fillEndpointMaps(ipcache, policy, ct4);
 
-                ConfigHeaders.Endpoint ep = new ConfigHeaders.Endpoint(ENDPOINT_ID, 0, ENDPOINT_IP, Optional.empty(),
-                        ENDPOINT_IDENTITY);
+                ConfigHeaders.Endpoint ep =
+                        new ConfigHeaders.Endpoint(ENDPOINT_ID, 0, ENDPOINT_IP, Optional.empty(), ENDPOINT_IDENTITY);
                 String epConfig = ConfigHeaders.endpoint(maps, ep);
                 Path epHeaders = work.resolve("ep");
                 ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, epConfig);
                 // The same program, except that a TCP entry without a reply expires at once: every SYN is new.
                 Path newFlowHeaders = work.resolve("ep-new-flow");
                 int endif = epConfig.lastIndexOf("#endif");
-                ConfigHeaders.write(newFlowHeaders, ConfigHeaders.ENDPOINT, epConfig.substring(0, endif)
-                        + "/* bench only: a SYN's CT entry expires at once, so every run is a new flow */\n"
-                        + "#define CT_SYN_TIMEOUT 0\n\n" + epConfig.substring(endif));
+                ConfigHeaders.write(
+                        newFlowHeaders,
+                        ConfigHeaders.ENDPOINT,
+                        epConfig.substring(0, endif)
+                                + "/* bench only: a SYN's CT entry expires at once, so every run is a new flow */\n"
+                                + "#define CT_SYN_TIMEOUT 0\n\n" + epConfig.substring(endif));
 
-                var lxc = f.add(loader.load("bpf_lxc.c", List.of(epHeaders, nodeHeaders), agentMaps,
-                        DatapathMaps.ENDPOINT_LAYOUTS)).program("to_container");
-                var lxcNewFlow = f.add(loader.load("bpf_lxc.c", List.of(newFlowHeaders, nodeHeaders), agentMaps,
-                        DatapathMaps.ENDPOINT_LAYOUTS)).program("to_container");
+                var lxc = f.add(loader.load(
+                                "bpf_lxc.c", List.of(epHeaders, nodeHeaders), agentMaps, DatapathMaps.ENDPOINT_LAYOUTS))
+                        .program("to_container");
+                var lxcNewFlow = f.add(loader.load(
+                                "bpf_lxc.c",
+                                List.of(newFlowHeaders, nodeHeaders),
+                                agentMaps,
+                                DatapathMaps.ENDPOINT_LAYOUTS))
+                        .program("to_container");
                 var bare = loadBench(f, "bench_tc_lookup.c", List.of(ct4), List.of(Ct4Key.LAYOUT, CtEntry.LAYOUT))
                         .program("bench_tc_lookup");
 
                 // The established flow: its SYN, allowed by policy, creates the CT entry; then its ACKs are measured.
                 byte[] syn = Frames.tcp(PEER_ALLOWED, ENDPOINT_IP, 40_000, SERVICE_PORT, Frames.TH_SYN);
                 byte[] ack = Frames.tcp(PEER_ALLOWED, ENDPOINT_IP, 40_000, SERVICE_PORT, Frames.TH_ACK);
-                Ct4Key flow = new Ct4Key(PEER_ALLOWED, ENDPOINT_IP, 40_000, SERVICE_PORT, Frames.TCP, Direction.INGRESS);
-                if (TestRun.run(lxc, syn, 1).returnCode() != TC_ACT_OK || ct4.lookup(flow).isEmpty()) {
+                Ct4Key flow =
+                        new Ct4Key(PEER_ALLOWED, ENDPOINT_IP, 40_000, SERVICE_PORT, Frames.TCP, Direction.INGRESS);
+                if (TestRun.run(lxc, syn, 1).returnCode() != TC_ACT_OK
+                        || ct4.lookup(flow).isEmpty()) {
                     throw new BenchFailure("the allowed SYN did not create a CT entry");
                 }
                 byte[] newAllowed = Frames.tcp(PEER_ALLOWED, ENDPOINT_IP, 40_001, SERVICE_PORT, Frames.TH_SYN);
                 byte[] newDenied = Frames.tcp(PEER_DENIED, ENDPOINT_IP, 40_002, SERVICE_PORT, Frames.TH_SYN);
-                Rounds rounds = Rounds.measure("endpoint", List.of(
-                        new Rounds.Case("lxc_established", lxc, ack, TC_ACT_OK),
-                        new Rounds.Case("bare_ct_lookup", bare, ack, TC_ACT_OK),
-                        new Rounds.Case("lxc_new_allowed", lxcNewFlow, newAllowed, TC_ACT_OK),
-                        new Rounds.Case("lxc_new_denied", lxc, newDenied, TC_ACT_SHOT)), ROUNDS, RUN_NANOS);
+                Rounds rounds = Rounds.measure(
+                        "endpoint",
+                        List.of(
+                                new Rounds.Case("lxc_established", lxc, ack, TC_ACT_OK),
+                                new Rounds.Case("bare_ct_lookup", bare, ack, TC_ACT_OK),
+                                new Rounds.Case("lxc_new_allowed", lxcNewFlow, newAllowed, TC_ACT_OK),
+                                new Rounds.Case("lxc_new_denied", lxc, newDenied, TC_ACT_SHOT)),
+                        ROUNDS,
+                        RUN_NANOS);
 
                 // Proof of the paths. Per-flow CT accounting is off by default (as in Cilium), so the established
                 // path is proven by the policy entry's counter, which counts every packet policy decided: a
                 // thousand more ACKs of the established flow must leave it alone. The new-flow entry was
                 // re-created on every run (packets starts again at 1); the denied flow never got one.
                 PolicyKey allowKey = new PolicyKey(ALLOWED_IDENTITY, SERVICE_PORT, PolicyKey.TCP, Direction.INGRESS);
-                long decidedBefore = policy.lookup(allowKey).map(PolicyEntry::packets).orElse(0L);
+                long decidedBefore =
+                        policy.lookup(allowKey).map(PolicyEntry::packets).orElse(0L);
                 boolean ackPassed = TestRun.run(lxc, ack, 1_000).returnCode() == TC_ACT_OK;
-                long decidedAfter = policy.lookup(allowKey).map(PolicyEntry::packets).orElse(0L);
+                long decidedAfter =
+                        policy.lookup(allowKey).map(PolicyEntry::packets).orElse(0L);
                 boolean established = ackPassed && ct4.lookup(flow).isPresent() && decidedAfter == decidedBefore;
-                long recreated = ct4.lookup(new Ct4Key(PEER_ALLOWED, ENDPOINT_IP, 40_001, SERVICE_PORT, Frames.TCP,
-                        Direction.INGRESS)).map(CtEntry::packets).orElse(0L);
-                boolean denied = ct4.lookup(new Ct4Key(PEER_DENIED, ENDPOINT_IP, 40_002, SERVICE_PORT, Frames.TCP,
-                        Direction.INGRESS)).isPresent();
+                long recreated = ct4.lookup(new Ct4Key(
+                                PEER_ALLOWED, ENDPOINT_IP, 40_001, SERVICE_PORT, Frames.TCP, Direction.INGRESS))
+                        .map(CtEntry::packets)
+                        .orElse(0L);
+                boolean denied = ct4.lookup(new Ct4Key(
+                                PEER_DENIED, ENDPOINT_IP, 40_002, SERVICE_PORT, Frames.TCP, Direction.INGRESS))
+                        .isPresent();
                 if (!established || recreated != 1 || denied) {
                     throw new BenchFailure("CT and policy counters say the cases took other paths: established ACKs "
                             + "bypassed policy " + established + " (policy decided " + decidedBefore + " then "
@@ -312,8 +352,10 @@ public final class DatapathBench {
          * The allowed and the denied peer plus {@value #IPCACHE_FILLER} other addresses in the ipcache; the allow
          * entry plus {@value #POLICY_FILLER} others in the policy; {@value #CT_FILLER} unrelated flows in CT.
          */
-        private static void fillEndpointMaps(LpmTrieMap<IpcacheKey, IpcacheValue> ipcache,
-                                             BpfHashMap<PolicyKey, PolicyEntry> policy, LruHashMap<Ct4Key, CtEntry> ct4) {
+        private static void fillEndpointMaps(
+                LpmTrieMap<IpcacheKey, IpcacheValue> ipcache,
+                BpfHashMap<PolicyKey, PolicyEntry> policy,
+                LruHashMap<Ct4Key, CtEntry> ct4) {
             SplittableRandom random = new SplittableRandom(DenyList.SEED);
             List<IpcacheKey> keys = new ArrayList<>();
             List<IpcacheValue> values = new ArrayList<>();
@@ -327,16 +369,21 @@ public final class DatapathBench {
             }
             ipcache.updateBatch(keys, values, UpdateFlag.ANY);
 
-            policy.put(new PolicyKey(ALLOWED_IDENTITY, SERVICE_PORT, PolicyKey.TCP, Direction.INGRESS),
-                    PolicyEntry.ALLOW);
+            policy.put(
+                    new PolicyKey(ALLOWED_IDENTITY, SERVICE_PORT, PolicyKey.TCP, Direction.INGRESS), PolicyEntry.ALLOW);
             for (int i = 0; i < POLICY_FILLER; i++) {
                 policy.put(new PolicyKey(3_000 + i, 1_000 + i, PolicyKey.TCP, Direction.INGRESS), PolicyEntry.ALLOW);
             }
 
             List<Ct4Key> flows = new ArrayList<>();
             for (int i = 0; i < CT_FILLER; i++) {
-                flows.add(new Ct4Key(0x0a000000 | random.nextInt(1 << 24), ENDPOINT_IP, 1_024 + random.nextInt(60_000),
-                        SERVICE_PORT, Frames.TCP, Direction.INGRESS));
+                flows.add(new Ct4Key(
+                        0x0a000000 | random.nextInt(1 << 24),
+                        ENDPOINT_IP,
+                        1_024 + random.nextInt(60_000),
+                        SERVICE_PORT,
+                        Frames.TCP,
+                        Direction.INGRESS));
             }
             ct4.updateBatch(flows, Collections.nCopies(flows.size(), new CtEntry(0, 1, 60, 0, 0, 0)), UpdateFlag.ANY);
         }
@@ -385,7 +432,10 @@ public final class DatapathBench {
 
     record Report(Environment env, Compile compile, List<Prefilter> prefilter, Endpoint endpoint) {
         Prefilter at(int cidrs) {
-            return prefilter.stream().filter(p -> p.cidrs() == cidrs).findFirst().orElseThrow();
+            return prefilter.stream()
+                    .filter(p -> p.cidrs() == cidrs)
+                    .findFirst()
+                    .orElseThrow();
         }
 
         Prefilter largest() {
@@ -421,28 +471,41 @@ public final class DatapathBench {
 
         String markdown() {
             StringBuilder md = new StringBuilder();
-            md.append(String.format(Locale.ROOT, "%s. Regenerate: `bin/membrane bench datapath` (main class "
+            md.append(String.format(
+                    Locale.ROOT,
+                    "%s. Regenerate: `bin/membrane bench datapath` (main class "
                             + "`io.membrane.bench.datapath.DatapathBench`, floors in `bpf/bench/`).%n%n",
                     env.machine().measured(env.clang())));
-            md.append(String.format(Locale.ROOT, "Method: BPF_PROG_TEST_RUN with repeat, no device; ns per packet "
-                    + "is the kernel's mean per run (whole ns), the test-run loop's own cost included on both sides. "
-                    + "%d rounds; in each round every case of a table runs once (repeat chosen so a run takes about "
-                    + "%d ms; order reversed every other round), and every run must return the verdict of the "
-                    + "path it claims to measure. Figures are medians over rounds; a ratio is the median of the "
-                    + "rounds' ratios (candidate and floor measured back to back), with their range in parentheses. Maps are unpinned and sized as "
-                    + "the agent would size them (CIDR maps %,d, CT %,d LRU).%n%n", ROUNDS, RUN_NANOS / 1_000_000,
-                    CIDR_CAPACITY, SIZES.ct4()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "Method: BPF_PROG_TEST_RUN with repeat, no device; ns per packet "
+                            + "is the kernel's mean per run (whole ns), the test-run loop's own cost included on both sides. "
+                            + "%d rounds; in each round every case of a table runs once (repeat chosen so a run takes about "
+                            + "%d ms; order reversed every other round), and every run must return the verdict of the "
+                            + "path it claims to measure. Figures are medians over rounds; a ratio is the median of the "
+                            + "rounds' ratios (candidate and floor measured back to back), with their range in parentheses. Maps are unpinned and sized as "
+                            + "the agent would size them (CIDR maps %,d, CT %,d LRU).%n%n",
+                    ROUNDS,
+                    RUN_NANOS / 1_000_000,
+                    CIDR_CAPACITY,
+                    SIZES.ct4()));
 
             md.append("### XDP prefilter (`bpf_xdp.c`, `xdp_prefilter`)\n\n");
             Prefilter big = largest();
-            md.append(String.format(Locale.ROOT, "Deny lists: deterministic (seed 0x%x), distinct IPv4 CIDRs of "
+            md.append(String.format(
+                    Locale.ROOT,
+                    "Deny lists: deterministic (seed 0x%x), distinct IPv4 CIDRs of "
                             + "every length /8../32, mostly /32 and /24 (at %,d: %,d /32 in the exact-address hash, "
                             + "%,d shorter ones in the LPM trie, %d distinct lengths). The bare LPM program holds the "
                             + "same CIDRs, /32s included, in one trie. *hit* = a source whose longest match is a /24 "
                             + "(the hash misses, the trie finds it; the prefilter then counts the drop); *hit /32* = "
                             + "a loaded host address; *miss* = a source outside every CIDR whose first 23 bits "
                             + "match a loaded /24 (a deep trie walk). Frames: Ethernet + IPv4 + TCP, 60 bytes.%n%n",
-                    DenyList.SEED, big.cidrs(), big.hosts(), big.ranges(), big.lengths()));
+                    DenyList.SEED,
+                    big.cidrs(),
+                    big.hosts(),
+                    big.ranges(),
+                    big.lengths()));
             md.append("| CIDRs | packet | prefilter | bare LPM lookup | minimal XDP | ratio vs bare LPM | "
                     + "ratio vs minimal | target | met |\n");
             md.append("|---|---|---|---|---|---|---|---|---|\n");
@@ -457,7 +520,9 @@ public final class DatapathBench {
             }
 
             md.append("\n### Endpoint program (`bpf_lxc.c`, `to_container`)\n\n");
-            md.append(String.format(Locale.ROOT, "Floor: `bench_tc_lookup`, one lookup of the packet's tuple in the "
+            md.append(String.format(
+                    Locale.ROOT,
+                    "Floor: `bench_tc_lookup`, one lookup of the packet's tuple in the "
                             + "same CT4 map (LRU hash, `ct4_key` → `ct_entry`), which holds the flow and %,d others. "
                             + "The ipcache holds %,d addresses, the policy map %d entries. *established* = an ACK of "
                             + "a TCP flow whose SYN (allowed by policy) created the CT entry: parse, CT hit and update, "
@@ -469,7 +534,9 @@ public final class DatapathBench {
                             + "notification, count; no entry is created, so every run is new. Notifications go to a "
                             + "perf event array with no reader, so their delivery to the agent is not in the figures. "
                             + "CT entries are checked afterwards to prove each case took its path.%n%n",
-                    CT_FILLER, IPCACHE_FILLER + 2, POLICY_FILLER + 1));
+                    CT_FILLER,
+                    IPCACHE_FILLER + 2,
+                    POLICY_FILLER + 1));
             Rounds e = endpoint.rounds();
             md.append("| case | bpf_lxc | bare CT lookup | ratio | target | met |\n");
             md.append("|---|---|---|---|---|---|\n");
@@ -478,33 +545,57 @@ public final class DatapathBench {
             md.append(lxcRow(e, "new flow, denied", "lxc_new_denied", false));
 
             md.append("\n### Compile (`bpf_xdp.c`)\n\n");
-            md.append(String.format(Locale.ROOT, "Cold: through `ObjectCache` into an empty cache directory, clang "
-                    + "runs (median of %d). Cached: the same request again, a hit: hashing the source and every "
-                    + "header (median of %d). `clang --version` is asked once per process before either.%n%n",
-                    compile.coldRuns(), compile.cachedRuns()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "Cold: through `ObjectCache` into an empty cache directory, clang "
+                            + "runs (median of %d). Cached: the same request again, a hit: hashing the source and every "
+                            + "header (median of %d). `clang --version` is asked once per process before either.%n%n",
+                    compile.coldRuns(),
+                    compile.cachedRuns()));
             md.append("| figure | ms | target | met |\n|---|---|---|---|\n");
             md.append(String.format(Locale.ROOT, "| cold (clang runs) | %.0f | — | — |%n", compile.coldMs()));
-            md.append(String.format(Locale.ROOT, "| cached | %.2f | ≤ %.0f | %s |%n", compile.cachedMs(),
-                    CACHED_COMPILE_TARGET_MS, BenchmarksFile.yesNo(compileMet())));
-            md.append(String.format(Locale.ROOT, "%nThe headline prefilter ratio is the worse of hit (/24) and miss "
-                    + "at %,d CIDRs. JSON of this run:%n%n", big.cidrs()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| cached | %.2f | ≤ %.0f | %s |%n",
+                    compile.cachedMs(),
+                    CACHED_COMPILE_TARGET_MS,
+                    BenchmarksFile.yesNo(compileMet())));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "%nThe headline prefilter ratio is the worse of hit (/24) and miss "
+                            + "at %,d CIDRs. JSON of this run:%n%n",
+                    big.cidrs()));
             md.append(json()).append('\n');
             return md.toString();
         }
 
-        private static String prefilterRow(Prefilter p, Rounds r, String packet, String candidate, String floor,
-                                           boolean targeted) {
+        private static String prefilterRow(
+                Prefilter p, Rounds r, String packet, String candidate, String floor, boolean targeted) {
             double vsBare = r.ratio(candidate, floor);
-            return String.format(Locale.ROOT, "| %,d | %s | %.0f ns | %.0f ns | %.0f ns | %s | %.1f× | %s | %s |%n",
-                    p.cidrs(), packet, r.ns(candidate), r.ns(floor), r.ns("minimal"), withRange(r, candidate, floor),
-                    r.ratio(candidate, "minimal"), targeted ? String.format(Locale.ROOT, "≤ %.2f", PREFILTER_TARGET)
-                            : "—", targeted ? BenchmarksFile.yesNo(vsBare <= PREFILTER_TARGET) : "—");
+            return String.format(
+                    Locale.ROOT,
+                    "| %,d | %s | %.0f ns | %.0f ns | %.0f ns | %s | %.1f× | %s | %s |%n",
+                    p.cidrs(),
+                    packet,
+                    r.ns(candidate),
+                    r.ns(floor),
+                    r.ns("minimal"),
+                    withRange(r, candidate, floor),
+                    r.ratio(candidate, "minimal"),
+                    targeted ? String.format(Locale.ROOT, "≤ %.2f", PREFILTER_TARGET) : "—",
+                    targeted ? BenchmarksFile.yesNo(vsBare <= PREFILTER_TARGET) : "—");
         }
 
         private static String lxcRow(Rounds r, String label, String candidate, boolean targeted) {
             double ratio = r.ratio(candidate, "bare_ct_lookup");
-            return String.format(Locale.ROOT, "| %s | %.0f ns | %.0f ns | %s | %s | %s |%n", label, r.ns(candidate),
-                    r.ns("bare_ct_lookup"), withRange(r, candidate, "bare_ct_lookup"), targeted ? String.format(Locale.ROOT, "≤ %.2f", LXC_TARGET) : "—",
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f ns | %.0f ns | %s | %s | %s |%n",
+                    label,
+                    r.ns(candidate),
+                    r.ns("bare_ct_lookup"),
+                    withRange(r, candidate, "bare_ct_lookup"),
+                    targeted ? String.format(Locale.ROOT, "≤ %.2f", LXC_TARGET) : "—",
                     targeted ? BenchmarksFile.yesNo(ratio <= LXC_TARGET) : "—");
         }
 
@@ -532,7 +623,8 @@ public final class DatapathBench {
                 for (String c : p.hasHits() ? List.of("miss", "hit", "hit32") : List.of("miss")) {
                     o.put("prefilter_" + k + "_" + c + "_ns", r.ns("prefilter_" + c));
                     o.put("bare_lpm_" + k + "_" + c + "_ns", r.ns("bare_lpm_" + c));
-                    o.put("prefilter_" + k + "_" + c + "_ratio_vs_bare_lpm",
+                    o.put(
+                            "prefilter_" + k + "_" + c + "_ratio_vs_bare_lpm",
                             Stats.round(r.ratio("prefilter_" + c, "bare_lpm_" + c), 3));
                 }
             }
@@ -552,6 +644,9 @@ public final class DatapathBench {
     }
 
     private static String format(List<Double> ms) {
-        return ms.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList().toString();
+        return ms.stream()
+                .map(v -> String.format(Locale.ROOT, "%.1f", v))
+                .toList()
+                .toString();
     }
 }

@@ -18,21 +18,31 @@ final class Frames {
     private static final byte[] DST_MAC = {0x02, 0, 0, 0, 0, 0x02};
     private static final byte[] SRC_MAC = {0x02, 0, 0, 0, 0, 0x01};
 
-    private Frames() {
-    }
+    private Frames() {}
 
     /** A TCP segment with {@code flags} (TH_*) and no payload. */
     static byte[] tcp(int src, int dst, int sport, int dport, int flags) {
         ByteBuffer l4 = ByteBuffer.allocate(20);
-        l4.putShort((short) sport).putShort((short) dport).putInt(1_000).putInt((flags & TH_ACK) != 0 ? 2_000 : 0)
-                .put((byte) (5 << 4)).put((byte) flags).putShort((short) 64_240).putShort((short) 0).putShort((short) 0);
+        l4.putShort((short) sport)
+                .putShort((short) dport)
+                .putInt(1_000)
+                .putInt((flags & TH_ACK) != 0 ? 2_000 : 0)
+                .put((byte) (5 << 4))
+                .put((byte) flags)
+                .putShort((short) 64_240)
+                .putShort((short) 0)
+                .putShort((short) 0);
         return ipv4(src, dst, TCP, l4.array());
     }
 
     /** A UDP datagram with an 8-byte payload. */
     static byte[] udp(int src, int dst, int sport, int dport) {
         ByteBuffer l4 = ByteBuffer.allocate(16);
-        l4.putShort((short) sport).putShort((short) dport).putShort((short) 16).putShort((short) 0).putLong(0);
+        l4.putShort((short) sport)
+                .putShort((short) dport)
+                .putShort((short) 16)
+                .putShort((short) 0)
+                .putLong(0);
         return ipv4(src, dst, UDP, l4.array());
     }
 
@@ -40,8 +50,16 @@ final class Frames {
         int ipLen = IPV4_HLEN + l4.length;
         ByteBuffer f = ByteBuffer.allocate(Math.max(MIN_FRAME, ETH_HLEN + ipLen));
         f.put(DST_MAC).put(SRC_MAC).putShort((short) 0x0800);
-        f.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) 0x1234).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) protocol).putShort((short) 0).putInt(src).putInt(dst);
+        f.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) ipLen)
+                .putShort((short) 0x1234)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) protocol)
+                .putShort((short) 0)
+                .putInt(src)
+                .putInt(dst);
         f.putShort(ETH_HLEN + 10, (short) checksum(f.array(), ETH_HLEN, IPV4_HLEN));
         f.put(ETH_HLEN + IPV4_HLEN, l4);
         return f.array();

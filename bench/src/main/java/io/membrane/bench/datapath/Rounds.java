@@ -5,8 +5,6 @@ import io.membrane.bench.RoundOrder;
 import io.membrane.bench.Stats;
 import io.membrane.datapath.Program;
 import io.membrane.datapath.TestRun;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,8 +19,7 @@ import java.util.Map;
  */
 final class Rounds {
     /** One program on one frame, and the return code that proves it took the intended path. */
-    record Case(String name, Program program, byte[] frame, int expectedCode) {
-    }
+    record Case(String name, Program program, byte[] frame, int expectedCode) {}
 
     private static final int CALIBRATION_REPEAT = 20_000;
     private static final int MIN_REPEAT = 10_000;
@@ -31,8 +28,7 @@ final class Rounds {
     private final Map<String, double[]> samples = new LinkedHashMap<>();
     private final Map<String, Integer> repeats = new LinkedHashMap<>();
 
-    private Rounds() {
-    }
+    private Rounds() {}
 
     static Rounds measure(String label, List<Case> cases, int rounds, long runNanos) {
         Rounds r = new Rounds();
@@ -44,14 +40,15 @@ final class Rounds {
         }
         for (int round = 0; round < rounds; round++) {
             List<Case> order = RoundOrder.of(cases, round);
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "datapath bench: %s round %2d/%d ",
-                    label, round + 1, rounds));
+            StringBuilder line = new StringBuilder(
+                    String.format(Locale.ROOT, "datapath bench: %s round %2d/%d ", label, round + 1, rounds));
             for (Case c : order) {
                 long ns = run(c, r.repeats.get(c.name()));
                 r.samples.get(c.name())[round] = ns;
             }
             for (Case c : cases) {
-                line.append(String.format(Locale.ROOT, " %s %.0f", c.name(), r.samples.get(c.name())[round]));
+                line.append(String.format(
+                        Locale.ROOT, " %s %.0f", c.name(), r.samples.get(c.name())[round]));
             }
             System.err.println(line.append(" ns"));
         }
@@ -62,8 +59,8 @@ final class Rounds {
     private static long run(Case c, int repeat) {
         TestRun.Result result = TestRun.run(c.program(), c.frame(), repeat);
         if (result.returnCode() != c.expectedCode()) {
-            throw new BenchFailure(c.name() + " returned " + result.returnCode() + ", expected "
-                    + c.expectedCode() + ": the case does not take the path it is meant to measure");
+            throw new BenchFailure(c.name() + " returned " + result.returnCode() + ", expected " + c.expectedCode()
+                    + ": the case does not take the path it is meant to measure");
         }
         return result.nanosPerRun();
     }

@@ -48,12 +48,15 @@ public final class MapsBench {
 
     private static volatile long sink;
 
-    private MapsBench() {
-    }
+    private MapsBench() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        BenchArgs.runMain(args, "maps bench", "usage: bin/membrane bench maps [--no-write]\n"
-                + "  measures the maps layer against a C loop over libbpf;", MapsBench::run);
+        BenchArgs.runMain(
+                args,
+                "maps bench",
+                "usage: bin/membrane bench maps [--no-write]\n"
+                        + "  measures the maps layer against a C loop over libbpf;",
+                MapsBench::run);
     }
 
     static void run(BenchArgs args) throws IOException, InterruptedException {
@@ -90,14 +93,18 @@ public final class MapsBench {
         List<Long> valueList = Arrays.asList(values);
         Samples c = new Samples();
         Samples java = new Samples();
-        try (BpfHashMap<Integer, Long> map = BpfMaps.create(MapSpec.hash("mbr_bench_java", Layout.U32, Layout.U64,
-                ENTRIES))) {
+        try (BpfHashMap<Integer, Long> map =
+                BpfMaps.create(MapSpec.hash("mbr_bench_java", Layout.U32, Layout.U64, ENTRIES))) {
             long warmStart = System.nanoTime();
             for (int i = 0; i < WARMUP_PASSES; i++) {
                 javaPasses(map, keys, values, keyList, valueList, 1);
             }
-            System.err.printf(Locale.ROOT, "maps bench: JIT warm-up, %d passes of %,d keys: %d ms%n", WARMUP_PASSES,
-                    ENTRIES, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmStart));
+            System.err.printf(
+                    Locale.ROOT,
+                    "maps bench: JIT warm-up, %d passes of %,d keys: %d ms%n",
+                    WARMUP_PASSES,
+                    ENTRIES,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmStart));
             for (int round = 0; round < ROUNDS; round++) {
                 Map<String, Double> cRound;
                 double[] javaRound;
@@ -110,19 +117,31 @@ public final class MapsBench {
                 }
                 c.add(cRound.get("update_pass_ns"), cRound.get("lookup_pass_ns"), cRound.get("batch_update_ns"));
                 java.add(javaRound[0], javaRound[1], javaRound[2]);
-                System.err.printf(Locale.ROOT, "maps bench: round %2d/%d  update %6.0f / %6.0f ns  lookup %6.0f / "
-                                + "%6.0f ns  (ours / C per op)  batch %,.0f ns%n", round + 1, ROUNDS,
-                        javaRound[0] / ENTRIES, cRound.get("update_pass_ns") / ENTRIES, javaRound[1] / ENTRIES,
-                        cRound.get("lookup_pass_ns") / ENTRIES, javaRound[2]);
+                System.err.printf(
+                        Locale.ROOT,
+                        "maps bench: round %2d/%d  update %6.0f / %6.0f ns  lookup %6.0f / "
+                                + "%6.0f ns  (ours / C per op)  batch %,.0f ns%n",
+                        round + 1,
+                        ROUNDS,
+                        javaRound[0] / ENTRIES,
+                        cRound.get("update_pass_ns") / ENTRIES,
+                        javaRound[1] / ENTRIES,
+                        cRound.get("lookup_pass_ns") / ENTRIES,
+                        javaRound[2]);
             }
         }
-        return new Figures(ENTRIES, ROUNDS, PASSES, java.update(), java.lookup(), java.batch(), c.update(),
-                c.lookup(), c.batch());
+        return new Figures(
+                ENTRIES, ROUNDS, PASSES, java.update(), java.lookup(), java.batch(), c.update(), c.lookup(), c.batch());
     }
 
     /** {@code passes} timed passes of put, lookup and updateBatch over all keys: the median ns of each. */
-    private static double[] javaPasses(BpfHashMap<Integer, Long> map, Integer[] keys, Long[] values,
-                                       List<Integer> keyList, List<Long> valueList, int passes) {
+    private static double[] javaPasses(
+            BpfHashMap<Integer, Long> map,
+            Integer[] keys,
+            Long[] values,
+            List<Integer> keyList,
+            List<Long> valueList,
+            int passes) {
         double[] update = new double[passes];
         double[] lookup = new double[passes];
         double[] batch = new double[passes];
@@ -151,13 +170,15 @@ public final class MapsBench {
     /** One round of the C baseline in a fresh process: its JSON line as numbers. */
     private static Map<String, Double> runC(Path binary) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(binary.toString(), Integer.toString(ENTRIES), Integer.toString(PASSES))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = readAll(p.getInputStream());
         if (p.waitFor() != 0) {
             System.err.print(out);
             throw new BenchFailure("the C baseline failed (exit " + p.exitValue() + ")");
         }
-        Map<String, Double> figures = BenchJson.numbers(out.strip().lines().reduce((a, b) -> b).orElse(""));
+        Map<String, Double> figures =
+                BenchJson.numbers(out.strip().lines().reduce((a, b) -> b).orElse(""));
         for (String key : List.of("update_pass_ns", "lookup_pass_ns", "batch_update_ns")) {
             if (!figures.containsKey(key)) {
                 throw new BenchFailure("the C baseline printed no " + key + ": " + out);
@@ -199,8 +220,16 @@ public final class MapsBench {
      * The medians, in ns: per pass over all {@code entries} keys for put / lookup and their C loops, per call for
      * updateBatch and the C batch. C's per-op update pass is the baseline of the batch speed-up.
      */
-    record Figures(int entries, int rounds, int passes, double javaUpdatePassNs, double javaLookupPassNs,
-                   double javaBatchNs, double cUpdatePassNs, double cLookupPassNs, double cBatchNs) {
+    record Figures(
+            int entries,
+            int rounds,
+            int passes,
+            double javaUpdatePassNs,
+            double javaLookupPassNs,
+            double javaBatchNs,
+            double cUpdatePassNs,
+            double cLookupPassNs,
+            double cBatchNs) {
         /** One operation's share of a pass over all entries. */
         private double perOp(double passNs) {
             return passNs / entries;
@@ -236,29 +265,57 @@ public final class MapsBench {
 
         String markdown(Machine env) {
             StringBuilder md = new StringBuilder();
-            md.append(String.format(Locale.ROOT, "%s. BPF_MAP_TYPE_HASH, u32 key, u64 value, %,d entries, all keys per pass. Baseline: a C "
+            md.append(String.format(
+                    Locale.ROOT,
+                    "%s. BPF_MAP_TYPE_HASH, u32 key, u64 value, %,d entries, all keys per pass. Baseline: a C "
                             + "loop over libbpf (`bench/src/main/c/maps_bench.c`, gcc -O2) in a fresh process per "
                             + "round; ours: `BpfHashMap` after %d warm-up passes, keys and values boxed beforehand. "
                             + "%d rounds alternating C and Java, %d timed passes each; every figure is the median "
                             + "over rounds of each round's median. Regenerate: `bin/membrane bench maps` (main class "
                             + "`io.membrane.bench.maps.MapsBench`).%n%n",
-                    env.measured(), entries, WARMUP_PASSES,
-                    rounds, passes));
+                    env.measured(),
+                    entries,
+                    WARMUP_PASSES,
+                    rounds,
+                    passes));
             md.append("| figure | ours | baseline | ratio | target | met |\n");
             md.append("|---|---|---|---|---|---|\n");
-            md.append(String.format(Locale.ROOT, "| update, per op (`put`, BPF_ANY) | %,.0f ns | %,.0f ns "
-                            + "(`bpf_map_update_elem`) | %.2f | ≤ %.2f | %s |%n", perOp(javaUpdatePassNs),
-                    perOp(cUpdatePassNs), updateRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(updateMet())));
-            md.append(String.format(Locale.ROOT, "| lookup, per op (`lookup`) | %,.0f ns | %,.0f ns "
-                            + "(`bpf_map_lookup_elem`) | %.2f | ≤ %.2f | %s |%n", perOp(javaLookupPassNs),
-                    perOp(cLookupPassNs), lookupRatio(), PER_OP_TARGET, BenchmarksFile.yesNo(lookupMet())));
-            md.append(String.format(Locale.ROOT, "| batch update of %,d entries (`updateBatch`) | %,.0f µs | "
-                            + "%,.0f µs (C per-op loop) | %.1f× speed-up | ≥ %.0f× | %s |%n", entries,
-                    javaBatchNs / 1e3, cUpdatePassNs / 1e3, batchSpeedup(), BATCH_SPEEDUP_TARGET,
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| update, per op (`put`, BPF_ANY) | %,.0f ns | %,.0f ns "
+                            + "(`bpf_map_update_elem`) | %.2f | ≤ %.2f | %s |%n",
+                    perOp(javaUpdatePassNs),
+                    perOp(cUpdatePassNs),
+                    updateRatio(),
+                    PER_OP_TARGET,
+                    BenchmarksFile.yesNo(updateMet())));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| lookup, per op (`lookup`) | %,.0f ns | %,.0f ns "
+                            + "(`bpf_map_lookup_elem`) | %.2f | ≤ %.2f | %s |%n",
+                    perOp(javaLookupPassNs),
+                    perOp(cLookupPassNs),
+                    lookupRatio(),
+                    PER_OP_TARGET,
+                    BenchmarksFile.yesNo(lookupMet())));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| batch update of %,d entries (`updateBatch`) | %,.0f µs | "
+                            + "%,.0f µs (C per-op loop) | %.1f× speed-up | ≥ %.0f× | %s |%n",
+                    entries,
+                    javaBatchNs / 1e3,
+                    cUpdatePassNs / 1e3,
+                    batchSpeedup(),
+                    BATCH_SPEEDUP_TARGET,
                     BenchmarksFile.yesNo(batchMet())));
-            md.append(String.format(Locale.ROOT, "| batch update of %,d entries, against C's batch | %,.0f µs | "
-                            + "%,.0f µs (`bpf_map_update_batch`) | %.2f | — | — |%n", entries, javaBatchNs / 1e3,
-                    cBatchNs / 1e3, batchRatioVsCBatch()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| batch update of %,d entries, against C's batch | %,.0f µs | "
+                            + "%,.0f µs (`bpf_map_update_batch`) | %.2f | — | — |%n",
+                    entries,
+                    javaBatchNs / 1e3,
+                    cBatchNs / 1e3,
+                    batchRatioVsCBatch()));
             return md.toString();
         }
 
@@ -287,6 +344,5 @@ public final class MapsBench {
             env.describe(o);
             return BenchJson.line(o);
         }
-
     }
 }

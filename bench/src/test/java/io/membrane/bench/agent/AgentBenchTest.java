@@ -31,8 +31,8 @@ class AgentBenchTest {
         assertEquals(0, s.scenarios().get(2).pinConsumer());
         assertTrue(s.write());
 
-        AgentBench.Settings one = AgentBench.Settings.parse(new String[] {"--producers", "2", "--pin-consumer", "1",
-                "--rounds", "3"});
+        AgentBench.Settings one =
+                AgentBench.Settings.parse(new String[] {"--producers", "2", "--pin-consumer", "1", "--rounds", "3"});
         assertEquals(List.of(new AgentBench.Scenario(2, 1)), one.scenarios());
         assertEquals(3, one.rounds());
         assertFalse(one.write(), "an investigation run leaves BENCHMARKS.md alone");
@@ -40,7 +40,8 @@ class AgentBenchTest {
         assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--bogus"}));
         assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--only", "x"}));
         assertThrows(BenchFailure.class, () -> AgentBench.Settings.parse(new String[] {"--pages", "100"}));
-        assertEquals(256, AgentBench.Settings.parse(new String[] {"--pages", "256"}).pages());
+        assertEquals(
+                256, AgentBench.Settings.parse(new String[] {"--pages", "256"}).pages());
         assertEquals(0, s.pages(), "0: the agent's default");
     }
 
@@ -63,7 +64,8 @@ class AgentBenchTest {
     void denyRequestIsWhatTheApiParses() {
         List<Ipv4Prefix> cidrs = PatchBench.cidrList(500, 7);
         PrefilterRequest req = PrefilterRequest.parse(ApiJson.compact(PatchBench.denyRequest(cidrs)));
-        assertEquals(cidrs.stream().map(Ipv4Prefix::toString).toList(),
+        assertEquals(
+                cidrs.stream().map(Ipv4Prefix::toString).toList(),
                 req.deny().stream().map(Object::toString).toList());
         assertTrue(req.revision().isEmpty());
     }
@@ -80,13 +82,20 @@ class AgentBenchTest {
 
     @Test
     void reportHasBothSectionsTheTablesAndEndsWithItsJson() {
-        AgentBenchReport report = new AgentBenchReport(patch(), List.of(pump(1, -1, 0), pump(2, -1, 500),
-                pump(2, 0, 0)), new AgentBenchReport.Environment(new Machine(LocalDate.of(2026, 11, 26), "6.18", 2,
-                "1.1", "17"), "12.2.0"));
+        AgentBenchReport report = new AgentBenchReport(
+                patch(),
+                List.of(pump(1, -1, 0), pump(2, -1, 500), pump(2, 0, 0)),
+                new AgentBenchReport.Environment(
+                        new Machine(LocalDate.of(2026, 11, 26), "6.18", 2, "1.1", "17"), "12.2.0"));
         String json = report.json();
         Map<String, Double> n = BenchJson.numbers(json);
-        for (String key : List.of("patch_10k_cidrs_ms", "pump_events_per_s", "pump_ratio_vs_c", "pump_lost",
-                "pump_2p_lost", "pump_2p_pinned_lost")) {
+        for (String key : List.of(
+                "patch_10k_cidrs_ms",
+                "pump_events_per_s",
+                "pump_ratio_vs_c",
+                "pump_lost",
+                "pump_2p_lost",
+                "pump_2p_pinned_lost")) {
             assertTrue(n.containsKey(key), key + " in " + json);
         }
         assertEquals(50.0, n.get("patch_10k_cidrs_ms"));
@@ -99,11 +108,15 @@ class AgentBenchTest {
         String md = report.markdown();
         assertTrue(md.contains("### PATCH /v1/prefilter of 10,000 CIDRs"));
         assertTrue(md.contains("### Event pump against a C consumer"));
-        assertTrue(md.contains("| 1 thread | events delivered per second | 100,000 | 100,000 | 1.00 (1.00–1.00) | ≥ 0.7 "
-                + "| yes |"), md);
+        assertTrue(
+                md.contains("| 1 thread | events delivered per second | 100,000 | 100,000 | 1.00 (1.00–1.00) | ≥ 0.7 "
+                        + "| yes |"),
+                md);
         assertTrue(md.contains("| 2 threads | events lost, 2 rounds × 100,000 | 1,000 (in 2 rounds) |"), md);
-        assertTrue(md.contains("| 1 thread | events lost, 2 rounds × 100,000 | 0 (in 0 rounds) | 0 (in 0 rounds) | — "
-                + "| 0 | yes |"), md);
+        assertTrue(
+                md.contains("| 1 thread | events lost, 2 rounds × 100,000 | 0 (in 0 rounds) | 0 (in 0 rounds) | — "
+                        + "| 0 | yes |"),
+                md);
         assertTrue(md.contains("the producer set the pace"), md);
         assertTrue(md.contains("neither consumer lost anything"), md);
         assertTrue(md.contains("unpinned above: 1,000 and 1,000"), md);
@@ -114,8 +127,8 @@ class AgentBenchTest {
     void verdictExplainsLossesByHowLongTheRingLasts() {
         PumpBench.Round ok = new PumpBench.Round(100_000, 100_000, 0, 1_000_000_000L, 999_000_000L, 1L);
         PumpBench.Round lossy = new PumpBench.Round(100_000, 90_000, 0, 1_000_000_000L, 999_000_000L, 1L);
-        PumpBench.Figures f = new PumpBench.Figures(1, 100_000, 2, 64, -1, 28, List.of(ok, lossy), List.of(ok, ok),
-                List.of());
+        PumpBench.Figures f =
+                new PumpBench.Figures(1, 100_000, 2, 64, -1, 28, List.of(ok, lossy), List.of(ok, ok), List.of());
         String v = AgentBenchReport.verdict(f);
         assertTrue(v.contains("Java lost 10,000 events in 1 round of 2, C 0 in 0 rounds"), v);
         assertTrue(v.contains("(about 3,276 notifications) lasts about 33 ms"), v);
@@ -124,13 +137,22 @@ class AgentBenchTest {
     }
 
     private static PatchBench.Figures patch() {
-        return new PatchBench.Figures(10_000, 6_000, 2, 3, 700, new double[] {40, 60}, new double[] {20, 30},
-                new double[] {45, 55}, new double[] {18, 22}, 10_000);
+        return new PatchBench.Figures(
+                10_000,
+                6_000,
+                2,
+                3,
+                700,
+                new double[] {40, 60},
+                new double[] {20, 30},
+                new double[] {45, 55},
+                new double[] {18, 22},
+                10_000);
     }
 
     private static PumpBench.Figures pump(int producers, int pin, long lostPerRound) {
-        PumpBench.Round r = new PumpBench.Round(100_000, 100_000 - lostPerRound, 0, 999_000_000L,
-                (100_000 - lostPerRound) * 10_000L, 300_000_000L);
+        PumpBench.Round r = new PumpBench.Round(
+                100_000, 100_000 - lostPerRound, 0, 999_000_000L, (100_000 - lostPerRound) * 10_000L, 300_000_000L);
         return new PumpBench.Figures(producers, 100_000, 2, 64, pin, 28, List.of(r, r), List.of(r, r), List.of(r));
     }
 }

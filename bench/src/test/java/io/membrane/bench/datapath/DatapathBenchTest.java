@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The bench's pure parts: the deny list and its probe addresses, the frames, the JSON line. */
@@ -28,9 +27,13 @@ class DatapathBenchTest {
         assertEquals(24, list.longestMatch(list.hitInRange()));
         int miss = list.deepMiss();
         assertEquals(-1, list.longestMatch(miss));
-        assertTrue(list.ranges().stream().anyMatch(p -> p.length() == 24 && (p.address() ^ miss) >>> 8 == 1),
+        assertTrue(
+                list.ranges().stream().anyMatch(p -> p.length() == 24 && (p.address() ^ miss) >>> 8 == 1),
                 "the miss is the sibling of a loaded /24");
-        assertEquals(-1, DenyList.generate(0, DenyList.SEED).longestMatch(DenyList.generate(0, 1).deepMiss()));
+        assertEquals(
+                -1,
+                DenyList.generate(0, DenyList.SEED)
+                        .longestMatch(DenyList.generate(0, 1).deepMiss()));
     }
 
     @Test

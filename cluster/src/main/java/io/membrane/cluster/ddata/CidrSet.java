@@ -60,8 +60,8 @@ public final class CidrSet extends AbstractReplicatedData<CidrSet> implements Re
                 throw new IllegalArgumentException(e.getKey() + ": element without dots");
             }
             if (!versions.covers(e.getValue())) {
-                throw new IllegalArgumentException(e.getKey() + ": dots " + e.getValue()
-                        + " newer than the set's versions " + versions);
+                throw new IllegalArgumentException(
+                        e.getKey() + ": dots " + e.getValue() + " newer than the set's versions " + versions);
             }
         }
         return new CidrSet(copy, versions);
@@ -154,7 +154,8 @@ public final class CidrSet extends AbstractReplicatedData<CidrSet> implements Re
             } else if (mine.equals(theirs)) {
                 kept = mine;
             } else {
-                kept = mine.notSharedWith(theirs).unseenBy(that.versions)
+                kept = mine.notSharedWith(theirs)
+                        .unseenBy(that.versions)
                         .merge(theirs.notSharedWith(mine).unseenBy(versions))
                         .merge(mine.sharedWith(theirs));
             }

@@ -31,7 +31,7 @@ public final class Versions {
     /** One node's count; {@code counter} must be positive. */
     public static Versions of(UniqueAddress node, long counter) {
         requirePositive(node, counter);
-        return new Versions(new UniqueAddress[]{Objects.requireNonNull(node, "node")}, new long[]{counter});
+        return new Versions(new UniqueAddress[] {Objects.requireNonNull(node, "node")}, new long[] {counter});
     }
 
     /**
@@ -220,8 +220,12 @@ public final class Versions {
     public String toString() {
         StringBuilder b = new StringBuilder("{");
         for (int i = 0; i < nodes.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(nodes[i].address().hostPort()).append('#')
-                    .append(nodes[i].longUid()).append('=').append(counters[i]);
+            b.append(i == 0 ? "" : ", ")
+                    .append(nodes[i].address().hostPort())
+                    .append('#')
+                    .append(nodes[i].longUid())
+                    .append('=')
+                    .append(counters[i]);
         }
         return b.append('}').toString();
     }

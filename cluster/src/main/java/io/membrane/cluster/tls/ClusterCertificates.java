@@ -56,6 +56,7 @@ public final class ClusterCertificates {
     private static final String CA_ALIAS = "ca";
     /** A node name becomes a file name and a DN, so it stays within characters that need no escaping in either. */
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** keytool reads passwords from this variable of its own environment, which the process list does not show. */
     private static final String PASSWORD_ENV = "MEMBRANE_KEYTOOL_STOREPASS";
@@ -74,12 +75,10 @@ public final class ClusterCertificates {
     }
 
     /** What one {@link #issue} run produced: whether it made a new CA, and every file it wrote. */
-    public record Issued(boolean newCa, List<Path> written) {
-    }
+    public record Issued(boolean newCa, List<Path> written) {}
 
     /** What issuing node certificates needs from the CA directory, read once per run. */
-    private record CaMaterial(String caPassword, String storePassword, X509Certificate ca) {
-    }
+    private record CaMaterial(String caPassword, String storePassword, X509Certificate ca) {}
 
     public Path dir() {
         return dir;
@@ -125,8 +124,8 @@ public final class ClusterCertificates {
     public Issued issue(List<String> nodes, int nodeDays) {
         checkArguments(nodes, nodeDays);
         if (!Files.isExecutable(keytool)) {
-            throw new CertificateToolException("no keytool at " + keytool + ": making certificates needs a JDK, not"
-                    + " only a JRE");
+            throw new CertificateToolException(
+                    "no keytool at " + keytool + ": making certificates needs a JDK, not" + " only a JRE");
         }
         try {
             Files.createDirectories(dir);
@@ -147,7 +146,8 @@ public final class ClusterCertificates {
         }
         List<Path> written = Collections.synchronizedList(new ArrayList<>());
         try {
-            CaMaterial material = newCa ? makeCa(written)
+            CaMaterial material = newCa
+                    ? makeCa(written)
                     : new CaMaterial(readSecret(caPasswordFile()), storePassword(), readCertificate(caCertificate()));
             issueNodes(nodes, nodeDays, material, written);
             List<Path> files = new ArrayList<>();
@@ -186,13 +186,13 @@ public final class ClusterCertificates {
                 throw new CertificateToolException("node " + node + " is named twice");
             }
             if (Files.exists(nodeStore(node))) {
-                throw new CertificateToolException(nodeStore(node) + " exists; remove it to issue " + node
-                        + " a new key");
+                throw new CertificateToolException(
+                        nodeStore(node) + " exists; remove it to issue " + node + " a new key");
             }
         }
         if (nodeDays < 1 || nodeDays > CA_DAYS) {
-            throw new CertificateToolException("node certificate validity " + nodeDays + " days: expected 1.."
-                    + CA_DAYS);
+            throw new CertificateToolException(
+                    "node certificate validity " + nodeDays + " days: expected 1.." + CA_DAYS);
         }
     }
 
@@ -208,27 +208,47 @@ public final class ClusterCertificates {
         byte[] id = new byte[4];
         random.nextBytes(id);
         written.add(caStore());
-        run(caPassword, "-genkeypair", "-alias", CA_ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=Membrane cluster CA " + HexFormat.of().formatHex(id) + ", O=Membrane",
-                "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign",
+        run(
+                caPassword,
+                "-genkeypair",
+                "-alias",
+                CA_ALIAS,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=Membrane cluster CA " + HexFormat.of().formatHex(id) + ", O=Membrane",
+                "-ext",
+                "bc:c",
+                "-ext",
+                "ku:c=keyCertSign,cRLSign",
                 // A day of slack for clocks behind the machine that made the certificates.
-                "-startdate", "-1d", "-validity", Integer.toString(CA_DAYS),
-                "-keystore", caStore().toString(), "-storetype", "PKCS12");
+                "-startdate",
+                "-1d",
+                "-validity",
+                Integer.toString(CA_DAYS),
+                "-keystore",
+                caStore().toString(),
+                "-storetype",
+                "PKCS12");
         ownerOnly(caStore());
         written.add(caCertificate());
         try {
             X509Certificate ca = (X509Certificate) open(caStore(), caPassword).getCertificate(CA_ALIAS);
-            Files.writeString(caCertificate(), "-----BEGIN CERTIFICATE-----\n"
-                    + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(ca.getEncoded())
-                    + "\n-----END CERTIFICATE-----\n");
+            Files.writeString(
+                    caCertificate(),
+                    "-----BEGIN CERTIFICATE-----\n"
+                            + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(ca.getEncoded())
+                            + "\n-----END CERTIFICATE-----\n");
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry(CA_ALIAS, ca);
             save(trust, trustStore(), storePassword, written);
             return new CaMaterial(caPassword, storePassword, ca);
         } catch (IOException | GeneralSecurityException e) {
-            throw new CertificateToolException("cannot write the CA certificate or the trust store in " + dir + ": "
-                    + e.getMessage(), e);
+            throw new CertificateToolException(
+                    "cannot write the CA certificate or the trust store in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -236,13 +256,15 @@ public final class ClusterCertificates {
     private void issueNodes(List<String> nodes, int nodeDays, CaMaterial material, List<Path> written) {
         Path work;
         try {
-            work = Files.createTempDirectory(dir, ".tls-init-", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            work = Files.createTempDirectory(
+                    dir,
+                    ".tls-init-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new CertificateToolException("cannot create a work directory in " + dir + ": " + e.getMessage(), e);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(nodes.size(),
-                Math.max(2, Runtime.getRuntime().availableProcessors())));
+        ExecutorService pool = Executors.newFixedThreadPool(
+                Math.min(nodes.size(), Math.max(2, Runtime.getRuntime().availableProcessors())));
         RuntimeException failure = null;
         try {
             List<Future<?>> running = new ArrayList<>();
@@ -253,7 +275,8 @@ public final class ClusterCertificates {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r
+                            ? r
                             : new CertificateToolException(e.getCause().getMessage(), e.getCause());
                     if (failure == null) {
                         failure = cause;
@@ -294,13 +317,35 @@ public final class ClusterCertificates {
         try {
             Files.copy(caStore(), scratch);
         } catch (IOException e) {
-            throw new CertificateToolException("cannot copy " + caStore() + " to " + scratch + ": " + e.getMessage(), e);
+            throw new CertificateToolException(
+                    "cannot copy " + caStore() + " to " + scratch + ": " + e.getMessage(), e);
         }
         // Both usages: every node is a TLS server for its inbound connections and a client for its outbound ones.
-        run(caPassword, "-genkeypair", "-alias", NODE_ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + node + ", O=Membrane", "-signer", CA_ALIAS, "-ext", "san=dns:" + node,
-                "-ext", "ku:c=digitalSignature", "-ext", "eku=serverAuth,clientAuth", "-startdate", "-1d",
-                "-validity", Integer.toString(days), "-keystore", scratch.toString());
+        run(
+                caPassword,
+                "-genkeypair",
+                "-alias",
+                NODE_ALIAS,
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=" + node + ", O=Membrane",
+                "-signer",
+                CA_ALIAS,
+                "-ext",
+                "san=dns:" + node,
+                "-ext",
+                "ku:c=digitalSignature",
+                "-ext",
+                "eku=serverAuth,clientAuth",
+                "-startdate",
+                "-1d",
+                "-validity",
+                Integer.toString(days),
+                "-keystore",
+                scratch.toString());
         Path store = nodeStore(node);
         try {
             KeyStore signed = open(scratch, caPassword);
@@ -315,8 +360,8 @@ public final class ClusterCertificates {
             own.setKeyEntry(NODE_ALIAS, key, material.storePassword().toCharArray(), chain);
             save(own, store, material.storePassword(), written);
         } catch (IOException | GeneralSecurityException e) {
-            throw new CertificateToolException("cannot make the store of " + node + " (" + store + "): "
-                    + e.getMessage(), e);
+            throw new CertificateToolException(
+                    "cannot make the store of " + node + " (" + store + "): " + e.getMessage(), e);
         }
     }
 

@@ -38,11 +38,10 @@ public final class ClusterTls {
     private static final String PROVIDER = "pekko.remote.artery.ssl.ssl-engine-provider";
     private static final String ENGINE = "pekko.remote.artery.ssl.config-ssl-engine";
     private static final String CONFIG_PROVIDER = "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider";
-    private static final Set<String> KEYS = Set.of("enabled", "key-store", "trust-store", "key-store-password",
-            "key-password", "trust-store-password");
+    private static final Set<String> KEYS =
+            Set.of("enabled", "key-store", "trust-store", "key-store-password", "key-password", "trust-store-password");
 
-    private ClusterTls() {
-    }
+    private ClusterTls() {}
 
     /**
      * @param config the node's whole resolved configuration
@@ -62,7 +61,8 @@ public final class ClusterTls {
         Set<String> unknown = new TreeSet<>(tls.root().keySet());
         unknown.removeAll(KEYS);
         if (!unknown.isEmpty()) {
-            throw new TlsConfigException(PATH + ": unknown key(s) " + unknown + "; the keys are " + new TreeSet<>(KEYS));
+            throw new TlsConfigException(
+                    PATH + ": unknown key(s) " + unknown + "; the keys are " + new TreeSet<>(KEYS));
         }
         boolean enabled = tls.hasPath("enabled") && tls.getBoolean("enabled");
         String transport = config.getString(TRANSPORT);
@@ -117,8 +117,8 @@ public final class ClusterTls {
 
     private static String password(Config tls, String key, String env) {
         if (!tls.hasPath(key) || tls.getString(key).isEmpty()) {
-            throw new TlsConfigException(PATH + "." + key + " is not set (set it, or the environment variable "
-                    + env + ")");
+            throw new TlsConfigException(
+                    PATH + "." + key + " is not set (set it, or the environment variable " + env + ")");
         }
         return tls.getString(key);
     }
@@ -130,7 +130,8 @@ public final class ClusterTls {
             store.load(in, password.toCharArray());
             return store;
         } catch (IOException | GeneralSecurityException e) {
-            String why = e.getCause() instanceof UnrecoverableKeyException ? "wrong " + key + "-password" : e.getMessage();
+            String why =
+                    e.getCause() instanceof UnrecoverableKeyException ? "wrong " + key + "-password" : e.getMessage();
             throw new TlsConfigException(PATH + "." + key + ": cannot open " + path + " (" + why + ")", e);
         }
     }
@@ -140,14 +141,15 @@ public final class ClusterTls {
      * and chains to a CA of the trust store: peers that share this trust store would refuse anything else, and
      * they would say so only in their own logs.
      */
-    private static void checkChains(KeyStore keyStore, Path keyStorePath, String keyPassword, KeyStore trustStore,
-                                    Path trustStorePath) {
+    private static void checkChains(
+            KeyStore keyStore, Path keyStorePath, String keyPassword, KeyStore trustStore, Path trustStorePath) {
         try {
             PKIXParameters pkix;
             try {
                 pkix = new PKIXParameters(trustStore);
             } catch (java.security.InvalidAlgorithmParameterException e) {
-                throw new TlsConfigException(PATH + ".trust-store: " + trustStorePath + " holds no trusted certificate", e);
+                throw new TlsConfigException(
+                        PATH + ".trust-store: " + trustStorePath + " holds no trusted certificate", e);
             }
             // Revocation: the cluster CA publishes no CRL or OCSP responder; removing a node is re-keying.
             pkix.setRevocationEnabled(false);
@@ -165,8 +167,8 @@ public final class ClusterTls {
                                 + " holds no private key");
                     }
                 } catch (UnrecoverableKeyException e) {
-                    throw new TlsConfigException(PATH + ".key-password does not open key '" + alias + "' of "
-                            + keyStorePath, e);
+                    throw new TlsConfigException(
+                            PATH + ".key-password does not open key '" + alias + "' of " + keyStorePath, e);
                 }
                 Certificate[] chain = keyStore.getCertificateChain(alias);
                 if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
@@ -182,25 +184,28 @@ public final class ClusterTls {
                     path.add(c);
                 }
                 if (path.isEmpty()) {
-                    throw new TlsConfigException(PATH + ".key-store: the certificate of key '" + alias + "' of "
-                            + keyStorePath + " is itself in the trust store; a node needs a certificate issued by the CA");
+                    throw new TlsConfigException(
+                            PATH + ".key-store: the certificate of key '" + alias + "' of " + keyStorePath
+                                    + " is itself in the trust store; a node needs a certificate issued by the CA");
                 }
                 try {
                     validator.validate(x509.generateCertPath(path), pkix);
                 } catch (CertPathValidatorException e) {
                     X509Certificate own = (X509Certificate) chain[0];
-                    throw new TlsConfigException(PATH + ".key-store: the certificate of '" + alias + "' ("
-                            + own.getSubjectX500Principal().getName() + ", issued by "
-                            + own.getIssuerX500Principal().getName() + ") is not valid under the CAs of "
-                            + trustStorePath + ": " + e.getMessage(), e);
+                    throw new TlsConfigException(
+                            PATH + ".key-store: the certificate of '" + alias + "' ("
+                                    + own.getSubjectX500Principal().getName() + ", issued by "
+                                    + own.getIssuerX500Principal().getName() + ") is not valid under the CAs of "
+                                    + trustStorePath + ": " + e.getMessage(),
+                            e);
                 }
             }
             if (keys == 0) {
                 throw new TlsConfigException(PATH + ".key-store: " + keyStorePath + " holds no private key");
             }
         } catch (GeneralSecurityException e) {
-            throw new TlsConfigException(PATH + ": cannot check " + keyStorePath + " against " + trustStorePath
-                    + ": " + e.getMessage(), e);
+            throw new TlsConfigException(
+                    PATH + ": cannot check " + keyStorePath + " against " + trustStorePath + ": " + e.getMessage(), e);
         }
     }
 }

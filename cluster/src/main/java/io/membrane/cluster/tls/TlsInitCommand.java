@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
  * put in each node's config. A picocli command the cluster module adds under {@code cluster}; exit codes: 0 done,
  * 1 failed, 2 usage; an error is one line on stderr.
  */
-@Command(name = "tls-init", mixinStandardHelpOptions = true,
+@Command(
+        name = "tls-init",
+        mixinStandardHelpOptions = true,
         description = "Make a cluster CA and per-node key stores for TLS in DIR (README: a cluster over TLS).")
 public final class TlsInitCommand implements Callable<Integer> {
     private final PrintStream out;
@@ -23,11 +25,18 @@ public final class TlsInitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "where the CA and the stores are (a CA already there is reused)")
     Path dir;
 
-    @Option(names = "--nodes", paramLabel = "NAME", split = ",", required = true,
+    @Option(
+            names = "--nodes",
+            paramLabel = "NAME",
+            split = ",",
+            required = true,
             description = "the node names, comma-separated (n1,n2,n3)")
     List<String> nodes;
 
-    @Option(names = "--days", paramLabel = "D", description = "node certificates valid D days (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--days",
+            paramLabel = "D",
+            description = "node certificates valid D days (default: ${DEFAULT-VALUE})")
     int days = ClusterCertificates.DEFAULT_NODE_DAYS;
 
     public TlsInitCommand(PrintStream out, PrintStream err) {
@@ -40,7 +49,8 @@ public final class TlsInitCommand implements Callable<Integer> {
         ClusterCertificates certs = new ClusterCertificates(dir);
         ClusterCertificates.Issued issued;
         try {
-            issued = certs.issue(nodes.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(), days);
+            issued = certs.issue(
+                    nodes.stream().map(String::strip).filter(s -> !s.isEmpty()).toList(), days);
         } catch (CertificateToolException e) {
             err.println("membrane: " + e.getMessage());
             return 1;

@@ -91,7 +91,8 @@ public final class KryoRegistry {
         Set<Integer> ids = new HashSet<>();
         for (Entry e : TABLE) {
             if (e.id() < FIRST_ID) {
-                throw new IllegalStateException("KryoRegistry: id " + e.id() + " of " + e.type().getName() + " < " + FIRST_ID);
+                throw new IllegalStateException(
+                        "KryoRegistry: id " + e.id() + " of " + e.type().getName() + " < " + FIRST_ID);
             }
             if (!ids.add(e.id()) || RETIRED_IDS.contains(e.id())) {
                 throw new IllegalStateException("KryoRegistry: id " + e.id() + " used twice or retired");
@@ -107,8 +108,7 @@ public final class KryoRegistry {
         TOP_LEVEL_BY_ID = Map.copyOf(topById);
     }
 
-    private KryoRegistry() {
-    }
+    private KryoRegistry() {}
 
     private static Entry entry(int id, Class<?> type, Supplier<Serializer<?>> serializer) {
         return new Entry(id, type, serializer);

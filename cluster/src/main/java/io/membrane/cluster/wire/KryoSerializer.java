@@ -68,7 +68,8 @@ public final class KryoSerializer extends SerializerWithStringManifest {
             return bytes;
         } catch (RuntimeException e) {
             // The Kryo is not returned to the pool: its state after a failure is not trusted.
-            throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot serialize " + o.getClass().getName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -76,8 +77,8 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
         KryoRegistry.Entry entry = entryOf(manifest);
         if (bytes.length > MAX_PAYLOAD_BYTES) {
-            throw new NotSerializableException("refused " + entry.type().getName() + ": " + bytes.length
-                    + " bytes > " + MAX_PAYLOAD_BYTES);
+            throw new NotSerializableException(
+                    "refused " + entry.type().getName() + ": " + bytes.length + " bytes > " + MAX_PAYLOAD_BYTES);
         }
         Kryo kryo = pool.obtain();
         Object value;
@@ -100,8 +101,9 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     private static KryoRegistry.Entry entryOf(Object o) {
         KryoRegistry.Entry entry = o == null ? null : KryoRegistry.topLevel(o.getClass());
         if (entry == null) {
-            throw new IllegalArgumentException((o == null ? "null" : o.getClass().getName())
-                    + " is not a message registered in KryoRegistry (a WireMessage with an entry in its table)");
+            throw new IllegalArgumentException(
+                    (o == null ? "null" : o.getClass().getName())
+                            + " is not a message registered in KryoRegistry (a WireMessage with an entry in its table)");
         }
         return entry;
     }

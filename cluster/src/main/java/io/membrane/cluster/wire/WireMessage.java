@@ -8,5 +8,4 @@ package io.membrane.cluster.wire;
  * <p>Implementations are small immutable records. They must not implement {@link java.io.Serializable}: Java
  * serialization is off, and a second binding would make the choice of serializer ambiguous.
  */
-public interface WireMessage {
-}
+public interface WireMessage {}

@@ -32,8 +32,7 @@ import org.apache.pekko.cluster.UniqueAddress;
  * character count the stream claims).
  */
 final class WireSerializers {
-    private WireSerializers() {
-    }
+    private WireSerializers() {}
 
     /** Bytes left in a byte-array backed input: a claimed length above this is a lie. */
     static int remaining(Input input) {
@@ -58,7 +57,8 @@ final class WireSerializers {
         public void write(Kryo kryo, Output output, String s) {
             ByteBuffer bytes;
             try {
-                bytes = StandardCharsets.UTF_8.newEncoder()
+                bytes = StandardCharsets.UTF_8
+                        .newEncoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .encode(CharBuffer.wrap(s));
@@ -74,7 +74,8 @@ final class WireSerializers {
             int n = readLength(input, "string");
             byte[] bytes = input.readBytes(n);
             try {
-                return StandardCharsets.UTF_8.newDecoder()
+                return StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(bytes))
@@ -251,8 +252,8 @@ final class WireSerializers {
             for (int i = 0; i < n; i++) {
                 int node = input.readVarInt(true);
                 if (node < 0 || node >= nodes.length) {
-                    throw new KryoException("cidr set: node index " + Integer.toUnsignedString(node) + " of "
-                            + nodes.length);
+                    throw new KryoException(
+                            "cidr set: node index " + Integer.toUnsignedString(node) + " of " + nodes.length);
                 }
                 which[i] = nodes[node];
                 counters[i] = input.readVarLong(true);

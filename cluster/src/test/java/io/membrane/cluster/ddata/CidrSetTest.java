@@ -91,7 +91,7 @@ class CidrSetTest {
     void aSetWhoseDotsItsVectorHasNotSeenIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> CidrSet.of(Map.of(X, Versions.of(A, 2)), Versions.of(A, 1)));
         assertThrows(IllegalArgumentException.class, () -> CidrSet.of(Map.of(X, Versions.empty()), Versions.of(A, 1)));
-        assertThrows(IllegalArgumentException.class, () -> Versions.of(new UniqueAddress[]{B, A}, new long[]{1, 1}));
+        assertThrows(IllegalArgumentException.class, () -> Versions.of(new UniqueAddress[] {B, A}, new long[] {1, 1}));
         assertThrows(IllegalArgumentException.class, () -> Versions.of(A, 0));
     }
 
@@ -113,7 +113,7 @@ class CidrSetTest {
             Random random = new Random(seed);
             CidrSet[] ours = {CidrSet.empty(), CidrSet.empty(), CidrSet.empty()};
             @SuppressWarnings("unchecked")
-            ORSet<Cidr>[] pekko = new ORSet[]{ORSet.empty(), ORSet.empty(), ORSet.empty()};
+            ORSet<Cidr>[] pekko = new ORSet[] {ORSet.empty(), ORSet.empty(), ORSet.empty()};
             for (int step = 0; step < 400; step++) {
                 int r = random.nextInt(3);
                 Cidr c = universe.get(random.nextInt(universe.size()));
@@ -134,8 +134,10 @@ class CidrSetTest {
                         assertEquals(ours[r], ours[from].mergeData(before), "commutative (seed " + seed + ")");
                         assertEquals(ours[r], ours[r].mergeData(ours[from]), "idempotent (seed " + seed + ")");
                         CidrSet other = ours[random.nextInt(3)];
-                        assertEquals(before.mergeData(ours[from]).mergeData(other),
-                                before.mergeData(ours[from].mergeData(other)), "associative (seed " + seed + ")");
+                        assertEquals(
+                                before.mergeData(ours[from]).mergeData(other),
+                                before.mergeData(ours[from].mergeData(other)),
+                                "associative (seed " + seed + ")");
                     }
                 }
                 assertEquals(pekko[r].getElements(), ours[r].elements(), "seed " + seed + ", step " + step);

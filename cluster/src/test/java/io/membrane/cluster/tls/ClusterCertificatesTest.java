@@ -1,7 +1,6 @@
 package io.membrane.cluster.tls;
 
 import static io.membrane.cluster.tls.TestPki.load;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,7 +44,8 @@ class ClusterCertificatesTest {
         ClusterCertificates certs = TestPki.get().cluster;
         String password = certs.storePassword();
 
-        KeyStore caStore = load(certs.caStore(), Files.readString(certs.caPasswordFile()).strip());
+        KeyStore caStore =
+                load(certs.caStore(), Files.readString(certs.caPasswordFile()).strip());
         X509Certificate ca = (X509Certificate) caStore.getCertificate("ca");
         assertEquals(ca.getSubjectX500Principal(), ca.getIssuerX500Principal(), "the CA is self-signed");
         ca.verify(ca.getPublicKey());
@@ -65,10 +65,13 @@ class ClusterCertificatesTest {
             X509Certificate cert = (X509Certificate) chain[0];
             cert.verify(ca.getPublicKey());
             assertEquals(ca, chain[1]);
-            assertEquals("CN=" + node + ",O=Membrane", cert.getSubjectX500Principal().getName());
+            assertEquals(
+                    "CN=" + node + ",O=Membrane", cert.getSubjectX500Principal().getName());
             assertEquals(ca.getSubjectX500Principal(), cert.getIssuerX500Principal());
             assertEquals(-1, cert.getBasicConstraints(), "a node certificate cannot sign others");
-            assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), cert.getExtendedKeyUsage(),
+            assertEquals(
+                    List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"),
+                    cert.getExtendedKeyUsage(),
                     "serverAuth and clientAuth: a node is both ends of TLS connections");
             assertEquals(List.of(List.of(2, node)), List.copyOf(cert.getSubjectAlternativeNames()));
             long days = (cert.getNotAfter().getTime() - cert.getNotBefore().getTime()) / 86_400_000L;
@@ -77,18 +80,37 @@ class ClusterCertificatesTest {
         }
         // Another CA's key does not verify a node certificate: the verification above can fail.
         ClusterCertificates other = TestPki.get().foreign;
-        X509Certificate otherCa = (X509Certificate) load(other.trustStore(), other.storePassword()).getCertificate("ca");
-        X509Certificate n1 = (X509Certificate) load(certs.nodeStore("n1"), password).getCertificate("node");
+        X509Certificate otherCa = (X509Certificate)
+                load(other.trustStore(), other.storePassword()).getCertificate("ca");
+        X509Certificate n1 =
+                (X509Certificate) load(certs.nodeStore("n1"), password).getCertificate("node");
         assertThrows(SignatureException.class, () -> n1.verify(otherCa.getPublicKey()));
         assertNotEquals(ca.getSubjectX500Principal(), otherCa.getSubjectX500Principal(), "each CA has its own name");
 
-        for (Path secret : List.of(certs.caStore(), certs.caPasswordFile(), certs.storePasswordFile(),
-                certs.nodeStore("n1"), certs.nodeStore("n2"))) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)), secret.toString());
+        for (Path secret : List.of(
+                certs.caStore(),
+                certs.caPasswordFile(),
+                certs.storePasswordFile(),
+                certs.nodeStore("n1"),
+                certs.nodeStore("n2"))) {
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)),
+                    secret.toString());
         }
         try (Stream<Path> left = Files.list(certs.dir())) {
-            assertEquals(Set.of("ca.p12", "ca.crt", "ca.password", "trust.p12", "store.password", "n1.p12", "n2.p12",
-                    "n3.p12"), Set.copyOf(left.map(p -> p.getFileName().toString()).toList()), "no work files left behind");
+            assertEquals(
+                    Set.of(
+                            "ca.p12",
+                            "ca.crt",
+                            "ca.password",
+                            "trust.p12",
+                            "store.password",
+                            "n1.p12",
+                            "n2.p12",
+                            "n3.p12"),
+                    Set.copyOf(left.map(p -> p.getFileName().toString()).toList()),
+                    "no work files left behind");
         }
     }
 
@@ -102,12 +124,14 @@ class ClusterCertificatesTest {
         ClusterCertificates.Issued more = certs.issue(List.of("n4"), 30);
         assertFalse(more.newCa());
         assertEquals(List.of(certs.nodeStore("n4")), more.written());
-        X509Certificate ca = (X509Certificate) load(certs.trustStore(), certs.storePassword()).getCertificate("ca");
-        ((X509Certificate) load(certs.nodeStore("n4"), certs.storePassword()).getCertificate("node")).verify(ca.getPublicKey());
+        X509Certificate ca = (X509Certificate)
+                load(certs.trustStore(), certs.storePassword()).getCertificate("ca");
+        ((X509Certificate) load(certs.nodeStore("n4"), certs.storePassword()).getCertificate("node"))
+                .verify(ca.getPublicKey());
         assertArrayEquals(trustBefore, Files.readAllBytes(certs.trustStore()), "the trust store is untouched");
 
-        CertificateToolException again = assertThrows(CertificateToolException.class,
-                () -> certs.issue(List.of("n5", "n1"), 30));
+        CertificateToolException again =
+                assertThrows(CertificateToolException.class, () -> certs.issue(List.of("n5", "n1"), 30));
         assertTrue(again.getMessage().contains("n1.p12 exists"), again.getMessage());
         assertArrayEquals(n1Before, Files.readAllBytes(certs.nodeStore("n1")));
         assertFalse(Files.exists(certs.nodeStore("n5")), "refused before any work");
@@ -125,7 +149,8 @@ class ClusterCertificatesTest {
         assertTrue(e.getMessage().contains("password was incorrect"), e.getMessage());
         assertFalse(Files.exists(certs.nodeStore("n6")), "the half-made store is removed");
 
-        CertificateToolException noKeytool = assertThrows(CertificateToolException.class,
+        CertificateToolException noKeytool = assertThrows(
+                CertificateToolException.class,
                 () -> new ClusterCertificates(tmp.resolve("x"), tmp.resolve("no-keytool")).issue(List.of("n1"), 30));
         assertTrue(noKeytool.getMessage().contains("no keytool"), noKeytool.getMessage());
     }
@@ -134,28 +159,41 @@ class ClusterCertificatesTest {
     void theCommandPrintsWhatItWroteAndTheConfigLinesAndFailsInOneLine() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Function<String[], Integer> cmd = args -> ClusterCli.cli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+        Function<String[], Integer> cmd = args -> ClusterCli.cli(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(args);
         Path dir = tmp.resolve("cluster-tls");
-        assertEquals(0, cmd.apply(new String[] {"cluster", "tls-init", dir.toString(), "--nodes", "n1"}),
+        assertEquals(
+                0,
+                cmd.apply(new String[] {"cluster", "tls-init", dir.toString(), "--nodes", "n1"}),
                 err.toString(StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         for (String f : List.of("ca.p12", "ca.crt", "ca.password", "trust.p12", "store.password", "n1.p12")) {
             assertTrue(text.contains("wrote " + dir.resolve(f)), f + " in:\n" + text);
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
-        assertTrue(text.contains("enabled = true") && text.contains("trust-store = \"" + dir.resolve("trust.p12") + "\"")
-                && text.contains("MEMBRANE_TLS_KEY_STORE_PASSWORD"), text);
+        assertTrue(
+                text.contains("enabled = true")
+                        && text.contains("trust-store = \"" + dir.resolve("trust.p12") + "\"")
+                        && text.contains("MEMBRANE_TLS_KEY_STORE_PASSWORD"),
+                text);
 
         err.reset();
         assertEquals(1, cmd.apply(new String[] {"cluster", "tls-init", dir.toString(), "--nodes", "n1"}));
         String line = err.toString(StandardCharsets.UTF_8);
-        assertTrue(line.startsWith("membrane: ") && line.contains("n1.p12 exists") && line.strip().lines().count() == 1, line);
+        assertTrue(
+                line.startsWith("membrane: ")
+                        && line.contains("n1.p12 exists")
+                        && line.strip().lines().count() == 1,
+                line);
 
         err.reset();
         assertEquals(2, cmd.apply(new String[] {"cluster", "tls-init", dir.toString()}));
         line = err.toString(StandardCharsets.UTF_8);
-        assertTrue(line.startsWith("membrane: cluster tls-init: Missing required option: '--nodes=NAME'")
-                && line.strip().lines().count() == 1, line);
+        assertTrue(
+                line.startsWith("membrane: cluster tls-init: Missing required option: '--nodes=NAME'")
+                        && line.strip().lines().count() == 1,
+                line);
     }
 }

@@ -19,7 +19,9 @@ class ClusterTlsTest {
     private static final String ENGINE = "pekko.remote.artery.ssl.config-ssl-engine";
 
     private static Config config(String text) {
-        return ConfigFactory.parseString(text).withFallback(ConfigFactory.defaultReference()).resolve();
+        return ConfigFactory.parseString(text)
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
     }
 
     private static String tls(ClusterCertificates pki, String node) {
@@ -58,8 +60,13 @@ class ClusterTlsTest {
         // finds a root-level key of the same name before it looks at the environment).
         Config reference = ConfigFactory.parseResources(ClusterTls.class.getClassLoader(), "reference.conf");
         ConfigResolveOptions noEnvironment = ConfigResolveOptions.defaults().setUseSystemEnvironment(false);
-        Config env = ConfigFactory.parseMap(Map.of("MEMBRANE_TLS_KEY_STORE_PASSWORD", "ks",
-                "MEMBRANE_TLS_KEY_PASSWORD", "k", "MEMBRANE_TLS_TRUST_STORE_PASSWORD", "ts"));
+        Config env = ConfigFactory.parseMap(Map.of(
+                "MEMBRANE_TLS_KEY_STORE_PASSWORD",
+                "ks",
+                "MEMBRANE_TLS_KEY_PASSWORD",
+                "k",
+                "MEMBRANE_TLS_TRUST_STORE_PASSWORD",
+                "ts"));
         Config tls = env.withFallback(reference).resolve(noEnvironment).getConfig(ClusterTls.PATH);
         assertEquals("ks", tls.getString("key-store-password"));
         assertEquals("k", tls.getString("key-password"));
@@ -69,14 +76,19 @@ class ClusterTlsTest {
         String noPasswords = "membrane.cluster.tls { enabled = true, key-store = \"" + pki.nodeStore("n1")
                 + "\", trust-store = \"" + pki.trustStore() + "\" }";
         // Resolved without the environment, so the passwords are missing whatever this build's environment holds.
-        Config bare = ConfigFactory.parseString(noPasswords).withFallback(reference)
-                .resolve(noEnvironment);
-        String message = assertThrows(TlsConfigException.class, () -> ClusterTls.apply(bare)).getMessage();
-        assertTrue(message.contains("key-store-password") && message.contains("MEMBRANE_TLS_KEY_STORE_PASSWORD"), message);
-        Config withKeyStorePassword = ConfigFactory.parseString("membrane.cluster.tls.key-store-password = \""
-                + pki.storePassword() + "\"").withFallback(bare);
-        message = assertThrows(TlsConfigException.class, () -> ClusterTls.apply(withKeyStorePassword)).getMessage();
-        assertTrue(message.contains("trust-store-password") && message.contains("MEMBRANE_TLS_TRUST_STORE_PASSWORD"),
+        Config bare =
+                ConfigFactory.parseString(noPasswords).withFallback(reference).resolve(noEnvironment);
+        String message = assertThrows(TlsConfigException.class, () -> ClusterTls.apply(bare))
+                .getMessage();
+        assertTrue(
+                message.contains("key-store-password") && message.contains("MEMBRANE_TLS_KEY_STORE_PASSWORD"), message);
+        Config withKeyStorePassword = ConfigFactory.parseString(
+                        "membrane.cluster.tls.key-store-password = \"" + pki.storePassword() + "\"")
+                .withFallback(bare);
+        message = assertThrows(TlsConfigException.class, () -> ClusterTls.apply(withKeyStorePassword))
+                .getMessage();
+        assertTrue(
+                message.contains("trust-store-password") && message.contains("MEMBRANE_TLS_TRUST_STORE_PASSWORD"),
                 message);
     }
 
@@ -84,42 +96,52 @@ class ClusterTlsTest {
     void aTypoCannotLeaveTheTransportInTheClear() {
         assertTrue(refused("membrane.cluster.tls.enable = true").getMessage().contains("unknown key(s) [enable]"));
         assertTrue(refused("membrane.cluster.tls.enabled = ture").getMessage().contains("enabled"));
-        assertTrue(refused("pekko.remote.artery.transport = tls-tcp").getMessage()
+        assertTrue(refused("pekko.remote.artery.transport = tls-tcp")
+                .getMessage()
                 .contains("membrane.cluster.tls.enabled = true"));
     }
 
     @Test
     void mutualAuthenticationCannotBeSwitchedOff() {
         ClusterCertificates pki = TestPki.get().cluster;
-        String message = refused(tls(pki, "n1") + ENGINE + ".require-mutual-authentication = off").getMessage();
+        String message = refused(tls(pki, "n1") + ENGINE + ".require-mutual-authentication = off")
+                .getMessage();
         assertTrue(message.contains("require-mutual-authentication is off"), message);
         message = refused(tls(pki, "n1") + "pekko.remote.artery.ssl.ssl-engine-provider = "
-                + "\"org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider\"").getMessage();
+                        + "\"org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider\"")
+                .getMessage();
         assertTrue(message.contains("ssl-engine-provider"), message);
     }
 
     @Test
     void storesThatWouldFailAtTheFirstConnectionAreRefusedAtStart() {
         TestPki pki = TestPki.get();
-        String message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-store-password = wrong").getMessage();
+        String message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-store-password = wrong")
+                .getMessage();
         assertTrue(message.contains("key-store") && message.contains("wrong key-store-password"), message);
 
-        message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-store = /nonexistent.p12").getMessage();
+        message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-store = /nonexistent.p12")
+                .getMessage();
         assertTrue(message.contains("/nonexistent.p12 is not a readable file"), message);
 
-        message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-password = wrong").getMessage();
+        message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-password = wrong")
+                .getMessage();
         assertTrue(message.contains("key-password does not open"), message);
 
         // The foreign node's store with the cluster's trust store: peers would refuse it, so it does not start.
         message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.key-store = \""
-                + pki.foreign.nodeStore("intruder") + "\"\nmembrane.cluster.tls.key-store-password = \""
-                + pki.foreign.storePassword() + "\"").getMessage();
-        assertTrue(message.contains("CN=intruder") && message.contains("is not valid under the CAs of "
-                + pki.cluster.trustStore()), message);
+                        + pki.foreign.nodeStore("intruder") + "\"\nmembrane.cluster.tls.key-store-password = \""
+                        + pki.foreign.storePassword() + "\"")
+                .getMessage();
+        assertTrue(
+                message.contains("CN=intruder")
+                        && message.contains("is not valid under the CAs of " + pki.cluster.trustStore()),
+                message);
 
         // A key store given as trust store: a private key is no trust anchor.
         message = refused(tls(pki.cluster, "n1") + "membrane.cluster.tls.trust-store = \"" + pki.cluster.nodeStore("n2")
-                + "\"").getMessage();
+                        + "\"")
+                .getMessage();
         assertTrue(message.contains("holds no trusted certificate"), message);
     }
 }

@@ -20,8 +20,7 @@ public final class Canary {
         public static final AtomicInteger INITIALIZED = new AtomicInteger();
         public static final AtomicInteger CONSTRUCTED = new AtomicInteger();
 
-        private Log() {
-        }
+        private Log() {}
     }
 
     /** Java-serializable twin: counts constructions and readObject calls. */

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class CidrSetSerializerTest {
     private static final UniqueAddress A = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.1", 25520), 11L);
     private static final UniqueAddress B = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.2", 25520), 12L);
-    private static final String MANIFEST = "v1:" + KryoRegistry.topLevel(CidrSet.class).id();
+    private static final String MANIFEST =
+            "v1:" + KryoRegistry.topLevel(CidrSet.class).id();
 
     private final KryoSerializer serializer = new KryoSerializer(getClass().getClassLoader());
 
@@ -48,10 +49,13 @@ class CidrSetSerializerTest {
         // Same events, same dots: A adds the list in one order on one replica; another replica hears it by merge
         // after its own B-side adds and removals, in another order.
         CidrSet one = CidrSet.empty().addAll(A, cidrs);
-        CidrSet two = CidrSet.empty().add(B, Cidr.parse("198.51.100.0/24")).remove(Cidr.parse("198.51.100.0/24"))
+        CidrSet two = CidrSet.empty()
+                .add(B, Cidr.parse("198.51.100.0/24"))
+                .remove(Cidr.parse("198.51.100.0/24"))
                 .mergeData(one);
-        CidrSet three = CidrSet.empty().mergeData(one).mergeData(
-                CidrSet.empty().add(B, Cidr.parse("198.51.100.0/24")).remove(Cidr.parse("198.51.100.0/24")));
+        CidrSet three = CidrSet.empty()
+                .mergeData(one)
+                .mergeData(CidrSet.empty().add(B, Cidr.parse("198.51.100.0/24")).remove(Cidr.parse("198.51.100.0/24")));
         assertEquals(two, three);
         assertArrayEquals(serializer.toBinary(two), serializer.toBinary(three));
         CidrSet back = (CidrSet) serializer.fromBinary(serializer.toBinary(two), MANIFEST);
@@ -109,19 +113,22 @@ class CidrSetSerializerTest {
         v4(good, 0x0a000000, 8, 0, 1);
         v4(good, 0x0b000000, 8, 0, 2);
         CidrSet s = read(good);
-        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("11.0.0.0/8")), s.elements().stream().sorted().toList());
+        assertEquals(
+                List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("11.0.0.0/8")),
+                s.elements().stream().sorted().toList());
         assertArrayEquals(good.toBytes(), serializer.toBinary(s), "the hand-written form is the canonical one");
     }
 
     @Test
     void elementsOutOfOrderOrTwiceAreRefused() {
-        for (int[] order : new int[][]{{0x0b000000, 0x0a000000}, {0x0a000000, 0x0a000000}}) {
+        for (int[] order : new int[][] {{0x0b000000, 0x0a000000}, {0x0a000000, 0x0a000000}}) {
             Output out = header(1);
             versions(out);
             out.writeVarInt(2, true);
             v4(out, order[0], 8, 0, 1);
             v4(out, order[1], 8, 0, 2);
-            assertTrue(assertThrows(NotSerializableException.class, () -> read(out)).getMessage()
+            assertTrue(assertThrows(NotSerializableException.class, () -> read(out))
+                    .getMessage()
                     .contains("ascending"));
         }
     }
@@ -132,25 +139,33 @@ class CidrSetSerializerTest {
         versions(hostBits);
         hostBits.writeVarInt(1, true);
         v4(hostBits, 0x0a000001, 8, 0, 1);
-        assertTrue(assertThrows(NotSerializableException.class, () -> read(hostBits)).getMessage().contains("host bits"));
+        assertTrue(assertThrows(NotSerializableException.class, () -> read(hostBits))
+                .getMessage()
+                .contains("host bits"));
 
         Output badIndex = header(1);
         versions(badIndex);
         badIndex.writeVarInt(1, true);
         v4(badIndex, 0x0a000000, 8, 1, 1);
-        assertTrue(assertThrows(NotSerializableException.class, () -> read(badIndex)).getMessage().contains("node index"));
+        assertTrue(assertThrows(NotSerializableException.class, () -> read(badIndex))
+                .getMessage()
+                .contains("node index"));
 
         Output unseen = header(1);
         versions(unseen);
         unseen.writeVarInt(1, true);
         v4(unseen, 0x0a000000, 8, 0, 3); // the set's vector says node 0 made 2 events
-        assertTrue(assertThrows(NotSerializableException.class, () -> read(unseen)).getMessage().contains("newer"));
+        assertTrue(assertThrows(NotSerializableException.class, () -> read(unseen))
+                .getMessage()
+                .contains("newer"));
 
         Output family = header(1);
         versions(family);
         family.writeVarInt(1, true);
         family.writeByte(5);
-        assertTrue(assertThrows(NotSerializableException.class, () -> read(family)).getMessage().contains("family"));
+        assertTrue(assertThrows(NotSerializableException.class, () -> read(family))
+                .getMessage()
+                .contains("family"));
     }
 
     @Test

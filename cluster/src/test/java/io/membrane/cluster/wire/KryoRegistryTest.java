@@ -35,10 +35,13 @@ class KryoRegistryTest {
 
     @Test
     void messagesAreWireMessagesAndNotJavaSerializable() {
-        long messages = KryoRegistry.entries().stream().filter(KryoRegistry.Entry::topLevel).count();
+        long messages = KryoRegistry.entries().stream()
+                .filter(KryoRegistry.Entry::topLevel)
+                .count();
         assertTrue(messages > 0);
         for (KryoRegistry.Entry e : KryoRegistry.entries()) {
-            assertFalse(Serializable.class.isAssignableFrom(e.type()) && e.topLevel(),
+            assertFalse(
+                    Serializable.class.isAssignableFrom(e.type()) && e.topLevel(),
                     e.type() + " must not be java.io.Serializable (ambiguous binding, Java serialization is off)");
         }
     }
@@ -56,17 +59,37 @@ class KryoRegistryTest {
                 registered.put(id, r.getType());
             }
         }
-        Map<Integer, Class<?>> expected = new TreeMap<>(Map.of(0, int.class, 1, String.class, 2, float.class,
-                3, boolean.class, 4, byte.class, 5, char.class, 6, short.class, 7, long.class, 8, double.class));
+        Map<Integer, Class<?>> expected = new TreeMap<>(Map.of(
+                0,
+                int.class,
+                1,
+                String.class,
+                2,
+                float.class,
+                3,
+                boolean.class,
+                4,
+                byte.class,
+                5,
+                char.class,
+                6,
+                short.class,
+                7,
+                long.class,
+                8,
+                double.class));
         KryoRegistry.entries().forEach(e -> expected.put(e.id(), e.type()));
         assertEquals(expected, registered);
-        assertSame(WireSerializers.StringSerializer.class, kryo.getRegistration(String.class).getSerializer().getClass());
+        assertSame(
+                WireSerializers.StringSerializer.class,
+                kryo.getRegistration(String.class).getSerializer().getClass());
         assertSame(WireClassResolver.class, kryo.getClassResolver().getClass());
     }
 
     @Test
     void everyRegisteredClassHasASample() {
-        Set<Class<?>> registered = KryoRegistry.entries().stream().map(KryoRegistry.Entry::type).collect(Collectors.toSet());
+        Set<Class<?>> registered =
+                KryoRegistry.entries().stream().map(KryoRegistry.Entry::type).collect(Collectors.toSet());
         assertEquals(registered, WireSamples.byClass().keySet(), "add a sample to WireSamples for every new entry");
         WireSamples.byClass().forEach((type, samples) -> samples.forEach(s -> assertSame(type, s.getClass(), s + "")));
     }

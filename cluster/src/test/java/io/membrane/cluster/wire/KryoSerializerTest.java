@@ -27,15 +27,16 @@ import org.junit.jupiter.api.Test;
 /** The serializer on its own, without an actor system: round trips, refusals, limits. */
 class KryoSerializerTest {
     private static final String CANARY = "io.membrane.cluster.wire.Canary"; // never Canary.class: no lookup here
-    private static final int CHANGE_ID = KryoRegistry.topLevel(ForwardedPrefilterChange.class).id();
+    private static final int CHANGE_ID =
+            KryoRegistry.topLevel(ForwardedPrefilterChange.class).id();
     private static final int NODE_ID = KryoRegistry.topLevel(NodeInfo.class).id();
 
-    private final RecordingClassLoader loader = new RecordingClassLoader(getClass().getClassLoader());
+    private final RecordingClassLoader loader =
+            new RecordingClassLoader(getClass().getClassLoader());
     private final KryoSerializer serializer = new KryoSerializer(loader);
 
     /** A message that implements the marker but has no entry in the table. */
-    record Unregistered(String s) implements WireMessage {
-    }
+    record Unregistered(String s) implements WireMessage {}
 
     // ---- (a) every registered class round-trips -------------------------------------------------------------
 
@@ -77,8 +78,8 @@ class KryoSerializerTest {
         ForwardedPrefilterChange change = new ForwardedPrefilterChange(deny, true, 1);
         deny.add("192.0.2.0/24");
         assertEquals(List.of("10.0.0.0/8"), change.deny());
-        ForwardedPrefilterChange back = (ForwardedPrefilterChange) serializer.fromBinary(
-                serializer.toBinary(change), serializer.manifest(change));
+        ForwardedPrefilterChange back = (ForwardedPrefilterChange)
+                serializer.fromBinary(serializer.toBinary(change), serializer.manifest(change));
         assertThrows(UnsupportedOperationException.class, () -> back.deny().add("x"));
     }
 
@@ -90,7 +91,12 @@ class KryoSerializerTest {
             for (int t = 0; t < 8; t++) {
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < 2_000; i++) {
-                        NodeInfo n = new NodeInfo("n" + i, "h:" + i, "10.0.0." + (i % 250), "pekko://membrane@" + "10.0.0." + (i % 250) + ":25520", i);
+                        NodeInfo n = new NodeInfo(
+                                "n" + i,
+                                "h:" + i,
+                                "10.0.0." + (i % 250),
+                                "pekko://membrane@" + "10.0.0." + (i % 250) + ":25520",
+                                i);
                         assertEquals(n, serializer.fromBinary(serializer.toBinary(n), serializer.manifest(n)));
                     }
                     return null;
@@ -166,14 +172,35 @@ class KryoSerializerTest {
         int constructed = Canary.Log.CONSTRUCTED.get();
         int initialized = Canary.Log.INITIALIZED.get();
         byte[] payload = canaryByName();
-        String[] manifests = {"v1:999", "v1:99", "v1:0", "v1:1", "v1:-106", "v1:+106", "v1:0106x", "v1:", "v1",
-                "", "v2:" + NODE_ID, "V1:" + NODE_ID, " v1:" + NODE_ID, "v1:99999999999999999999", CANARY,
-                "L" + CANARY + ";", "v1:" + CANARY,
-                // registered, but only as parts of messages: not accepted as a whole message
-                "v1:100", "v1:101", "v1:102", "v1:103", "v1:104", "v1:105"};
+        String[] manifests = {
+            "v1:999",
+            "v1:99",
+            "v1:0",
+            "v1:1",
+            "v1:-106",
+            "v1:+106",
+            "v1:0106x",
+            "v1:",
+            "v1",
+            "",
+            "v2:" + NODE_ID,
+            "V1:" + NODE_ID,
+            " v1:" + NODE_ID,
+            "v1:99999999999999999999",
+            CANARY,
+            "L" + CANARY + ";",
+            "v1:" + CANARY,
+            // registered, but only as parts of messages: not accepted as a whole message
+            "v1:100",
+            "v1:101",
+            "v1:102",
+            "v1:103",
+            "v1:104",
+            "v1:105"
+        };
         for (String manifest : manifests) {
-            NotSerializableException e = assertThrows(NotSerializableException.class,
-                    () -> serializer.fromBinary(payload, manifest), manifest);
+            NotSerializableException e = assertThrows(
+                    NotSerializableException.class, () -> serializer.fromBinary(payload, manifest), manifest);
             assertTrue(e.getMessage().startsWith("unknown manifest '"), e.getMessage());
             assertTrue(e.getMessage().contains(manifest), e.getMessage());
         }
@@ -186,7 +213,8 @@ class KryoSerializerTest {
     @Test
     void aClassNameInsideARegisteredMessageIsRefusedBeforeItIsRead() {
         int constructed = Canary.Log.CONSTRUCTED.get();
-        NotSerializableException e = assertThrows(NotSerializableException.class,
+        NotSerializableException e = assertThrows(
+                NotSerializableException.class,
                 () -> serializer.fromBinary(changeWithCanaryInside(), "v1:" + CHANGE_ID));
         assertTrue(e.getMessage().contains("class names are refused"), e.getMessage());
         assertEquals(constructed, Canary.Log.CONSTRUCTED.get());
@@ -199,8 +227,8 @@ class KryoSerializerTest {
         out.writeBoolean(true);
         out.writeVarInt(500 + 2, true); // class id 500, never registered
         out.writeLong(7L);
-        NotSerializableException e = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
+        NotSerializableException e = assertThrows(
+                NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
         assertTrue(e.getMessage().contains("unregistered class ID: 500"), e.getMessage());
     }
 
@@ -213,8 +241,10 @@ class KryoSerializerTest {
         // Kryo's own string header claiming 2^28 characters: for these 5 bytes, Kryo 5.6.2's built-in String
         // serializer allocates a 512 MiB char[] before it notices the payload is short.
         out.writeVarIntFlag(true, (1 << 28) + 1, true);
-        NotSerializableException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(
-                NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), "v1:" + NODE_ID)));
+        NotSerializableException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
+                () -> assertThrows(
+                        NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), "v1:" + NODE_ID)));
         assertTrue(e.getMessage().contains("exceeds the"), e.getMessage());
     }
 
@@ -224,8 +254,8 @@ class KryoSerializerTest {
         out.writeBoolean(true);
         out.writeVarInt(101 + 2, true); // ImmutableCollections.ListN
         out.writeVarInt(Integer.MAX_VALUE, true);
-        NotSerializableException e = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
+        NotSerializableException e = assertThrows(
+                NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
         assertTrue(e.getMessage().contains("exceeds the"), e.getMessage());
     }
 
@@ -240,8 +270,8 @@ class KryoSerializerTest {
         out.writeVarInt(101 + 2, true);
         out.writeVarInt(0, true);
         out.writeLong(7L);
-        NotSerializableException e = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
+        NotSerializableException e = assertThrows(
+                NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), "v1:" + CHANGE_ID));
         assertTrue(e.getMessage().contains("Max depth exceeded"), e.getMessage());
     }
 
@@ -253,7 +283,8 @@ class KryoSerializerTest {
         // trailing bytes
         byte[] longer = Arrays.copyOf(good, good.length + 1);
         assertTrue(assertThrows(NotSerializableException.class, () -> serializer.fromBinary(longer, manifest))
-                .getMessage().contains("1 trailing bytes"));
+                .getMessage()
+                .contains("1 trailing bytes"));
         // every truncation
         for (int n = 0; n < good.length; n++) {
             byte[] cut = Arrays.copyOf(good, n);
@@ -263,11 +294,11 @@ class KryoSerializerTest {
         Kryo kryo = KryoRegistry.newKryo(loader);
         Output out = new Output(64, -1);
         kryo.writeObjectOrNull(out, "a:1", String.class); // address
-        kryo.writeObject(out, 5L);                          // joinedAtMillis
-        kryo.writeObjectOrNull(out, null, String.class);  // name
+        kryo.writeObject(out, 5L); // joinedAtMillis
+        kryo.writeObjectOrNull(out, null, String.class); // name
         kryo.writeObjectOrNull(out, "10.0.0.1", String.class); // underlay
-        NotSerializableException e = assertThrows(NotSerializableException.class,
-                () -> serializer.fromBinary(out.toBytes(), manifest));
+        NotSerializableException e =
+                assertThrows(NotSerializableException.class, () -> serializer.fromBinary(out.toBytes(), manifest));
         assertInstanceOf(KryoException.class, e.getCause());
         // invalid UTF-8 in a string
         Output bad = new Output(64, -1);
@@ -275,9 +306,11 @@ class KryoSerializerTest {
         bad.writeVarInt(2, true);
         bad.writeBytes(new byte[] {(byte) 0xc3, (byte) 0x28});
         assertTrue(assertThrows(NotSerializableException.class, () -> serializer.fromBinary(bad.toBytes(), manifest))
-                .getMessage().contains("not valid UTF-8"));
+                .getMessage()
+                .contains("not valid UTF-8"));
         // too large
-        assertThrows(NotSerializableException.class,
+        assertThrows(
+                NotSerializableException.class,
                 () -> serializer.fromBinary(new byte[KryoSerializer.MAX_PAYLOAD_BYTES + 1], manifest));
         // the serializer still works after all that (failed Kryo instances are dropped)
         assertEquals(node, serializer.fromBinary(good, manifest));
@@ -311,6 +344,7 @@ class KryoSerializerTest {
     void toBinaryRefusesUnpairedSurrogates() {
         NodeInfo broken = new NodeInfo("\ud800", "", "", "pekko://membrane@:25520", 0);
         assertThrows(IllegalArgumentException.class, () -> serializer.toBinary(broken));
-        assertNotEquals(0, serializer.toBinary(new NodeInfo("\ud83d\ude00", "", "", "pekko://membrane@:25520", 0)).length);
+        assertNotEquals(
+                0, serializer.toBinary(new NodeInfo("\ud83d\ude00", "", "", "pekko://membrane@:25520", 0)).length);
     }
 }

@@ -13,38 +13,68 @@ import org.apache.pekko.cluster.UniqueAddress;
 
 /** At least one sample of every class in {@link KryoRegistry}; a registered class without one fails the tests. */
 final class WireSamples {
-    private WireSamples() {
-    }
+    private WireSamples() {}
 
     static Map<Class<?>, List<Object>> byClass() {
         Map<Class<?>, List<Object>> m = new LinkedHashMap<>();
         m.put(List.of(1).getClass(), List.of(List.of("a"), List.of("a", "b"), List.of(Cidr.parse("10.0.0.0/8"))));
-        m.put(List.of().getClass(), List.of(List.of(), List.of("a", "b", "c"),
-                List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32"), List.of("nested"))));
-        m.put(Ipv4Prefix.class, List.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("0.0.0.0/0"),
-                Ipv4Prefix.host("255.255.255.255")));
-        m.put(Ipv6Prefix.class, List.of(Ipv6Prefix.parse("2001:db8::/32"), Ipv6Prefix.parse("::/0"),
-                Ipv6Prefix.host("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
+        m.put(
+                List.of().getClass(),
+                List.of(
+                        List.of(),
+                        List.of("a", "b", "c"),
+                        List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32"), List.of("nested"))));
+        m.put(
+                Ipv4Prefix.class,
+                List.of(
+                        Ipv4Prefix.parse("203.0.113.0/24"),
+                        Ipv4Prefix.parse("0.0.0.0/0"),
+                        Ipv4Prefix.host("255.255.255.255")));
+        m.put(
+                Ipv6Prefix.class,
+                List.of(
+                        Ipv6Prefix.parse("2001:db8::/32"),
+                        Ipv6Prefix.parse("::/0"),
+                        Ipv6Prefix.host("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
         m.put(Cidr.V4.class, List.of(Cidr.parse("192.0.2.1"), Cidr.parse("198.51.100.0/24")));
         m.put(Cidr.V6.class, List.of(Cidr.parse("2001:db8::1"), Cidr.parse("fe80::/10")));
-        m.put(NodeInfo.class, List.of(new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 1_764_000_000_000L),
-                new NodeInfo("nœud-2 ✓", "", "", "pekko://membrane@:25520", 0L), new NodeInfo("n", "[::1]:1", "192.0.2.7", "pekko://membrane@192.0.2.7:25520", Long.MIN_VALUE)));
-        m.put(ForwardedPrefilterChange.class, List.of(
-                new ForwardedPrefilterChange(List.of("10.0.0.0/8", "2001:db8::/32"), true, 42L),
-                new ForwardedPrefilterChange(new ArrayList<>(List.of("192.0.2.1")), false, -1L),
-                new ForwardedPrefilterChange(List.of(), true, Long.MAX_VALUE)));
-        m.put(ForwardedPrefilterResult.class, List.of(new ForwardedPrefilterResult(42L, 200, "{\"added\":2}"),
-                new ForwardedPrefilterResult(0L, 400, "")));
+        m.put(
+                NodeInfo.class,
+                List.of(
+                        new NodeInfo(
+                                "node-1",
+                                "10.0.0.1:9090",
+                                "10.0.0.1",
+                                "pekko://membrane@10.0.0.1:25520",
+                                1_764_000_000_000L),
+                        new NodeInfo("nœud-2 ✓", "", "", "pekko://membrane@:25520", 0L),
+                        new NodeInfo("n", "[::1]:1", "192.0.2.7", "pekko://membrane@192.0.2.7:25520", Long.MIN_VALUE)));
+        m.put(
+                ForwardedPrefilterChange.class,
+                List.of(
+                        new ForwardedPrefilterChange(List.of("10.0.0.0/8", "2001:db8::/32"), true, 42L),
+                        new ForwardedPrefilterChange(new ArrayList<>(List.of("192.0.2.1")), false, -1L),
+                        new ForwardedPrefilterChange(List.of(), true, Long.MAX_VALUE)));
+        m.put(
+                ForwardedPrefilterResult.class,
+                List.of(
+                        new ForwardedPrefilterResult(42L, 200, "{\"added\":2}"),
+                        new ForwardedPrefilterResult(0L, 400, "")));
         UniqueAddress a = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.1", 25520), 7L);
         UniqueAddress b = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.2", 25520), -3L);
-        CidrSet s = CidrSet.empty().addAll(a, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::1"),
-                Cidr.parse("192.0.2.7")));
+        CidrSet s = CidrSet.empty()
+                .addAll(a, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::1"), Cidr.parse("192.0.2.7")));
         CidrSet t = CidrSet.empty().add(b, Cidr.parse("10.0.0.0/8")).add(b, Cidr.parse("0.0.0.0/0"));
-        m.put(CidrSet.class, List.of(CidrSet.empty(), s, s.mergeData(t), s.mergeData(t).remove(Cidr.parse("192.0.2.7"))));
+        m.put(
+                CidrSet.class,
+                List.of(CidrSet.empty(), s, s.mergeData(t), s.mergeData(t).remove(Cidr.parse("192.0.2.7"))));
         return m;
     }
 
     static List<Object> messages() {
-        return byClass().values().stream().flatMap(List::stream).filter(o -> o instanceof WireMessage).toList();
+        return byClass().values().stream()
+                .flatMap(List::stream)
+                .filter(o -> o instanceof WireMessage)
+                .toList();
     }
 }

@@ -78,18 +78,24 @@ class WireSerializationSystemTest {
     /** The registry values as Distributed Data holds them: Pekko's ddata serializer calls ours for each value. */
     @Test
     void distributedDataValuesRoundTrip() {
-        SelfUniqueAddress self = new SelfUniqueAddress(
-                new UniqueAddress(new Address("pekko", "wire", "127.0.0.1", 25520), 17L));
+        SelfUniqueAddress self =
+                new SelfUniqueAddress(new UniqueAddress(new Address("pekko", "wire", "127.0.0.1", 25520), 17L));
         LWWMap<String, NodeInfo> registry = LWWMap.<String, NodeInfo>empty()
-                .put(self, "node-1", new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 1L))
-                .put(self, "node-2", new NodeInfo("node-2", "10.0.0.2:9090", "10.0.0.2", "pekko://membrane@10.0.0.2:25520", 2L));
+                .put(
+                        self,
+                        "node-1",
+                        new NodeInfo("node-1", "10.0.0.1:9090", "10.0.0.1", "pekko://membrane@10.0.0.1:25520", 1L))
+                .put(
+                        self,
+                        "node-2",
+                        new NodeInfo("node-2", "10.0.0.2:9090", "10.0.0.2", "pekko://membrane@10.0.0.2:25520", 2L));
         @SuppressWarnings("unchecked")
         LWWMap<String, NodeInfo> back = (LWWMap<String, NodeInfo>) remoteRoundTrip(registry);
         assertEquals(registry.getEntries(), back.getEntries());
         assertEquals(registry, back);
 
-        CidrSet deny = CidrSet.empty().addAll(self.uniqueAddress(),
-                List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")));
+        CidrSet deny = CidrSet.empty()
+                .addAll(self.uniqueAddress(), List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")));
         CidrSet set = (CidrSet) remoteRoundTrip(deny);
         assertEquals(deny, set);
         assertEquals(Set.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")), set.elements());
@@ -110,8 +116,7 @@ class WireSerializationSystemTest {
 
     // ---- (d) Java serialization is off ----------------------------------------------------------------------
 
-    record JavaOnly(String s) implements java.io.Serializable {
-    }
+    record JavaOnly(String s) implements java.io.Serializable {}
 
     @Test
     void javaSerializationIsOff() throws Exception {
@@ -123,7 +128,9 @@ class WireSerializationSystemTest {
         assertEquals(1, s.identifier());
         Try<byte[]> out = serialization.serialize(plain);
         assertTrue(out.isFailure());
-        assertInstanceOf(DisabledJavaSerializer.JavaSerializationException.class, out.failed().get());
+        assertInstanceOf(
+                DisabledJavaSerializer.JavaSerializationException.class,
+                out.failed().get());
 
         // Incoming: real Java-serialized bytes under the Java serializer's id are refused unread.
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -133,7 +140,9 @@ class WireSerializationSystemTest {
         int constructed = Canary.JavaCanary.CONSTRUCTED.get();
         Try<Object> in = serialization.deserialize(buffer.toByteArray(), 1, "");
         assertTrue(in.isFailure());
-        assertInstanceOf(DisabledJavaSerializer.JavaSerializationException.class, in.failed().get());
+        assertInstanceOf(
+                DisabledJavaSerializer.JavaSerializationException.class,
+                in.failed().get());
         assertEquals(0, Canary.JavaCanary.DESERIALIZED.get(), "readObject ran");
         assertEquals(constructed, Canary.JavaCanary.CONSTRUCTED.get());
     }
@@ -143,11 +152,14 @@ class WireSerializationSystemTest {
     @Test
     void aSystemsSerializerNeverLooksUpAClassAPayloadNames() {
         RecordingClassLoader loader = new RecordingClassLoader(getClass().getClassLoader());
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "wire-loader",
+        ActorSystem<Void> system = ActorSystem.create(
+                Behaviors.empty(),
+                "wire-loader",
                 org.apache.pekko.actor.BootstrapSetup.create(Optional.of(loader), Optional.empty(), Optional.empty()));
         try {
             Serialization ser = SerializationExtension.get(system.classicSystem());
-            assertTrue(loader.requested.contains(KryoSerializer.class.getName()), "the system uses the recording loader");
+            assertTrue(
+                    loader.requested.contains(KryoSerializer.class.getName()), "the system uses the recording loader");
             String canary = "io.membrane.cluster.wire.Canary";
             Output byName = new Output(64, -1);
             byName.writeVarInt(1, true);
@@ -160,13 +172,16 @@ class WireSerializationSystemTest {
             int changeId = KryoRegistry.topLevel(ForwardedPrefilterChange.class).id();
             int constructed = Canary.Log.CONSTRUCTED.get();
 
-            for (Map.Entry<String, byte[]> c : Map.of("v1:999", byName.toBytes(), canary, byName.toBytes(),
-                    "v1:" + changeId, inside.toBytes()).entrySet()) {
+            for (Map.Entry<String, byte[]> c : Map.of(
+                            "v1:999", byName.toBytes(), canary, byName.toBytes(), "v1:" + changeId, inside.toBytes())
+                    .entrySet()) {
                 Try<Object> r = ser.deserialize(c.getValue(), KryoSerializer.IDENTIFIER, c.getKey());
                 assertTrue(r.isFailure(), c.getKey());
                 assertInstanceOf(NotSerializableException.class, r.failed().get(), c.getKey());
             }
-            assertNotNull(ser.deserialize(new byte[0], KryoSerializer.IDENTIFIER, "v1:999").failed().get());
+            assertNotNull(ser.deserialize(new byte[0], KryoSerializer.IDENTIFIER, "v1:999")
+                    .failed()
+                    .get());
             assertEquals(constructed, Canary.Log.CONSTRUCTED.get());
             assertFalse(loader.requested.contains(canary), "the system's class loader was asked for " + canary);
         } finally {
@@ -177,7 +192,11 @@ class WireSerializationSystemTest {
     @Test
     void serializerIdentifierIsOutsidePekkosReservedRange() {
         assertTrue(KryoSerializer.IDENTIFIER > 40);
-        assertEquals(List.of("membrane-kryo"), List.of(testKit.system().settings().config()
-                .getString("pekko.actor.serialization-bindings.\"io.membrane.cluster.wire.WireMessage\"")));
+        assertEquals(
+                List.of("membrane-kryo"),
+                List.of(testKit.system()
+                        .settings()
+                        .config()
+                        .getString("pekko.actor.serialization-bindings.\"io.membrane.cluster.wire.WireMessage\"")));
     }
 }

@@ -5,8 +5,7 @@ import java.util.OptionalInt;
 
 /** Network devices of the calling thread's namespace, by name. */
 public final class Devices {
-    private Devices() {
-    }
+    private Devices() {}
 
     /** The interface index of {@code name} in this thread's network namespace, or empty if there is none. */
     public static OptionalInt ifindex(String name) {

@@ -17,8 +17,7 @@ public final class Netns {
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     public static final Path RUN_DIR = Path.of("/run/netns");
 
-    private Netns() {
-    }
+    private Netns() {}
 
     public static Path path(String name) {
         return RUN_DIR.resolve(name);
@@ -56,7 +55,8 @@ public final class Netns {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new IllegalStateException("in netns " + name + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "in netns " + name + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 }

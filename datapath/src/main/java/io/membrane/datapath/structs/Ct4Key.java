@@ -15,6 +15,11 @@ public record Ct4Key(int saddr, int daddr, int sport, int dport, int protocol, D
             .u8("protocol", Ct4Key::protocol)
             .u8("direction", k -> k.direction.code())
             .padding("pad", 2)
-            .build(m -> new Ct4Key(m.be32("saddr"), m.be32("daddr"), m.be16("sport"), m.be16("dport"),
-                    m.u8("protocol"), Direction.of(m.u8("direction"))));
+            .build(m -> new Ct4Key(
+                    m.be32("saddr"),
+                    m.be32("daddr"),
+                    m.be16("sport"),
+                    m.be16("dport"),
+                    m.u8("protocol"),
+                    Direction.of(m.u8("direction"))));
 }

@@ -15,6 +15,11 @@ public record Ct6Key(byte[] saddr, byte[] daddr, int sport, int dport, int proto
             .u8("protocol", Ct6Key::protocol)
             .u8("direction", k -> k.direction.code())
             .padding("pad", 2)
-            .build(m -> new Ct6Key(m.bytes("saddr"), m.bytes("daddr"), m.be16("sport"), m.be16("dport"),
-                    m.u8("protocol"), Direction.of(m.u8("direction"))));
+            .build(m -> new Ct6Key(
+                    m.bytes("saddr"),
+                    m.bytes("daddr"),
+                    m.be16("sport"),
+                    m.be16("dport"),
+                    m.u8("protocol"),
+                    Direction.of(m.u8("direction"))));
 }

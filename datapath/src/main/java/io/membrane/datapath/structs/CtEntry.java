@@ -15,6 +15,11 @@ public record CtEntry(long expiresNs, long packets, long bytes, int peerIdentity
             .u16("flags", CtEntry::flags)
             .u8("tcp_flags_seen", CtEntry::tcpFlagsSeen)
             .padding("pad", 1)
-            .build(m -> new CtEntry(m.u64("expires_ns"), m.u64("packets"), m.u64("bytes"), m.u32("peer_identity"),
-                    m.u16("flags"), m.u8("tcp_flags_seen")));
+            .build(m -> new CtEntry(
+                    m.u64("expires_ns"),
+                    m.u64("packets"),
+                    m.u64("bytes"),
+                    m.u32("peer_identity"),
+                    m.u16("flags"),
+                    m.u8("tcp_flags_seen")));
 }

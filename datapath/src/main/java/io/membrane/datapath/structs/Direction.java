@@ -2,7 +2,9 @@ package io.membrane.datapath.structs;
 
 /** DIR_* in bpf/lib/common.h: always seen from the endpoint (or, for the prefilter, from the node). */
 public enum Direction {
-    UNKNOWN(0), INGRESS(1), EGRESS(2);
+    UNKNOWN(0),
+    INGRESS(1),
+    EGRESS(2);
 
     private final int code;
 

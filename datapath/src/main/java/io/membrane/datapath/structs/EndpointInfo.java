@@ -14,8 +14,8 @@ public record EndpointInfo(int ifindex, int endpointId, int flags, long mac, lon
             .u32("flags", EndpointInfo::flags)
             .bytes("mac", 6, v -> macBytes(v.mac))
             .bytes("node_mac", 6, v -> macBytes(v.nodeMac))
-            .build(m -> new EndpointInfo(m.u32("ifindex"), m.u16("lxc_id"), m.u32("flags"), mac(m.bytes("mac")),
-                    mac(m.bytes("node_mac"))));
+            .build(m -> new EndpointInfo(
+                    m.u32("ifindex"), m.u16("lxc_id"), m.u32("flags"), mac(m.bytes("mac")), mac(m.bytes("node_mac"))));
 
     private static byte[] macBytes(long mac) {
         byte[] out = new byte[6];

@@ -21,8 +21,8 @@ public record IpcacheKey(int family, byte[] address, int prefixLength) {
             .bytes("addr", 16, IpcacheKey::address)
             .build(m -> {
                 int family = m.u8("family");
-                return new IpcacheKey(family, m.bytes("addr", addressLength(family)),
-                        m.u32("prefixlen") - STATIC_PREFIX_BITS);
+                return new IpcacheKey(
+                        family, m.bytes("addr", addressLength(family)), m.u32("prefixlen") - STATIC_PREFIX_BITS);
             });
 
     /** How many bytes of a 16-byte address field a family uses: 4 for IPv4, all for IPv6. */
@@ -40,7 +40,9 @@ public record IpcacheKey(int family, byte[] address, int prefixLength) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof IpcacheKey k && k.family == family && k.prefixLength == prefixLength
+        return o instanceof IpcacheKey k
+                && k.family == family
+                && k.prefixLength == prefixLength
                 && java.util.Arrays.equals(k.address, address);
     }
 
@@ -51,7 +53,8 @@ public record IpcacheKey(int family, byte[] address, int prefixLength) {
 
     @Override
     public String toString() {
-        return family == FAMILY_IPV4 ? new Ipv4Prefix(java.nio.ByteBuffer.wrap(address).getInt(), prefixLength)
-                .toString() : new Ipv6Prefix(address, prefixLength).toString();
+        return family == FAMILY_IPV4
+                ? new Ipv4Prefix(java.nio.ByteBuffer.wrap(address).getInt(), prefixLength).toString()
+                : new Ipv6Prefix(address, prefixLength).toString();
     }
 }

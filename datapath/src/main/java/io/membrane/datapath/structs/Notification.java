@@ -19,8 +19,7 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     int TYPE_POLICY_VERDICT = 5;
 
     /** {@code struct notify_hdr}: what every notification starts with; {@code len} covers the whole record. */
-    record Header(int type, int subtype, int source, int length) {
-    }
+    record Header(int type, int subtype, int source, int length) {}
 
     Layout<Header> HEADER = Layout.<Header>struct("notify_hdr")
             .u8("type", Header::type)
@@ -30,32 +29,58 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
             .build(m -> new Header(m.u8("type"), m.u8("subtype"), m.u16("source"), m.u32("len")));
 
     /** {@code struct drop_notify}; the header's subtype is the drop reason. */
-    Layout<Drop> DROP_LAYOUT = flowMembers(Layout.<Drop>struct("drop_notify")
-            .struct("hdr", HEADER, d -> new Header(TYPE_DROP, d.reasonCode(), d.source(),
-                    Notification.DROP_LAYOUT.size()))
-            .u32("src_identity", Drop::sourceIdentity)
-            .u32("dst_identity", Drop::destinationIdentity)
-            .u32("ifindex", Drop::ifindex)
-            .u32("orig_len", Drop::originalLength), d -> d.flow().orElse(null))
+    Layout<Drop> DROP_LAYOUT = flowMembers(
+                    Layout.<Drop>struct("drop_notify")
+                            .struct(
+                                    "hdr",
+                                    HEADER,
+                                    d -> new Header(
+                                            TYPE_DROP, d.reasonCode(), d.source(), Notification.DROP_LAYOUT.size()))
+                            .u32("src_identity", Drop::sourceIdentity)
+                            .u32("dst_identity", Drop::destinationIdentity)
+                            .u32("ifindex", Drop::ifindex)
+                            .u32("orig_len", Drop::originalLength),
+                    d -> d.flow().orElse(null))
             .padding("pad", 1)
             .build(m -> {
                 Header h = m.struct("hdr", HEADER);
                 Optional<Flow> flow = m.u8("family") == 0 ? Optional.empty() : Optional.of(flow(m));
-                return new Drop(h.source(), DropReason.of(h.subtype()), h.subtype(), m.u32("src_identity"),
-                        m.u32("dst_identity"), m.u32("ifindex"), m.u32("orig_len"), flow);
+                return new Drop(
+                        h.source(),
+                        DropReason.of(h.subtype()),
+                        h.subtype(),
+                        m.u32("src_identity"),
+                        m.u32("dst_identity"),
+                        m.u32("ifindex"),
+                        m.u32("orig_len"),
+                        flow);
             });
 
     /** {@code struct policy_verdict_notify}. */
-    Layout<PolicyVerdict> POLICY_VERDICT_LAYOUT = flowMembers(Layout.<PolicyVerdict>struct("policy_verdict_notify")
-            .struct("hdr", HEADER, v -> new Header(TYPE_POLICY_VERDICT, 0, v.source(),
-                    Notification.POLICY_VERDICT_LAYOUT.size()))
-            .u32("local_identity", PolicyVerdict::localIdentity)
-            .u32("remote_identity", PolicyVerdict::remoteIdentity)
-            .u32("verdict", PolicyVerdict::verdict)
-            .u32("ifindex", PolicyVerdict::ifindex), PolicyVerdict::flow)
+    Layout<PolicyVerdict> POLICY_VERDICT_LAYOUT = flowMembers(
+                    Layout.<PolicyVerdict>struct("policy_verdict_notify")
+                            .struct(
+                                    "hdr",
+                                    HEADER,
+                                    v -> new Header(
+                                            TYPE_POLICY_VERDICT,
+                                            0,
+                                            v.source(),
+                                            Notification.POLICY_VERDICT_LAYOUT.size()))
+                            .u32("local_identity", PolicyVerdict::localIdentity)
+                            .u32("remote_identity", PolicyVerdict::remoteIdentity)
+                            .u32("verdict", PolicyVerdict::verdict)
+                            .u32("ifindex", PolicyVerdict::ifindex),
+                    PolicyVerdict::flow)
             .u8("match_type", PolicyVerdict::matchType)
-            .build(m -> new PolicyVerdict(m.struct("hdr", HEADER).source(), m.u32("local_identity"),
-                    m.u32("remote_identity"), m.u32("verdict"), m.u32("ifindex"), m.u8("match_type"), flow(m)));
+            .build(m -> new PolicyVerdict(
+                    m.struct("hdr", HEADER).source(),
+                    m.u32("local_identity"),
+                    m.u32("remote_identity"),
+                    m.u32("verdict"),
+                    m.u32("ifindex"),
+                    m.u8("match_type"),
+                    flow(m)));
 
     int type();
 
@@ -63,8 +88,13 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     int source();
 
     /** The five-tuple and addresses both notifications carry. */
-    record Flow(InetAddress source, InetAddress destination, int sourcePort, int destinationPort, int protocol,
-                Direction direction) {
+    record Flow(
+            InetAddress source,
+            InetAddress destination,
+            int sourcePort,
+            int destinationPort,
+            int protocol,
+            Direction direction) {
         /** FAMILY_IPV4 1 or FAMILY_IPV6 2, as the datapath writes it. */
         public int family() {
             return source.getAddress().length == 4 ? IpcacheKey.FAMILY_IPV4 : IpcacheKey.FAMILY_IPV6;
@@ -82,8 +112,16 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     }
 
     /** A packet the datapath dropped. */
-    record Drop(int source, DropReason reason, int reasonCode, int sourceIdentity, int destinationIdentity,
-                int ifindex, int originalLength, Optional<Flow> flow) implements Notification {
+    record Drop(
+            int source,
+            DropReason reason,
+            int reasonCode,
+            int sourceIdentity,
+            int destinationIdentity,
+            int ifindex,
+            int originalLength,
+            Optional<Flow> flow)
+            implements Notification {
         @Override
         public int type() {
             return TYPE_DROP;
@@ -91,8 +129,9 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     }
 
     /** The policy decision on the first packet of a new flow. */
-    record PolicyVerdict(int source, int localIdentity, int remoteIdentity, int verdict, int ifindex,
-                         int matchType, Flow flow) implements Notification {
+    record PolicyVerdict(
+            int source, int localIdentity, int remoteIdentity, int verdict, int ifindex, int matchType, Flow flow)
+            implements Notification {
         @Override
         public int type() {
             return TYPE_POLICY_VERDICT;
@@ -104,8 +143,7 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     }
 
     /** A notification type this agent does not know; kept so counters and raw dumps still see it. */
-    record Unknown(int type, int subtype, int source, byte[] raw) implements Notification {
-    }
+    record Unknown(int type, int subtype, int source, byte[] raw) implements Notification {}
 
     /**
      * Decodes one perf sample.
@@ -114,15 +152,17 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
      */
     static Notification decode(byte[] sample) {
         if (sample.length < HEADER.size()) {
-            throw new IllegalArgumentException("notification of " + sample.length + " bytes is shorter than its header");
+            throw new IllegalArgumentException(
+                    "notification of " + sample.length + " bytes is shorter than its header");
         }
         ByteBuffer b = ByteBuffer.wrap(sample).order(ByteOrder.LITTLE_ENDIAN);
         Header h = HEADER.read(b, 0);
-        Layout<? extends Notification> layout = switch (h.type()) {
-            case TYPE_DROP -> DROP_LAYOUT;
-            case TYPE_POLICY_VERDICT -> POLICY_VERDICT_LAYOUT;
-            default -> null;
-        };
+        Layout<? extends Notification> layout =
+                switch (h.type()) {
+                    case TYPE_DROP -> DROP_LAYOUT;
+                    case TYPE_POLICY_VERDICT -> POLICY_VERDICT_LAYOUT;
+                    default -> null;
+                };
         if (layout == null) {
             return new Unknown(h.type(), h.subtype(), h.source(), sample.clone());
         }
@@ -138,8 +178,7 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
      * and family (0 when {@code flow} gives null: no IP header was parsed).
      */
     private static <T> Layout.Builder<T> flowMembers(Layout.Builder<T> struct, Function<T, Flow> flow) {
-        return struct
-                .bytes("saddr", 16, v -> address(flow.apply(v), Flow::source))
+        return struct.bytes("saddr", 16, v -> address(flow.apply(v), Flow::source))
                 .bytes("daddr", 16, v -> address(flow.apply(v), Flow::destination))
                 .u16("sport", orZero(flow, Flow::sourcePort))
                 .u16("dport", orZero(flow, Flow::destinationPort))
@@ -162,9 +201,13 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
     private static Flow flow(Layout.Members m) {
         int alen = IpcacheKey.addressLength(m.u8("family"));
         try {
-            return new Flow(InetAddress.getByAddress(m.bytes("saddr", alen)),
-                    InetAddress.getByAddress(m.bytes("daddr", alen)), m.u16("sport"), m.u16("dport"),
-                    m.u8("protocol"), Direction.of(m.u8("direction")));
+            return new Flow(
+                    InetAddress.getByAddress(m.bytes("saddr", alen)),
+                    InetAddress.getByAddress(m.bytes("daddr", alen)),
+                    m.u16("sport"),
+                    m.u16("dport"),
+                    m.u8("protocol"),
+                    Direction.of(m.u8("direction")));
         } catch (UnknownHostException e) {
             throw new IllegalStateException("address of " + alen + " bytes", e);
         }

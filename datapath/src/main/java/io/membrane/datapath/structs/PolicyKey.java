@@ -19,8 +19,8 @@ public record PolicyKey(int identity, int port, int protocol, Direction directio
             .be16("dport", PolicyKey::port)
             .u8("protocol", PolicyKey::protocol)
             .u8("direction", k -> k.direction.code())
-            .build(m -> new PolicyKey(m.u32("identity"), m.be16("dport"), m.u8("protocol"),
-                    Direction.of(m.u8("direction"))));
+            .build(m -> new PolicyKey(
+                    m.u32("identity"), m.be16("dport"), m.u8("protocol"), Direction.of(m.u8("direction"))));
 
     public PolicyKey {
         if (port < 0 || port > 65_535) {

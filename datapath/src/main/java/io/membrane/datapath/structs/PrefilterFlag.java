@@ -15,6 +15,7 @@ public record PrefilterFlag(int flags) {
 
     /** A plain deny entry (no scope bits: read back as node-scoped). */
     public static final PrefilterFlag DENY = new PrefilterFlag(F_DENY);
+
     public static final Layout<PrefilterFlag> LAYOUT = Layout.<PrefilterFlag>struct("lpm_val")
             .u8("flags", PrefilterFlag::flags)
             .build(m -> new PrefilterFlag(m.u8("flags")));

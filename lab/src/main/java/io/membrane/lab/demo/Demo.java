@@ -2,7 +2,6 @@ package io.membrane.lab.demo;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
-import io.membrane.actors.api.client.AdminApiException;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterChange;
@@ -27,8 +26,7 @@ public final class Demo {
     static final String LAB = "mbr-demo";
     static final Path PIN_ROOT = Path.of("/sys/fs/bpf", LAB);
 
-    private Demo() {
-    }
+    private Demo() {}
 
     public static void main(String[] args) throws Exception {
         run(args.length > 0 ? Path.of(args[0]) : Path.of("conf/membrane.conf"), AgentNode::start);
@@ -43,9 +41,10 @@ public final class Demo {
         NamespacePair lab = NamespacePair.createNamed(LAB);
         String device = "[{name = \"" + lab.devB() + "\", netns = \"" + lab.nsB() + "\", xdp-mode = native}]";
         AgentConfig base = AgentConfig.load(Optional.of(config));
-        AgentConfig cfg = AgentConfig.from(com.typesafe.config.ConfigFactory.parseString("membrane.devices = " + device
-                        + "\nmembrane.pin-root = \"" + PIN_ROOT + "\"")
-                .withFallback(base.raw()).resolve());
+        AgentConfig cfg = AgentConfig.from(com.typesafe.config.ConfigFactory.parseString(
+                        "membrane.devices = " + device + "\nmembrane.pin-root = \"" + PIN_ROOT + "\"")
+                .withFallback(base.raw())
+                .resolve());
         say("The agent pins its maps under " + PIN_ROOT + " (not " + base.pinRoot()
                 + "); the demo removes them when it stops");
         AgentNode agent;
@@ -57,13 +56,16 @@ public final class Demo {
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
-            lab.close();
-            pins.removeAll();
-            System.out.println("demo: stopped; removed the lab and " + PIN_ROOT);
-            stopped.countDown();
-        }, "membrane-demo-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.close();
+                            lab.close();
+                            pins.removeAll();
+                            System.out.println("demo: stopped; removed the lab and " + PIN_ROOT);
+                            stopped.countDown();
+                        },
+                        "membrane-demo-shutdown"));
 
         String api = agent.apiBase();
         AdminClient client = AdminClient.connect(api);
@@ -72,10 +74,16 @@ public final class Demo {
         PrefilterChange blockA = PrefilterChange.of(java.util.List.of(NamespacePair.A_V4 + "/32"));
         say("ping " + NamespacePair.B_V4 + " from " + NamespacePair.A_V4 + ": "
                 + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies");
-        say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4 + "/32\"]}: "
-                + ApiJson.pretty(client.addToPrefilter(blockA)).replaceAll("\\s+", " ").strip());
-        try (MonitorClient monitor = MonitorClient.connect(cfg.monitorSocket(),
-                MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")).withClient("demo"))) {
+        say("Blocking " + NamespacePair.A_V4 + " with PATCH /v1/prefilter {\"deny\": [\"" + NamespacePair.A_V4
+                + "/32\"]}: "
+                + ApiJson.pretty(client.addToPrefilter(blockA))
+                        .replaceAll("\\s+", " ")
+                        .strip());
+        try (MonitorClient monitor = MonitorClient.connect(
+                cfg.monitorSocket(),
+                MonitorClient.Options.DEFAULT
+                        .withTypes(java.util.List.of("drop"))
+                        .withClient("demo"))) {
             say("ping from " + NamespacePair.A_V4 + " (blocked): "
                     + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies; the monitor saw:");
             for (int i = 0; i < 3; i++) {
@@ -109,7 +117,8 @@ public final class Demo {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("the prefilter did not attach: " + ApiJson.compact(client.status().devices()));
+        throw new IllegalStateException("the prefilter did not attach: "
+                + ApiJson.compact(client.status().devices()));
     }
 
     private static void say(String line) {

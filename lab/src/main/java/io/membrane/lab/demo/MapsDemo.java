@@ -1,6 +1,7 @@
 package io.membrane.lab.demo;
 
 import io.membrane.maps.BpfHashMap;
+import io.membrane.maps.Libbpf;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerCpuHashMap;
@@ -9,7 +10,6 @@ import io.membrane.maps.layout.Field;
 import io.membrane.maps.layout.Layout;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
-import io.membrane.maps.Libbpf;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +24,15 @@ public final class MapsDemo {
 
     /** A demo counter key, {@code struct demo_key { __u8 reason; __u8 dir; __u16 pad[3]; }}: per-CPU hash keys. */
     record MetricsKey(int reason, int direction) {
-        static final Layout<MetricsKey> LAYOUT = Layout.of("demo_key", 8,
+        static final Layout<MetricsKey> LAYOUT = Layout.of(
+                "demo_key",
+                8,
                 List.of(Field.u8("reason", 0), Field.u8("dir", 1), Field.padding("pad", 2, 6)),
                 (k, b, o) -> b.put(o, (byte) k.reason).put(o + 1, (byte) k.direction),
                 (b, o) -> new MetricsKey(b.get(o) & 0xff, b.get(o + 1) & 0xff));
     }
 
-    private MapsDemo() {
-    }
+    private MapsDemo() {}
 
     public static void main(String[] args) {
         if (List.of(args).contains("--clean")) {
@@ -48,11 +49,13 @@ public final class MapsDemo {
 
         var opened = pins.openOrCreateReporting(dyn4Spec);
         try (LpmTrieMap<Ipv4Prefix, Byte> dyn4 = opened.map();
-             BpfHashMap<Ipv4Prefix, Byte> fix4 = pins.openOrCreate(fix4Spec);
-             LpmTrieMap<Ipv6Prefix, Byte> dyn6 = pins.openOrCreate(dyn6Spec);
-             PerCpuHashMap<MetricsKey, Long> metrics = pins.openOrCreate(metricsSpec)) {
+                BpfHashMap<Ipv4Prefix, Byte> fix4 = pins.openOrCreate(fix4Spec);
+                LpmTrieMap<Ipv6Prefix, Byte> dyn6 = pins.openOrCreate(dyn6Spec);
+                PerCpuHashMap<MetricsKey, Long> metrics = pins.openOrCreate(metricsSpec)) {
             System.out.println(dyn4Spec.name() + ": " + opened.outcome().name().toLowerCase()
-                    + (opened.outcome() == PinnedMaps.Outcome.REUSED ? " (entries from the last run are still there)" : ""));
+                    + (opened.outcome() == PinnedMaps.Outcome.REUSED
+                            ? " (entries from the last run are still there)"
+                            : ""));
             dyn4.put(Ipv4Prefix.parse("203.0.113.0/24"), (byte) 1);
             dyn4.put(Ipv4Prefix.parse("10.0.0.0/8"), (byte) 1);
             fix4.put(Ipv4Prefix.host("198.51.100.7"), (byte) 1);

@@ -8,7 +8,14 @@ package io.membrane.maps.layout;
 public record Field(String name, int offset, int size, Kind kind) {
     /** How a member's bytes are interpreted, and the alignment C gives a member of that kind. */
     public enum Kind {
-        U8(1), U16(2), U32(4), U64(8), BE16(2), BE32(4), BYTES(1), PADDING(1);
+        U8(1),
+        U16(2),
+        U32(4),
+        U64(8),
+        BE16(2),
+        BE32(4),
+        BYTES(1),
+        PADDING(1);
 
         private final int alignment;
 

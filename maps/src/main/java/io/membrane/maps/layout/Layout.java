@@ -38,15 +38,12 @@ public final class Layout<T> {
         T read(ByteBuffer buf, int base);
     }
 
-    public static final Layout<Byte> U8 = Layout.<Byte>struct("__u8")
-            .u8("value", Byte::intValue)
-            .build(m -> (byte) m.u8("value"));
-    public static final Layout<Integer> U32 = Layout.<Integer>struct("__u32")
-            .u32("value", Integer::intValue)
-            .build(m -> m.u32("value"));
-    public static final Layout<Long> U64 = Layout.<Long>struct("__u64")
-            .u64("value", Long::longValue)
-            .build(m -> m.u64("value"));
+    public static final Layout<Byte> U8 =
+            Layout.<Byte>struct("__u8").u8("value", Byte::intValue).build(m -> (byte) m.u8("value"));
+    public static final Layout<Integer> U32 =
+            Layout.<Integer>struct("__u32").u32("value", Integer::intValue).build(m -> m.u32("value"));
+    public static final Layout<Long> U64 =
+            Layout.<Long>struct("__u64").u64("value", Long::longValue).build(m -> m.u64("value"));
 
     private final String cName;
     private final int size;
@@ -100,8 +97,8 @@ public final class Layout<T> {
                         + " overlaps the member before it (which ends at " + end + ")");
             }
             if (f.end() > size) {
-                throw new IllegalArgumentException(cName + "." + f.name() + " ends at " + f.end()
-                        + ", past the struct size " + size);
+                throw new IllegalArgumentException(
+                        cName + "." + f.name() + " ends at " + f.end() + ", past the struct size " + size);
             }
             end = f.end();
         }
@@ -128,8 +125,10 @@ public final class Layout<T> {
     /** The declared struct a member is ({@code struct notify_hdr hdr}); empty for any other member. */
     public Optional<Layout<?>> nestedStruct(String memberName) {
         if (writer instanceof Declared<?> declared) {
-            return declared.members.stream().filter(m -> m.field.name().equals(memberName) && m.nested != null)
-                    .<Layout<?>>map(Member::nested).findFirst();
+            return declared.members.stream()
+                    .filter(m -> m.field.name().equals(memberName) && m.nested != null)
+                    .<Layout<?>>map(Member::nested)
+                    .findFirst();
         }
         return Optional.empty();
     }
@@ -218,8 +217,8 @@ public final class Layout<T> {
         public byte[] bytes(String name, int length) {
             Member<?> m = layout.member(name);
             if (length < 0 || length > m.field.size()) {
-                throw new IllegalArgumentException(layout.cName() + "." + name + ": " + length + " bytes of "
-                        + m.field.size());
+                throw new IllegalArgumentException(
+                        layout.cName() + "." + name + ": " + length + " bytes of " + m.field.size());
             }
             byte[] out = new byte[length];
             buf.get(at(name, Field.Kind.BYTES), out, 0, length);
@@ -252,8 +251,7 @@ public final class Layout<T> {
     }
 
     /** One declared member: where it lies, how its value is written, and the nested layout if it is a struct. */
-    private record Member<T>(Field field, MemberWriter<T> writer, Layout<?> nested) {
-    }
+    private record Member<T>(Field field, MemberWriter<T> writer, Layout<?> nested) {}
 
     /** The codec derived from a declaration: every member written in order, every member readable by name. */
     private static final class Declared<T> implements Writer<T>, Reader<T> {
@@ -326,7 +324,8 @@ public final class Layout<T> {
 
         /** A {@code __be16}: the accessor gives the number, the bytes are written most significant first. */
         public Builder<T> be16(String name, ToIntFunction<T> value) {
-            return add(Field.be16(name, offset),
+            return add(
+                    Field.be16(name, offset),
                     (v, b, at) -> b.putShort(at, Short.reverseBytes((short) value.applyAsInt(v))));
         }
 
@@ -343,8 +342,8 @@ public final class Layout<T> {
             return add(Field.bytes(name, offset, size), (v, b, at) -> {
                 byte[] bytes = value.apply(v);
                 if (bytes.length > size) {
-                    throw new IllegalArgumentException(cName + "." + name + " holds " + size + " bytes, got "
-                            + bytes.length);
+                    throw new IllegalArgumentException(
+                            cName + "." + name + " holds " + size + " bytes, got " + bytes.length);
                 }
                 b.put(at, bytes, 0, bytes.length);
                 zero(b, at + bytes.length, size - bytes.length);
@@ -363,8 +362,8 @@ public final class Layout<T> {
          */
         public <N> Builder<T> struct(String name, Layout<N> nested, Function<T, N> value) {
             Field field = new Field(name, offset, nested.size(), Field.Kind.BYTES);
-            members.add(new Member<>(aligned(field, nested.alignment()), (v, b, at) -> nested.write(value.apply(v), b, at),
-                    nested));
+            members.add(new Member<>(
+                    aligned(field, nested.alignment()), (v, b, at) -> nested.write(value.apply(v), b, at), nested));
             alignment = Math.max(alignment, nested.alignment());
             offset += nested.size();
             return this;
@@ -386,7 +385,8 @@ public final class Layout<T> {
             if (field.offset() % fieldAlignment != 0) {
                 throw new IllegalArgumentException(cName + "." + field.name() + " at offset " + field.offset()
                         + " is not " + fieldAlignment + "-byte aligned: C inserts "
-                        + (fieldAlignment - field.offset() % fieldAlignment) + " bytes before it; declare them as padding");
+                        + (fieldAlignment - field.offset() % fieldAlignment)
+                        + " bytes before it; declare them as padding");
             }
             return field;
         }

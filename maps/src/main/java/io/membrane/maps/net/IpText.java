@@ -2,8 +2,7 @@ package io.membrane.maps.net;
 
 /** Strict text parsing shared by the prefix types; never consults DNS, rejects anything ambiguous. */
 final class IpText {
-    private IpText() {
-    }
+    private IpText() {}
 
     /**
      * Refuses whitespace, control and non-ASCII characters before any parsing, so that text which merely looks
@@ -16,10 +15,11 @@ final class IpText {
             if (c > ' ' && c < 0x7f) {
                 continue;
             }
-            String what = Character.isWhitespace(c) || Character.isSpaceChar(c) ? "whitespace"
+            String what = Character.isWhitespace(c) || Character.isSpaceChar(c)
+                    ? "whitespace"
                     : Character.isISOControl(c) ? "a control character" : "a character outside the address syntax";
-            throw new IllegalArgumentException(String.format("'%s': %s (U+%04X) at index %d is not allowed in a CIDR",
-                    text, what, (int) c, i));
+            throw new IllegalArgumentException(
+                    String.format("'%s': %s (U+%04X) at index %d is not allowed in a CIDR", text, what, (int) c, i));
         }
         return text;
     }
@@ -50,7 +50,9 @@ final class IpText {
         }
         int address = 0;
         for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(IpText::isAsciiDigit)
+            if (part.isEmpty()
+                    || part.length() > 3
+                    || !part.chars().allMatch(IpText::isAsciiDigit)
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw new IllegalArgumentException(whole + ": not an IPv4 address (bad octet '" + part + "')");
             }

@@ -35,8 +35,8 @@ public interface LibBpf {
 
     int bpf_map_update_batch(int fd, Pointer keys, Pointer values, Pointer count, Pointer opts);
 
-    int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values,
-                             Pointer count, Pointer opts);
+    int bpf_map_lookup_batch(
+            int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values, Pointer count, Pointer opts);
 
     int bpf_map_delete_batch(int fd, Pointer keys, Pointer count, Pointer opts);
 
@@ -48,8 +48,7 @@ public interface LibBpf {
 
     int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLen);
 
-    int bpf_prog_load(int progType, String name, String license, Pointer insns, @size_t long insnCount,
-                      Pointer opts);
+    int bpf_prog_load(int progType, String name, String license, Pointer insns, @size_t long insnCount, Pointer opts);
 
     int bpf_prog_test_run_opts(int progFd, Pointer opts);
 
@@ -141,8 +140,13 @@ public interface LibBpf {
     }
 
     @SaveError
-    Pointer perf_buffer__new(int mapFd, @size_t long pageCount, PerfSampleCallback sample, PerfLostCallback lost,
-                             Pointer ctx, Pointer opts);
+    Pointer perf_buffer__new(
+            int mapFd,
+            @size_t long pageCount,
+            PerfSampleCallback sample,
+            PerfLostCallback lost,
+            Pointer ctx,
+            Pointer opts);
 
     int perf_buffer__poll(Pointer pb, int timeoutMs);
 

@@ -13,12 +13,12 @@ public final class NativeLibs {
     public static final int MIN_MAJOR = 1;
     public static final int MIN_MINOR = 1;
 
-    private NativeLibs() {
-    }
+    private NativeLibs() {}
 
     private static final class Holder {
         static final LibBpf BPF = loadLibbpf();
-        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+        static final LibC LIBC =
+                LibraryLoader.create(LibC.class).failImmediately().load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(BPF);
         static final Runtime LIBC_RUNTIME = Runtime.getRuntime(LIBC);
     }
@@ -34,8 +34,10 @@ public final class NativeLibs {
         int major = lib.libbpf_major_version();
         int minor = lib.libbpf_minor_version();
         if (major < MIN_MAJOR || (major == MIN_MAJOR && minor < MIN_MINOR)) {
-            throw new LibbpfUnavailableException("libbpf " + major + "." + minor + " is too old: Membrane needs "
-                    + MIN_MAJOR + "." + MIN_MINOR + " or newer; install it: apt-get install libbpf1", null);
+            throw new LibbpfUnavailableException(
+                    "libbpf " + major + "." + minor + " is too old: Membrane needs " + MIN_MAJOR + "." + MIN_MINOR
+                            + " or newer; install it: apt-get install libbpf1",
+                    null);
         }
         return lib;
     }

@@ -28,6 +28,7 @@ import java.util.Optional;
 public final class AdminClient {
     /** The CLI's patience: a cluster-scoped change of a long list may take most of a minute. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(120);
+
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /**
      * The agent of the default configuration: {@code AgentConfig.apiSocket()} of its run dir (a test holds the
@@ -36,6 +37,7 @@ public final class AdminClient {
     public static final String DEFAULT_TARGET = "unix:/var/run/membrane/membrane.sock";
     /** Where {@link #connect(String)} finds the bearer token for an {@code http://} target. */
     public static final String TOKEN_ENV = "MEMBRANE_API_TOKEN";
+
     private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
     private static final Map<String, String> ACCEPT_JSON = Map.of("Accept", "application/json");
 
@@ -58,15 +60,18 @@ public final class AdminClient {
 
     /** {@link #connect(String)} with these timeouts. */
     public static AdminClient connect(String target, Duration connectTimeout, Duration requestTimeout) {
-        return connect(target, connectTimeout, requestTimeout,
+        return connect(
+                target,
+                connectTimeout,
+                requestTimeout,
                 Optional.ofNullable(System.getenv(TOKEN_ENV)).filter(t -> !t.isBlank()));
     }
 
     /**
      * {@link #connect(String)} with these timeouts and bearer token (sent over TCP only; the socket needs none).
      */
-    public static AdminClient connect(String target, Duration connectTimeout, Duration requestTimeout,
-                                      Optional<String> token) {
+    public static AdminClient connect(
+            String target, Duration connectTimeout, Duration requestTimeout, Optional<String> token) {
         if (target.startsWith("unix:") || target.startsWith("/")) {
             Path socket = Path.of(target.startsWith("unix:") ? target.substring("unix:".length()) : target);
             if (!socket.isAbsolute()) {
@@ -77,8 +82,8 @@ public final class AdminClient {
         if (target.startsWith("http://")) {
             return new AdminClient(Http1Transport.to(target, connectTimeout, requestTimeout, token));
         }
-        throw new IllegalArgumentException("API target '" + target + "' is neither unix:PATH, an absolute socket"
-                + " path, nor http://HOST:PORT");
+        throw new IllegalArgumentException(
+                "API target '" + target + "' is neither unix:PATH, an absolute socket" + " path, nor http://HOST:PORT");
     }
 
     public AdminTransport transport() {
@@ -173,7 +178,8 @@ public final class AdminClient {
     }
 
     private static AdminApiException notJson(String method, String path, AdminTransport.Response r) {
-        return new AdminApiException(r.status(), new ApiError(method + " " + path + ": HTTP " + r.status()
-                + " with a body that is not JSON", "", ""));
+        return new AdminApiException(
+                r.status(),
+                new ApiError(method + " " + path + ": HTTP " + r.status() + " with a body that is not JSON", "", ""));
     }
 }

@@ -39,8 +39,8 @@ public final class Http1Transport implements AdminTransport {
      * @param token the bearer token every request presents ({@code Authorization: Bearer TOKEN}), as the agent's
      *              opt-in token listener requires
      */
-    public Http1Transport(String host, int port, Duration connectTimeout, Duration requestTimeout,
-                          Optional<String> token) {
+    public Http1Transport(
+            String host, int port, Duration connectTimeout, Duration requestTimeout, Optional<String> token) {
         this.host = host;
         this.port = port;
         this.connectTimeout = connectTimeout;
@@ -58,8 +58,8 @@ public final class Http1Transport implements AdminTransport {
     }
 
     /** To {@code http://HOST:PORT} with these timeouts and bearer token. */
-    public static Http1Transport to(String base, Duration connectTimeout, Duration requestTimeout,
-                                    Optional<String> token) {
+    public static Http1Transport to(
+            String base, Duration connectTimeout, Duration requestTimeout, Optional<String> token) {
         URI uri;
         try {
             uri = URI.create(base);
@@ -67,7 +67,9 @@ public final class Http1Transport implements AdminTransport {
             throw new IllegalArgumentException("--api " + base + ": expected http://HOST:PORT", e);
         }
         String path = uri.getRawPath();
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
+        if (!"http".equals(uri.getScheme())
+                || uri.getHost() == null
+                || uri.getPort() < 0
                 || !(path == null || path.isEmpty() || path.equals("/"))) {
             throw new IllegalArgumentException("--api " + base + ": expected http://HOST:PORT");
         }
@@ -85,10 +87,11 @@ public final class Http1Transport implements AdminTransport {
             s.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
             s.setSoTimeout((int) requestTimeout.toMillis());
             Request withToken = token.map(t -> {
-                Map<String, String> headers = new LinkedHashMap<>(request.headers());
-                headers.put("Authorization", "Bearer " + t);
-                return new Request(request.method(), request.pathAndQuery(), headers, request.body());
-            }).orElse(request);
+                        Map<String, String> headers = new LinkedHashMap<>(request.headers());
+                        headers.put("Authorization", "Bearer " + t);
+                        return new Request(request.method(), request.pathAndQuery(), headers, request.body());
+                    })
+                    .orElse(request);
             OutputStream out = s.getOutputStream();
             out.write(head(withToken, host + ":" + port));
             out.write(withToken.body());
@@ -100,10 +103,17 @@ public final class Http1Transport implements AdminTransport {
     /** The request line and headers of {@code request}, {@code Connection: close} and its Content-Length. */
     static byte[] head(Request request, String hostHeader) {
         StringBuilder head = new StringBuilder()
-                .append(request.method()).append(' ').append(request.pathAndQuery()).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(hostHeader).append("\r\n")
+                .append(request.method())
+                .append(' ')
+                .append(request.pathAndQuery())
+                .append(" HTTP/1.1\r\n")
+                .append("Host: ")
+                .append(hostHeader)
+                .append("\r\n")
                 .append("Connection: close\r\n");
-        request.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        request.headers()
+                .forEach((name, value) ->
+                        head.append(name).append(": ").append(value).append("\r\n"));
         head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
         return head.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -123,13 +133,16 @@ public final class Http1Transport implements AdminTransport {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.putIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                headers.putIfAbsent(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
                         lines[i].substring(colon + 1).trim());
             }
         }
         int start = end + HEAD_END.length;
         byte[] body;
-        if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
+        if (headers.getOrDefault("transfer-encoding", "")
+                .toLowerCase(Locale.ROOT)
+                .contains("chunked")) {
             body = dechunk(raw, start);
         } else if (headers.containsKey("content-length")) {
             int length = number(headers.get("content-length"), 10);

@@ -46,7 +46,7 @@ public final class UnixSocketTransport implements AdminTransport {
     @Override
     public Response send(Request request) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-             Selector selector = Selector.open()) {
+                Selector selector = Selector.open()) {
             channel.configureBlocking(false);
             connect(channel, selector);
             long deadline = System.nanoTime() + requestTimeout.toNanos();
@@ -83,8 +83,8 @@ public final class UnixSocketTransport implements AdminTransport {
                 throw new ConnectException("no socket at " + socket);
             }
             if (!Files.isWritable(socket)) {
-                throw new AccessDeniedException(socket.toString(), null,
-                        "only root and the members of the socket's group may connect");
+                throw new AccessDeniedException(
+                        socket.toString(), null, "only root and the members of the socket's group may connect");
             }
             throw e;
         }
@@ -94,8 +94,8 @@ public final class UnixSocketTransport implements AdminTransport {
         channel.register(selector, op);
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0 || selector.select(left) == 0) {
-            throw new SocketTimeoutException("no " + (op == SelectionKey.OP_CONNECT ? "connection" : "reply")
-                    + " within the timeout");
+            throw new SocketTimeoutException(
+                    "no " + (op == SelectionKey.OP_CONNECT ? "connection" : "reply") + " within the timeout");
         }
         selector.selectedKeys().clear();
     }

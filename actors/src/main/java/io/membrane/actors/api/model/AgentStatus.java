@@ -13,22 +13,31 @@ public record AgentStatus(List<Device> devices, EventCounters events, List<MapIn
      * @param state attaching, attached, failed or detached
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Device(int attempts, Boolean compileCacheHit, String device, String error, String mode,
-                         Integer programId, String state) {
-    }
+    public record Device(
+            int attempts,
+            Boolean compileCacheHit,
+            String device,
+            String error,
+            String mode,
+            Integer programId,
+            String state) {}
 
     /** The deny list's revision and size. */
-    public record PrefilterSummary(long revision, int entries) {
-    }
+    public record PrefilterSummary(long revision, int entries) {}
 
     /**
      * The event pump's counters since the agent started; while the pump does not run, only {@code running =
      * false}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventCounters(Boolean running, Long samples, Long drops,
-                                @JsonProperty("policy_verdicts") Long policyVerdicts, Long unknown,
-                                @JsonProperty("decode_errors") Long decodeErrors, Long lost, Long listeners,
-                                @JsonProperty("listeners_dropped") Long listenersDropped) {
-    }
+    public record EventCounters(
+            Boolean running,
+            Long samples,
+            Long drops,
+            @JsonProperty("policy_verdicts") Long policyVerdicts,
+            Long unknown,
+            @JsonProperty("decode_errors") Long decodeErrors,
+            Long lost,
+            Long listeners,
+            @JsonProperty("listeners_dropped") Long listenersDropped) {}
 }

@@ -12,8 +12,7 @@ import java.util.Map;
  */
 public record ClusterStatus(String self, String leader, List<Member> members, Map<String, RegistryEntry> registry) {
     /** A member as this node sees it; {@code status} is Pekko's member status in lower case ({@code up}). */
-    public record Member(String address, String status, boolean reachable, boolean self) {
-    }
+    public record Member(String address, String status, boolean reachable, boolean self) {}
 
     /**
      * A node as the registry records it.
@@ -23,7 +22,6 @@ public record ClusterStatus(String self, String leader, List<Member> members, Ma
      * @param clusterAddress the node's Pekko address
      * @param joinedAtMillis when it joined, epoch milliseconds
      */
-    public record RegistryEntry(String name, String address, String underlay, String clusterAddress,
-                                long joinedAtMillis) {
-    }
+    public record RegistryEntry(
+            String name, String address, String underlay, String clusterAddress, long joinedAtMillis) {}
 }

@@ -14,6 +14,5 @@ public record MapDump(List<Entry> entries, Integer maxEntries, String name, Stri
      * One entry: key and value decoded — a prefix as CIDR text, a struct as an object of its fields, a per-CPU
      * value as a list with one element per CPU.
      */
-    public record Entry(JsonNode key, JsonNode value) {
-    }
+    public record Entry(JsonNode key, JsonNode value) {}
 }

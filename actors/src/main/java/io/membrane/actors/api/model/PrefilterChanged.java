@@ -1,5 +1,4 @@
 package io.membrane.actors.api.model;
 
 /** The reply to an applied PATCH or DELETE /v1/prefilter: the new revision and how many entries changed. */
-public record PrefilterChanged(long revision, int changed) {
-}
+public record PrefilterChanged(long revision, int changed) {}

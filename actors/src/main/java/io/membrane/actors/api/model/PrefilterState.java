@@ -10,6 +10,5 @@ import java.util.List;
  */
 public record PrefilterState(long revision, List<String> deny, List<Entry> entries) {
     /** One CIDR and the scopes ({@code node}, {@code cluster}) holding it, sorted. */
-    public record Entry(String cidr, List<String> scope) {
-    }
+    public record Entry(String cidr, List<String> scope) {}
 }

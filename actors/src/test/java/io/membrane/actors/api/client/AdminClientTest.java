@@ -31,8 +31,8 @@ class AdminClientTest {
         @Override
         public Response send(Request request) {
             sent.add(request);
-            return new Response(status, Map.of("content-type", "application/json"),
-                    body.getBytes(StandardCharsets.UTF_8));
+            return new Response(
+                    status, Map.of("content-type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
@@ -44,15 +44,18 @@ class AdminClientTest {
     @Test
     void aChangeIsSentAsItsRecordAndTheReplyReadBack() {
         Scripted t = new Scripted(200, "{ \"revision\" : 7, \"changed\" : 2, \"later\" : true }");
-        PrefilterChanged r = new AdminClient(t).addToPrefilter(PrefilterChange.of(List.of("10.0.0.0/8", "10.1.0.0/16"))
-                .withScope("cluster"));
+        PrefilterChanged r = new AdminClient(t)
+                .addToPrefilter(
+                        PrefilterChange.of(List.of("10.0.0.0/8", "10.1.0.0/16")).withScope("cluster"));
         assertEquals(new PrefilterChanged(7, 2), r, "a field the client does not know is ignored");
         AdminTransport.Request sent = t.sent.get(0);
         assertEquals("PATCH", sent.method());
         assertEquals("/v1/prefilter", sent.pathAndQuery());
         assertEquals("application/json", sent.headers().get("Content-Type"));
-        assertEquals("{\"deny\":[\"10.0.0.0/8\",\"10.1.0.0/16\"],\"scope\":\"cluster\"}",
-                new String(sent.body(), StandardCharsets.UTF_8), "no revision: not sent");
+        assertEquals(
+                "{\"deny\":[\"10.0.0.0/8\",\"10.1.0.0/16\"],\"scope\":\"cluster\"}",
+                new String(sent.body(), StandardCharsets.UTF_8),
+                "no revision: not sent");
     }
 
     @Test
@@ -64,8 +67,10 @@ class AdminClientTest {
 
     @Test
     void aRefusalCarriesItsStatusAndTheApisError() {
-        AdminApiException e = assertThrows(AdminApiException.class, () -> new AdminClient(new Scripted(404,
-                "{\"error\":\"10.9.0.0/16: not in the node-scoped deny list\",\"field\":\"deny\",\"value\":\"10.9.0.0/16\"}"))
+        AdminApiException e = assertThrows(AdminApiException.class, () -> new AdminClient(
+                        new Scripted(
+                                404,
+                                "{\"error\":\"10.9.0.0/16: not in the node-scoped deny list\",\"field\":\"deny\",\"value\":\"10.9.0.0/16\"}"))
                 .removeFromPrefilter(PrefilterChange.of(List.of("10.9.0.0/16"))));
         assertEquals(404, e.status());
         assertEquals(new ApiError("10.9.0.0/16: not in the node-scoped deny list", "deny", "10.9.0.0/16"), e.error());
@@ -74,12 +79,12 @@ class AdminClientTest {
 
     @Test
     void aReplyThatIsNotJsonIsSaidToBeSo() {
-        AdminApiException e = assertThrows(AdminApiException.class,
-                () -> new AdminClient(new Scripted(502, "<html>bad gateway</html>")).status());
+        AdminApiException e = assertThrows(
+                AdminApiException.class, () -> new AdminClient(new Scripted(502, "<html>bad gateway</html>")).status());
         assertEquals(502, e.status());
         assertEquals("GET /v1/status: HTTP 502 with a body that is not JSON", e.getMessage());
-        AdminApiException ok = assertThrows(AdminApiException.class,
-                () -> new AdminClient(new Scripted(200, "not json")).health());
+        AdminApiException ok =
+                assertThrows(AdminApiException.class, () -> new AdminClient(new Scripted(200, "not json")).health());
         assertEquals(200, ok.status());
     }
 
@@ -96,8 +101,8 @@ class AdminClientTest {
                 return "http://127.0.0.1:1";
             }
         };
-        AdminUnreachableException e = assertThrows(AdminUnreachableException.class,
-                () -> new AdminClient(refusing).status());
+        AdminUnreachableException e =
+                assertThrows(AdminUnreachableException.class, () -> new AdminClient(refusing).status());
         assertTrue(e.refused());
         assertEquals("http://127.0.0.1:1", e.target());
     }

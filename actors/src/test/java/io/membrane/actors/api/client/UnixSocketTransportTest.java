@@ -38,8 +38,8 @@ class UnixSocketTransportTest {
         assertEquals(404, plain.status());
         assertEquals("{\"error\":\"x\"}", plain.bodyText());
         assertEquals("application/json", plain.header("Content-Type"));
-        AdminTransport.Response chunked = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\n\r\n");
+        AdminTransport.Response chunked = parse(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\n\r\n");
         assertEquals(200, chunked.status());
         assertEquals("abcdefg", chunked.bodyText());
         assertEquals("to the end", parse("HTTP/1.1 200 OK\r\n\r\nto the end").bodyText(), "no length: until EOF");
@@ -55,17 +55,19 @@ class UnixSocketTransportTest {
     }
 
     private static AdminTransport.Response get(Path socket, Duration timeout) throws IOException {
-        return new UnixSocketTransport(socket, timeout, timeout).send(new AdminTransport.Request("GET", "/v1/healthz",
-                Map.of(), new byte[0]));
+        return new UnixSocketTransport(socket, timeout, timeout)
+                .send(new AdminTransport.Request("GET", "/v1/healthz", Map.of(), new byte[0]));
     }
 
     @Test
     void aMissingOrDeadSocketIsRefusedAndASilentOneTimesOut() throws Exception {
-        ConnectException missing = assertThrows(ConnectException.class, () -> get(dir.resolve("none.sock"),
-                Duration.ofSeconds(1)));
+        ConnectException missing =
+                assertThrows(ConnectException.class, () -> get(dir.resolve("none.sock"), Duration.ofSeconds(1)));
         assertTrue(missing.getMessage().contains("none.sock"), missing.getMessage());
         Path dead = dir.resolve("dead.sock");
-        ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(dead)).close();
+        ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+                .bind(UnixDomainSocketAddress.of(dead))
+                .close();
         assertThrows(ConnectException.class, () -> get(dead, Duration.ofSeconds(1)), "a socket file nobody serves");
         try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             silent.bind(UnixDomainSocketAddress.of(dir.resolve("silent.sock")));
@@ -76,9 +78,14 @@ class UnixSocketTransportTest {
     @Test
     void targetsAreTurnedIntoTheirTransport() {
         Duration t = Duration.ofSeconds(1);
-        assertEquals("unix:/run/x.sock", AdminClient.connect("unix:/run/x.sock").transport().describe());
-        assertEquals("unix:/run/x.sock", AdminClient.connect("/run/x.sock").transport().describe());
-        AdminTransport http = AdminClient.connect("http://127.0.0.1:9877", t, t, Optional.of("secret")).transport();
+        assertEquals(
+                "unix:/run/x.sock",
+                AdminClient.connect("unix:/run/x.sock").transport().describe());
+        assertEquals(
+                "unix:/run/x.sock",
+                AdminClient.connect("/run/x.sock").transport().describe());
+        AdminTransport http = AdminClient.connect("http://127.0.0.1:9877", t, t, Optional.of("secret"))
+                .transport();
         assertTrue(http instanceof Http1Transport, http.toString());
         assertEquals("http://127.0.0.1:9877", http.describe());
         for (String bad : new String[] {"unix:relative.sock", "127.0.0.1:9876", "ftp://x", ""}) {
@@ -89,8 +96,14 @@ class UnixSocketTransportTest {
 
     @Test
     void theDefaultTargetIsTheDefaultConfigsSocket() {
-        assertEquals(AdminClient.DEFAULT_TARGET, "unix:" + AgentConfig.load(Optional.empty()).apiSocket());
-        assertEquals(AdminClient.DEFAULT_TARGET, "unix:" + AgentConfig.load(Optional.of(Path.of("..", "conf",
-                "membrane.conf"))).apiSocket(), "bin/membrane agent's config");
+        assertEquals(
+                AdminClient.DEFAULT_TARGET,
+                "unix:" + AgentConfig.load(Optional.empty()).apiSocket());
+        assertEquals(
+                AdminClient.DEFAULT_TARGET,
+                "unix:"
+                        + AgentConfig.load(Optional.of(Path.of("..", "conf", "membrane.conf")))
+                                .apiSocket(),
+                "bin/membrane agent's config");
     }
 }

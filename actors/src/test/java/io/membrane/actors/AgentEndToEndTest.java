@@ -1,10 +1,10 @@
 package io.membrane.actors;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.api.client.AdminClient;
-import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
@@ -13,6 +13,7 @@ import io.membrane.topology.NamespacePair;
 import io.membrane.topology.Namespaces;
 import io.membrane.topology.Ping;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,15 +61,12 @@ class AgentEndToEndTest {
                 "");
     }
 
-    static void awaitAttached(AgentNode agent) throws InterruptedException {
+    static void awaitAttached(AgentNode agent) {
         AdminClient api = TestAgents.client(agent);
-        for (int i = 0; i < 300; i++) {
-            if (api.status().devices().stream().anyMatch(d -> "attached".equals(d.state()))) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("device never attached: " + ApiJson.compact(api.status()));
+        await("a device attached")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> api.status().devices(), devices -> devices.stream()
+                        .anyMatch(d -> "attached".equals(d.state())));
     }
 
     @Test
@@ -97,7 +95,9 @@ class AgentEndToEndTest {
         io.membrane.actors.monitor.MonitorClient socket = io.membrane.actors.monitor.MonitorClient.connect(
                 agent.config().monitorSocket(),
                 io.membrane.actors.monitor.MonitorClient.Options.DEFAULT.withTypes(java.util.List.of("drop")));
-        Thread.sleep(300);
+        AdminClient api = TestAgents.client(agent);
+        await("both event channels subscribed")
+                .until(() -> api.status().events().listeners(), listeners -> listeners != null && listeners == 2);
         assertEquals(0, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "blocked source dropped");
         var received = socket.next().orElseThrow();
         socket.close();
@@ -107,15 +107,15 @@ class AgentEndToEndTest {
         assertTrue(
                 io.membrane.actors.monitor.EventFormat.line(received.event()).contains("Prefilter"),
                 io.membrane.actors.monitor.EventFormat.line(received.event()));
-        for (int i = 0; i < 50 && sse.stream().noneMatch(l -> l.startsWith("data:") && l.contains("10.77.0.1")); i++) {
-            Thread.sleep(100);
-        }
+        await("the drop on the SSE stream")
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertTrue(
+                        sse.stream()
+                                .anyMatch(l -> l.startsWith("data:")
+                                        && l.contains("\"type\":\"drop\"")
+                                        && l.contains("10.77.0.1")),
+                        "the drop arrived on the SSE stream over the API socket: " + sse));
         stream.destroy();
-        assertTrue(
-                sse.stream()
-                        .anyMatch(l ->
-                                l.startsWith("data:") && l.contains("\"type\":\"drop\"") && l.contains("10.77.0.1")),
-                "the drop arrived on the SSE stream over the API socket: " + sse);
         assertEquals(0, lab.pingFromA(NamespacePair.A_V6, NamespacePair.B_V6, 2), "blocked v6 source dropped");
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4_OTHER, NamespacePair.B_V4, 3), "other source flows");
 
@@ -159,7 +159,7 @@ class AgentEndToEndTest {
                 .output()));
         agent.close();
         agent = null;
-        Thread.sleep(500);
+        Thread.sleep(500); // not a poll: half a second with no agent at all, the traffic above must not notice
         agent = AgentNode.start(config());
         awaitAttached(agent);
         assertEquals(40, allowed.join(), "no reply lost while the agent restarted");

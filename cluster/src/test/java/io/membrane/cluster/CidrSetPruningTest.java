@@ -1,7 +1,7 @@
 package io.membrane.cluster;
 
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -100,7 +100,11 @@ class CidrSetPruningTest {
             kits.add(kit);
             systems.add(kit.system());
         }
-        await(() -> systems.stream().allMatch(s -> up(s) == 3), WAIT, "three members up");
+        await("three members up on every node")
+                .atMost(WAIT)
+                .until(
+                        () -> systems.stream().map(CidrSetPruningTest::up).toList(),
+                        up -> up.equals(List.of(3L, 3L, 3L)));
         ActorSystem<?> n1 = systems.get(0);
         ActorSystem<?> n2 = systems.get(1);
         ActorSystem<?> n3 = systems.get(2);
@@ -111,18 +115,22 @@ class CidrSetPruningTest {
             Cidr cidr = ADDED.get(i);
             update(systems.get(i), s -> s.add(node, cidr));
         }
-        await(
-                () -> systems.stream().allMatch(s -> local(s).elements().equals(Set.copyOf(ADDED))),
-                WAIT,
-                "every entry on every node");
+        await("every entry on every node")
+                .atMost(WAIT)
+                .until(() -> systems.stream().map(s -> local(s).elements()).toList(), sets -> sets.stream()
+                        .allMatch(Set.copyOf(ADDED)::equals));
         assertEquals(1, local(n1).versions().at(leaving), "n3's add is recorded under n3");
 
         Cluster.get(n3).manager().tell(Leave.create(Cluster.get(n3).selfMember().address()));
-        await(() -> members(n1) == 2 && members(n2) == 2 && up(n1) == 2, WAIT, "n3 removed");
-        await(
-                () -> !local(n1).needPruningFrom(leaving) && !local(n2).needPruningFrom(leaving),
-                WAIT,
-                "n3 pruned from the set on n1 and n2");
+        await("n3 removed: members on n1, on n2, up on n1")
+                .atMost(WAIT)
+                .until(() -> List.of(members(n1), members(n2), up(n1)), counts -> counts.equals(List.of(2L, 2L, 2L)));
+        await("n3 pruned from the set on n1 and n2 (needs pruning on n1, on n2)")
+                .atMost(WAIT)
+                .until(
+                        () -> List.of(
+                                local(n1).needPruningFrom(leaving), local(n2).needPruningFrom(leaving)),
+                        needed -> needed.equals(List.of(false, false)));
         for (ActorSystem<?> s : List.of(n1, n2)) {
             CidrSet set = local(s);
             assertEquals(Set.copyOf(ADDED), set.elements(), "entries after pruning");
@@ -131,9 +139,17 @@ class CidrSetPruningTest {
 
         // The pruned entry is an ordinary one: removed on n2, it is gone on n1 too, and stays gone.
         update(n2, s -> s.remove(ADDED.get(2)));
-        await(() -> local(n1).elements().equals(Set.copyOf(ADDED.subList(0, 2))), WAIT, "the removal on n1");
-        Thread.sleep(1_000); // several gossip rounds
-        assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n1).elements());
-        assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n2).elements());
+        await("the removal on n1")
+                .atMost(WAIT)
+                .until(() -> local(n1).elements(), elements -> elements.equals(Set.copyOf(ADDED.subList(0, 2))));
+        // Several gossip rounds; failFast looks at every poll, the condition itself only has to last them out.
+        await("the removal kept on n1 and n2")
+                .during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(10))
+                .failFast("the entries changed after the removal had spread", () -> {
+                    assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n1).elements(), "entries on n1");
+                    assertEquals(Set.copyOf(ADDED.subList(0, 2)), local(n2).elements(), "entries on n2");
+                })
+                .until(() -> true);
     }
 }

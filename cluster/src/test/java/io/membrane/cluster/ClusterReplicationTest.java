@@ -1,7 +1,6 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
@@ -9,6 +8,7 @@ import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.seedLine;
 import static io.membrane.cluster.ClusterTestSupport.upMembers;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,7 +63,9 @@ class ClusterReplicationTest {
             AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], seedLine(seed));
             nodes.add(ClusterNode.start(config));
         }
-        await(() -> upMembers(nodes.get(2)) == 3 && upMembers(nodes.get(0)) == 3, WAIT, "three members up");
+        await("three members up on n1 and n3")
+                .atMost(WAIT)
+                .until(() -> List.of(upMembers(nodes.get(0)), upMembers(nodes.get(2))), up -> up.equals(List.of(3, 3)));
     }
 
     @AfterEach
@@ -86,55 +89,50 @@ class ClusterReplicationTest {
         // Enforced on the node that answered, and soon on every other.
         assertTrue(nodes.get(0).targets().maps().cidr4Dyn().lookup(cidr).isPresent());
         for (AgentNode n : nodes) {
-            await(
-                    () -> n.targets()
-                            .maps()
-                            .cidr4Dyn()
-                            .lookup(cidr)
-                            .map(PrefilterFlag::clusterScoped)
-                            .orElse(false),
-                    WAIT,
-                    "203.0.113.0/24 in the maps of " + n.apiBase());
+            await("203.0.113.0/24 cluster-scoped in the maps of " + n.apiBase())
+                    .atMost(WAIT)
+                    .until(() -> n.targets().maps().cidr4Dyn().lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped)
+                            .orElse(false));
         }
         PrefilterState get = api(nodes.get(2)).prefilter();
         assertEquals(List.of("cluster"), get.entries().get(0).scope(), get.toString());
 
         Response local = prefilter(nodes.get(1), "PATCH", "{\"deny\": [\"198.51.100.7\"]}");
         assertEquals(200, local.status(), local.body());
-        Thread.sleep(500);
+        // failFast looks at every poll of the half second; the condition itself only has to last it out.
+        await("the node-scoped entry kept on its node")
+                .during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(5))
+                .failFast("a node-scoped entry left its node", () -> {
+                    for (AgentNode other : List.of(nodes.get(0), nodes.get(2))) {
+                        assertTrue(
+                                other.targets()
+                                        .maps()
+                                        .cidr4Fix()
+                                        .lookup(Ipv4Prefix.host("198.51.100.7"))
+                                        .isEmpty(),
+                                "198.51.100.7 in the maps of " + other.apiBase());
+                    }
+                })
+                .until(() -> true);
         assertTrue(nodes.get(1)
                 .targets()
                 .maps()
                 .cidr4Fix()
                 .lookup(Ipv4Prefix.host("198.51.100.7"))
                 .isPresent());
-        assertTrue(
-                nodes.get(0)
-                        .targets()
-                        .maps()
-                        .cidr4Fix()
-                        .lookup(Ipv4Prefix.host("198.51.100.7"))
-                        .isEmpty(),
-                "a node-scoped entry stays on its node");
-        assertTrue(nodes.get(2)
-                .targets()
-                .maps()
-                .cidr4Fix()
-                .lookup(Ipv4Prefix.host("198.51.100.7"))
-                .isEmpty());
 
         Response del = prefilter(nodes.get(1), "DELETE", "{\"deny\": [\"203.0.113.0/24\"], \"scope\": \"cluster\"}");
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : nodes) {
-            await(
-                    () -> n.targets().maps().cidr4Dyn().lookup(cidr).isEmpty(),
-                    WAIT,
-                    "203.0.113.0/24 gone from " + n.apiBase());
+            await("203.0.113.0/24 gone from " + n.apiBase())
+                    .atMost(WAIT)
+                    .until(() -> n.targets().maps().cidr4Dyn().lookup(cidr), Optional::isEmpty);
         }
 
         ClusterStatus cluster = cluster(nodes.get(0));
         assertEquals(3, cluster.members().size(), cluster.toString());
-        await(() -> registrySize(nodes.get(0)) == 3, WAIT, "three nodes in the registry");
+        await("three nodes in n1's registry").atMost(WAIT).until(() -> registrySize(nodes.get(0)), size -> size == 3);
     }
 
     @Test

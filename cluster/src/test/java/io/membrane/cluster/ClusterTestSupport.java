@@ -18,13 +18,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
-/** What the cluster tests that run agents in this JVM share: their API, their membership, waiting, clean-up. */
+/** What the cluster tests that run agents in this JVM share: their API, their membership, clean-up. */
 final class ClusterTestSupport {
     private ClusterTestSupport() {}
 
@@ -104,17 +103,6 @@ final class ClusterTestSupport {
                 : (int) c.members().stream()
                         .filter(m -> "up".equals(m.status()))
                         .count();
-    }
-
-    /** Polls every 50 ms until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
-    static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     /**

@@ -1,13 +1,13 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.nodeConfigText;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.upMembers;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,11 +104,15 @@ class DurablePrefilterTest {
         startCluster(3);
         Response add = prefilter(running.get(0), "PATCH", body(List.of(KEPT.get(0), KEPT.get(1), DELETED), "cluster"));
         assertEquals(200, add.status(), add.body());
-        await(() -> clusterEntries(running.get(1)).containsKey(DELETED), WAIT, DELETED + " heard by n2");
+        await(DELETED + " heard by n2")
+                .atMost(WAIT)
+                .until(() -> clusterEntries(running.get(1)), entries -> entries.containsKey(DELETED));
         Response del = prefilter(running.get(1), "DELETE", body(List.of(DELETED), "cluster"));
         assertEquals(200, del.status(), del.body());
         for (AgentNode n : running) {
-            await(() -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)), WAIT, "the list on " + n.apiBase());
+            await("the list on " + n.apiBase())
+                    .atMost(WAIT)
+                    .until(() -> clusterEntries(n).keySet(), cidrs -> cidrs.equals(new TreeSet<>(KEPT)));
         }
 
         // Every node stops, then all start again: from here on the pinned maps must never lose an entry.
@@ -127,10 +131,9 @@ class DurablePrefilterTest {
             }
             startCluster(3);
             for (AgentNode n : running) {
-                await(
-                        () -> clusterEntries(n).keySet().equals(new TreeSet<>(KEPT)),
-                        WAIT,
-                        "the list after the restart on " + n.apiBase());
+                await("the list after the restart on " + n.apiBase())
+                        .atMost(WAIT)
+                        .until(() -> clusterEntries(n).keySet(), cidrs -> cidrs.equals(new TreeSet<>(KEPT)));
                 Map<String, String> scopes = clusterEntries(n);
                 assertEquals(
                         Map.of(KEPT.get(1), "[\"cluster\"]", KEPT.get(0), "[\"cluster\"]"),
@@ -152,21 +155,17 @@ class DurablePrefilterTest {
             // empty and the reconcile would remove the entries the watch is looking at.
             watch.expect(List.of(KEPT.get(0)));
             // Refused (not 404) until n3 has read every part of the list back.
-            await(
-                    () -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster"))
-                                    .status()
-                            == 200,
-                    WAIT,
-                    "n3 deleting " + KEPT.get(1));
+            await("n3 deleting " + KEPT.get(1))
+                    .atMost(WAIT)
+                    .until(
+                            () -> prefilter(running.get(2), "DELETE", body(List.of(KEPT.get(1)), "cluster")),
+                            r -> r.status() == 200);
             for (AgentNode n : running) {
-                await(
-                        () -> n.targets()
-                                .maps()
-                                .cidr4Dyn()
-                                .lookup(Ipv4Prefix.parse(KEPT.get(1)))
-                                .isEmpty(),
-                        WAIT,
-                        KEPT.get(1) + " gone from " + n.apiBase());
+                await(KEPT.get(1) + " gone from " + n.apiBase())
+                        .atMost(WAIT)
+                        .until(
+                                () -> n.targets().maps().cidr4Dyn().lookup(Ipv4Prefix.parse(KEPT.get(1))),
+                                Optional::isEmpty);
                 assertEquals(Map.of(KEPT.get(0), "[\"cluster\"]"), clusterEntries(n), "the list on " + n.apiBase());
                 assertTrue(
                         n.targets()
@@ -195,14 +194,13 @@ class DurablePrefilterTest {
             running.remove(0).close();
             running.add(ClusterNode.start(config(0, 0, Optional.empty())));
             AgentNode n = running.get(0);
-            await(() -> upMembers(n) == 1, WAIT, "the node up in its own cluster");
+            await("the node up in its own cluster").atMost(WAIT).until(() -> upMembers(n), up -> up == 1);
             // The replication bridge reconciles once it has read every shard; give it that, then look.
-            await(
-                    () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster"))
-                                    .status()
-                            == 200,
-                    WAIT,
-                    "the bridge ready for cluster changes");
+            await("the bridge ready for cluster changes")
+                    .atMost(WAIT)
+                    .until(
+                            () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")),
+                            r -> r.status() == 200);
             assertEquals(
                     Map.of(KEPT.get(0), "[\"cluster\"]", KEPT.get(1), "[\"cluster\"]", "192.0.2.0/24", "[\"cluster\"]"),
                     clusterEntries(n));
@@ -237,12 +235,9 @@ class DurablePrefilterTest {
 
         running.add(ClusterNode.start(AgentConfig.load(Optional.of(file))));
         AgentNode n = running.get(0);
-        await(
-                () -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster"))
-                                .status()
-                        == 200,
-                WAIT,
-                "the bridge ready for cluster changes");
+        await("the bridge ready for cluster changes")
+                .atMost(WAIT)
+                .until(() -> prefilter(n, "PATCH", body(List.of("192.0.2.0/24"), "cluster")), r -> r.status() == 200);
         assertEquals(Map.of("192.0.2.0/24", "[\"cluster\"]"), clusterEntries(n));
     }
 
@@ -257,7 +252,7 @@ class DurablePrefilterTest {
             running.add(ClusterNode.start(config(i, ports[i], Optional.of(seed))));
         }
         for (AgentNode node : running) {
-            await(() -> upMembers(node) == n, WAIT, n + " members up on " + node.apiBase());
+            await(n + " members up on " + node.apiBase()).atMost(WAIT).until(() -> upMembers(node), up -> up == n);
         }
     }
 
@@ -300,12 +295,13 @@ class DurablePrefilterTest {
         }
 
         /** From now on only these must stay (a deliberate delete of the others follows). */
-        void expect(List<String> now) throws InterruptedException {
+        void expect(List<String> now) {
             expected = now;
             long seen = rounds.get();
-            while (rounds.get() < seen + 2 && thread.isAlive()) {
-                Thread.sleep(1); // a round already under way may still look for the old list
-            }
+            // A round already under way may still look for the old list; a dead watch reports its failure later.
+            await("two watch rounds on the new list")
+                    .atMost(WAIT)
+                    .until(rounds::get, r -> r >= seen + 2 || !thread.isAlive());
         }
 
         private void run() {

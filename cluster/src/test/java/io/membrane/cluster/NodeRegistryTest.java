@@ -1,14 +1,13 @@
 package io.membrane.cluster;
 
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.joinSelf;
 import static io.membrane.cluster.ClusterTestSupport.unjoinedClusterKit;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.membrane.cluster.wire.NodeInfo;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,15 +36,14 @@ class NodeRegistryTest {
                 1L);
         ActorRef<NodeRegistry.Command> registry = kit.spawn(NodeRegistry.create(self));
         TestProbe<Map<String, NodeInfo>> probe = kit.createTestProbe();
-        AtomicReference<Map<String, NodeInfo>> seen = new AtomicReference<>(Map.of());
-        await(
-                () -> {
-                    registry.tell(new NodeRegistry.Get(probe.getRef()));
-                    seen.set(probe.receiveMessage(Duration.ofSeconds(5)));
-                    return !seen.get().isEmpty();
-                },
-                Duration.ofSeconds(15),
-                "the node's own entry");
-        assertEquals(Map.of("n1", self), seen.get());
+        Map<String, NodeInfo> seen = await("the node's own entry")
+                .atMost(Duration.ofSeconds(15))
+                .until(
+                        () -> {
+                            registry.tell(new NodeRegistry.Get(probe.getRef()));
+                            return probe.receiveMessage(Duration.ofSeconds(5));
+                        },
+                        nodes -> !nodes.isEmpty());
+        assertEquals(Map.of("n1", self), seen);
     }
 }

@@ -1,8 +1,8 @@
 package io.membrane.cluster;
 
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.joinSelf;
 import static io.membrane.cluster.ClusterTestSupport.unjoinedClusterKit;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,7 +180,9 @@ class PrefilterReplicationTest {
     void servingRefusesWhatTheNodePathRefusesAndMirrorsOtherWriters() throws Exception {
         startBridge();
         joinSelf(kit);
-        await(() -> Cluster.get(kit.system()).selfMember().status() == MemberStatus.up(), WAIT, "up");
+        await("the node up")
+                .atMost(WAIT)
+                .until(() -> Cluster.get(kit.system()).selfMember().status(), status -> status == MemberStatus.up());
         assertEquals(new Prefilter.Applied(11, 1), change(cidrs("10.1.0.0/16"), true, OptionalLong.empty()));
 
         Prefilter.Rejected duplicate = assertInstanceOf(
@@ -210,8 +212,8 @@ class PrefilterReplicationTest {
 
         Cidr remote = Cidr.parse("2001:db8::/32");
         writeAround(remote, true);
-        await(() -> held.contains(remote), WAIT, "another writer's add mirrored");
+        await("another writer's add mirrored").atMost(WAIT).until(() -> Set.copyOf(held), h -> h.contains(remote));
         writeAround(remote, false);
-        await(held::isEmpty, WAIT, "another writer's removal mirrored");
+        await("another writer's removal mirrored").atMost(WAIT).until(() -> Set.copyOf(held), Set::isEmpty);
     }
 }

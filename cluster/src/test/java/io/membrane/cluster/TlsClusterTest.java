@@ -1,6 +1,5 @@
 package io.membrane.cluster;
 
-import static io.membrane.cluster.ClusterTestSupport.await;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
 import static io.membrane.cluster.ClusterTestSupport.deleteTree;
 import static io.membrane.cluster.ClusterTestSupport.freePort;
@@ -8,6 +7,7 @@ import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
 import static io.membrane.cluster.ClusterTestSupport.seedLine;
 import static io.membrane.cluster.tls.TestPki.load;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,7 +127,9 @@ class TlsClusterTest {
         }
         AgentNode n1 = members.get(0);
         AgentNode n3 = members.get(2);
-        await(() -> up(n1).size() == 3 && up(n3).size() == 3, Duration.ofSeconds(20), "three members up over TLS");
+        await("three members up over TLS on n1 and n3")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> List.of(up(n1).size(), up(n3).size()), sizes -> sizes.equals(List.of(3, 3)));
         Set<String> cluster = addresses(ports);
         assertEquals(cluster, up(n1));
         for (AgentNode n : members) {
@@ -155,10 +157,10 @@ class TlsClusterTest {
                         n3.config().pinRoot())
                 .openExisting(new DatapathMaps(n3.config().mapSizes()).spec(DatapathMaps.CIDR4_DYN))
                 .orElseThrow()) {
-            await(
-                    () -> n3Map.lookup(cidr).map(PrefilterFlag::clusterScoped).orElse(false),
-                    Duration.ofSeconds(10),
-                    "10.0.0.0/24 in node 3's pinned map");
+            await("10.0.0.0/24 cluster-scoped in node 3's pinned map")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> n3Map.lookup(cidr), f -> f.map(PrefilterFlag::clusterScoped)
+                            .orElse(false));
         }
 
         // Mutual authentication on node 1's transport port: a TLS client that trusts the cluster CA but holds no
@@ -173,12 +175,20 @@ class TlsClusterTest {
         assertEquals("kept open", withClusterCertificate, "a certificate of the cluster CA");
 
         // The outsiders keep trying; none of the three ever sees them, and neither sees itself up with anyone.
-        while (System.nanoTime() - outsidersStarted < OUTSIDERS_KEPT_OUT.toNanos()) {
-            for (AgentNode n : members) {
-                assertEquals(cluster, all(n), "members seen by " + n.apiBase());
-            }
-            Thread.sleep(500);
-        }
+        // Watched until OUTSIDERS_KEPT_OUT after they started (at least a second): failFast looks at every poll,
+        // the condition itself only has to last the period out.
+        Duration left = OUTSIDERS_KEPT_OUT.minusNanos(System.nanoTime() - outsidersStarted);
+        Duration watched = left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left;
+        await("the outsiders kept out")
+                .during(watched)
+                .atMost(watched.plusSeconds(10))
+                .pollInterval(Duration.ofMillis(500))
+                .failFast("a member saw an outsider", () -> {
+                    for (AgentNode n : members) {
+                        assertEquals(cluster, all(n), "members seen by " + n.apiBase());
+                    }
+                })
+                .until(() -> true);
         assertEquals(cluster, up(n1));
         assertEquals(Set.of(), up(intruder), "the intruder's view");
         assertEquals(Set.of(), up(plain), "the plain-TCP node's view");

@@ -1,5 +1,6 @@
 package io.membrane.tests;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,16 +111,27 @@ class LabClusterTest {
 
     @Test
     @Order(2)
-    void aNodeScopedEntryStaysOnItsNode() throws InterruptedException {
+    void aNodeScopedEntryStaysOnItsNode() {
         Node n1 = lab.node(1);
         String src = "10.79.0.105";
         deny(n1, "PATCH", src, "node");
         assertEquals(0, lab.ping(src, n1, 3), src + " is dropped by n1");
-        // Give replication ample time to do what it must not do.
-        Thread.sleep(1_000);
+        // Give replication ample time to do what it must not do; failFast looks at every poll of that second,
+        // the condition itself only has to last it out.
+        await("n1's node-scoped entry kept off n2 and n3")
+                .during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(15))
+                .failFast("a node-scoped entry left its node", () -> {
+                    for (Node n : List.of(lab.node(2), lab.node(3))) {
+                        Set<String> denied = denied(n);
+                        assertFalse(
+                                denied.contains(src + "/32"),
+                                n.name() + " has no node-scoped entry of n1's: " + denied);
+                        assertFalse(pinnedExact(n).contains(src), n.name() + "'s maps hold no " + src);
+                    }
+                })
+                .until(() -> true);
         for (Node n : List.of(lab.node(2), lab.node(3))) {
-            assertFalse(denied(n).contains(src + "/32"), n.name() + " has no node-scoped entry of n1's: " + denied(n));
-            assertFalse(pinnedExact(n).contains(src), n.name() + "'s maps hold no " + src);
             assertEquals(3, lab.ping(src, n, 3), src + " still reaches " + n.name());
         }
         assertEquals(List.of("node"), entry(n1, src).scope());
@@ -169,10 +180,10 @@ class LabClusterTest {
         double downed = (System.nanoTime() - killed) / 1e9;
         LOG.accept(String.format("n3 downed and removed: n1 sees 2 members %.1f s after kill -9", downed));
         lab.awaitMembers(n2, 2, Duration.ofSeconds(10));
-        await(
-                () -> registry(n1).equals(Set.of("n1", "n2")),
-                Duration.ofSeconds(10),
-                () -> "n3 to leave n1's registry " + registry(n1));
+        await("n3 to leave n1's registry")
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptions()
+                .until(() -> registry(n1), names -> names.equals(Set.of("n1", "n2")));
         deny(n1, "PATCH", addedAfterDowning, "cluster"); // the two-node cluster accepts
         awaitDeny(n2, addedAfterDowning, true);
         assertEquals(0, lab.ping(addedAfterDowning, n2, 3));
@@ -207,12 +218,19 @@ class LabClusterTest {
                     .orThrow();
             try {
                 lab.launch(n3);
-                await(
-                        () -> "ok".equals(lab.api(n3).health().status()),
-                        Duration.ofSeconds(60),
-                        () -> "n3's API to answer");
-                Thread.sleep(3_000);
-                assertTrue(pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept);
+                await("n3's API to answer")
+                        .atMost(Duration.ofSeconds(60))
+                        .ignoreExceptions()
+                        .until(() -> lab.api(n3).health().status(), "ok"::equals);
+                // Three seconds running but cut off; failFast looks at every poll, the condition only lasts them out.
+                await("n3 keeping its entries while cut off")
+                        .during(Duration.ofSeconds(3))
+                        .atMost(Duration.ofSeconds(20))
+                        .failFast(
+                                "n3 lost an entry while cut off",
+                                () -> assertTrue(
+                                        pinnedExact(n3).contains(kept), "n3, running but cut off, still holds " + kept))
+                        .until(() -> true);
             } finally {
                 Namespaces.exec(n3.namespace(), "ip", "link", "set", Lab.DEVICE, "up")
                         .orThrow();
@@ -221,25 +239,24 @@ class LabClusterTest {
             LOG.accept(String.format(
                     "n3 restarted and up in a cluster of 3 after %.1f s", (System.nanoTime() - restarting) / 1e9));
             lab.awaitMembers(n1, 3, Duration.ofSeconds(30));
-            await(
-                    () -> registry(n1).equals(Set.of("n1", "n2", "n3")),
-                    Duration.ofSeconds(10),
-                    () -> "n3 back in n1's registry " + registry(n1));
+            await("n3 back in n1's registry")
+                    .atMost(Duration.ofSeconds(10))
+                    .ignoreExceptions()
+                    .until(() -> registry(n1), names -> names.equals(Set.of("n1", "n2", "n3")));
 
             // Caught up and reconciled: the entries added while it was dead are in its maps, the deleted one is gone.
-            await(
-                    () -> {
-                        Set<String> api = denied(n3);
-                        Set<String> maps = pinnedExact(n3);
-                        return api.contains(addedWhileUnreachable + "/32")
-                                && api.contains(addedAfterDowning + "/32")
-                                && !api.contains(deletedWhileDead + "/32")
-                                && maps.contains(addedWhileUnreachable)
-                                && maps.contains(addedAfterDowning)
-                                && !maps.contains(deletedWhileDead);
-                    },
-                    Duration.ofSeconds(30),
-                    () -> "n3 to reconcile: API " + denied(n3) + ", pinned " + pinnedExact(n3));
+            record Views(Set<String> api, Set<String> pinned) {}
+            await("n3 to reconcile")
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(
+                            () -> new Views(denied(n3), pinnedExact(n3)),
+                            v -> v.api().contains(addedWhileUnreachable + "/32")
+                                    && v.api().contains(addedAfterDowning + "/32")
+                                    && !v.api().contains(deletedWhileDead + "/32")
+                                    && v.pinned().contains(addedWhileUnreachable)
+                                    && v.pinned().contains(addedAfterDowning)
+                                    && !v.pinned().contains(deletedWhileDead));
         } finally {
             watching.set(false);
             watcher.join(5_000);
@@ -299,10 +316,10 @@ class LabClusterTest {
     }
 
     private static void awaitDeny(Node node, String address, boolean present) {
-        await(
-                () -> denied(node).contains(address + "/32") == present,
-                Duration.ofSeconds(15),
-                () -> address + (present ? " in " : " gone from ") + node.name() + "'s prefilter " + denied(node));
+        await(address + (present ? " in " : " gone from ") + node.name() + "'s prefilter")
+                .atMost(Duration.ofSeconds(15))
+                .ignoreExceptions()
+                .until(() -> denied(node), denied -> denied.contains(address + "/32") == present);
     }
 
     /** The addresses in the node's pinned exact-match IPv4 map, read by bpftool (not by the agent). */
@@ -342,18 +359,5 @@ class LabClusterTest {
             }
         }
         return sum;
-    }
-
-    private static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
-        Lab.await(
-                () -> {
-                    try {
-                        return condition.getAsBoolean();
-                    } catch (RuntimeException e) {
-                        return false;
-                    }
-                },
-                timeout,
-                what);
     }
 }

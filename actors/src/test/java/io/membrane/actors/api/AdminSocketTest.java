@@ -1,5 +1,6 @@
 package io.membrane.actors.api;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -89,13 +89,6 @@ class AdminSocketTest {
                 .send(new AdminTransport.Request("GET", path, Map.of(), new byte[0]));
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 100 && !condition.getAsBoolean(); i++) {
-            Thread.sleep(50);
-        }
-        assertTrue(condition.getAsBoolean(), what);
-    }
-
     @Test
     void theSocketIsOwnerAndGroupOnlyAndGoesAwayOnClose() throws Exception {
         Path path = dir.resolve("run").resolve("membrane.sock");
@@ -110,7 +103,9 @@ class AdminSocketTest {
             }
             assertEquals("hello", get(path, "/hi").bodyText());
             assertEquals("one two three", get(path, "/chunked").bodyText(), "a chunked entity, dechunked");
-            await(() -> socket.connections() == 0, "every connection ended after its response");
+            await("every connection ended after its response")
+                    .atMost(Duration.ofSeconds(5))
+                    .until(socket::connections, n -> n == 0);
         }
         assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "close removes the socket");
     }
@@ -173,7 +168,7 @@ class AdminSocketTest {
             });
             closed.get(10, TimeUnit.SECONDS);
             assertEquals(2, got.toString().split("hello", -1).length - 1, "two responses on one connection: " + got);
-            await(() -> socket.connections() == 0, "its slot is free again");
+            await("its slot is free again").atMost(Duration.ofSeconds(5)).until(socket::connections, n -> n == 0);
         }
     }
 }

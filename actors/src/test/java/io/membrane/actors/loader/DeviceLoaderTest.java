@@ -1,5 +1,6 @@
 package io.membrane.actors.loader;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 class DeviceLoaderTest {
     static final ActorTestKit TESTKIT = ActorTestKit.create();
+    /** How long a device's status may take to change: several of the test config's 1 s maximum retries. */
+    static final Duration STATUS_TIMEOUT = Duration.ofSeconds(20);
 
     @RegisterExtension
     final KernelTest kernel = new KernelTest();
@@ -63,8 +66,11 @@ class DeviceLoaderTest {
 
             ActorRef<DatapathLoader.Command> loader = TESTKIT.spawn(DatapathLoader.create(config, h));
             TestProbe<List<DeviceLoader.Status>> status = TESTKIT.createTestProbe();
-            List<DeviceLoader.Status> now = awaitStatus(
-                    loader, status, s -> s.get(0).attached() && s.get(1).phase() == DeviceLoader.State.RETRYING);
+            List<DeviceLoader.Status> now = await("the first device attached, the missing one retrying")
+                    .atMost(STATUS_TIMEOUT)
+                    .until(
+                            () -> status(loader, status),
+                            s -> s.get(0).attached() && s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(now.get(1).error().orElseThrow().contains("does not exist"), now.toString());
             assertEquals(Optional.of("generic"), now.get(0).mode());
 
@@ -72,20 +78,23 @@ class DeviceLoaderTest {
             Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p")
                     .orThrow();
             Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
-            awaitStatus(loader, status, s -> s.get(1).attached());
+            await("the late device attached").atMost(STATUS_TIMEOUT).until(() -> status(loader, status), s -> s.get(1)
+                    .attached());
             int id =
                     Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId());
             assertTrue(id > 0);
 
             // The device vanishes: the periodic check notices and goes back to retrying; it comes back: attached.
             Namespaces.exec(lab.nsB(), "ip", "link", "del", late).orThrow();
-            List<DeviceLoader.Status> gone =
-                    awaitStatus(loader, status, s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
+            List<DeviceLoader.Status> gone = await("the vanished device retrying")
+                    .atMost(STATUS_TIMEOUT)
+                    .until(() -> status(loader, status), s -> s.get(1).phase() == DeviceLoader.State.RETRYING);
             assertTrue(gone.get(1).error().orElseThrow().contains(late), gone.toString());
             Namespaces.exec(lab.nsB(), "ip", "link", "add", late, "type", "veth", "peer", "name", late + "p")
                     .orThrow();
             Namespaces.exec(lab.nsB(), "ip", "link", "set", late, "up").orThrow();
-            awaitStatus(loader, status, s -> s.get(1).attached());
+            await("the device attached again").atMost(STATUS_TIMEOUT).until(() -> status(loader, status), s -> s.get(1)
+                    .attached());
 
             TestProbe<List<DeviceLoader.Status>> detached = TESTKIT.createTestProbe();
             loader.tell(new DatapathLoader.DetachAll(detached.getRef()));
@@ -97,9 +106,17 @@ class DeviceLoaderTest {
                     off.toString());
             assertEquals(0, (int)
                     Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
-            // Detached stays detached: no retry or check attaches again.
-            Thread.sleep(config.deviceCheck().toMillis() * 2 + config.retryMax().toMillis());
-            assertTrue(awaitStatus(loader, status, s -> true).stream().noneMatch(DeviceLoader.Status::attached));
+            // Detached stays detached: no retry or check attaches again, at any moment of two checks and a retry.
+            Duration quiet = config.deviceCheck().multipliedBy(2).plus(config.retryMax());
+            // failFast looks at every poll of that time; the condition itself only has to last it out.
+            await("the devices staying detached")
+                    .during(quiet)
+                    .atMost(quiet.plusSeconds(10))
+                    .failFast("a detached device attached again", () -> {
+                        List<DeviceLoader.Status> seen = status(loader, status);
+                        assertTrue(seen.stream().noneMatch(DeviceLoader.Status::attached), seen.toString());
+                    })
+                    .until(() -> true);
             assertEquals(0, (int)
                     Netns.call(lab.nsB(), () -> Xdp.query(Devices.require(late)).programId()));
             // The routine uninstall shares: nothing is left to detach, and a namespace that is gone has nothing.
@@ -110,20 +127,9 @@ class DeviceLoaderTest {
         }
     }
 
-    private static List<DeviceLoader.Status> awaitStatus(
-            ActorRef<DatapathLoader.Command> loader,
-            TestProbe<List<DeviceLoader.Status>> probe,
-            java.util.function.Predicate<List<DeviceLoader.Status>> ok)
-            throws InterruptedException {
-        List<DeviceLoader.Status> last = null;
-        for (int i = 0; i < 200; i++) {
-            loader.tell(new DatapathLoader.GetStatus(probe.getRef()));
-            last = probe.receiveMessage(Duration.ofSeconds(5));
-            if (ok.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("status never reached the expected state: " + last);
+    private static List<DeviceLoader.Status> status(
+            ActorRef<DatapathLoader.Command> loader, TestProbe<List<DeviceLoader.Status>> probe) {
+        loader.tell(new DatapathLoader.GetStatus(probe.getRef()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
     }
 }

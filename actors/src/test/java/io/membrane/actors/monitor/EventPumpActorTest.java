@@ -1,5 +1,6 @@
 package io.membrane.actors.monitor;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,32 +52,31 @@ class EventPumpActorTest {
                         current))
                 .onFailure(SupervisorStrategy.restart()));
 
-        Await.until(
-                () -> current.get().isPresent() && Files.exists(socket),
-                Duration.ofSeconds(5),
-                () -> "pump state: " + current.counters());
+        await("the first pump serving its socket")
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertTrue(
+                        current.get().isPresent() && Files.exists(socket), () -> "pump state: " + current.counters()));
         EventPump first = current.get().orElseThrow();
         sources.get(0).sample(0, Samples.prefilterDrop("10.77.0.1", "10.77.0.2", 2));
-        Await.until(
-                () -> first.counters().samples() == 1,
-                Duration.ofSeconds(5),
-                () -> "pump state: " + current.counters());
+        await("the first pump's sample")
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> first.counters().samples(), n -> n == 1);
         assertEquals(1L, current.counters().get("samples"));
 
         sources.get(0).fail(new IllegalStateException("perf buffer gone"));
-        Await.until(
-                () -> sources.size() == 2
-                        && current.get().isPresent()
-                        && current.get().get() != first,
-                Duration.ofSeconds(10),
-                () -> "pump state: " + current.counters());
+        await("a second pump after the failure")
+                .atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertTrue(
+                        sources.size() == 2
+                                && current.get().isPresent()
+                                && current.get().get() != first,
+                        () -> sources.size() + " sources, pump state: " + current.counters()));
         EventPump second = current.get().orElseThrow();
         assertNotSame(first, second);
         assertTrue(Files.exists(socket), "the monitor socket is served again after the restart");
         sources.get(1).sample(1, Samples.prefilterDrop("10.77.0.1", "10.77.0.2", 2));
-        Await.until(
-                () -> second.counters().samples() == 1,
-                Duration.ofSeconds(5),
-                () -> "pump state: " + current.counters());
+        await("the second pump's sample")
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> second.counters().samples(), n -> n == 1);
     }
 }

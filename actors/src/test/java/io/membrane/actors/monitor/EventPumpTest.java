@@ -1,5 +1,6 @@
 package io.membrane.actors.monitor;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -69,9 +70,9 @@ class EventPumpTest {
         });
 
         push(1);
-        Await.until(() -> slowGot.get() == 1, () -> "the slow sink stuck in its first event");
+        await("the slow sink stuck in its first event").until(slowGot::get, n -> n == 1);
         push(199);
-        Await.until(() -> fast.size() == 200, () -> "fast listener got " + fast.size() + " of 200");
+        await("200 to the fast listener").until(fast::size, n -> n == 200);
         Ended why = ended(slow);
         assertEquals(Cause.TOO_SLOW, why.cause());
         assertTrue(why.reason().contains("queue full (8 events waiting)"), why.reason());
@@ -84,7 +85,7 @@ class EventPumpTest {
         assertEquals(why.reason(), dropped.get(0).reason());
 
         push(100); // the pump keeps going
-        Await.until(() -> fast.size() == 300, () -> "fast listener got " + fast.size() + " of 300");
+        await("300 to the fast listener").until(fast::size, n -> n == 300);
         for (int i = 0; i < 300; i++) {
             assertEquals(i + 1, fast.get(i).seq(), "in order, without gaps");
         }
@@ -102,7 +103,7 @@ class EventPumpTest {
     void theRecentRingKeepsTheNewest() throws Exception {
         start(10);
         push(25);
-        Await.until(() -> pump.lastSeq() == 25, () -> "25 events, at " + pump.lastSeq());
+        await("25 events").until(pump::lastSeq, seq -> seq == 25);
         List<Event> all = pump.recent(100);
         assertEquals(10, all.size());
         assertEquals(16, all.get(0).seq());
@@ -123,7 +124,7 @@ class EventPumpTest {
         feed.sample(0, new byte[3]);
         feed.sample(1, Samples.unknown(9, 0, 16));
         push(1);
-        Await.until(() -> got.size() == 2, () -> "2 events, got " + got.size());
+        await("2 events").until(got::size, n -> n == 2);
         EventPump.Counters c = pump.counters();
         assertEquals(4, c.samples());
         assertEquals(2, c.decodeErrors());
@@ -146,7 +147,7 @@ class EventPumpTest {
         push(1);
         feed.lost(3, 2);
         feed.lost(1, 1);
-        Await.until(() -> got.size() == 4, () -> "4 events, got " + got.size());
+        await("4 events").until(got::size, n -> n == 4);
         EventPump.Counters c = pump.counters();
         assertEquals(8, c.lost());
         assertEquals(Map.of(1, 6L, 3, 2L), c.lostPerCpu());
@@ -177,11 +178,11 @@ class EventPumpTest {
         List<Event> got = new CopyOnWriteArrayList<>();
         Subscription s = pump.subscribe("brief", 100, got::add);
         push(2);
-        Await.until(() -> got.size() == 2, () -> "2 events");
+        await("2 events").until(got::size, n -> n == 2);
         s.close();
         assertEquals(Cause.UNSUBSCRIBED, ended(s).cause());
         push(2);
-        Await.until(() -> pump.lastSeq() == 4, () -> "4 published");
+        await("4 published").until(pump::lastSeq, seq -> seq == 4);
         assertEquals(2, got.size());
         assertEquals(0, pump.droppedListeners().size());
         assertEquals(0, pump.listeners().size());
@@ -202,7 +203,7 @@ class EventPumpTest {
                 Subscription.Sink.of(got::add)));
         push(50);
         feed.sample(0, Samples.verdict(12, 1002, 1001, 0, 7, 2, "10.78.0.11", "10.78.0.12", 1, 80, 6, 1));
-        Await.until(() -> got.size() == 1, () -> "the verdict");
+        await("the verdict").until(got::size, n -> n == 1);
         assertEquals(51, got.get(0).seq());
         assertEquals(0, pump.droppedListeners().size());
     }
@@ -220,7 +221,7 @@ class EventPumpTest {
                 idles.incrementAndGet();
             }
         }));
-        Await.until(() -> idles.get() >= 3, () -> "3 idle calls, got " + idles.get());
+        await("3 idle calls").until(idles::get, n -> n >= 3);
     }
 
     @Test
@@ -237,9 +238,9 @@ class EventPumpTest {
             got.add(e);
         });
         push(50);
-        Await.until(() -> pump.lastSeq() == 50, () -> "50 published");
+        await("50 published").until(pump::lastSeq, seq -> seq == 50);
         Thread opener = new Thread(() -> {
-            Await.until(() -> !pump.isRunning(), () -> "pump stopped");
+            await("pump stopped").until(() -> !pump.isRunning());
             gate.countDown();
         });
         opener.start();

@@ -1,5 +1,6 @@
 package io.membrane.actors.monitor;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +82,7 @@ class MonitorKernelTest {
         MonitorClient client =
                 MonitorClient.connect(server.path(), MonitorClient.Options.DEFAULT.withTypes(List.of("drop")));
         closing.add(client);
-        Await.until(() -> pump.listeners().size() == 1, () -> "the client subscribed");
+        await("the client subscribed").until(() -> pump.listeners().size(), n -> n == 1);
 
         assertEquals(
                 XDP_PASS,

@@ -1,5 +1,6 @@
 package io.membrane.actors.monitor;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -92,7 +93,7 @@ class MonitorServerTest {
         assertEquals(1234, c.welcome().get("heartbeat_ms").asInt());
         assertEquals(100, c.welcome().get("queue").asInt());
         assertEquals("drop", c.welcome().get("types").get(0).asText());
-        Await.until(() -> server.clients().size() == 1, () -> "the client registered");
+        await("the client registered").until(() -> server.clients().size(), n -> n == 1);
         MonitorServer.ClientStatus st = server.clients().get(0);
         assertEquals("cli", st.client());
         assertEquals(1, st.version());
@@ -140,7 +141,7 @@ class MonitorServerTest {
                 .putInt(Integer.MAX_VALUE)
                 .put((byte) MonitorProtocol.HELLO);
         assertEquals(-1, sendRaw(huge.array()));
-        Await.until(() -> server.refused() == 3, () -> "3 refused, got " + server.refused());
+        await("3 refused").until(server::refused, n -> n == 3);
         assertTrue(pump.listeners().isEmpty());
         // and the server still serves
         assertEquals(1, connect(MonitorClient.Options.DEFAULT).version());
@@ -179,7 +180,7 @@ class MonitorServerTest {
         MonitorClient all = connect(MonitorClient.Options.DEFAULT.withClient("all"));
         MonitorClient some =
                 connect(MonitorClient.Options.DEFAULT.withClient("some").withTypes(List.of("policy-verdict", "lost")));
-        Await.until(() -> pump.listeners().size() == 2, () -> "2 listeners");
+        await("2 listeners").until(() -> pump.listeners().size(), n -> n == 2);
 
         pushDrops(3);
         feed.sample(1, Samples.verdict(12, 1002, 1001, 0, 7, 2, "10.78.0.11", "10.78.0.12", 40112, 8080, 6, 1));
@@ -218,7 +219,7 @@ class MonitorServerTest {
         MonitorClient stalled =
                 connect(MonitorClient.Options.DEFAULT.withClient("stalled").withQueue(16));
         MonitorClient reader = connect(MonitorClient.Options.DEFAULT.withClient("reader"));
-        Await.until(() -> pump.listeners().size() == 2, () -> "2 listeners");
+        await("2 listeners").until(() -> pump.listeners().size(), n -> n == 2);
         CompletableFuture<List<Long>> got = CompletableFuture.supplyAsync(() -> {
             try {
                 return read(reader, total).stream().map(r -> r.event().seq()).toList();
@@ -229,11 +230,12 @@ class MonitorServerTest {
 
         // A first trickle both clients take (the stalled one into its socket buffer), then the flood.
         pushDrops(10);
-        Await.until(
-                () -> server.clients().size() == 2 && server.clients().stream().allMatch(c -> c.delivered() == 10),
-                () -> "10 to each client: " + server.clients());
+        await("10 to each of 2 clients")
+                .until(
+                        server::clients,
+                        clients -> clients.size() == 2 && clients.stream().allMatch(c -> c.delivered() == 10));
         pushDrops(total - 10);
-        Await.until(() -> !pump.droppedListeners().isEmpty(), () -> "the stalled client dropped");
+        await("the stalled client dropped").until(pump::droppedListeners, dropped -> !dropped.isEmpty());
         EventPump.DroppedListener d = pump.droppedListeners().get(0);
         assertTrue(d.name().endsWith("stalled"), d.name());
         assertEquals(Cause.TOO_SLOW, d.cause());
@@ -266,7 +268,7 @@ class MonitorServerTest {
                 throw new IllegalStateException(e);
             }
         });
-        Await.until(() -> c.heartbeats() >= 3, () -> "3 heartbeats, got " + c.heartbeats());
+        await("3 heartbeats").until(c::heartbeats, n -> n >= 3);
         assertTrue(c.lastHeartbeat().isPresent());
         server.close();
         MonitorClient.End e = end.get(10, TimeUnit.SECONDS);
@@ -281,9 +283,9 @@ class MonitorServerTest {
     void aStoppedPumpSaysBye() throws Exception {
         serve(MonitorServer.Options.DEFAULT);
         MonitorClient c = connect(MonitorClient.Options.DEFAULT);
-        Await.until(() -> pump.listeners().size() == 1, () -> "1 listener");
+        await("1 listener").until(() -> pump.listeners().size(), n -> n == 1);
         pushDrops(5);
-        Await.until(() -> pump.lastSeq() == 5, () -> "5 published");
+        await("5 published").until(pump::lastSeq, seq -> seq == 5);
         pump.close();
         List<MonitorClient.Received> events = new ArrayList<>();
         MonitorClient.End end = c.forEach(events::add);
@@ -296,9 +298,17 @@ class MonitorServerTest {
     void aClientThatLeavesIsForgottenAndNotCountedAsDropped() throws Exception {
         serve(MonitorServer.Options.DEFAULT.withHeartbeat(Duration.ofMillis(20)));
         MonitorClient c = connect(MonitorClient.Options.DEFAULT);
-        Await.until(() -> server.clients().size() == 1, () -> "1 client");
+        // Polled at once and every millisecond: the client must close before the first 20 ms heartbeat lands
+        // unread, since closing over unread bytes resets the connection and the server then counts a failed sink.
+        await("1 client")
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(1))
+                .until(() -> server.clients().size(), n -> n == 1);
         c.close();
-        Await.until(() -> server.clients().isEmpty() && pump.listeners().isEmpty(), () -> "the client forgotten");
+        await("the client forgotten")
+                .untilAsserted(() -> assertTrue(
+                        server.clients().isEmpty() && pump.listeners().isEmpty(),
+                        () -> "clients " + server.clients() + ", listeners " + pump.listeners()));
         assertTrue(pump.droppedListeners().isEmpty());
     }
 
@@ -338,10 +348,10 @@ class MonitorServerTest {
         List<Event> direct = new CopyOnWriteArrayList<>();
         pump.subscribe("direct", 100, direct::add);
         MonitorClient c = connect(MonitorClient.Options.DEFAULT);
-        Await.until(() -> pump.listeners().size() == 2, () -> "2 listeners");
+        await("2 listeners").until(() -> pump.listeners().size(), n -> n == 2);
         pushDrops(4);
         List<MonitorClient.Received> got = read(c, 4);
-        Await.until(() -> direct.size() == 4, () -> "4 direct");
+        await("4 direct").until(direct::size, n -> n == 4);
         for (int i = 0; i < 4; i++) {
             assertEquals(direct.get(i), got.get(i).event());
             assertInstanceOf(Event.Sample.class, got.get(i).event());

@@ -456,7 +456,14 @@ public final class MonitorServer implements AutoCloseable {
             if (broken) {
                 return;
             }
-            if (io.poll() < 0) {
+            int polled;
+            try {
+                polled = io.poll();
+            } catch (IOException reset) {
+                // A client that closes with our heartbeats still unread resets the connection: it left all the same.
+                polled = -1;
+            }
+            if (polled < 0) {
                 broken = true;
                 peerGone = true;
                 subscription.close("the client closed the connection");

@@ -231,6 +231,9 @@ public final class MonitorServer implements AutoCloseable {
         final SocketChannel raw;
         FrameChannel io;
         volatile Subscription subscription;
+        /** Set by the handshake before it subscribes; read by the delivery thread (the start is a barrier). */
+        private Welcome welcome;
+
         volatile String client = "";
         volatile int version;
         volatile List<String> types = EventFormat.TYPES;
@@ -308,14 +311,17 @@ public final class MonitorServer implements AutoCloseable {
                 }
                 version = chosen;
                 connections.add(this);
-                welcome(chosen, queue, typeMask, deadline);
                 final int mask = typeMask;
                 String name = "monitor-" + id + (client.isEmpty() ? "" : "-" + client);
+                // Subscribed before the WELCOME, which the delivery thread writes first (started): every event
+                // offered once the client holds its WELCOME reaches it.
+                welcome = new Welcome(chosen, queue, deadline);
                 try {
                     subscription = pump.subscribe(new Subscriber(
                             name, queue, e -> (EventFormat.typeBit(e) & mask) != 0, options.heartbeat(), this));
                 } catch (IllegalStateException e) {
-                    // the pump stopped between the WELCOME and here: say BYE
+                    // the pump has stopped: WELCOME, then BYE at once
+                    welcome(welcome);
                     out.frame(BYE, byeJson("the event pump stopped"));
                     flushQuietly(System.nanoTime() + options.closeGrace().toNanos());
                     finish();
@@ -366,7 +372,13 @@ public final class MonitorServer implements AutoCloseable {
             return (int) Math.min(q.asLong(), options.queueCapacity());
         }
 
-        private void welcome(int chosen, int queue, int mask, long deadline) throws IOException {
+        /** What the WELCOME says, fixed by the handshake and written by the delivery thread. */
+        private record Welcome(int version, int queue, long deadline) {}
+
+        private void welcome(Welcome w) throws IOException {
+            int chosen = w.version();
+            int queue = w.queue();
+            long deadline = w.deadline();
             ObjectNode info = EventFormat.MAPPER.createObjectNode();
             info.put("heartbeat_ms", options.heartbeat().toMillis());
             info.put("queue", queue);
@@ -403,9 +415,15 @@ public final class MonitorServer implements AutoCloseable {
         // ---- the listener side (delivery thread) ----
 
         @Override
-        public void started(Subscription s) {
+        public void started(Subscription s) throws IOException {
             subscription = s;
             json = null;
+            try {
+                welcome(welcome);
+            } catch (IOException e) {
+                broken = true; // nothing more is written to a client that did not take its WELCOME
+                throw e;
+            }
         }
 
         @Override

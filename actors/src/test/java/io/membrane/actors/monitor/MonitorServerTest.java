@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.monitor.Subscription.Cause;
@@ -277,6 +278,21 @@ class MonitorServerTest {
         assertFalse(Files.exists(socket), "the socket file is removed");
         assertTrue(pump.listeners().isEmpty());
         assertTrue(pump.droppedListeners().isEmpty());
+    }
+
+    @Test
+    void anEventRightAfterTheWelcomeReachesTheClient() throws Exception {
+        serve(MonitorServer.Options.DEFAULT.withHeartbeat(Duration.ofMillis(20)));
+        for (int round = 0; round < 10; round++) {
+            try (MonitorClient c = connect(MonitorClient.Options.DEFAULT)) {
+                // No wait for the pump to count the listener: holding the WELCOME must be enough.
+                pushDrops(1);
+                String json = assertTimeoutPreemptively(
+                        Duration.ofSeconds(5), () -> read(c, 1).get(0).json(), "round " + round + ": no event");
+                assertTrue(json.contains("10.77.0.1"), json);
+            }
+            await("the client gone").until(() -> pump.listeners().size(), n -> n == 0);
+        }
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.membrane.lab.demo;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.client.AdminClient;
-import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.monitor.EventFormat;
@@ -85,7 +84,6 @@ public final class Demo {
                 MonitorClient.Options.DEFAULT
                         .withTypes(java.util.List.of("drop"))
                         .withClient("demo"))) {
-            awaitListening(client);
             say("ping from " + NamespacePair.A_V4 + " (blocked): "
                     + lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3) + "/3 replies; the monitor saw:");
             for (int i = 0; i < 3; i++) {
@@ -110,20 +108,6 @@ public final class Demo {
                 + agent.metricsAddress().getPort() + "/metrics | grep membrane_drop   # TCP: metrics and health only");
         System.out.println("  bin/membrane map get membrane_cidr4_fix");
         stopped.await();
-    }
-
-    /**
-     * The monitor's WELCOME comes before the server has subscribed the client to the event pump: wait until the pump
-     * counts it, so that the first blocked ping's drop is not missed.
-     */
-    private static void awaitListening(AdminClient client) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            AgentStatus.EventCounters events = client.status().events();
-            if (events != null && events.listeners() != null && events.listeners() >= 1) {
-                return;
-            }
-            Thread.sleep(20);
-        }
     }
 
     private static void awaitAttached(AdminClient client) throws InterruptedException {

@@ -127,36 +127,8 @@ class AgentEndToEndTest {
                 metrics);
 
         // Traffic runs through the restart: the allowed source must never miss a reply, the blocked one never get one.
-        CompletableFuture<Integer> allowed = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
-                        lab.nsA(),
-                        "ping",
-                        "-n",
-                        "-q",
-                        "-c",
-                        "40",
-                        "-i",
-                        "0.1",
-                        "-W",
-                        "1",
-                        "-I",
-                        NamespacePair.A_V4_OTHER,
-                        NamespacePair.B_V4)
-                .output()));
-        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
-                        lab.nsA(),
-                        "ping",
-                        "-n",
-                        "-q",
-                        "-c",
-                        "40",
-                        "-i",
-                        "0.1",
-                        "-W",
-                        "1",
-                        "-I",
-                        NamespacePair.A_V4,
-                        NamespacePair.B_V4)
-                .output()));
+        CompletableFuture<Integer> allowed = pingsFor4Seconds(NamespacePair.A_V4_OTHER);
+        CompletableFuture<Integer> blocked = pingsFor4Seconds(NamespacePair.A_V4);
         agent.close();
         agent = null;
         Thread.sleep(500); // not a poll: half a second with no agent at all, the traffic above must not notice
@@ -175,5 +147,24 @@ class AgentEndToEndTest {
                         PrefilterChange.of(java.util.List.of("10.77.0.1/32")).withRevision(2));
         assertEquals(new PrefilterChanged(3, 1), del);
         assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3), "flows after delete");
+    }
+
+    /** 40 pings, 0.1 s apart, from {@code source} in namespace A to B, counted in the background. */
+    private CompletableFuture<Integer> pingsFor4Seconds(String source) {
+        return CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
+                        lab.nsA(),
+                        "ping",
+                        "-n",
+                        "-q",
+                        "-c",
+                        "40",
+                        "-i",
+                        "0.1",
+                        "-W",
+                        "1",
+                        "-I",
+                        source,
+                        NamespacePair.B_V4)
+                .output()));
     }
 }

@@ -13,6 +13,7 @@ import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.model.PrefilterChange;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.bench.BenchFailure;
+import io.membrane.bench.Frames;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
@@ -26,7 +27,6 @@ import io.membrane.maps.BpfMaps;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.net.Ipv4Prefix;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -271,7 +271,8 @@ final class PatchBench {
     }
 
     private static void expect(Program prefilter, int source, int code, String what) {
-        int got = TestRun.run(prefilter, tcpFrame(source, DESTINATION), 1).returnCode();
+        int got = TestRun.run(prefilter, Frames.tcp(source, DESTINATION, 40112, 8080, Frames.TH_SYN), 1)
+                .returnCode();
         if (got != code) {
             throw new BenchFailure("the prefilter returned " + got + " for " + what + ", expected " + code);
         }
@@ -331,31 +332,5 @@ final class PatchBench {
         return AgentConfig.from(ConfigFactory.parseString(text)
                 .withFallback(ConfigFactory.defaultReference())
                 .resolve());
-    }
-
-    /** Ethernet + IPv4 + TCP SYN, 54 bytes; the prefilter checks no checksum. */
-    static byte[] tcpFrame(int src, int dst) {
-        ByteBuffer b = ByteBuffer.allocate(54);
-        b.put(new byte[] {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45)
-                .put((byte) 0)
-                .putShort((short) 40)
-                .putShort((short) 1)
-                .putShort((short) 0x4000)
-                .put((byte) 64)
-                .put((byte) 6)
-                .putShort((short) 0)
-                .putInt(src)
-                .putInt(dst);
-        b.putShort((short) 40112)
-                .putShort((short) 8080)
-                .putInt(1)
-                .putInt(0)
-                .put((byte) 0x50)
-                .put((byte) 0x02)
-                .putShort((short) 65535)
-                .putShort((short) 0)
-                .putShort((short) 0);
-        return b.array();
     }
 }

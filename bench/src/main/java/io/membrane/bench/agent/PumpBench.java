@@ -7,6 +7,7 @@ import io.membrane.actors.AgentConfig;
 import io.membrane.actors.monitor.EventPump;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
+import io.membrane.bench.Frames;
 import io.membrane.bench.RoundOrder;
 import io.membrane.datapath.Clang;
 import io.membrane.datapath.ConfigHeaders;
@@ -210,7 +211,7 @@ final class PumpBench {
                     loader.load("bpf_xdp.c", List.of(headers), opened.all(), DatapathMaps.PREFILTER_LAYOUTS)) {
                 Program prefilter = xdp.program("xdp_prefilter");
                 dyn.put(new Ipv4Prefix(DENIED_SOURCE, 31), PrefilterFlag.DENY);
-                byte[] frame = PatchBench.tcpFrame(DENIED_SOURCE, DESTINATION);
+                byte[] frame = Frames.tcp(DENIED_SOURCE, DESTINATION, 40112, 8080, Frames.TH_SYN);
                 TestRun.Result alone = TestRun.run(prefilter, frame, 100_000); // no reader: no slot, no output
                 if (alone.returnCode() != XDP_DROP) {
                     throw new BenchFailure("the prefilter returned " + alone.returnCode()

@@ -4,6 +4,7 @@ import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
+import io.membrane.bench.Frames;
 import io.membrane.bench.Machine;
 import io.membrane.bench.Scratch;
 import io.membrane.bench.Stats;

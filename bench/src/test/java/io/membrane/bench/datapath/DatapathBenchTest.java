@@ -3,6 +3,7 @@ package io.membrane.bench.datapath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.membrane.bench.Frames;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.ByteBuffer;
 import java.util.HashSet;

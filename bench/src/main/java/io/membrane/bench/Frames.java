@@ -1,4 +1,4 @@
-package io.membrane.bench.datapath;
+package io.membrane.bench;
 
 import java.nio.ByteBuffer;
 
@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
  * checksum, no IP options, L4 checksums left 0 (no program of ours reads them), padded to the 60-byte Ethernet
  * minimum. Addresses are 32-bit numbers, first octet most significant.
  */
-final class Frames {
-    static final int TCP = 6;
-    static final int UDP = 17;
-    static final int TH_SYN = 0x02;
-    static final int TH_ACK = 0x10;
-    static final int ETH_HLEN = 14;
-    static final int IPV4_HLEN = 20;
+public final class Frames {
+    public static final int TCP = 6;
+    public static final int UDP = 17;
+    public static final int TH_SYN = 0x02;
+    public static final int TH_ACK = 0x10;
+    public static final int ETH_HLEN = 14;
+    public static final int IPV4_HLEN = 20;
     private static final int MIN_FRAME = 60;
     private static final byte[] DST_MAC = {0x02, 0, 0, 0, 0, 0x02};
     private static final byte[] SRC_MAC = {0x02, 0, 0, 0, 0, 0x01};
@@ -21,7 +21,7 @@ final class Frames {
     private Frames() {}
 
     /** A TCP segment with {@code flags} (TH_*) and no payload. */
-    static byte[] tcp(int src, int dst, int sport, int dport, int flags) {
+    public static byte[] tcp(int src, int dst, int sport, int dport, int flags) {
         ByteBuffer l4 = ByteBuffer.allocate(20);
         l4.putShort((short) sport)
                 .putShort((short) dport)
@@ -36,7 +36,7 @@ final class Frames {
     }
 
     /** A UDP datagram with an 8-byte payload. */
-    static byte[] udp(int src, int dst, int sport, int dport) {
+    public static byte[] udp(int src, int dst, int sport, int dport) {
         ByteBuffer l4 = ByteBuffer.allocate(16);
         l4.putShort((short) sport)
                 .putShort((short) dport)
@@ -46,7 +46,7 @@ final class Frames {
         return ipv4(src, dst, UDP, l4.array());
     }
 
-    static byte[] ipv4(int src, int dst, int protocol, byte[] l4) {
+    public static byte[] ipv4(int src, int dst, int protocol, byte[] l4) {
         int ipLen = IPV4_HLEN + l4.length;
         ByteBuffer f = ByteBuffer.allocate(Math.max(MIN_FRAME, ETH_HLEN + ipLen));
         f.put(DST_MAC).put(SRC_MAC).putShort((short) 0x0800);
@@ -66,7 +66,7 @@ final class Frames {
     }
 
     /** The Internet checksum (RFC 1071) of {@code len} bytes at {@code off}. */
-    static int checksum(byte[] b, int off, int len) {
+    public static int checksum(byte[] b, int off, int len) {
         long sum = 0;
         for (int i = 0; i + 1 < len; i += 2) {
             sum += (b[off + i] & 0xff) << 8 | b[off + i + 1] & 0xff;

@@ -325,10 +325,12 @@ public final class EventPump implements AutoCloseable {
             }
             s = new Subscription(
                     this, subscriber, options.threadName() + "-listener-" + (++listenerIds) + "-" + subscriber.name());
-            s.start();
             Subscription[] next = Arrays.copyOf(listeners, listeners.length + 1);
             next[next.length - 1] = s;
             listeners = next;
+            // Started once it is listed: whatever its sink does first (a monitor client's WELCOME) happens after
+            // the pump offers it events, so none published after that is missed; earlier ones wait in its queue.
+            s.start();
         }
         log.debug("event pump: listener {} subscribed (queue {})", subscriber.name(), subscriber.queueCapacity());
         return s;

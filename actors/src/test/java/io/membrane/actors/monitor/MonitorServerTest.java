@@ -283,7 +283,7 @@ class MonitorServerTest {
     @Test
     void anEventRightAfterTheWelcomeReachesTheClient() throws Exception {
         serve(MonitorServer.Options.DEFAULT.withHeartbeat(Duration.ofMillis(20)));
-        for (int round = 0; round < 10; round++) {
+        for (int round = 0; round < 30; round++) {
             try (MonitorClient c = connect(MonitorClient.Options.DEFAULT)) {
                 // No wait for the pump to count the listener: holding the WELCOME must be enough.
                 pushDrops(1);

@@ -41,23 +41,11 @@
 #endif
 
 /* The endpoint's policy: its own map, named by the agent (membrane_policy_<id>). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct policy_key);
-	__type(value, struct policy_entry);
-	__uint(max_entries, POLICY_MAP_SIZE);
-} POLICY_MAP SEC(".maps");
+HASH_MAP_NO_PREALLOC(POLICY_MAP, struct policy_key, struct policy_entry, POLICY_MAP_SIZE);
 
 /* Local endpoints. Not read yet (local delivery comes with bpf_host); declared so the object carries
  * the layout of endpoint_key/endpoint_info for the agent's BTF check. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct endpoint_key);
-	__type(value, struct endpoint_info);
-	__uint(max_entries, LXC_MAP_SIZE);
-} LXC_MAP SEC(".maps");
+HASH_MAP_NO_PREALLOC(LXC_MAP, struct endpoint_key, struct endpoint_info, LXC_MAP_SIZE);
 
 static __always_inline int pass(struct packet *pkt)
 {

@@ -33,49 +33,18 @@
 /* ---- the deny lists ---- */
 
 #ifdef ENABLE_IPV4
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __be32);
-	__type(value, struct lpm_val);
-	__uint(max_entries, CIDR4_FIX_MAP_SIZE);
-} CIDR4_FIX_MAP SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lpm_v4_key);
-	__type(value, struct lpm_val);
-	__uint(max_entries, CIDR4_DYN_MAP_SIZE);
-} CIDR4_DYN_MAP SEC(".maps");
+HASH_MAP_NO_PREALLOC(CIDR4_FIX_MAP, __be32, struct lpm_val, CIDR4_FIX_MAP_SIZE);
+LPM_TRIE_MAP(CIDR4_DYN_MAP, struct lpm_v4_key, struct lpm_val, CIDR4_DYN_MAP_SIZE);
 #endif
 
 #ifdef ENABLE_IPV6
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct in6_addr);
-	__type(value, struct lpm_val);
-	__uint(max_entries, CIDR6_FIX_MAP_SIZE);
-} CIDR6_FIX_MAP SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lpm_v6_key);
-	__type(value, struct lpm_val);
-	__uint(max_entries, CIDR6_DYN_MAP_SIZE);
-} CIDR6_DYN_MAP SEC(".maps");
+HASH_MAP_NO_PREALLOC(CIDR6_FIX_MAP, struct in6_addr, struct lpm_val, CIDR6_FIX_MAP_SIZE);
+LPM_TRIE_MAP(CIDR6_DYN_MAP, struct lpm_v6_key, struct lpm_val, CIDR6_DYN_MAP_SIZE);
 #endif
 
 /* ---- the notification budget: one {window, sent, suppressed} per CPU ---- */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct notify_budget);
-	__uint(max_entries, 1);
-} NOTIFY_BUDGET_MAP SEC(".maps");
+PERCPU_ARRAY_MAP(NOTIFY_BUDGET_MAP, struct notify_budget, 1);
 
 /* True if this CPU may send one more notification in the current one-second window. The window needs
  * no better than tick resolution: the coarse clock costs a few ns where bpf_ktime_get_ns() reads the

@@ -11,12 +11,7 @@
 
 #include "bench_config.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct ct4_key);
-	__type(value, struct ct_entry);
-	__uint(max_entries, BENCH_CT4_MAP_SIZE);
-} BENCH_CT4_MAP SEC(".maps");
+LRU_HASH_MAP(BENCH_CT4_MAP, struct ct4_key, struct ct_entry, BENCH_CT4_MAP_SIZE);
 
 SEC("tc")
 int bench_tc_lookup(struct __sk_buff *ctx)

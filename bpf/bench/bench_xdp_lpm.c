@@ -10,13 +10,7 @@
 
 #include "bench_config.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lpm_v4_key);
-	__type(value, struct lpm_val);
-	__uint(max_entries, BENCH_LPM4_MAP_SIZE);
-} BENCH_LPM4_MAP SEC(".maps");
+LPM_TRIE_MAP(BENCH_LPM4_MAP, struct lpm_v4_key, struct lpm_val, BENCH_LPM4_MAP_SIZE);
 
 SEC("xdp")
 int bench_xdp_lpm(struct xdp_md *ctx)

@@ -32,4 +32,27 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 
+/* A BTF-defined map, the one form every program and header declares its maps in. The agent creates
+ * each shared map itself and binds the object's definition to it by name, and libbpf refuses the
+ * binding unless type, flags, key, value and size agree, so a definition states exactly those. */
+#define MEMBRANE_MAP(_name, _type, _flags, _key, _value, _size) \
+	struct {                                                \
+		__uint(type, _type);                            \
+		__uint(map_flags, _flags);                      \
+		__type(key, _key);                              \
+		__type(value, _value);                          \
+		__uint(max_entries, _size);                     \
+	} _name SEC(".maps")
+
+/* The shapes of our maps, as the Java MapSpec factories of the same names make them. The kernel
+ * requires BPF_F_NO_PREALLOC for LPM tries; large, mostly empty hashes take it to allocate on insert. */
+#define HASH_MAP_NO_PREALLOC(_name, _key, _value, _size) \
+	MEMBRANE_MAP(_name, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, _key, _value, _size)
+#define LPM_TRIE_MAP(_name, _key, _value, _size) \
+	MEMBRANE_MAP(_name, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC, _key, _value, _size)
+#define LRU_HASH_MAP(_name, _key, _value, _size) \
+	MEMBRANE_MAP(_name, BPF_MAP_TYPE_LRU_HASH, 0, _key, _value, _size)
+#define PERCPU_ARRAY_MAP(_name, _value, _size) \
+	MEMBRANE_MAP(_name, BPF_MAP_TYPE_PERCPU_ARRAY, 0, __u32, _value, _size)
+
 #endif /* MEMBRANE_COMMON_H */

@@ -41,24 +41,14 @@ enum ct_status {
 #if !defined(CT4_MAP) || !defined(CT4_MAP_SIZE)
 #error "node_config.h must define CT4_MAP and CT4_MAP_SIZE"
 #endif
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct ct4_key);
-	__type(value, struct ct_entry);
-	__uint(max_entries, CT4_MAP_SIZE);
-} CT4_MAP SEC(".maps");
+LRU_HASH_MAP(CT4_MAP, struct ct4_key, struct ct_entry, CT4_MAP_SIZE);
 #endif
 
 #ifdef ENABLE_IPV6
 #if !defined(CT6_MAP) || !defined(CT6_MAP_SIZE)
 #error "node_config.h must define CT6_MAP and CT6_MAP_SIZE"
 #endif
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct ct6_key);
-	__type(value, struct ct_entry);
-	__uint(max_entries, CT6_MAP_SIZE);
-} CT6_MAP SEC(".maps");
+LRU_HASH_MAP(CT6_MAP, struct ct6_key, struct ct_entry, CT6_MAP_SIZE);
 #endif
 
 static __always_inline __u8 reverse_direction(__u8 dir)

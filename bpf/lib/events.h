@@ -86,6 +86,21 @@ const volatile struct drop_notify membrane_btf_drop_notify __attribute__((used))
 const volatile struct policy_verdict_notify membrane_btf_policy_verdict_notify __attribute__((used));
 const volatile enum drop_reason membrane_btf_drop_reason __attribute__((used));
 
+/* The flow members both notifications carry, as designated initializers: the device, the ports in
+ * host order, protocol, direction and family. */
+#define NOTIFY_FLOW_MEMBERS(pkt)                                                                       \
+	.ifindex = (pkt)->ifindex, .sport = bpf_ntohs((pkt)->sport), .dport = bpf_ntohs((pkt)->dport), \
+	.protocol = (pkt)->protocol, .direction = (pkt)->direction, .family = (pkt)->family
+
+/* Copies the packet's addresses into notification *ev (drop or policy verdict, both have saddr and
+ * daddr) and sends it on this CPU's ring. A macro, because the two structs share member names only. */
+#define send_flow_notify(ctx, ev, pkt)                                                           \
+	do {                                                                                     \
+		__builtin_memcpy((ev)->saddr, (pkt)->saddr.bytes, sizeof((ev)->saddr));          \
+		__builtin_memcpy((ev)->daddr, (pkt)->daddr.bytes, sizeof((ev)->daddr));          \
+		bpf_perf_event_output(ctx, &EVENTS_MAP, BPF_F_CURRENT_CPU, (ev), sizeof(*(ev))); \
+	} while (0)
+
 static __always_inline void send_drop_notify(void *ctx, const struct packet *pkt, __u8 reason)
 {
 	struct drop_notify ev = {
@@ -97,18 +112,11 @@ static __always_inline void send_drop_notify(void *ctx, const struct packet *pkt
 		},
 		.src_identity = pkt->src_identity,
 		.dst_identity = pkt->dst_identity,
-		.ifindex = pkt->ifindex,
 		.orig_len = pkt->len,
-		.sport = bpf_ntohs(pkt->sport),
-		.dport = bpf_ntohs(pkt->dport),
-		.protocol = pkt->protocol,
-		.direction = pkt->direction,
-		.family = pkt->family,
+		NOTIFY_FLOW_MEMBERS(pkt),
 	};
 
-	__builtin_memcpy(ev.saddr, pkt->saddr.bytes, sizeof(ev.saddr));
-	__builtin_memcpy(ev.daddr, pkt->daddr.bytes, sizeof(ev.daddr));
-	bpf_perf_event_output(ctx, &EVENTS_MAP, BPF_F_CURRENT_CPU, &ev, sizeof(ev));
+	send_flow_notify(ctx, &ev, pkt);
 }
 
 static __always_inline void send_policy_verdict(void *ctx, const struct packet *pkt, __u32 local_identity,
@@ -123,18 +131,11 @@ static __always_inline void send_policy_verdict(void *ctx, const struct packet *
 		.local_identity = local_identity,
 		.remote_identity = remote_identity,
 		.verdict = verdict,
-		.ifindex = pkt->ifindex,
-		.sport = bpf_ntohs(pkt->sport),
-		.dport = bpf_ntohs(pkt->dport),
-		.protocol = pkt->protocol,
-		.direction = pkt->direction,
-		.family = pkt->family,
 		.match_type = match_type,
+		NOTIFY_FLOW_MEMBERS(pkt),
 	};
 
-	__builtin_memcpy(ev.saddr, pkt->saddr.bytes, sizeof(ev.saddr));
-	__builtin_memcpy(ev.daddr, pkt->daddr.bytes, sizeof(ev.daddr));
-	bpf_perf_event_output(ctx, &EVENTS_MAP, BPF_F_CURRENT_CPU, &ev, sizeof(ev));
+	send_flow_notify(ctx, &ev, pkt);
 }
 
 #endif /* MEMBRANE_EVENTS_H */

@@ -11,13 +11,7 @@
 #error "node_config.h must define IPCACHE_MAP and IPCACHE_MAP_SIZE"
 #endif
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ipcache_key);
-	__type(value, struct ipcache_value);
-	__uint(max_entries, IPCACHE_MAP_SIZE);
-} IPCACHE_MAP SEC(".maps");
+LPM_TRIE_MAP(IPCACHE_MAP, struct ipcache_key, struct ipcache_value, IPCACHE_MAP_SIZE);
 
 /* The longest ipcache prefix holding addr decides. A miss is WORLD, except this node's own address
  * (NODE_IPV4), which is HOST until the agent's ipcache says otherwise. */

@@ -13,12 +13,7 @@
 /* A per-CPU array, not a hash: the verifier inlines array lookups, so counting costs a couple of ns on
  * every forwarded packet instead of a hash walk. Slot = direction << 8 | reason (metrics_index()); the
  * agent decodes the slot back into (reason, direction) and skips empty ones. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct metrics_value);
-	__uint(max_entries, METRICS_MAP_SIZE);
-} METRICS_MAP SEC(".maps");
+PERCPU_ARRAY_MAP(METRICS_MAP, struct metrics_value, METRICS_MAP_SIZE);
 
 #if METRICS_MAP_SIZE < 1024
 #error "METRICS_MAP_SIZE must hold every (direction, reason) slot: at least 4 << 8"

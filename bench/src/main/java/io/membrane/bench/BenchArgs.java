@@ -37,6 +37,32 @@ public record BenchArgs(Path root, boolean write) {
         }
     }
 
+    /** A bench body that may throw anything; {@link #runThenExit} reports what it throws. */
+    @FunctionalInterface
+    public interface Run {
+        void run() throws Exception;
+    }
+
+    /**
+     * The main of a bench that leaves threads behind (an agent's actor system, an HTTP client) and so ends the JVM
+     * itself: exit status 0 when {@code body} returns; 1 with one line on stderr, prefixed with {@code name}, for a
+     * {@link BenchFailure}; 1 with the stack trace for anything else.
+     */
+    public static void runThenExit(String name, Run body) {
+        int status = 0;
+        try {
+            body.run();
+        } catch (BenchFailure e) {
+            System.err.println(name + ": " + e.getMessage());
+            status = 1;
+        } catch (Exception e) {
+            System.err.println(name + ": failed");
+            e.printStackTrace();
+            status = 1;
+        }
+        System.exit(status);
+    }
+
     public static boolean wantsHelp(String[] args) {
         return List.of(args).contains("--help") || List.of(args).contains("-h");
     }

@@ -13,6 +13,13 @@ import jnr.ffi.Pointer;
  * measure nanoseconds per packet.
  */
 public final class TestRun {
+    /** The return codes of XDP and tc programs ({@code enum xdp_action}, {@code TC_ACT_*}) a run reports. */
+    public static final int XDP_DROP = 1;
+
+    public static final int XDP_PASS = 2;
+    public static final int TC_ACT_OK = 0;
+    public static final int TC_ACT_SHOT = 2;
+
     /** sizeof(struct bpf_test_run_opts) in libbpf 1.1. */
     private static final int OPTS_SIZE = 80;
 

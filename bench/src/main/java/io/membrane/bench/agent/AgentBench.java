@@ -1,5 +1,6 @@
 package io.membrane.bench.agent;
 
+import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchmarksFile;
 import io.membrane.bench.CBaseline;
@@ -124,18 +125,7 @@ public final class AgentBench {
     }
 
     public static void main(String[] args) {
-        int status = 0;
-        try {
-            run(Settings.parse(args));
-        } catch (BenchFailure e) {
-            System.err.println("agent bench: " + e.getMessage());
-            status = 1;
-        } catch (Exception e) {
-            System.err.println("agent bench: failed");
-            e.printStackTrace();
-            status = 1;
-        }
-        System.exit(status); // the agent's actor system and HTTP client leave threads behind
+        BenchArgs.runThenExit("agent bench", () -> run(Settings.parse(args)));
     }
 
     static void run(Settings s) throws Exception {

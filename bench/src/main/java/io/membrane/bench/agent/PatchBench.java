@@ -3,6 +3,8 @@ package io.membrane.bench.agent;
 import static io.membrane.bench.Stats.median;
 import static io.membrane.bench.Stats.range;
 import static io.membrane.bench.Stats.ratios;
+import static io.membrane.datapath.TestRun.XDP_DROP;
+import static io.membrane.datapath.TestRun.XDP_PASS;
 
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
@@ -48,8 +50,6 @@ final class PatchBench {
     static final long CIDR_SEED = 0x6167656e7442L;
     static final double TARGET_MS = 500;
     static final int WARMUP = 3;
-    static final int XDP_DROP = 1;
-    static final int XDP_PASS = 2;
     /** 192.0.2.1 (TEST-NET-1): no generated CIDR holds it, so the prefilter must pass it. */
     static final int OUTSIDE = 0xc0000201;
 

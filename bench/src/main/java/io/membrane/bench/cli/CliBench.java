@@ -3,6 +3,7 @@ package io.membrane.bench.cli;
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
+import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
 import io.membrane.bench.BenchmarksFile;
@@ -76,18 +77,7 @@ public final class CliBench {
     }
 
     public static void main(String[] args) {
-        int status = 0;
-        try {
-            run(Settings.parse(args));
-        } catch (BenchFailure e) {
-            System.err.println("cli bench: " + e.getMessage());
-            status = 1;
-        } catch (Exception e) {
-            System.err.println("cli bench: failed");
-            e.printStackTrace();
-            status = 1;
-        }
-        System.exit(status); // the agent's actor system leaves threads behind
+        BenchArgs.runThenExit("cli bench", () -> run(Settings.parse(args)));
     }
 
     static void run(Settings s) throws Exception {

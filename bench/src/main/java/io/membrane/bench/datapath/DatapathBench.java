@@ -1,5 +1,10 @@
 package io.membrane.bench.datapath;
 
+import static io.membrane.datapath.TestRun.TC_ACT_OK;
+import static io.membrane.datapath.TestRun.TC_ACT_SHOT;
+import static io.membrane.datapath.TestRun.XDP_DROP;
+import static io.membrane.datapath.TestRun.XDP_PASS;
+
 import io.membrane.bench.BenchArgs;
 import io.membrane.bench.BenchFailure;
 import io.membrane.bench.BenchJson;
@@ -69,11 +74,6 @@ public final class DatapathBench {
     static final double PREFILTER_TARGET = 1.25;
     static final double LXC_TARGET = 1.5;
     static final double CACHED_COMPILE_TARGET_MS = 20;
-
-    static final int XDP_DROP = 1;
-    static final int XDP_PASS = 2;
-    static final int TC_ACT_OK = 0;
-    static final int TC_ACT_SHOT = 2;
 
     static final int NODE_IP = 0x0ac80001; // 10.200.0.1
     static final int ENDPOINT_IP = 0x0ac80007; // 10.200.0.7

@@ -104,9 +104,9 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                 h.events(),
                 h.pagesPerCpu(),
                 h.pagesPerCpu(),
-                h.javaWarmup().size(),
-                h.warmupLost(),
-                (long) h.events() * h.javaWarmup().size(),
+                h.javaWarmup().rounds().size(),
+                h.javaWarmup().lost(),
+                (long) h.events() * h.javaWarmup().rounds().size(),
                 h.prefilterNoReaderNs()));
         md.append("| producers | figure | ours (EventPump) | baseline (C) | ratio | target | met |\n");
         md.append("|---|---|---|---|---|---|---|\n");
@@ -118,8 +118,8 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
             md.append(f(
                     "| %s | events delivered per second | %,.0f | %,.0f | %.2f (%.2f–%.2f) | %s | %s |%n",
                     who,
-                    s.javaRate(),
-                    s.cRate(),
+                    s.java().rate(),
+                    s.c().rate(),
                     s.ratio(),
                     r[0],
                     r[1],
@@ -130,23 +130,23 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                     who,
                     s.rounds(),
                     s.events(),
-                    s.javaLost(),
-                    rounds(s.javaLossyRounds()),
-                    s.cLost(),
-                    rounds(s.cLossyRounds()),
+                    s.java().lost(),
+                    rounds(s.java().lossyRounds()),
+                    s.c().lost(),
+                    rounds(s.c().lossyRounds()),
                     head ? "0" : "—",
-                    head ? BenchmarksFile.yesNo(s.javaLost() == 0) : "—"));
+                    head ? BenchmarksFile.yesNo(s.java().lost() == 0) : "—"));
             md.append(f(
                     "| %s | consumer CPU per event | %,.0f ns | %,.0f ns | %.2f | — | — |%n",
-                    who, s.javaCpuPerEvent(), s.cCpuPerEvent(), s.javaCpuPerEvent() / s.cCpuPerEvent()));
+                    who, s.java().cpuPerEvent(), s.c().cpuPerEvent(), s.java().cpuPerEvent() / s.c().cpuPerEvent()));
             md.append(f(
                     "| %s | producer's rate while this consumer reads | %,.0f events/s | %,.0f events/s | — | — | "
                             + "— |%n",
-                    who, s.javaProducerRate(), s.cProducerRate()));
+                    who, s.java().producerRate(), s.c().producerRate()));
             md.append(f(
                     "| %s | last delivery after the producer's last run returned | %.2f ms | %.2f ms | — | — | — "
                             + "|%n",
-                    who, s.javaLagMs(), s.cLagMs()));
+                    who, s.java().lagMs(), s.c().lagMs()));
         }
         md.append('\n');
         md.append(verdict(h)).append("\n\n");
@@ -176,22 +176,22 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                         + "far beyond it could go. Sending a notification costs the producer several µs once a "
                         + "reader waits on the ring (the wakeup), against %d ns per run with no reader. CPU per event "
                         + "compares the consumers themselves; both are dominated by one epoll wakeup per event",
-                h.javaLagMs(), h.cLagMs(), h.prefilterNoReaderNs());
-        if (h.javaLost() == 0 && h.cLost() == 0) {
+                h.java().lagMs(), h.c().lagMs(), h.prefilterNoReaderNs());
+        if (h.java().lost() == 0 && h.c().lost() == 0) {
             return f("With %s %s.", threads, paced);
         }
-        double ringMs = ringEvents(h) / h.javaProducerRate() * 1e3;
+        double ringMs = ringEvents(h) / h.java().producerRate() * 1e3;
         return f(
                 "With %s %s. Java lost %,d events in %s of %d, C %,d in %s: at this rate the ring of one CPU "
                         + "(about %,d notifications) lasts about %.0f ms, and a consumer kept off the CPU longer than "
                         + "that (scheduling, a GC pause, the host taking the shared vCPU) loses what does not fit.",
                 threads,
                 paced,
-                h.javaLost(),
-                rounds(h.javaLossyRounds()),
+                h.java().lost(),
+                rounds(h.java().lossyRounds()),
                 h.rounds(),
-                h.cLost(),
-                rounds(h.cLossyRounds()),
+                h.c().lost(),
+                rounds(h.c().lossyRounds()),
                 ringEvents(h),
                 ringMs);
     }
@@ -216,32 +216,34 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
                 s.producers(),
                 s.pagesPerCpu(),
                 ringEvents(s),
-                s.javaLost(),
-                rounds(s.javaLossyRounds()),
+                s.java().lost(),
+                rounds(s.java().lossyRounds()),
                 s.rounds(),
-                s.cLost(),
-                rounds(s.cLossyRounds()));
+                s.c().lost(),
+                rounds(s.c().lossyRounds()));
     }
 
     /** The same load with the consumers pinned, against the unpinned run before it. */
     static String pinned(PumpBench.Figures s, PumpBench.Figures unpinned) {
         String lost = f(
                 "Java lost %,d events in %s of %d and C %,d in %s (unpinned above: %,d and %,d)",
-                s.javaLost(),
-                rounds(s.javaLossyRounds()),
+                s.java().lost(),
+                rounds(s.java().lossyRounds()),
                 s.rounds(),
-                s.cLost(),
-                rounds(s.cLossyRounds()),
-                unpinned.javaLost(),
-                unpinned.cLost());
-        String reading = s.javaLost() == 0 && s.cLost() == 0 && unpinned.javaLost() + unpinned.cLost() > 0
+                s.c().lost(),
+                rounds(s.c().lossyRounds()),
+                unpinned.java().lost(),
+                unpinned.c().lost());
+        String reading = s.java().lost() == 0
+                        && s.c().lost() == 0
+                        && unpinned.java().lost() + unpinned.c().lost() > 0
                 ? "; with its placement fixed neither consumer lost anything in this run, which suggests that where "
                         + "the scheduler puts the consumer among the producers matters more than how fast it decodes"
                 : "";
         return f(
                 "With both consumers pinned to CPU %d (the same %d producer threads, free to run anywhere), %s%s. "
                         + "The pump delivered %,.0f events per second against C's %,.0f (%.2f).",
-                s.pinnedCpu(), s.producers(), lost, reading, s.javaRate(), s.cRate(), s.ratio());
+                s.pinnedCpu(), s.producers(), lost, reading, s.java().rate(), s.c().rate(), s.ratio());
     }
 
     String json() {
@@ -257,16 +259,16 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         o.put("patch_target_ms", PatchBench.TARGET_MS);
         o.put("patch_target_met", p.met());
         PumpBench.Figures h = headline();
-        o.put("pump_events_per_s", Math.round(h.javaRate()));
-        o.put("pump_c_events_per_s", Math.round(h.cRate()));
+        o.put("pump_events_per_s", Math.round(h.java().rate()));
+        o.put("pump_c_events_per_s", Math.round(h.c().rate()));
         o.put("pump_ratio_vs_c", round(h.ratio(), 3));
-        o.put("pump_lost", h.javaLost());
-        o.put("pump_c_lost", h.cLost());
-        o.put("pump_lossy_rounds", h.javaLossyRounds());
-        o.put("pump_warmup_lost", h.warmupLost());
-        o.put("pump_cpu_ns_per_event", Math.round(h.javaCpuPerEvent()));
-        o.put("pump_c_cpu_ns_per_event", Math.round(h.cCpuPerEvent()));
-        o.put("pump_producer_events_per_s", Math.round(h.javaProducerRate()));
+        o.put("pump_lost", h.java().lost());
+        o.put("pump_c_lost", h.c().lost());
+        o.put("pump_lossy_rounds", h.java().lossyRounds());
+        o.put("pump_warmup_lost", h.javaWarmup().lost());
+        o.put("pump_cpu_ns_per_event", Math.round(h.java().cpuPerEvent()));
+        o.put("pump_c_cpu_ns_per_event", Math.round(h.c().cpuPerEvent()));
+        o.put("pump_producer_events_per_s", Math.round(h.java().producerRate()));
         o.put("pump_producer_bound", h.producerBound());
         o.put("pump_target_ratio", PumpBench.RATIO_TARGET);
         o.put("pump_target_met", h.met());
@@ -276,15 +278,15 @@ record AgentBenchReport(PatchBench.Figures patch, List<PumpBench.Figures> pump, 
         for (int i = 1; i < pump.size(); i++) {
             PumpBench.Figures s = pump.get(i);
             String k = key(s);
-            o.put(k + "events_per_s", Math.round(s.javaRate()));
-            o.put(k + "c_events_per_s", Math.round(s.cRate()));
+            o.put(k + "events_per_s", Math.round(s.java().rate()));
+            o.put(k + "c_events_per_s", Math.round(s.c().rate()));
             o.put(k + "ratio_vs_c", round(s.ratio(), 3));
-            o.put(k + "lost", s.javaLost());
-            o.put(k + "c_lost", s.cLost());
-            o.put(k + "lossy_rounds", s.javaLossyRounds());
-            o.put(k + "c_lossy_rounds", s.cLossyRounds());
-            o.put(k + "cpu_ns_per_event", Math.round(s.javaCpuPerEvent()));
-            o.put(k + "c_cpu_ns_per_event", Math.round(s.cCpuPerEvent()));
+            o.put(k + "lost", s.java().lost());
+            o.put(k + "c_lost", s.c().lost());
+            o.put(k + "lossy_rounds", s.java().lossyRounds());
+            o.put(k + "c_lossy_rounds", s.c().lossyRounds());
+            o.put(k + "cpu_ns_per_event", Math.round(s.java().cpuPerEvent()));
+            o.put(k + "c_cpu_ns_per_event", Math.round(s.c().cpuPerEvent()));
         }
         o.put("prefilter_no_reader_ns", h.prefilterNoReaderNs());
         o.put("rounds", p.rounds());

@@ -2,6 +2,7 @@ package io.membrane.bench.agent;
 
 import static io.membrane.bench.Stats.median;
 import static io.membrane.bench.Stats.range;
+import static io.membrane.datapath.TestRun.XDP_DROP;
 
 import io.membrane.actors.AgentConfig;
 import io.membrane.actors.monitor.EventPump;
@@ -55,7 +56,6 @@ final class PumpBench {
     /** Never reached: every run of the prefilter sends its drop notification. */
     static final int UNLIMITED_BUDGET = 2_000_000_000;
 
-    static final int XDP_DROP = 1;
     static final int DENIED_SOURCE = 0x0a4d0001; // 10.77.0.1, in 10.77.0.0/31
     static final int DESTINATION = 0x0a4d0002;
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -99,6 +99,37 @@ final class PumpBench {
         }
     }
 
+    /** One consumer's rounds of a scenario (Java's or C's), and the medians and sums the report shows of them. */
+    record Side(List<Round> rounds) {
+        private double medianOf(ToDoubleFunction<Round> f) {
+            return median(rounds.stream().mapToDouble(f).toArray());
+        }
+
+        double rate() {
+            return medianOf(Round::eventsPerSecond);
+        }
+
+        double producerRate() {
+            return medianOf(Round::producerEventsPerSecond);
+        }
+
+        double cpuPerEvent() {
+            return medianOf(Round::cpuNanosPerEvent);
+        }
+
+        double lagMs() {
+            return medianOf(Round::lagMs);
+        }
+
+        long lost() {
+            return rounds.stream().mapToLong(Round::lost).sum();
+        }
+
+        long lossyRounds() {
+            return rounds.stream().filter(r -> r.lost() > 0).count();
+        }
+    }
+
     /** One scenario (a number of producer threads): its measured rounds, Java and C, and Java's warm-up. */
     record Figures(
             int producers,
@@ -107,25 +138,14 @@ final class PumpBench {
             int pagesPerCpu,
             int pinnedCpu,
             long prefilterNoReaderNs,
-            List<Round> java,
-            List<Round> c,
-            List<Round> javaWarmup) {
-        private static double med(List<Round> rounds, ToDoubleFunction<Round> f) {
-            return median(rounds.stream().mapToDouble(f).toArray());
-        }
-
-        double javaRate() {
-            return med(java, Round::eventsPerSecond);
-        }
-
-        double cRate() {
-            return med(c, Round::eventsPerSecond);
-        }
-
+            Side java,
+            Side c,
+            Side javaWarmup) {
         private double[] roundRatios() {
-            double[] r = new double[java.size()];
+            double[] r = new double[java.rounds().size()];
             for (int i = 0; i < r.length; i++) {
-                r[i] = java.get(i).eventsPerSecond() / Math.max(1e-9, c.get(i).eventsPerSecond());
+                r[i] = java.rounds().get(i).eventsPerSecond()
+                        / Math.max(1e-9, c.rounds().get(i).eventsPerSecond());
             }
             return r;
         }
@@ -139,57 +159,13 @@ final class PumpBench {
             return range(roundRatios());
         }
 
-        long javaLost() {
-            return java.stream().mapToLong(Round::lost).sum();
-        }
-
-        long cLost() {
-            return c.stream().mapToLong(Round::lost).sum();
-        }
-
-        long javaLossyRounds() {
-            return java.stream().filter(r -> r.lost() > 0).count();
-        }
-
-        long cLossyRounds() {
-            return c.stream().filter(r -> r.lost() > 0).count();
-        }
-
-        long warmupLost() {
-            return javaWarmup.stream().mapToLong(Round::lost).sum();
-        }
-
-        double javaProducerRate() {
-            return med(java, Round::producerEventsPerSecond);
-        }
-
-        double cProducerRate() {
-            return med(c, Round::producerEventsPerSecond);
-        }
-
-        double javaCpuPerEvent() {
-            return med(java, Round::cpuNanosPerEvent);
-        }
-
-        double cCpuPerEvent() {
-            return med(c, Round::cpuNanosPerEvent);
-        }
-
-        double javaLagMs() {
-            return med(java, Round::lagMs);
-        }
-
-        double cLagMs() {
-            return med(c, Round::lagMs);
-        }
-
         /** Both consumers lost nothing and delivered their last event within 5 ms of the producer's end. */
         boolean producerBound() {
-            return javaLost() == 0 && cLost() == 0 && javaLagMs() < 5 && cLagMs() < 5;
+            return java.lost() == 0 && c.lost() == 0 && java.lagMs() < 5 && c.lagMs() < 5;
         }
 
         boolean met() {
-            return ratio() >= RATIO_TARGET && javaLost() == 0;
+            return ratio() >= RATIO_TARGET && java.lost() == 0;
         }
     }
 
@@ -292,7 +268,16 @@ final class PumpBench {
                     j.producerEventsPerSecond(),
                     k.producerEventsPerSecond());
         }
-        return new Figures(producer.threads, events, rounds, consumers.pages, consumers.pin, aloneNs, java, c, warm);
+        return new Figures(
+                producer.threads,
+                events,
+                rounds,
+                consumers.pages,
+                consumers.pin,
+                aloneNs,
+                new Side(java),
+                new Side(c),
+                new Side(warm));
     }
 
     static int roundUp(int n, int multiple) {

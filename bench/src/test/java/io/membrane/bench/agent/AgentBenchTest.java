@@ -127,8 +127,7 @@ class AgentBenchTest {
     void verdictExplainsLossesByHowLongTheRingLasts() {
         PumpBench.Round ok = new PumpBench.Round(100_000, 100_000, 0, 1_000_000_000L, 999_000_000L, 1L);
         PumpBench.Round lossy = new PumpBench.Round(100_000, 90_000, 0, 1_000_000_000L, 999_000_000L, 1L);
-        PumpBench.Figures f =
-                new PumpBench.Figures(1, 100_000, 2, 64, -1, 28, List.of(ok, lossy), List.of(ok, ok), List.of());
+        PumpBench.Figures f = new PumpBench.Figures(1, 100_000, 2, 64, -1, 28, side(ok, lossy), side(ok, ok), side());
         String v = AgentBenchReport.verdict(f);
         assertTrue(v.contains("Java lost 10,000 events in 1 round of 2, C 0 in 0 rounds"), v);
         assertTrue(v.contains("(about 3,276 notifications) lasts about 33 ms"), v);
@@ -153,6 +152,10 @@ class AgentBenchTest {
     private static PumpBench.Figures pump(int producers, int pin, long lostPerRound) {
         PumpBench.Round r = new PumpBench.Round(
                 100_000, 100_000 - lostPerRound, 0, 999_000_000L, (100_000 - lostPerRound) * 10_000L, 300_000_000L);
-        return new PumpBench.Figures(producers, 100_000, 2, 64, pin, 28, List.of(r, r), List.of(r, r), List.of(r));
+        return new PumpBench.Figures(producers, 100_000, 2, 64, pin, 28, side(r, r), side(r, r), side(r));
+    }
+
+    private static PumpBench.Side side(PumpBench.Round... rounds) {
+        return new PumpBench.Side(List.of(rounds));
     }
 }

@@ -47,7 +47,7 @@ public final class BpfMaps {
             }
             int fd = NativeLibs.bpf()
                     .bpf_map_create(
-                            spec.type().kernelId(),
+                            spec.type().code(),
                             spec.kernelName(),
                             spec.keySize(),
                             spec.valueSize(),

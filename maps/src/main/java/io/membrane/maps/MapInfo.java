@@ -40,7 +40,7 @@ public record MapInfo(
     public String toString() {
         String type;
         try {
-            type = MapType.ofKernelId(typeId).name();
+            type = MapType.ofCode(typeId).name();
         } catch (IllegalArgumentException e) {
             type = "type " + typeId;
         }

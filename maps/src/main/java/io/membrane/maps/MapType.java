@@ -1,7 +1,7 @@
 package io.membrane.maps;
 
 /** The kernel's {@code enum bpf_map_type} values for the map types Membrane uses. */
-public enum MapType {
+public enum MapType implements Coded {
     HASH(1),
     ARRAY(2),
     PROG_ARRAY(3),
@@ -12,14 +12,16 @@ public enum MapType {
     LPM_TRIE(11),
     HASH_OF_MAPS(13);
 
-    private final int kernelId;
+    private final int code;
 
-    MapType(int kernelId) {
-        this.kernelId = kernelId;
+    MapType(int code) {
+        this.code = code;
     }
 
-    public int kernelId() {
-        return kernelId;
+    /** The kernel's {@code enum bpf_map_type} value. */
+    @Override
+    public int code() {
+        return code;
     }
 
     public boolean isPerCpu() {
@@ -42,12 +44,8 @@ public enum MapType {
         return this == ARRAY || this == PERCPU_ARRAY;
     }
 
-    public static MapType ofKernelId(int id) {
-        for (MapType t : values()) {
-            if (t.kernelId == id) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("map type " + id + " is not one Membrane uses");
+    public static MapType ofCode(int code) {
+        return Coded.byCode(MapType.class, code)
+                .orElseThrow(() -> new IllegalArgumentException("map type " + code + " is not one Membrane uses"));
     }
 }

@@ -20,7 +20,7 @@ public final class PreviousVersion {
         int fd = BpfException.check(
                 NativeLibs.bpf()
                         .bpf_map_create(
-                                spec.type().kernelId(),
+                                spec.type().code(),
                                 cut,
                                 spec.keySize(),
                                 spec.valueSize(),

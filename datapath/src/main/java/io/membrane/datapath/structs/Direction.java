@@ -1,7 +1,9 @@
 package io.membrane.datapath.structs;
 
+import io.membrane.maps.Coded;
+
 /** DIR_* in bpf/lib/common.h: always seen from the endpoint (or, for the prefilter, from the node). */
-public enum Direction {
+public enum Direction implements Coded {
     UNKNOWN(0),
     INGRESS(1),
     EGRESS(2);
@@ -12,20 +14,12 @@ public enum Direction {
         this.code = code;
     }
 
+    @Override
     public int code() {
         return code;
     }
 
     public static Direction of(int code) {
-        for (Direction d : values()) {
-            if (d.code == code) {
-                return d;
-            }
-        }
-        return UNKNOWN;
-    }
-
-    public String label() {
-        return name().toLowerCase();
+        return Coded.byCode(Direction.class, code).orElse(UNKNOWN);
     }
 }

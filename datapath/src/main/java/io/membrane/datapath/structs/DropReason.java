@@ -1,12 +1,14 @@
 package io.membrane.datapath.structs;
 
+import io.membrane.maps.Coded;
+
 /**
  * The one numbered list of packet fates, {@code enum drop_reason} in bpf/lib/drop_reasons.h, as Java names
  * and describes it. Each constant names its C enumerator; a test compares them with the enum in the compiled
  * objects' BTF, so a renumbered, renamed or missing reason fails it. Numbers follow Cilium's where the meaning
  * is the same; 240 (PREFILTER) is Membrane's own. A value of 130 or more, or 2, is a drop.
  */
-public enum DropReason {
+public enum DropReason implements Coded {
     FORWARDED(0, "REASON_FORWARDED", "Forwarded"),
     INVALID_SOURCE_IP(132, "DROP_INVALID_SIP", "Invalid source ip"),
     POLICY_DENIED(133, "DROP_POLICY", "Policy denied"),
@@ -30,6 +32,7 @@ public enum DropReason {
         this.description = description;
     }
 
+    @Override
     public int code() {
         return code;
     }
@@ -48,16 +51,6 @@ public enum DropReason {
     }
 
     public static DropReason of(int code) {
-        for (DropReason r : values()) {
-            if (r.code == code) {
-                return r;
-            }
-        }
-        return UNKNOWN;
-    }
-
-    /** The reason's name as Prometheus labels and the CLI show it ("policy_denied"). */
-    public String label() {
-        return name().toLowerCase();
+        return Coded.byCode(DropReason.class, code).orElse(UNKNOWN);
     }
 }

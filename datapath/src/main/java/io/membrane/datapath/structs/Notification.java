@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -30,12 +31,7 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
 
     /** {@code struct drop_notify}; the header's subtype is the drop reason. */
     Layout<Drop> DROP_LAYOUT = flowMembers(
-                    Layout.<Drop>struct("drop_notify")
-                            .struct(
-                                    "hdr",
-                                    HEADER,
-                                    d -> new Header(
-                                            TYPE_DROP, d.reasonCode(), d.source(), Notification.DROP_LAYOUT.size()))
+                    withHeader("drop_notify", TYPE_DROP, Drop::reasonCode, () -> Notification.DROP_LAYOUT)
                             .u32("src_identity", Drop::sourceIdentity)
                             .u32("dst_identity", Drop::destinationIdentity)
                             .u32("ifindex", Drop::ifindex)
@@ -58,15 +54,11 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
 
     /** {@code struct policy_verdict_notify}. */
     Layout<PolicyVerdict> POLICY_VERDICT_LAYOUT = flowMembers(
-                    Layout.<PolicyVerdict>struct("policy_verdict_notify")
-                            .struct(
-                                    "hdr",
-                                    HEADER,
-                                    v -> new Header(
-                                            TYPE_POLICY_VERDICT,
-                                            0,
-                                            v.source(),
-                                            Notification.POLICY_VERDICT_LAYOUT.size()))
+                    withHeader(
+                                    "policy_verdict_notify",
+                                    TYPE_POLICY_VERDICT,
+                                    v -> 0,
+                                    () -> Notification.POLICY_VERDICT_LAYOUT)
                             .u32("local_identity", PolicyVerdict::localIdentity)
                             .u32("remote_identity", PolicyVerdict::remoteIdentity)
                             .u32("verdict", PolicyVerdict::verdict)
@@ -171,6 +163,24 @@ public sealed interface Notification permits Notification.Drop, Notification.Pol
                     + " bytes is shorter than " + layout.size());
         }
         return layout.read(b, 0);
+    }
+
+    /**
+     * A notification struct starting with its {@code hdr}: of {@code type}, with the subtype {@code subtype} gives,
+     * the emitting endpoint as source, and the whole struct's size ({@code self}'s, read when a value is written)
+     * as length.
+     */
+    private static <T extends Notification> Layout.Builder<T> withHeader(
+            String cName, int type, ToIntFunction<T> subtype, Supplier<Layout<T>> self) {
+        return Layout.<T>struct(cName)
+                .struct(
+                        "hdr",
+                        HEADER,
+                        v -> new Header(
+                                type,
+                                subtype.applyAsInt(v),
+                                v.source(),
+                                self.get().size()));
     }
 
     /**

@@ -6,27 +6,22 @@ import java.util.UUID;
  * Two fresh network namespaces joined by a veth pair, with IPv4 and IPv6 addresses on both ends: the smallest
  * network a datapath test or the demo can send real packets through. Side A gets a second address of each
  * family, so a test can block one source while another keeps flowing. Names are unique per instance and
- * everything is removed on {@link #close()}; addresses are only ever used inside these namespaces.
+ * everything is removed on {@link #close()}; addresses are only ever used inside these namespaces. Make pairs
+ * with {@link #create} or {@link #createNamed}: the record's constructor only names one, and {@code close()}
+ * deletes the namespaces it names.
+ *
+ * @param nsA the namespace of side A
+ * @param nsB the namespace of side B
+ * @param devA side A's end of the veth pair, in {@code nsA}
+ * @param devB side B's end, in {@code nsB}
  */
-public final class NamespacePair implements AutoCloseable {
+public record NamespacePair(String nsA, String nsB, String devA, String devB) implements AutoCloseable {
     public static final String A_V4 = "10.77.0.1";
     public static final String A_V4_OTHER = "10.77.0.3";
     public static final String B_V4 = "10.77.0.2";
     public static final String A_V6 = "2001:db8:77::1";
     public static final String A_V6_OTHER = "2001:db8:77::3";
     public static final String B_V6 = "2001:db8:77::2";
-
-    private final String nsA;
-    private final String nsB;
-    private final String devA;
-    private final String devB;
-
-    private NamespacePair(String nsA, String nsB, String devA, String devB) {
-        this.nsA = nsA;
-        this.nsB = nsB;
-        this.devA = devA;
-        this.devB = devB;
-    }
 
     private static NamespacePair unique(String prefix) {
         String id = UUID.randomUUID().toString().substring(0, 6);
@@ -75,22 +70,6 @@ public final class NamespacePair implements AutoCloseable {
         }
         Links.address(nsA, devA, A_V4_OTHER, 24);
         Links.address(nsA, devA, A_V6_OTHER, 64);
-    }
-
-    public String nsA() {
-        return nsA;
-    }
-
-    public String nsB() {
-        return nsB;
-    }
-
-    public String devA() {
-        return devA;
-    }
-
-    public String devB() {
-        return devB;
     }
 
     /** Pings {@code to} from namespace A with source address {@code from}; returns how many replies came back. */

@@ -163,7 +163,7 @@ public final class Prefilter {
         try {
             changed = change.getAsInt();
         } catch (PrefilterException e) {
-            replyTo.tell(new Rejected(e.reason(), e.offendingValue(), e.getMessage()));
+            replyTo.tell(e.rejection());
             return Behaviors.same();
         }
         if (!alwaysBump && changed == 0) {

@@ -7,6 +7,7 @@ import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
+import io.membrane.datapath.DatapathMaps;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -105,10 +106,10 @@ public final class Agent {
         ActorRef<Prefilter.Command> prefilter = ctx.spawn(
                 Behaviors.supervise(Prefilter.create(
                                 () -> new PrefilterTable(
-                                        h.cidr4Fix(),
-                                        h.cidr4Dyn(),
-                                        h.cidr6Fix(),
-                                        h.cidr6Dyn(),
+                                        h.get(DatapathMaps.CIDR4_FIX),
+                                        h.get(DatapathMaps.CIDR4_DYN),
+                                        h.get(DatapathMaps.CIDR6_FIX),
+                                        h.get(DatapathMaps.CIDR6_DYN),
                                         config.enableIpv4(),
                                         config.enableIpv6()),
                                 config.runDir().resolve("prefilter.revision")))
@@ -121,7 +122,7 @@ public final class Agent {
         EventPumpActor.Current events = new EventPumpActor.Current();
         ctx.spawn(
                 Behaviors.supervise(EventPumpActor.create(
-                                h.events(),
+                                h.get(DatapathMaps.EVENTS),
                                 config.pagesPerCpu(),
                                 config.recentEvents(),
                                 config.listenerQueue(),

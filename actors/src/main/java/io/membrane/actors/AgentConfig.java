@@ -8,10 +8,14 @@ import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.Xdp;
 import java.io.File;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -62,6 +66,8 @@ public record AgentConfig(
     public static final String API_SOCKET_NAME = "membrane.sock";
 
     private static final String DDATA_DIR_SETTING = "pekko.cluster.distributed-data.durable.lmdb.dir";
+    /** The map sizes, in the order of their constructor: the keys of membrane.maps derive from their names. */
+    private static final RecordComponent[] SIZES = DatapathMaps.Sizes.class.getRecordComponents();
 
     /** reference.conf plus {@code file} (if given), plus system properties on top. */
     public static AgentConfig load(Optional<Path> file) {
@@ -98,14 +104,7 @@ public record AgentConfig(
                         d.hasPath("netns") ? Optional.of(d.getString("netns")) : Optional.empty()));
             }
             Config maps = m.getConfig("maps");
-            DatapathMaps.Sizes sizes = new DatapathMaps.Sizes(
-                    maps.getInt("cidr-fix"),
-                    maps.getInt("cidr-dyn"),
-                    maps.getInt("ipcache"),
-                    maps.getInt("lxc"),
-                    maps.getInt("ct4"),
-                    maps.getInt("ct6"),
-                    maps.getInt("policy"));
+            DatapathMaps.Sizes sizes = mapSizes(maps);
             int pages = m.getInt("events.pages-per-cpu");
             if (Integer.bitCount(pages) != 1) {
                 throw new IllegalArgumentException(
@@ -188,6 +187,41 @@ public record AgentConfig(
 
     private static Path ddataDir(Path runDir) {
         return runDir.resolve("ddata-lmdb");
+    }
+
+    /**
+     * {@code sizes} as the {@code membrane.maps} block: one key per component of {@link DatapathMaps.Sizes}, its
+     * name in kebab-case ({@code cidrFix} is {@code cidr-fix}). Reading and writing derive the keys from the record,
+     * so a new map size is a component and its default in reference.conf, nothing here.
+     */
+    public static Map<String, Integer> mapSizesBlock(DatapathMaps.Sizes sizes) {
+        Map<String, Integer> block = new LinkedHashMap<>();
+        for (RecordComponent c : SIZES) {
+            try {
+                block.put(mapSizeKey(c), (Integer) c.getAccessor().invoke(sizes));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read DatapathMaps.Sizes." + c.getName(), e);
+            }
+        }
+        return block;
+    }
+
+    private static DatapathMaps.Sizes mapSizes(Config maps) {
+        Object[] values = new Object[SIZES.length];
+        Class<?>[] types = new Class<?>[SIZES.length];
+        for (int i = 0; i < SIZES.length; i++) {
+            values[i] = maps.getInt(mapSizeKey(SIZES[i]));
+            types[i] = SIZES[i].getType();
+        }
+        try {
+            return DatapathMaps.Sizes.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make DatapathMaps.Sizes from membrane.maps", e);
+        }
+    }
+
+    private static String mapSizeKey(RecordComponent c) {
+        return c.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
     public ConfigHeaders.Node nodeHeader() {

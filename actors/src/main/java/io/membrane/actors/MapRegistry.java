@@ -2,25 +2,15 @@ package io.membrane.actors;
 
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.OpenMaps;
-import io.membrane.datapath.structs.Ct4Key;
-import io.membrane.datapath.structs.Ct6Key;
-import io.membrane.datapath.structs.CtEntry;
-import io.membrane.datapath.structs.EndpointInfo;
-import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
-import io.membrane.datapath.structs.MetricsValue;
-import io.membrane.datapath.structs.NotifyBudget;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.LpmTrieMap;
-import io.membrane.maps.LruHashMap;
-import io.membrane.maps.PerCpuArrayMap;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
-import io.membrane.maps.net.Ipv6Prefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,24 +42,12 @@ public final class MapRegistry {
 
     /**
      * Every global map, open, as declared in {@link DatapathMaps}. Shared read-only with the actors that own
-     * writing each. Typed access is by declaration ({@code get(DatapathMaps.IPCACHE)}); the named accessors are
-     * shorthands for the maps other code already reads.
+     * writing each. Typed access is by declaration ({@code get(DatapathMaps.CT4)}); the few named accessors are
+     * shorthands kept for the maps other modules read by name (the benches, the ipcache work).
      */
     public record Handles(PinnedMaps pins, DatapathMaps specs, OpenMaps open) {
         public <M extends BpfMap<?, ?>> M get(DatapathMaps.Shared<M> map) {
             return open.get(map);
-        }
-
-        public PerfEventArrayMap events() {
-            return get(DatapathMaps.EVENTS);
-        }
-
-        public PerCpuArrayMap<MetricsValue> metrics() {
-            return get(DatapathMaps.METRICS);
-        }
-
-        public PerCpuArrayMap<NotifyBudget> notifyBudget() {
-            return get(DatapathMaps.NOTIFY_BUDGET);
         }
 
         public BpfHashMap<Ipv4Prefix, PrefilterFlag> cidr4Fix() {
@@ -80,28 +58,8 @@ public final class MapRegistry {
             return get(DatapathMaps.CIDR4_DYN);
         }
 
-        public BpfHashMap<Ipv6Prefix, PrefilterFlag> cidr6Fix() {
-            return get(DatapathMaps.CIDR6_FIX);
-        }
-
-        public LpmTrieMap<Ipv6Prefix, PrefilterFlag> cidr6Dyn() {
-            return get(DatapathMaps.CIDR6_DYN);
-        }
-
         public LpmTrieMap<IpcacheKey, IpcacheValue> ipcache() {
             return get(DatapathMaps.IPCACHE);
-        }
-
-        public BpfHashMap<EndpointKey, EndpointInfo> lxc() {
-            return get(DatapathMaps.LXC);
-        }
-
-        public LruHashMap<Ct4Key, CtEntry> ct4() {
-            return get(DatapathMaps.CT4);
-        }
-
-        public LruHashMap<Ct6Key, CtEntry> ct6() {
-            return get(DatapathMaps.CT6);
         }
 
         /** Every global map, in declaration order. */

@@ -3,6 +3,7 @@ package io.membrane.actors;
 import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.api.client.AdminClient;
 import io.membrane.actors.api.client.AdminTransport;
+import io.membrane.datapath.DatapathMaps;
 import io.membrane.maps.PinnedMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,16 +57,28 @@ public final class TestAgents {
         Map<String, Object> state = new TreeMap<>();
         state.put(
                 "fix4",
-                m.cidr4Fix().keys().stream().map(Object::toString).sorted().toList());
+                m.get(DatapathMaps.CIDR4_FIX).keys().stream()
+                        .map(Object::toString)
+                        .sorted()
+                        .toList());
         state.put(
                 "dyn4",
-                m.cidr4Dyn().keys().stream().map(Object::toString).sorted().toList());
+                m.get(DatapathMaps.CIDR4_DYN).keys().stream()
+                        .map(Object::toString)
+                        .sorted()
+                        .toList());
         state.put(
                 "fix6",
-                m.cidr6Fix().keys().stream().map(Object::toString).sorted().toList());
+                m.get(DatapathMaps.CIDR6_FIX).keys().stream()
+                        .map(Object::toString)
+                        .sorted()
+                        .toList());
         state.put(
                 "dyn6",
-                m.cidr6Dyn().keys().stream().map(Object::toString).sorted().toList());
+                m.get(DatapathMaps.CIDR6_DYN).keys().stream()
+                        .map(Object::toString)
+                        .sorted()
+                        .toList());
         return state;
     }
 

@@ -11,16 +11,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code bin/membrane lab ...}: up, down, status, kill, stop, restart and ping over {@link Lab}. (A client
  * command for one node, {@code bin/membrane lab n1 status}, is bin/membrane pointing the CLI at the node's socket.)
  * Exit codes: 0 done, 1 failed, 2 usage.
+ *
+ * @param out where results go
+ * @param err where errors and progress go
  */
-public final class LabCli {
-    private final PrintStream out;
-    private final PrintStream err;
-
-    public LabCli(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
-
+public record LabCli(PrintStream out, PrintStream err) {
     static String usage() {
         return """
                 usage: bin/membrane lab <command>

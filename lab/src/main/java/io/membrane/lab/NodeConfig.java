@@ -5,9 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import io.membrane.datapath.DatapathMaps;
+import io.membrane.actors.AgentConfig;
 import io.membrane.lab.Lab.Node;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,15 +22,7 @@ final class NodeConfig {
     private NodeConfig() {}
 
     static Config of(Node n, List<Node> nodes, Lab.Options options) {
-        DatapathMaps.Sizes sizes = options.mapSizes();
-        Map<String, Object> maps = new LinkedHashMap<>();
-        maps.put("cidr-fix", sizes.cidrFix());
-        maps.put("cidr-dyn", sizes.cidrDyn());
-        maps.put("ipcache", sizes.ipcache());
-        maps.put("lxc", sizes.lxc());
-        maps.put("ct4", sizes.ct4());
-        maps.put("ct6", sizes.ct6());
-        maps.put("policy", sizes.policy());
+        Map<String, Integer> maps = AgentConfig.mapSizesBlock(options.mapSizes());
         ConfigValue api = ConfigValueFactory.fromMap(Map.of("host", "127.0.0.1", "port", Lab.API_PORT));
         api = api.withOrigin(api.origin()
                 .withComments(List.of(" Loopback of the node's own namespace: reach it "

@@ -21,6 +21,7 @@ import io.membrane.actors.monitor.Subscription;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.Scope;
+import io.membrane.datapath.DatapathMaps;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.net.Cidr;
@@ -131,7 +132,7 @@ public final class AdminRoutes extends AllDirectives {
         this.config = config;
         this.targets = targets;
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("membrane-blocking-dispatcher"));
-        this.metrics = new AdminMetrics(targets.maps().metrics(), targets.events());
+        this.metrics = new AdminMetrics(targets.maps().get(DatapathMaps.METRICS), targets.events());
     }
 
     /** The full API, for the unix socket only root and the socket's group can reach. */

@@ -262,8 +262,15 @@ public final class Cli implements Callable<Integer> {
                 : "talking to the agent at " + e.target() + ": " + e.getCause().getMessage();
     }
 
+    /**
+     * What every command here has: {@code --help} and {@code --version}. picocli applies a superclass's
+     * {@code @Command} attributes to its subclasses, so the commands below state only their own.
+     */
+    @Command(mixinStandardHelpOptions = true)
+    private abstract static class StandardCommand implements Callable<Integer> {}
+
     /** A command that only groups others: invoked alone, it names them. */
-    private abstract static class Group implements Callable<Integer> {
+    private abstract static class Group extends StandardCommand {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -283,11 +290,8 @@ public final class Cli implements Callable<Integer> {
 
     // --- agent ---
 
-    @Command(
-            name = "agent",
-            mixinStandardHelpOptions = true,
-            description = "Run the agent in the foreground (Ctrl-C stops it; the datapath stays).")
-    private final class Agent implements Callable<Integer> {
+    @Command(name = "agent", description = "Run the agent in the foreground (Ctrl-C stops it; the datapath stays).")
+    private final class Agent extends StandardCommand {
         @Option(names = "--config", paramLabel = "FILE", description = "the agent's config (default: the embedded one)")
         Path config;
 
@@ -317,17 +321,21 @@ public final class Cli implements Callable<Integer> {
     // --- status ---
 
     /** A command that shows one reply of the API: as text for people, or with --json as the API gave it. */
-    private abstract class Report<T> implements Callable<Integer> {
+    private abstract class Report<T> extends StandardCommand {
         @Option(names = "--json", description = "the API's reply as JSON")
         boolean json;
 
-        abstract T fetch(AdminClient api);
+        private final Function<AdminClient, T> fetch;
+
+        Report(Function<AdminClient, T> fetch) {
+            this.fetch = fetch;
+        }
 
         abstract void print(T reply);
 
         @Override
         public Integer call() {
-            T reply = fetch(client());
+            T reply = fetch.apply(client());
             if (json) {
                 out.println(ApiJson.pretty(reply));
             } else {
@@ -337,14 +345,10 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(
-            name = "status",
-            mixinStandardHelpOptions = true,
-            description = "What the agent has: devices, maps, prefilter, events.")
+    @Command(name = "status", description = "What the agent has: devices, maps, prefilter, events.")
     private final class Status extends Report<AgentStatus> {
-        @Override
-        AgentStatus fetch(AdminClient api) {
-            return api.status();
+        Status() {
+            super(AdminClient::status);
         }
 
         @Override
@@ -376,15 +380,11 @@ public final class Cli implements Callable<Integer> {
 
     // --- prefilter ---
 
-    @Command(name = "prefilter", mixinStandardHelpOptions = true, description = "The deny list of source CIDRs.")
+    @Command(name = "prefilter", description = "The deny list of source CIDRs.")
     private static final class Prefilter extends Group {}
 
-    @Command(
-            name = "get",
-            aliases = "list",
-            mixinStandardHelpOptions = true,
-            description = "The deny list and its revision.")
-    private final class PrefilterGet implements Callable<Integer> {
+    @Command(name = "get", aliases = "list", description = "The deny list and its revision.")
+    private final class PrefilterGet extends StandardCommand {
         @Override
         public Integer call() {
             PrefilterState p = client().prefilter();
@@ -395,7 +395,7 @@ public final class Cli implements Callable<Integer> {
     }
 
     /** What add and delete share: the CIDRs, where they come from, and the request's conditions. */
-    private abstract class PrefilterEdit implements Callable<Integer> {
+    private abstract class PrefilterEdit extends StandardCommand {
         @Parameters(paramLabel = "CIDR", arity = "0..*", description = "an address or prefix (198.51.100.0/24)")
         List<String> arguments = List.of();
 
@@ -441,7 +441,7 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add CIDRs to the deny list (all or none).")
+    @Command(name = "add", description = "Add CIDRs to the deny list (all or none).")
     private final class PrefilterAdd extends PrefilterEdit {
         @Override
         boolean adds() {
@@ -449,10 +449,7 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(
-            name = "delete",
-            mixinStandardHelpOptions = true,
-            description = "Remove CIDRs from the deny list (all or none).")
+    @Command(name = "delete", description = "Remove CIDRs from the deny list (all or none).")
     private final class PrefilterDelete extends PrefilterEdit {
         @Override
         boolean adds() {
@@ -512,11 +509,11 @@ public final class Cli implements Callable<Integer> {
 
     // --- maps ---
 
-    @Command(name = "map", mixinStandardHelpOptions = true, description = "The agent's maps, decoded.")
+    @Command(name = "map", description = "The agent's maps, decoded.")
     private static final class MapCommand extends Group {}
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every map: type, entries, size, pin.")
-    private final class MapList implements Callable<Integer> {
+    @Command(name = "list", description = "Every map: type, entries, size, pin.")
+    private final class MapList extends StandardCommand {
         @Override
         public Integer call() {
             for (MapInfo m : client().maps().maps()) {
@@ -528,8 +525,8 @@ public final class Cli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "One map's entries, decoded.")
-    private final class MapGet implements Callable<Integer> {
+    @Command(name = "get", description = "One map's entries, decoded.")
+    private final class MapGet extends StandardCommand {
         @Parameters(paramLabel = "NAME", arity = "1", description = "as map list shows it (membrane_cidr4_fix)")
         String name;
 
@@ -549,14 +546,10 @@ public final class Cli implements Callable<Integer> {
 
     // --- cluster ---
 
-    @Command(
-            name = "cluster",
-            mixinStandardHelpOptions = true,
-            description = "Members, their status and reachability, and the node registry.")
+    @Command(name = "cluster", description = "Members, their status and reachability, and the node registry.")
     private final class Cluster extends Report<ClusterStatus> {
-        @Override
-        ClusterStatus fetch(AdminClient api) {
-            return api.cluster();
+        Cluster() {
+            super(AdminClient::cluster);
         }
 
         @Override
@@ -583,11 +576,8 @@ public final class Cli implements Callable<Integer> {
     // --- monitor ---
 
     /** Streams the agent's events from its monitor socket until the agent stops or the user does. */
-    @Command(
-            name = "monitor",
-            mixinStandardHelpOptions = true,
-            description = "Live events from the agent's monitor socket (Ctrl-C stops).")
-    private final class Monitor implements Callable<Integer> {
+    @Command(name = "monitor", description = "Live events from the agent's monitor socket (Ctrl-C stops).")
+    private final class Monitor extends StandardCommand {
         @Option(names = "--json", description = "each event as a JSON line")
         boolean json;
 
@@ -649,10 +639,9 @@ public final class Cli implements Callable<Integer> {
 
     @Command(
             name = "uninstall",
-            mixinStandardHelpOptions = true,
             description = "Detach the prefilter, remove the pins, generated files and the durable cluster deny list"
                     + " of this node.")
-    private final class Uninstall implements Callable<Integer> {
+    private final class Uninstall extends StandardCommand {
         @Option(names = "--config", paramLabel = "FILE", description = "the agent's config (default: the embedded one)")
         Path config;
 
@@ -667,9 +656,8 @@ public final class Cli implements Callable<Integer> {
 
     @Command(
             name = "completion",
-            mixinStandardHelpOptions = true,
             description = "Print a bash completion script for every command: source <(bin/membrane completion)")
-    private final class Completion implements Callable<Integer> {
+    private final class Completion extends StandardCommand {
         @Override
         public Integer call() {
             out.print(AutoComplete.bash("membrane", commandLine()));

@@ -1,29 +1,25 @@
 package io.membrane.actors.identity;
 
+import java.util.Locale;
+
 /**
  * Which range a numeric identity is from, and so who gives it out: the agent itself, the same on every node
  * ({@code reserved}, 1..255); the cluster's one decider ({@code cluster}, 256..65535); or this node alone for a CIDR
  * of its policy ({@code local}, {@code 1<<24 | n}, never replicated).
  */
 public enum IdentityScope {
-    RESERVED("reserved"),
-    CLUSTER("cluster"),
-    LOCAL("local");
+    RESERVED,
+    CLUSTER,
+    LOCAL;
 
     public static final int MIN_CLUSTER = 256;
     public static final int MAX_CLUSTER = 65535;
     public static final int LOCAL_FLAG = 1 << 24;
     public static final int MAX_LOCAL = LOCAL_FLAG | 0xFFFFFF;
 
-    private final String text;
-
-    IdentityScope(String text) {
-        this.text = text;
-    }
-
-    /** As the API writes it. */
+    /** As the API writes it: the name in lower case. */
     public String text() {
-        return text;
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** @throws IllegalArgumentException for 0 (unknown) and numbers outside every range */

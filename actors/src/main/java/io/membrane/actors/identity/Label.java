@@ -1,6 +1,7 @@
 package io.membrane.actors.identity;
 
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -12,22 +13,17 @@ import java.util.regex.Pattern;
 public record Label(Source source, String key, String value) implements Comparable<Label> {
     /** Where a label comes from. Its text is the prefix before the first colon. */
     public enum Source {
-        USER("user"),
-        RESERVED("reserved");
+        USER,
+        RESERVED;
 
-        private final String text;
-
-        Source(String text) {
-            this.text = text;
-        }
-
+        /** The prefix as written: the name in lower case. */
         public String text() {
-            return text;
+            return name().toLowerCase(Locale.ROOT);
         }
 
         static Source parse(String text, String label) {
             for (Source s : values()) {
-                if (s.text.equals(text)) {
+                if (s.text().equals(text)) {
                     return s;
                 }
             }

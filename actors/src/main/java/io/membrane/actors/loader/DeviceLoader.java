@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
@@ -145,26 +146,22 @@ public final class DeviceLoader {
 
     /** Pending or retrying: the next Attach (now, or from the retry timer) tries again. */
     private Behavior<Command> unattached(Status status) {
-        return Behaviors.receive(Command.class)
-                .onMessage(Attach.class, a -> onAttach(status))
-                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
-                .onMessage(Detach.class, d -> onDetach(d, status))
-                .build();
+        return inEveryPhase(Behaviors.receive(Command.class).onMessage(Attach.class, a -> onAttach(status)), status);
     }
 
     /** Our program is on the device; the periodic Check makes sure it stays so. */
     private Behavior<Command> attached(Status status) {
-        return Behaviors.receive(Command.class)
-                .onMessage(Check.class, c -> onCheck(status))
-                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
-                .onMessage(Detach.class, d -> onDetach(d, status))
-                .build();
+        return inEveryPhase(Behaviors.receive(Command.class).onMessage(Check.class, c -> onCheck(status)), status);
     }
 
     /** Taken off (or failed to be): nothing attaches again until the actor is started anew. */
     private Behavior<Command> detached(Status status) {
-        return Behaviors.receive(Command.class)
-                .onMessage(GetStatus.class, g -> onGetStatus(g, status))
+        return inEveryPhase(Behaviors.receive(Command.class), status);
+    }
+
+    /** What every phase answers the same way: its status, and a Detach. */
+    private Behavior<Command> inEveryPhase(BehaviorBuilder<Command> phase, Status status) {
+        return phase.onMessage(GetStatus.class, g -> onGetStatus(g, status))
                 .onMessage(Detach.class, d -> onDetach(d, status))
                 .build();
     }

@@ -223,59 +223,54 @@ public final class EventFormat {
             throw new IllegalArgumentException("event time is not ISO-8601: " + j.get("time"), x);
         }
         int cpu = (int) num(j, "cpu");
-        switch (type) {
-            case LOST:
-                return new Event.Lost(seq, time, cpu, num(j, "lost"));
-            case DROP: {
-                int code = (int) num(j.path("reason"), "code");
-                Optional<Notification.Flow> flow = j.has("src") ? Optional.of(flow(j)) : Optional.empty();
-                return new Event.Sample(
-                        seq,
-                        time,
-                        cpu,
-                        new Notification.Drop(
-                                (int) num(j, "source_endpoint"),
-                                DropReason.of(code),
-                                code,
-                                (int) num(j, "src_identity"),
-                                (int) num(j, "dst_identity"),
-                                (int) num(j, "ifindex"),
-                                (int) num(j, "length"),
-                                flow));
-            }
-            case POLICY_VERDICT:
-                return new Event.Sample(
-                        seq,
-                        time,
-                        cpu,
-                        new Notification.PolicyVerdict(
-                                (int) num(j, "source_endpoint"),
-                                (int) num(j, "local_identity"),
-                                (int) num(j, "remote_identity"),
-                                (int) num(j, "verdict_code"),
-                                (int) num(j, "ifindex"),
-                                (int) num(j, "match_type"),
-                                flow(j)));
-            case UNKNOWN: {
-                byte[] raw;
-                try {
-                    raw = HEX.parseHex(text(j, "data"));
-                } catch (IllegalArgumentException x) {
-                    throw new IllegalArgumentException("unknown event data is not hex", x);
-                }
-                return new Event.Sample(
-                        seq,
-                        time,
-                        cpu,
-                        new Notification.Unknown(
-                                (int) num(j, "notify_type"),
-                                (int) num(j, "subtype"),
-                                (int) num(j, "source_endpoint"),
-                                raw));
-            }
-            default:
-                throw new IllegalArgumentException("unknown event type \"" + type + "\"; known: " + TYPES);
+        if (type.equals(LOST)) {
+            return new Event.Lost(seq, time, cpu, num(j, "lost"));
         }
+        Notification n =
+                switch (type) {
+                    case DROP -> drop(j);
+                    case POLICY_VERDICT -> policyVerdict(j);
+                    case UNKNOWN -> unknown(j);
+                    default ->
+                        throw new IllegalArgumentException("unknown event type \"" + type + "\"; known: " + TYPES);
+                };
+        return new Event.Sample(seq, time, cpu, n);
+    }
+
+    private static Notification.Drop drop(JsonNode j) {
+        int code = (int) num(j.path("reason"), "code");
+        Optional<Notification.Flow> flow = j.has("src") ? Optional.of(flow(j)) : Optional.empty();
+        return new Notification.Drop(
+                (int) num(j, "source_endpoint"),
+                DropReason.of(code),
+                code,
+                (int) num(j, "src_identity"),
+                (int) num(j, "dst_identity"),
+                (int) num(j, "ifindex"),
+                (int) num(j, "length"),
+                flow);
+    }
+
+    private static Notification.PolicyVerdict policyVerdict(JsonNode j) {
+        return new Notification.PolicyVerdict(
+                (int) num(j, "source_endpoint"),
+                (int) num(j, "local_identity"),
+                (int) num(j, "remote_identity"),
+                (int) num(j, "verdict_code"),
+                (int) num(j, "ifindex"),
+                (int) num(j, "match_type"),
+                flow(j));
+    }
+
+    private static Notification.Unknown unknown(JsonNode j) {
+        byte[] raw;
+        try {
+            raw = HEX.parseHex(text(j, "data"));
+        } catch (IllegalArgumentException x) {
+            throw new IllegalArgumentException("unknown event data is not hex", x);
+        }
+        return new Notification.Unknown(
+                (int) num(j, "notify_type"), (int) num(j, "subtype"), (int) num(j, "source_endpoint"), raw);
     }
 
     private static Notification.Flow flow(JsonNode j) {

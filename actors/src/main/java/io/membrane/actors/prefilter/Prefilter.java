@@ -27,13 +27,27 @@ import org.slf4j.LoggerFactory;
 public final class Prefilter {
     private static final Logger LOG = LoggerFactory.getLogger(Prefilter.class);
 
-    public sealed interface Command permits Add, Remove, Reconcile, Adjust, Get {}
+    public sealed interface Command permits UserChange, Reconcile, Adjust, Get {}
+
+    /**
+     * A user's change of the deny list (an add or a remove): all of {@code cidrs} or none, refused unless the list
+     * is at {@code revision} when one is given.
+     */
+    public sealed interface UserChange extends Command permits Add, Remove {
+        List<Cidr> cidrs();
+
+        Scope scope();
+
+        OptionalLong revision();
+
+        ActorRef<Result> replyTo();
+    }
 
     public record Add(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo)
-            implements Command {}
+            implements UserChange {}
 
     public record Remove(List<Cidr> cidrs, Scope scope, OptionalLong revision, ActorRef<Result> replyTo)
-            implements Command {}
+            implements UserChange {}
 
     /**
      * Makes {@code scope} hold exactly {@code desired} (the cluster bridge sends the replicated set): missing
@@ -92,8 +106,7 @@ public final class Prefilter {
     private Behavior<Command> serving(long revision) {
         return Behaviors.receive(Command.class)
                 .onMessage(Get.class, g -> onGet(g, revision))
-                .onMessage(Add.class, a -> onAdd(a, revision))
-                .onMessage(Remove.class, r -> onRemove(r, revision))
+                .onMessage(UserChange.class, c -> onUserChange(c, revision))
                 .onMessage(Reconcile.class, r -> onReconcile(r, revision))
                 .onMessage(Adjust.class, a -> onAdjust(a, revision))
                 .build();
@@ -102,28 +115,6 @@ public final class Prefilter {
     private Behavior<Command> onGet(Get get, long revision) {
         get.replyTo().tell(new Snapshot(revision, table.list()));
         return Behaviors.same();
-    }
-
-    private Behavior<Command> onAdd(Add add, long revision) {
-        return userChange(
-                revision,
-                add.cidrs(),
-                true,
-                add.scope(),
-                add.revision(),
-                add.replyTo(),
-                () -> table.add(add.cidrs(), add.scope()));
-    }
-
-    private Behavior<Command> onRemove(Remove remove, long revision) {
-        return userChange(
-                revision,
-                remove.cidrs(),
-                false,
-                remove.scope(),
-                remove.revision(),
-                remove.replyTo(),
-                () -> table.remove(remove.cidrs(), remove.scope()));
     }
 
     private Behavior<Command> onReconcile(Reconcile reconcile, long revision) {
@@ -139,22 +130,21 @@ public final class Prefilter {
                 () -> table.adjust(adjust.scope(), adjust.present(), adjust.absent()));
     }
 
-    /** A user's change: refused by {@link ChangeRules} or written, and then it bumps the revision even if idempotent. */
-    private Behavior<Command> userChange(
-            long revision,
-            List<Cidr> cidrs,
-            boolean add,
-            Scope scope,
-            OptionalLong expected,
-            ActorRef<Result> replyTo,
-            IntSupplier change) {
-        Optional<Rejected> refused = ChangeRules.checkRevision(expected, revision)
-                .or(() -> ChangeRules.checkList(cidrs, add, scope, c -> table.holds(c, scope)));
+    /** Refused by {@link ChangeRules} or written; then it bumps the revision even if idempotent. */
+    private Behavior<Command> onUserChange(UserChange change, long revision) {
+        boolean add = change instanceof Add;
+        Scope scope = change.scope();
+        Optional<Rejected> refused = ChangeRules.checkRevision(change.revision(), revision)
+                .or(() -> ChangeRules.checkList(change.cidrs(), add, scope, c -> table.holds(c, scope)));
         if (refused.isPresent()) {
-            replyTo.tell(refused.get());
+            change.replyTo().tell(refused.get());
             return Behaviors.same();
         }
-        return write(revision, true, replyTo, change);
+        return write(
+                revision,
+                true,
+                change.replyTo(),
+                () -> add ? table.add(change.cidrs(), scope) : table.remove(change.cidrs(), scope));
     }
 
     /** @param alwaysBump a user's change bumps the revision even when idempotent; a reconcile only if it changed */
@@ -163,7 +153,7 @@ public final class Prefilter {
         try {
             changed = change.getAsInt();
         } catch (PrefilterException e) {
-            replyTo.tell(new Rejected(e.reason(), e.offendingValue(), e.getMessage()));
+            replyTo.tell(e.rejection());
             return Behaviors.same();
         }
         if (!alwaysBump && changed == 0) {

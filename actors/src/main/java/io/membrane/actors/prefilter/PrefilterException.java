@@ -1,6 +1,9 @@
 package io.membrane.actors.prefilter;
 
-/** A prefilter change was refused; nothing was applied. Carries why and the value at fault. */
+/**
+ * A prefilter change was refused; nothing was applied. It carries the {@link Prefilter.Rejected} the actor answers
+ * with (why and the value at fault), so the facts of a refusal have one type.
+ */
 public final class PrefilterException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -18,20 +21,15 @@ public final class PrefilterException extends RuntimeException {
         NOT_CONFIRMED
     }
 
-    private final Reason reason;
-    private final String offendingValue;
+    private final transient Prefilter.Rejected rejection;
 
     public PrefilterException(Reason reason, String offendingValue, String message) {
         super(message);
-        this.reason = reason;
-        this.offendingValue = offendingValue;
+        this.rejection = new Prefilter.Rejected(reason, offendingValue, message);
     }
 
-    public Reason reason() {
-        return reason;
-    }
-
-    public String offendingValue() {
-        return offendingValue;
+    /** The refusal as the prefilter answers it: why, the value at fault and this exception's message. */
+    public Prefilter.Rejected rejection() {
+        return rejection;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.TestAgents;
+import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
 import io.membrane.datapath.structs.MetricsKey;
@@ -287,7 +288,7 @@ class AdminApiTest {
         assertTrue(status.get("maps").size() >= 11);
         assertTrue(status.has("prefilter") && status.has("devices") && status.has("events"), status.toString());
         // What the datapath would count: on every CPU, 2 prefilter drops of 60 bytes, 5 packets forwarded.
-        var counters = agent.targets().maps().metrics();
+        var counters = agent.targets().maps().get(DatapathMaps.METRICS);
         counters.putOnEveryCpu(
                 new MetricsKey(DropReason.PREFILTER, Direction.INGRESS).index(), new MetricsValue(2, 120));
         counters.putOnEveryCpu(

@@ -410,10 +410,11 @@ public final class ClusterCertificates {
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new KeytoolException(args[0], -1, "did not finish within 60 s\n" + output);
+                throw new KeytoolException(
+                        new KeytoolException.Run(args[0], -1, "did not finish within 60 s\n" + output));
             }
             if (p.exitValue() != 0) {
-                throw new KeytoolException(args[0], p.exitValue(), output);
+                throw new KeytoolException(new KeytoolException.Run(args[0], p.exitValue(), output));
             }
         } catch (IOException e) {
             p.destroyForcibly();

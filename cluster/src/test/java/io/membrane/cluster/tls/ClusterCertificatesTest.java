@@ -143,9 +143,9 @@ class ClusterCertificatesTest {
         // A wrong CA password: keytool itself refuses to open (its copy of) the CA store when it signs.
         Files.writeString(certs.caPasswordFile(), "not-the-password\n");
         KeytoolException e = assertThrows(KeytoolException.class, () -> certs.issue(List.of("n6"), 30));
-        assertEquals("-genkeypair", e.command());
-        assertNotEquals(0, e.exitCode());
-        assertTrue(e.output().contains("password was incorrect"), e.output());
+        assertEquals("-genkeypair", e.run().command());
+        assertNotEquals(0, e.run().exitCode());
+        assertTrue(e.run().output().contains("password was incorrect"), e.run().output());
         assertTrue(e.getMessage().contains("password was incorrect"), e.getMessage());
         assertFalse(Files.exists(certs.nodeStore("n6")), "the half-made store is removed");
 

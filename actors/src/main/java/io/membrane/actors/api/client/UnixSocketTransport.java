@@ -22,22 +22,13 @@ import java.util.concurrent.TimeUnit;
  * connection per request ({@code Connection: close}), the response read to the end of the stream. Enough for the admin API's
  * requests, not a general client. A missing socket reads as "connection refused" (the agent is not running); a
  * socket the caller may not open is an {@link AccessDeniedException} naming it.
+ *
+ * @param socket         the agent's API socket
+ * @param connectTimeout how long to wait while the agent's listen backlog is full
+ * @param requestTimeout how long to wait for each whole response
  */
-public final class UnixSocketTransport implements AdminTransport {
-    private final Path socket;
-    private final Duration connectTimeout;
-    private final Duration requestTimeout;
-
-    /**
-     * @param connectTimeout how long to wait while the agent's listen backlog is full
-     * @param requestTimeout how long to wait for each whole response
-     */
-    public UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout) {
-        this.socket = socket;
-        this.connectTimeout = connectTimeout;
-        this.requestTimeout = requestTimeout;
-    }
-
+public record UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout)
+        implements AdminTransport {
     @Override
     public String describe() {
         return "unix:" + socket;

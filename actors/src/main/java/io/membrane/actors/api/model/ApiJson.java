@@ -20,18 +20,17 @@ public final class ApiJson {
 
     /** {@code value} as compact JSON. */
     public static String compact(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(
-                    "cannot write " + value.getClass().getSimpleName() + " as JSON", e);
-        }
+        return write(MAPPER.writer(), value);
     }
 
     /** {@code value} as indented JSON. */
     public static String pretty(Object value) {
+        return write(PRETTY, value);
+    }
+
+    private static String write(ObjectWriter writer, Object value) {
         try {
-            return PRETTY.writeValueAsString(value);
+            return writer.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "cannot write " + value.getClass().getSimpleName() + " as JSON", e);

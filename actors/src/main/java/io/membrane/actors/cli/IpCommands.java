@@ -8,11 +8,13 @@ import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.maps.BpfException;
+import io.membrane.maps.BpfFs;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -107,10 +109,15 @@ final class IpCommands {
         @Override
         public Integer call() {
             AgentConfig c = AgentConfig.load(Optional.ofNullable(config));
-            PinnedMaps pins = PinnedMaps.at(pinRoot != null ? pinRoot : c.pinRoot());
+            Path root = pinRoot != null ? pinRoot : c.pinRoot();
+            // A reader mounts nothing and creates nothing: PinnedMaps.at would make the root a bpffs.
+            if (!Files.isDirectory(root) || !BpfFs.isBpfFs(root)) {
+                throw new CliException("no pinned maps at " + root + " (not a directory on bpffs; --pin-root DIR)");
+            }
+            PinnedMaps pins = PinnedMaps.at(root);
             var spec = new DatapathMaps(c.mapSizes()).spec(DatapathMaps.IPCACHE);
             Map<Cidr, IpcacheValue> entries = new TreeMap<>();
-            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = pins.openExisting(spec)
+            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = pins.openExistingAnySize(spec)
                     .orElseThrow(() -> new CliException("no ipcache map pinned at " + pins.pathOf(spec)
                             + " (is the agent set up? --pin-root DIR)"))) {
                 map.entries().forEach((k, v) -> entries.put(IpCacheTable.cidrOf(k), v));

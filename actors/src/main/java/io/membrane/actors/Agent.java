@@ -3,12 +3,16 @@ package io.membrane.actors;
 import io.membrane.actors.api.AdminListeners;
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.BearerToken;
+import io.membrane.actors.api.ClusterHooks;
+import io.membrane.actors.ipcache.IpCache;
+import io.membrane.actors.ipcache.IpCacheTable;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
 import io.membrane.datapath.DatapathMaps;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -117,6 +121,13 @@ public final class Agent {
                                 Duration.ofMillis(100), Duration.ofSeconds(5), 0.2)),
                 "prefilter",
                 BLOCKING);
+        IpCache.Current ipcacheCounts = new IpCache.Current();
+        ActorRef<IpCache.Command> ipcache = ctx.spawn(
+                Behaviors.supervise(IpCache.create(() -> new IpCacheTable(h.ipcache()), ipcacheCounts))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(100), Duration.ofSeconds(5), 0.2)),
+                "ipcache",
+                BLOCKING);
         ActorRef<DatapathLoader.Command> loader =
                 ctx.spawn(DatapathLoader.create(config, h), "datapath-loader", BLOCKING);
         EventPumpActor.Current events = new EventPumpActor.Current();
@@ -133,9 +144,22 @@ public final class Agent {
                 "event-pump",
                 BLOCKING);
         AdminRoutes.Targets local = new AdminRoutes.Targets(
-                registry, h, prefilter, loader, events, config.listenerQueue(), Optional.empty());
+                registry,
+                h,
+                prefilter,
+                ipcache,
+                ipcacheCounts,
+                loader,
+                events,
+                config.listenerQueue(),
+                Optional.empty());
+        Optional<ClusterHooks> cluster = extension.start(ctx, local);
+        if (cluster.isEmpty()) {
+            // Alone, no cluster state will ever come: the ipcache holds only what the agent derives itself.
+            ipcache.tell(new IpCache.Reconcile(List.of(), ctx.getSystem().ignoreRef()));
+        }
         AdminRoutes.Targets targets = new AdminRoutes.Targets(
-                registry, h, prefilter, loader, events, config.listenerQueue(), extension.start(ctx, local));
+                registry, h, prefilter, ipcache, ipcacheCounts, loader, events, config.listenerQueue(), cluster);
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
         CompletableFuture<AdminListeners> bound = AdminListeners.start(
                         ctx.getSystem(),

@@ -25,7 +25,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * synchronized clocks.
  */
 public final class NodeRegistry {
-    static final Key<LWWMap<String, NodeInfo>> KEY = LWWMapKey.create("nodes");
+    /** The registry's one key (the ipcache bridge reads it too, for the nodes' addresses). */
+    public static final Key<LWWMap<String, NodeInfo>> KEY = LWWMapKey.create("nodes");
 
     public sealed interface Command permits Get, Internal {}
 

@@ -6,10 +6,11 @@ import io.membrane.actors.prefilter.PrefilterException;
 import io.membrane.actors.prefilter.Scope;
 import io.membrane.cluster.ddata.CidrSet;
 import io.membrane.cluster.ddata.CidrSetKey;
+import io.membrane.cluster.ddata.CidrShards;
+import io.membrane.cluster.ddata.Replication;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +25,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
@@ -66,7 +66,7 @@ public final class PrefilterReplication {
     /** Keys are {@code deny-000} .. {@code deny-255} (durable: reference.conf lists {@code deny-*}). */
     static final String KEY_PREFIX = "deny-";
 
-    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration WRITE_TIMEOUT = Replication.WRITE_TIMEOUT;
     /**
      * What each CIDR of the whole list adds to a write's or read's deadline. A write carries whole keys, and the
      * replicator serializes a changed key's value for each node and once more for its digest, so a batch that
@@ -75,18 +75,11 @@ public final class PrefilterReplication {
      * docs/decisions/0003-replication-deadlines.md.
      */
     static final Duration PER_LISTED_CIDR = Duration.ofNanos(60_000);
-    /** How long WriteAll may take before the write falls back to a majority (a member died, not yet unreachable). */
-    static final Duration WRITE_ALL_TIMEOUT = Duration.ofSeconds(1);
-    /** How often awaiting-up checks whether this node is Up and its replicator knows every Up member. */
-    static final Duration READY_POLL = Duration.ofMillis(50);
-    /**
-     * The start-up read of one key. Generous: every key read at once from a cluster holding a long list keeps a
-     * small node busy for seconds, and a read that times out is work thrown away; a majority that is really
-     * unreachable is retried as often either way (docs/decisions/0003-replication-deadlines.md).
-     */
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
-    /** How long a failed read of one key waits before it is tried again. */
-    static final Duration READ_RETRY = Duration.ofMillis(200);
+
+    static final Duration WRITE_ALL_TIMEOUT = Replication.WRITE_ALL_TIMEOUT;
+    static final Duration READY_POLL = Replication.READY_POLL;
+    static final Duration READ_TIMEOUT = Replication.READ_TIMEOUT;
+    static final Duration READ_RETRY = Replication.READ_RETRY;
     /** Changes of at least this many CIDRs say in the log how long their confirmation took. */
     static final int LOG_BATCH = 1000;
     /**
@@ -96,8 +89,8 @@ public final class PrefilterReplication {
     static final Duration READ_WAIT = Duration.ofSeconds(5);
     /** How often the changes waiting for the read are checked against {@link #READ_WAIT}. */
     static final Duration EXPIRE_POLL = Duration.ofMillis(200);
-    /** Changes arriving together (a batch touches many shards) are reconciled once. */
-    static final Duration COALESCE = Duration.ofMillis(5);
+
+    static final Duration COALESCE = Replication.COALESCE;
     /** How long the Prefilter may take over one request (a Reconcile of a whole list included). */
     static final Duration PREFILTER_TIMEOUT = Duration.ofSeconds(30);
 
@@ -248,24 +241,9 @@ public final class PrefilterReplication {
         return Integer.parseInt(key.id().substring(KEY_PREFIX.length()));
     }
 
-    /**
-     * The key a CIDR lives in. Every node must compute the same, whatever its JDK: a record's hashCode is not
-     * specified, so the hash is spelled out here (the address and length mixed by the murmur3 finalizer).
-     */
+    /** The key a CIDR lives in ({@link CidrShards}: the same on every node). */
     static int shardOf(Cidr cidr) {
-        int h;
-        if (cidr instanceof Cidr.V4 v4) {
-            h = v4.prefix().address() * 31 + v4.prefix().length();
-        } else {
-            Cidr.V6 v6 = (Cidr.V6) cidr;
-            h = Arrays.hashCode(v6.prefix().addressBytes()) * 31 + v6.prefix().length();
-        }
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
-        return Math.floorMod(h, SHARDS);
+        return CidrShards.of(cidr, SHARDS);
     }
 
     // --- phases ---
@@ -643,17 +621,11 @@ public final class PrefilterReplication {
     // --- helpers ---
 
     private boolean allReachable() {
-        return !Cluster.get(ctx.getSystem()).state().getUnreachable().iterator().hasNext();
+        return Replication.allReachable(Cluster.get(ctx.getSystem()));
     }
 
     private int upMembers() {
-        int up = 0;
-        for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
-            if (m.status() == MemberStatus.up()) {
-                up++;
-            }
-        }
-        return up;
+        return Replication.upMembers(Cluster.get(ctx.getSystem()));
     }
 
     /**

@@ -75,11 +75,16 @@ final class ClusterTestSupport {
 
     /** {@code method} /v1/prefilter of the node's API with {@code body} (null: none), through the client's transport. */
     static Response prefilter(AgentNode node, String method, String body) {
+        return request(node, method, "/v1/prefilter", body);
+    }
+
+    /** {@code method path} of the node's API with {@code body} (null: none), through the client's transport. */
+    static Response request(AgentNode node, String method, String path, String body) {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = body == null ? Map.of() : Map.of("Content-Type", "application/json");
         try {
             AdminTransport.Response r =
-                    api(node).transport().send(new AdminTransport.Request(method, "/v1/prefilter", headers, bytes));
+                    api(node).transport().send(new AdminTransport.Request(method, path, headers, bytes));
             return new Response(r.status(), r.bodyText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -124,6 +124,21 @@ public final class PinnedMaps {
         return Optional.of(spec.open(fd));
     }
 
+    /**
+     * Opens the pinned map of this spec's name, kind and layouts at whatever size it was made with (a reader that
+     * does not know the configuration that made it: {@code bpf ipcache list}).
+     */
+    public <M extends BpfMap<?, ?>> Optional<M> openExistingAnySize(MapSpec<M> spec) {
+        Path path = pathOf(spec);
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
+        int fd = openPinnedFd(path, spec.name());
+        int max = MapInfo.of(fd, spec.name()).maxEntries();
+        NativeLibs.libc().close(fd);
+        return openExisting(spec.withMaxEntries(max));
+    }
+
     private static int openPinnedFd(Path path, String name) {
         return BpfException.check(NativeLibs.bpf().bpf_obj_get(path.toString()), "open pinned " + path, name);
     }

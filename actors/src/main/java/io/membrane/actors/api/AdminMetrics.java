@@ -1,5 +1,7 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.ipcache.IpCache;
+import io.membrane.actors.ipcache.IpCacheEntry;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.datapath.structs.DropReason;
 import io.membrane.datapath.structs.MetricsKey;
@@ -12,6 +14,8 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +29,7 @@ import java.util.TreeMap;
 
 /**
  * What GET /metrics serves, through the Prometheus Java client: the datapath's counters read from the metrics
- * map at each scrape, the event pump's counters, the API's own request count and the JVM's metrics. One registry
+ * map at each scrape, the event pump's counters, the ipcache's entries and conflicts, the API's own request count and the JVM's metrics. One registry
  * per agent (not the client's default one), so agents sharing a JVM in tests each count only their own.
  */
 final class AdminMetrics {
@@ -33,7 +37,7 @@ final class AdminMetrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Counter requests;
 
-    AdminMetrics(PerCpuArrayMap<MetricsValue> datapath, EventPumpActor.Current events) {
+    AdminMetrics(PerCpuArrayMap<MetricsValue> datapath, EventPumpActor.Current events, IpCache.Current ipcache) {
         JvmMetrics.builder().register(registry);
         requests = Counter.builder()
                 .name("membrane_api_requests")
@@ -41,6 +45,7 @@ final class AdminMetrics {
                 .labelNames("method", "path", "code")
                 .register(registry);
         registry.register((MultiCollector) () -> collect(datapath, events));
+        registry.register((MultiCollector) () -> ipcache(ipcache.counts()));
     }
 
     /** Counts one answered request; {@code path} is the route's template, so a map name adds no series. */
@@ -100,6 +105,27 @@ final class AdminMetrics {
         List<CounterSnapshot> all = new ArrayList<>(List.of(
                 dropCount.build(), dropBytes.build(), forwardCount.build(), forwardBytes.build(), pump.build()));
         return new MetricSnapshots(all.toArray(CounterSnapshot[]::new));
+    }
+
+    /** The ipcache's entries by source (every source, 0 included, so the series stay) and its conflicts. */
+    private static MetricSnapshots ipcache(IpCache.Counts counts) {
+        GaugeSnapshot.Builder entries = GaugeSnapshot.builder()
+                .name("membrane_ipcache_entries")
+                .help("Entries of the ipcache map, by the source of the claim that won.");
+        for (IpCacheEntry.Source source : IpCacheEntry.Source.values()) {
+            entries.dataPoint(GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("source", source.text()))
+                    .value(counts.bySource().getOrDefault(source, 0))
+                    .build());
+        }
+        GaugeSnapshot conflicts = GaugeSnapshot.builder()
+                .name("membrane_ipcache_conflicts")
+                .help("CIDRs that more than one claim names (each resolved by the same rule on every node).")
+                .dataPoint(GaugeDataPointSnapshot.builder()
+                        .value(counts.conflicts())
+                        .build())
+                .build();
+        return new MetricSnapshots(entries.build(), conflicts);
     }
 
     private static String reasonLabel(MetricsKey k) {

@@ -6,11 +6,19 @@ import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IpDeleted;
+import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.api.model.MapDump;
 import io.membrane.actors.api.model.MapInfo;
 import io.membrane.actors.api.model.MapList;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
+import io.membrane.actors.identity.LabelSet;
+import io.membrane.actors.identity.ReservedIdentity;
+import io.membrane.actors.ipcache.IpCache;
+import io.membrane.actors.ipcache.IpCacheEntry;
+import io.membrane.actors.ipcache.IpCacheException;
+import io.membrane.actors.ipcache.IpCidr;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.loader.DeviceLoader;
 import io.membrane.actors.monitor.Event;
@@ -74,6 +82,8 @@ public final class AdminRoutes extends AllDirectives {
             ActorRef<MapRegistry.Command> registry,
             MapRegistry.Handles maps,
             ActorRef<Prefilter.Command> prefilter,
+            ActorRef<IpCache.Command> ipcache,
+            IpCache.Current ipcacheCounts,
             ActorRef<DatapathLoader.Command> loader,
             EventPumpActor.Current events,
             int listenerQueue,
@@ -83,11 +93,33 @@ public final class AdminRoutes extends AllDirectives {
      * One route: an HTTP method, a path template whose {@code {name}} parts each match one segment, and the
      * handler given those parts by name.
      */
-    record Endpoint(String method, String path, BiFunction<AdminRoutes, Map<String, String>, Route> handler) {
+    record Endpoint(
+            String method,
+            String path,
+            BiFunction<AdminRoutes, Map<String, String>, Route> handler,
+            boolean lastTakesRest) {
+        Endpoint(String method, String path, BiFunction<AdminRoutes, Map<String, String>, Route> handler) {
+            this(method, path, handler, false);
+        }
+
+        /**
+         * An endpoint whose last {@code {name}} part takes the rest of the path, slashes included: a CIDR in a path
+         * ({@code /v1/ip/198.51.100.0/24}) is two segments unless its slash is encoded.
+         */
+        static Endpoint withRest(String method, String path, BiFunction<AdminRoutes, Map<String, String>, Route> h) {
+            return new Endpoint(method, path, h, true);
+        }
+
         /** The template's parts matched against {@code path}, or empty if it does not match. */
         Optional<Map<String, String>> match(String requestPath) {
             String[] want = path.split("/", -1);
             String[] got = requestPath.split("/", -1);
+            if (lastTakesRest && got.length > want.length) {
+                String[] joined = java.util.Arrays.copyOf(got, want.length);
+                joined[want.length - 1] =
+                        String.join("/", java.util.Arrays.copyOfRange(got, want.length - 1, got.length));
+                got = joined;
+            }
             if (want.length != got.length) {
                 return Optional.empty();
             }
@@ -113,6 +145,9 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("GET", "/v1/map/{name}", (r, p) -> r.map(p.get("name"))),
             new Endpoint("GET", "/v1/monitor", (r, p) -> r.monitor()),
             new Endpoint("GET", "/v1/cluster", (r, p) -> r.cluster()),
+            new Endpoint("GET", "/v1/ip", (r, p) -> r.ipList()),
+            Endpoint.withRest("PUT", "/v1/ip/{cidr}", (r, p) -> r.body(b -> r.ipPut(p.get("cidr"), b))),
+            Endpoint.withRest("DELETE", "/v1/ip/{cidr}", (r, p) -> r.ipDelete(p.get("cidr"))),
             new Endpoint("GET", "/metrics", (r, p) -> r.metrics()));
 
     /** The paths plain TCP serves (read-only; everything else is on the unix socket). */
@@ -132,7 +167,8 @@ public final class AdminRoutes extends AllDirectives {
         this.config = config;
         this.targets = targets;
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("membrane-blocking-dispatcher"));
-        this.metrics = new AdminMetrics(targets.maps().get(DatapathMaps.METRICS), targets.events());
+        this.metrics =
+                new AdminMetrics(targets.maps().get(DatapathMaps.METRICS), targets.events(), targets.ipcacheCounts());
     }
 
     /** The full API, for the unix socket only root and the socket's group can reach. */
@@ -276,6 +312,94 @@ public final class AdminRoutes extends AllDirectives {
             return json(404, new ApiError("this agent runs without a cluster", "", ""));
         }
         return onSuccess(targets.cluster().get().status(), s -> json(200, s));
+    }
+
+    // --- ipcache ---
+
+    private Route ipList() {
+        return parameterOptional("cidr", filter -> {
+            Optional<Cidr> within;
+            try {
+                within = filter.map(Cidr::parse);
+            } catch (IllegalArgumentException e) {
+                return json(400, new ApiError(e.getMessage(), "cidr", filter.get()));
+            }
+            return onSuccess(
+                    this.<IpCache.Snapshot>ask(targets.ipcache(), r -> new IpCache.Get(within, r)),
+                    s -> json(200, s.entries().stream().map(this::ipEntry).toList()));
+        });
+    }
+
+    private IpEntry ipEntry(IpCache.Listed l) {
+        IpCacheEntry e = l.entry();
+        List<String> labels = targets.cluster()
+                .flatMap(c -> c.identities().byId(e.identity()))
+                .or(() -> ReservedIdentity.byId(e.identity()).map(ReservedIdentity::identity))
+                .map(i -> i.labels().texts())
+                .orElse(List.of());
+        return new IpEntry(
+                e.cidr().toString(),
+                Integer.toUnsignedLong(e.identity()),
+                labels,
+                e.node(),
+                e.source().text(),
+                l.claims());
+    }
+
+    private Route ipPut(String cidrText, String body) {
+        Cidr cidr = ipCidr(cidrText);
+        LabelSet labels = IpRequest.labels(body);
+        ClusterHooks cluster = ipCluster();
+        return onSuccess(cluster.putIp(cidr, labels), r -> {
+            if (r instanceof IpCache.Published p) {
+                return json(p.created() ? 201 : 200, ipEntry(new IpCache.Listed(p.entry(), 0, 1)));
+            }
+            return ipRefused(r);
+        });
+    }
+
+    private Route ipDelete(String cidrText) {
+        Cidr cidr = ipCidr(cidrText);
+        return onSuccess(
+                ipCluster().deleteIp(cidr),
+                r -> r instanceof IpCache.Applied a
+                        ? json(200, new IpDeleted(cidr.toString(), a.changed() > 0))
+                        : ipRefused(r));
+    }
+
+    /** The CIDR of a path, its slash written as is or encoded ({@code %2F}). */
+    private static Cidr ipCidr(String pathPart) {
+        String text = java.net.URLDecoder.decode(pathPart.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return IpCidr.parseUser(text);
+        } catch (IpCacheException e) {
+            throw new Refusal(400, e.getMessage(), "cidr", text);
+        }
+    }
+
+    private ClusterHooks ipCluster() {
+        return targets.cluster()
+                .orElseThrow(() -> new Refusal(
+                        400,
+                        "external ipcache entries are cluster-wide: this agent runs without a cluster",
+                        "cidr",
+                        ""));
+    }
+
+    private static Route ipRefused(IpCache.Result r) {
+        IpCache.Rejected rej = (IpCache.Rejected) r;
+        String field = rej.reason() == IpCacheException.Reason.INVALID_ENTRY ? "labels" : "cidr";
+        return json(statusOf(rej.reason()), new ApiError(rej.message(), field, rej.offendingValue()));
+    }
+
+    /** The one place an ipcache refusal becomes an HTTP status. */
+    static int statusOf(IpCacheException.Reason reason) {
+        return switch (reason) {
+            case INVALID_CIDR, INVALID_ENTRY -> 400;
+            case IDENTITY_UNAVAILABLE, NOT_CONFIRMED -> 503;
+            case MAP_FULL -> 507;
+            case KERNEL -> 500;
+        };
     }
 
     // --- live events ---

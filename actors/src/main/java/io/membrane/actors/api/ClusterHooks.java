@@ -1,16 +1,22 @@
 package io.membrane.actors.api;
 
 import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.LabelSet;
+import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.maps.net.Cidr;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
  * What a clustered agent adds to the admin API: cluster-scoped prefilter changes (replicated, then mirrored by
  * every node's Prefilter) and the cluster's view for GET /v1/cluster. A plain agent has none, and refuses
- * cluster scope with a clear error.
+ * cluster scope with a clear error. It also carries the cluster-wide half of the ipcache: external entries and
+ * this node's own.
  */
 public interface ClusterHooks {
     /** Replicates the change; completes once the chosen consistency level confirmed it, or with a refusal. */
@@ -18,4 +24,23 @@ public interface ClusterHooks {
 
     /** Members, their status and reachability, and the node registry. */
     CompletionStage<ClusterStatus> status();
+
+    /** This node's identity allocator: the labels of an identity, and the uses of the ipcache's external entries. */
+    IdentityAllocator identities();
+
+    /**
+     * Publishes the cluster-wide external entry of {@code cidr}: the identity of {@code labels}, acquired for the
+     * holder {@code ip:<cidr>} first. Completes with {@link IpCache.Published} once a majority has the entry, or a
+     * refusal (nothing published; an identity acquired for it is released).
+     */
+    CompletionStage<IpCache.Result> putIp(Cidr cidr, LabelSet labels);
+
+    /** Removes the external entry of {@code cidr}; idempotent ({@link IpCache.Applied} counts 1 or 0). */
+    CompletionStage<IpCache.Result> deleteIp(Cidr cidr);
+
+    /**
+     * Publishes this node's own entries (its endpoints' addresses and their identities) and withdraws others; every
+     * node mirrors them, and they go with this node when it leaves the cluster.
+     */
+    CompletionStage<IpCache.Result> publishOwnIps(Map<Cidr, Integer> entries, Set<Cidr> withdrawn);
 }

@@ -103,6 +103,7 @@ public final class Cli implements Callable<Integer> {
         add("map", () -> new CommandLine(new MapCommand())
                 .addSubcommand(new MapList())
                 .addSubcommand(new MapGet()));
+        IpCommands.addTo(this);
         add("monitor", Monitor::new);
         add("cluster", Cluster::new);
         add("uninstall", Uninstall::new);
@@ -210,7 +211,7 @@ public final class Cli implements Callable<Integer> {
     }
 
     /** The one client of the admin API this CLI talks to, from --api or MEMBRANE_API. */
-    private AdminClient client() {
+    AdminClient client() {
         String target = api != null ? api : Objects.requireNonNullElse(System.getenv("MEMBRANE_API"), DEFAULT_API);
         return AdminClient.connect(target);
     }
@@ -267,10 +268,10 @@ public final class Cli implements Callable<Integer> {
      * {@code @Command} attributes to its subclasses, so the commands below state only their own.
      */
     @Command(mixinStandardHelpOptions = true)
-    private abstract static class StandardCommand implements Callable<Integer> {}
+    abstract static class StandardCommand implements Callable<Integer> {}
 
     /** A command that only groups others: invoked alone, it names them. */
-    private abstract static class Group extends StandardCommand {
+    abstract static class Group extends StandardCommand {
         @Spec
         CommandLine.Model.CommandSpec spec;
 

@@ -12,6 +12,9 @@ import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IpChange;
+import io.membrane.actors.api.model.IpDeleted;
+import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.api.model.MapDump;
 import io.membrane.actors.api.model.MapInfo;
 import io.membrane.actors.api.model.MapList;
@@ -51,7 +54,10 @@ class OpenApiTest {
             Map.entry("PrefilterSummary", AgentStatus.PrefilterSummary.class),
             Map.entry("ClusterStatus", ClusterStatus.class),
             Map.entry("ClusterMember", ClusterStatus.Member.class),
-            Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class));
+            Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class),
+            Map.entry("IpEntry", IpEntry.class),
+            Map.entry("IpChange", IpChange.class),
+            Map.entry("IpDeleted", IpDeleted.class));
 
     @Test
     void everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() {

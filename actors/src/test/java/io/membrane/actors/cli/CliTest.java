@@ -131,6 +131,24 @@ class CliTest {
     }
 
     @Test
+    void ipListFromTheApiAndBpfIpcacheListFromThePinnedMap() throws Exception {
+        Run ip = cli("ip", "list");
+        assertEquals(0, ip.code(), ip.err());
+        assertTrue(ip.out().startsWith("IP "), ip.out());
+        assertTrue(ip.out().matches("(?s).*\\n0\\.0\\.0\\.0/0 +2 reserved:world +reserved.*"), ip.out());
+        Run bpf = cli("bpf", "ipcache", "list", "--pin-root", pins.root().toString());
+        assertEquals(0, bpf.code(), bpf.err());
+        assertTrue(bpf.out().contains("\n0.0.0.0/0"), bpf.out());
+        assertTrue(bpf.out().contains("identity=2 node_addr=0.0.0.0"), bpf.out());
+        Path none = Files.createTempDirectory("mbr-cli-none");
+        Run missing = cli("bpf", "ipcache", "list", "--pin-root", none.toString());
+        assertEquals(1, missing.code(), missing.out());
+        assertTrue(missing.err().startsWith("membrane: no pinned maps at " + none), missing.err());
+        assertEquals(1, missing.err().lines().count(), missing.err());
+        Files.delete(none);
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertEquals(2, cli("frobnicate").code());
         assertEquals(2, cli("prefilter").code());

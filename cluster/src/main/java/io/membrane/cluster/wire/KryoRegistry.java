@@ -63,7 +63,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 110. */
+    /** THE table. Append only; see the class comment. The next free id is 111. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -77,7 +77,8 @@ public final class KryoRegistry {
             record(106, NodeInfo.class),
             record(107, ForwardedPrefilterChange.class),
             record(108, ForwardedPrefilterResult.class),
-            entry(109, CidrSet.class, WireSerializers.CidrSetSerializer::new));
+            entry(109, CidrSet.class, WireSerializers.CidrSetSerializer::new),
+            record(110, IpClaim.class));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of();

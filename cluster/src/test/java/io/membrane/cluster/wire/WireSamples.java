@@ -60,6 +60,12 @@ final class WireSamples {
                 List.of(
                         new ForwardedPrefilterResult(42L, 200, "{\"added\":2}"),
                         new ForwardedPrefilterResult(0L, 400, "")));
+        m.put(
+                IpClaim.class,
+                List.of(
+                        new IpClaim("198.51.100.0/24", "", "", "user:app=db", 256, 1_764_000_000_000L),
+                        new IpClaim("10.0.1.7/32", "n2", "pekko://membrane@10.0.0.2:25520", "", 300, 0L),
+                        new IpClaim("2001:db8::/64", "", "", "", 16_777_217, Long.MIN_VALUE)));
         UniqueAddress a = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.1", 25520), 7L);
         UniqueAddress b = new UniqueAddress(new Address("pekko", "membrane", "10.0.0.2", 25520), -3L);
         CidrSet s = CidrSet.empty()

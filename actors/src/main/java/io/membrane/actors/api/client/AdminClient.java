@@ -5,6 +5,9 @@ import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IpChange;
+import io.membrane.actors.api.model.IpDeleted;
+import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.api.model.MapDump;
 import io.membrane.actors.api.model.MapList;
 import io.membrane.actors.api.model.PrefilterChange;
@@ -15,6 +18,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -128,6 +132,26 @@ public final class AdminClient {
     /** GET /v1/cluster (404 on an agent without a cluster). */
     public ClusterStatus cluster() {
         return get("/v1/cluster", ClusterStatus.class);
+    }
+
+    /** GET /v1/ip: this node's ipcache, by CIDR. */
+    public List<IpEntry> ips() {
+        return List.of(get("/v1/ip", IpEntry[].class));
+    }
+
+    /** GET /v1/ip?cidr=: the entries within {@code cidr}. */
+    public List<IpEntry> ips(String cidr) {
+        return List.of(get("/v1/ip?cidr=" + URLEncoder.encode(cidr, StandardCharsets.UTF_8), IpEntry[].class));
+    }
+
+    /** PUT /v1/ip/{cidr}: the cluster-wide external entry of {@code cidr} with the identity of {@code labels}. */
+    public IpEntry putIp(String cidr, List<String> labels) {
+        return call("PUT", "/v1/ip/" + cidr, new IpChange(labels), IpEntry.class);
+    }
+
+    /** DELETE /v1/ip/{cidr}: idempotent. */
+    public IpDeleted deleteIp(String cidr) {
+        return call("DELETE", "/v1/ip/" + cidr, null, IpDeleted.class);
     }
 
     /** GET /metrics: the Prometheus text exposition. */

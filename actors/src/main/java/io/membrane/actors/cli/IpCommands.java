@@ -1,0 +1,133 @@
+package io.membrane.actors.cli;
+
+import io.membrane.actors.AgentConfig;
+import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.IpEntry;
+import io.membrane.actors.ipcache.IpCacheTable;
+import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.structs.IpcacheKey;
+import io.membrane.datapath.structs.IpcacheValue;
+import io.membrane.maps.BpfException;
+import io.membrane.maps.BpfFs;
+import io.membrane.maps.LpmTrieMap;
+import io.membrane.maps.PinnedMaps;
+import io.membrane.maps.net.Cidr;
+import io.membrane.maps.net.Ipv4Prefix;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The ipcache's commands: {@code ip list} (the agent's view through the API, as {@code cilium-dbg ip list}) and
+ * {@code bpf ipcache list} (the pinned map itself, decoded without the agent, as {@code cilium-dbg bpf ipcache
+ * list}), so that what the agent believes and what the datapath holds can be compared.
+ */
+final class IpCommands {
+    private IpCommands() {}
+
+    static void addTo(Cli cli) {
+        cli.add("ip", () -> new CommandLine(new IpGroup()).addSubcommand(new IpList(cli)));
+        cli.add("bpf", () -> new CommandLine(new BpfGroup())
+                .addSubcommand(new CommandLine(new BpfIpcache()).addSubcommand(new BpfIpcacheList(cli.out()))));
+    }
+
+    @Command(name = "ip", description = "The ipcache: CIDRs and their identities.")
+    static final class IpGroup extends Cli.Group {}
+
+    @Command(
+            name = "list",
+            description = "Every CIDR of the agent's ipcache: its identity (number and labels), source and owner.")
+    static final class IpList extends Cli.StandardCommand {
+        private final Cli cli;
+
+        @Option(names = "--json", description = "the API's reply as JSON")
+        boolean json;
+
+        @Option(names = "--cidr", paramLabel = "CIDR", description = "only the entries within this prefix")
+        String cidr;
+
+        IpList(Cli cli) {
+            this.cli = cli;
+        }
+
+        @Override
+        public Integer call() {
+            List<IpEntry> entries =
+                    cidr == null ? cli.client().ips() : cli.client().ips(cidr);
+            PrintStream out = cli.out();
+            if (json) {
+                out.println(ApiJson.pretty(entries));
+                return 0;
+            }
+            String row = "%-42s %-36s %-10s %s%n";
+            out.printf(row, "IP", "IDENTITY", "SOURCE", "NODE");
+            for (IpEntry e : entries) {
+                List<String> labels = e.labels().isEmpty() ? List.of("") : e.labels();
+                String source = e.claims() > 1 ? e.source() + " (" + e.claims() + " claims)" : e.source();
+                out.printf(row, e.cidr(), e.identity() + " " + labels.get(0), source, e.node());
+                String pad = " ".repeat(String.valueOf(e.identity()).length() + 1);
+                for (String label : labels.subList(1, labels.size())) {
+                    out.printf(row, "", pad + label, "", "");
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "bpf", description = "The datapath's maps, read directly.")
+    static final class BpfGroup extends Cli.Group {}
+
+    @Command(name = "ipcache", description = "The membrane_ipcache map.")
+    static final class BpfIpcache extends Cli.Group {}
+
+    @Command(
+            name = "list",
+            description = "The entries of the pinned membrane_ipcache map, decoded (no agent needed; root).")
+    static final class BpfIpcacheList extends Cli.StandardCommand {
+        private final PrintStream out;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "the agent's config, for its pin root")
+        Path config;
+
+        @Option(names = "--pin-root", paramLabel = "DIR", description = "the pin root (default: the config's)")
+        Path pinRoot;
+
+        BpfIpcacheList(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public Integer call() {
+            AgentConfig c = AgentConfig.load(Optional.ofNullable(config));
+            Path root = pinRoot != null ? pinRoot : c.pinRoot();
+            // A reader mounts nothing and creates nothing: PinnedMaps.at would make the root a bpffs.
+            if (!Files.isDirectory(root) || !BpfFs.isBpfFs(root)) {
+                throw new CliException("no pinned maps at " + root + " (not a directory on bpffs; --pin-root DIR)");
+            }
+            PinnedMaps pins = PinnedMaps.at(root);
+            var spec = new DatapathMaps(c.mapSizes()).spec(DatapathMaps.IPCACHE);
+            Map<Cidr, IpcacheValue> entries = new TreeMap<>();
+            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = pins.openExistingAnySize(spec)
+                    .orElseThrow(() -> new CliException("no ipcache map pinned at " + pins.pathOf(spec)
+                            + " (is the agent set up? --pin-root DIR)"))) {
+                map.entries().forEach((k, v) -> entries.put(IpCacheTable.cidrOf(k), v));
+            } catch (BpfException e) {
+                throw new CliException("cannot read " + pins.pathOf(spec) + ": " + e.getMessage());
+            }
+            out.printf("%-42s %s%n", "IP PREFIX/ADDRESS", "IDENTITY");
+            entries.forEach((cidr, v) -> out.printf(
+                    "%-42s identity=%d node_addr=%s%n",
+                    cidr,
+                    Integer.toUnsignedLong(v.identity()),
+                    new Ipv4Prefix(v.nodeAddress(), 32).toString().replace("/32", "")));
+            return 0;
+        }
+    }
+}

@@ -5,7 +5,11 @@ import io.membrane.actors.AgentExtension;
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.ClusterHooks;
 import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.prefilter.Prefilter;
+import io.membrane.cluster.identity.ClusterIdentities;
+import io.membrane.cluster.identity.IdentitySettings;
 import io.membrane.cluster.wire.NodeInfo;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
@@ -31,8 +35,9 @@ import org.apache.pekko.cluster.typed.Join;
 
 /**
  * Makes an agent a cluster node: once the agent's actors run, it starts the node registry and the prefilter
- * replication bridge as children of the agent guardian (restarted with back-off like the rest), and gives the
- * admin API its cluster hooks — cluster-scoped prefilter changes and GET /v1/cluster.
+ * replication bridge as children of the agent guardian (restarted with back-off like the rest), and the identity
+ * allocator (the decider singleton and this node's side of it), and gives the admin API its cluster hooks —
+ * cluster-scoped prefilter changes, GET /v1/cluster and the identities.
  */
 public final class ClusterExtension implements AgentExtension {
     /**
@@ -78,14 +83,27 @@ public final class ClusterExtension implements AgentExtension {
                         .onFailure(SupervisorStrategy.restartWithBackoff(
                                 Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "prefilter-replication");
-        return Optional.of(new Hooks(ctx.getSystem(), registry, replication));
+        ClusterIdentities identities = ClusterIdentities.start(
+                ctx, nodeName, IdentitySettings.from(ctx.getSystem().settings().config()));
+        return Optional.of(new Hooks(ctx.getSystem(), registry, replication, identities));
     }
 
     private record Hooks(
             ActorSystem<?> system,
             ActorRef<NodeRegistry.Command> registry,
-            ActorRef<PrefilterReplication.Command> replication)
+            ActorRef<PrefilterReplication.Command> replication,
+            ClusterIdentities allocator)
             implements ClusterHooks {
+        @Override
+        public Optional<IdentityAllocator> identities() {
+            return Optional.of(allocator);
+        }
+
+        @Override
+        public Optional<IdentityMetrics> identityMetrics() {
+            return Optional.of(allocator.metrics());
+        }
+
         @Override
         public CompletionStage<Prefilter.Result> changePrefilter(List<Cidr> cidrs, boolean add, OptionalLong revision) {
             return AskPattern.ask(

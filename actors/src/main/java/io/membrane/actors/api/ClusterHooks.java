@@ -1,9 +1,12 @@
 package io.membrane.actors.api;
 
 import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.maps.net.Cidr;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 
@@ -18,4 +21,14 @@ public interface ClusterHooks {
 
     /** Members, their status and reachability, and the node registry. */
     CompletionStage<ClusterStatus> status();
+
+    /** The cluster-wide identity allocator of this node (GET /v1/identity; the ipcache and endpoints use it). */
+    default Optional<IdentityAllocator> identities() {
+        return Optional.empty();
+    }
+
+    /** What {@link #identities} records for /metrics. */
+    default Optional<IdentityMetrics> identityMetrics() {
+        return Optional.empty();
+    }
 }

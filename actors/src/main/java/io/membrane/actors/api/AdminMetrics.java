@@ -1,5 +1,7 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.datapath.structs.DropReason;
 import io.membrane.datapath.structs.MetricsKey;
@@ -41,6 +43,11 @@ final class AdminMetrics {
                 .labelNames("method", "path", "code")
                 .register(registry);
         registry.register((MultiCollector) () -> collect(datapath, events));
+    }
+
+    /** Adds the identity allocator's counter, histogram and gauge (a clustered agent's). */
+    void identities(IdentityMetrics identityMetrics, IdentityAllocator allocator) {
+        identityMetrics.register(registry, allocator);
     }
 
     /** Counts one answered request; {@code path} is the route's template, so a map name adds no series. */

@@ -51,7 +51,8 @@ class OpenApiTest {
             Map.entry("PrefilterSummary", AgentStatus.PrefilterSummary.class),
             Map.entry("ClusterStatus", ClusterStatus.class),
             Map.entry("ClusterMember", ClusterStatus.Member.class),
-            Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class));
+            Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class),
+            Map.entry("Identity", io.membrane.actors.api.model.IdentityInfo.class));
 
     @Test
     void everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() {

@@ -5,6 +5,7 @@ import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.MapDump;
 import io.membrane.actors.api.model.MapList;
 import io.membrane.actors.api.model.PrefilterChange;
@@ -15,6 +16,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -128,6 +130,21 @@ public final class AdminClient {
     /** GET /v1/cluster (404 on an agent without a cluster). */
     public ClusterStatus cluster() {
         return get("/v1/cluster", ClusterStatus.class);
+    }
+
+    /** GET /v1/identity: every identity the node knows, by number. */
+    public List<IdentityInfo> identities() {
+        return List.of(get("/v1/identity", IdentityInfo[].class));
+    }
+
+    /** GET /v1/identity?labels=: the identity of that label set (404 if none), e.g. {@code app=web,env=prod}. */
+    public IdentityInfo identityOf(String labels) {
+        return get("/v1/identity?labels=" + URLEncoder.encode(labels, StandardCharsets.UTF_8), IdentityInfo[].class)[0];
+    }
+
+    /** GET /v1/identity/{id}. */
+    public IdentityInfo identity(String id) {
+        return get("/v1/identity/" + URLEncoder.encode(id, StandardCharsets.UTF_8), IdentityInfo.class);
     }
 
     /** GET /metrics: the Prometheus text exposition. */

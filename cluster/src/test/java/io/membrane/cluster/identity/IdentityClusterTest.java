@@ -49,9 +49,13 @@ class IdentityClusterTest {
     private final List<ActorTestKit> kits = new ArrayList<>();
     private final List<ClusterIdentities> nodes = new ArrayList<>();
 
+    /** All at once: one after the other, the last nodes wait for a leave that needs the others (past 10 s). */
     @AfterEach
-    void stop() {
-        kits.forEach(ActorTestKit::shutdownTestKit);
+    void stop() throws Exception {
+        kits.forEach(k -> k.system().terminate());
+        for (ActorTestKit k : kits) {
+            k.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
     }
 
     private void startCluster(IdentitySettings settings) {

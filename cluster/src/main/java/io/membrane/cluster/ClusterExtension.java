@@ -6,12 +6,14 @@ import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.ClusterHooks;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.identity.LabelSet;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheException;
 import io.membrane.actors.prefilter.Prefilter;
+import io.membrane.cluster.identity.ClusterIdentities;
+import io.membrane.cluster.identity.IdentitySettings;
 import io.membrane.cluster.ipcache.IpCacheReplication;
-import io.membrane.cluster.ipcache.ReservedOnlyAllocator;
 import io.membrane.cluster.wire.NodeInfo;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
@@ -37,9 +39,10 @@ import org.apache.pekko.cluster.typed.Join;
 
 /**
  * Makes an agent a cluster node: once the agent's actors run, it starts the node registry and the prefilter
- * replication bridge as children of the agent guardian (restarted with back-off like the rest), and gives the
- * admin API its cluster hooks — cluster-scoped prefilter changes and GET /v1/cluster — and the ipcache's
- * replication bridge with this node's identity allocator ({@link #DEFAULT_IDENTITIES}).
+ * replication bridge as children of the agent guardian (restarted with back-off like the rest), the identity
+ * allocator (the decider singleton and this node's side of it) and the ipcache's replication bridge, and gives
+ * the admin API its cluster hooks — cluster-scoped prefilter changes, GET /v1/cluster, the identities and the
+ * ipcache's external entries.
  */
 public final class ClusterExtension implements AgentExtension {
     /**
@@ -49,38 +52,19 @@ public final class ClusterExtension implements AgentExtension {
      */
     static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(50);
 
-    /** How a node gets its identity allocator, once its agent's actors run. */
-    @FunctionalInterface
-    public interface IdentityAllocators {
-        IdentityAllocator start(ActorContext<Agent.Command> ctx, String nodeName);
-    }
-
-    /**
-     * MERGE POINT (issue 11): the one place the cluster's identity allocator (decider singleton and replicated
-     * table) is plugged in. Until then a node knows only the reserved identities, and PUT /v1/ip answers 503.
-     */
-    public static final IdentityAllocators DEFAULT_IDENTITIES = (ctx, nodeName) -> new ReservedOnlyAllocator();
-
     /** The API's wait for an ipcache change: longer than its writes' own deadlines (WriteAll, then a majority). */
     static final Duration IP_TIMEOUT = Duration.ofSeconds(15);
 
     private final String nodeName;
     private final String apiAddress;
-    private final IdentityAllocators allocators;
 
     /**
      * @param nodeName   this node's name in the registry
      * @param apiAddress host:port of this node's TCP listener (metrics and health), as the registry shows it
      */
     public ClusterExtension(String nodeName, String apiAddress) {
-        this(nodeName, apiAddress, DEFAULT_IDENTITIES);
-    }
-
-    /** @param allocators this node's identity allocator (tests give one of their own) */
-    public ClusterExtension(String nodeName, String apiAddress, IdentityAllocators allocators) {
         this.nodeName = nodeName;
         this.apiAddress = apiAddress;
-        this.allocators = allocators;
     }
 
     @Override
@@ -107,7 +91,8 @@ public final class ClusterExtension implements AgentExtension {
                         .onFailure(SupervisorStrategy.restartWithBackoff(
                                 Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "prefilter-replication");
-        IdentityAllocator identities = allocators.start(ctx, nodeName);
+        ClusterIdentities identities = ClusterIdentities.start(
+                ctx, nodeName, IdentitySettings.from(ctx.getSystem().settings().config()));
         ActorRef<IpCacheReplication.Command> ipcache = ctx.spawn(
                 Behaviors.supervise(IpCacheReplication.create(nodeName, targets.ipcache(), identities))
                         .onFailure(SupervisorStrategy.restartWithBackoff(
@@ -121,8 +106,18 @@ public final class ClusterExtension implements AgentExtension {
             ActorRef<NodeRegistry.Command> registry,
             ActorRef<PrefilterReplication.Command> replication,
             ActorRef<IpCacheReplication.Command> ipcache,
-            IdentityAllocator identities)
+            ClusterIdentities allocator)
             implements ClusterHooks {
+        @Override
+        public Optional<IdentityAllocator> identities() {
+            return Optional.of(allocator);
+        }
+
+        @Override
+        public Optional<IdentityMetrics> identityMetrics() {
+            return Optional.of(allocator.metrics());
+        }
+
         @Override
         public CompletionStage<IpCache.Result> putIp(Cidr cidr, LabelSet labels) {
             return askIpCache(r -> new IpCacheReplication.PutExternal(cidr, labels, r), cidr);

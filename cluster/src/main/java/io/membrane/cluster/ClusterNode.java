@@ -30,11 +30,6 @@ public final class ClusterNode {
      *         before anything starts
      */
     public static AgentNode start(AgentConfig config) {
-        return start(config, ClusterExtension.DEFAULT_IDENTITIES);
-    }
-
-    /** {@link #start(AgentConfig)} with this node's identity allocator (tests give one of their own). */
-    public static AgentNode start(AgentConfig config, ClusterExtension.IdentityAllocators identities) {
         // The actor system takes its config from AgentConfig.raw(), so the TLS settings go in before it exists.
         AgentConfig node = AgentConfig.from(ClusterTls.apply(config.raw()));
         Config c = node.raw();
@@ -42,7 +37,7 @@ public final class ClusterNode {
             requireLmdbAccess();
         }
         String name = c.hasPath("membrane.cluster.node-name") ? c.getString("membrane.cluster.node-name") : hostName();
-        return AgentNode.start(node, new ClusterExtension(name, node.apiHost() + ":" + node.apiPort(), identities));
+        return AgentNode.start(node, new ClusterExtension(name, node.apiHost() + ":" + node.apiPort()));
     }
 
     /**

@@ -46,7 +46,6 @@ import org.junit.jupiter.api.Test;
 class IpCacheClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private final SharedTestIdentities identities = new SharedTestIdentities();
     private final List<AgentNode> nodes = new ArrayList<>();
     private final List<PinnedMaps> pins = new ArrayList<>();
     private final List<Path> runDirs = new ArrayList<>();
@@ -64,7 +63,7 @@ class IpCacheClusterTest {
             runDirs.add(run);
             String extra = seedLine(seed) + "pekko.remote.artery.canonical.hostname = \"127.0.0." + (i + 1) + "\"\n";
             AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], extra);
-            nodes.add(ClusterNode.start(config, identities.allocators()));
+            nodes.add(ClusterNode.start(config));
         }
         await("three members up on n1 and n3")
                 .atMost(WAIT)
@@ -92,6 +91,18 @@ class IpCacheClusterTest {
                         v.identity() + " "
                                 + new Ipv4Prefix(v.nodeAddress(), 32).toString().replace("/32", "")));
         return out;
+    }
+
+    /** The nodes that publish a use of {@code id}, as n1's table shows them (empty once nobody uses it). */
+    private Set<String> nodesUsing(int id) {
+        return Set.copyOf(api(nodes.get(0)).identity(Integer.toString(id)).nodesUsing());
+    }
+
+    /** How many cluster identities n1's table holds. */
+    private long clusterIdentities() {
+        return api(nodes.get(0)).identities().stream()
+                .filter(i -> i.scope().equals("cluster"))
+                .count();
     }
 
     private void awaitEverywhere(String what, String cidr, String value) {
@@ -125,9 +136,7 @@ class IpCacheClusterTest {
         awaitEverywhere("198.51.100.0/24", "198.51.100.0/24", db + " 0.0.0.0");
         await("every node holds the identity's use")
                 .atMost(WAIT)
-                .until(
-                        () -> identities.nodesHolding(db, "ip:198.51.100.0/24"),
-                        h -> h.equals(Set.of("n1", "n2", "n3")));
+                .until(() -> nodesUsing(db), h -> h.equals(Set.of("n1", "n2", "n3")));
         List<IpEntry> onN3 = api(nodes.get(2)).ips("198.51.100.0/24");
         assertEquals(1, onN3.size(), onN3.toString());
         assertEquals(List.of("user:app=db", "user:env=prod"), onN3.get(0).labels());
@@ -139,14 +148,14 @@ class IpCacheClusterTest {
         assertEquals(db, read(again.body(), IpEntry.class).identity());
 
         // Bad input: 400 naming the CIDR or the label; nothing allocated, nothing published.
-        int allocated = identities.allocated();
+        long allocated = clusterIdentities();
         assertRefused("PUT", "/v1/ip/198.51.100.7/24", "{\"labels\": [\"app=x\"]}", "cidr", "198.51.100.7/24");
         assertRefused("PUT", "/v1/ip/198.51.100.0/33", "{\"labels\": [\"app=x\"]}", "cidr", "198.51.100.0/33");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"reserved:host\"]}", "labels", "reserved:host");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"app=a b\"]}", "labels", "user:app=a b");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"=x\"]}", "labels", "user:=x");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": []}", "labels", "[]");
-        assertEquals(allocated, identities.allocated(), "nothing allocated for refused input");
+        assertEquals(allocated, clusterIdentities(), "nothing allocated for refused input");
         assertTrue(api(nodes.get(0)).ips("203.0.113.0/24").isEmpty(), "nothing published for refused input");
 
         // Other labels: a new number everywhere, and the old one's uses released on every node.
@@ -154,17 +163,13 @@ class IpCacheClusterTest {
         int cache = (int) changed.identity();
         assertTrue(cache != db);
         awaitEverywhere("198.51.100.0/24 relabelled", "198.51.100.0/24", cache + " 0.0.0.0");
-        await("the old identity's uses released")
-                .atMost(WAIT)
-                .until(() -> identities.nodesHolding(db, "ip:198.51.100.0/24"), Set::isEmpty);
+        await("the old identity's uses released").atMost(WAIT).until(() -> nodesUsing(db), Set::isEmpty);
 
         // Removed on n2: gone from every map, every use released; a second delete is fine.
         IpDeleted deleted = api(nodes.get(1)).deleteIp("198.51.100.0/24");
         assertTrue(deleted.deleted());
         awaitEverywhere("198.51.100.0/24 gone", "198.51.100.0/24", null);
-        await("the uses released everywhere")
-                .atMost(WAIT)
-                .until(() -> identities.nodesHolding(cache, "ip:198.51.100.0/24"), Set::isEmpty);
+        await("the uses released everywhere").atMost(WAIT).until(() -> nodesUsing(cache), Set::isEmpty);
         assertEquals(false, api(nodes.get(0)).deleteIp("198.51.100.0/24").deleted());
     }
 

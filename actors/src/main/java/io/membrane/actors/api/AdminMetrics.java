@@ -1,5 +1,7 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheEntry;
 import io.membrane.actors.monitor.EventPumpActor;
@@ -46,6 +48,11 @@ final class AdminMetrics {
                 .register(registry);
         registry.register((MultiCollector) () -> collect(datapath, events));
         registry.register((MultiCollector) () -> ipcache(ipcache.counts()));
+    }
+
+    /** Adds the identity allocator's counter, histogram and gauge (a clustered agent's). */
+    void identities(IdentityMetrics identityMetrics, IdentityAllocator allocator) {
+        identityMetrics.register(registry, allocator);
     }
 
     /** Counts one answered request; {@code path} is the route's template, so a map name adds no series. */

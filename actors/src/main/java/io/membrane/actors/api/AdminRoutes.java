@@ -6,6 +6,7 @@ import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.IpDeleted;
 import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.api.model.MapDump;
@@ -13,8 +14,10 @@ import io.membrane.actors.api.model.MapInfo;
 import io.membrane.actors.api.model.MapList;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
+import io.membrane.actors.identity.Identity;
+import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.LabelException;
 import io.membrane.actors.identity.LabelSet;
-import io.membrane.actors.identity.ReservedIdentity;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheEntry;
 import io.membrane.actors.ipcache.IpCacheException;
@@ -148,6 +151,8 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("GET", "/v1/ip", (r, p) -> r.ipList()),
             Endpoint.withRest("PUT", "/v1/ip/{cidr}", (r, p) -> r.body(b -> r.ipPut(p.get("cidr"), b))),
             Endpoint.withRest("DELETE", "/v1/ip/{cidr}", (r, p) -> r.ipDelete(p.get("cidr"))),
+            new Endpoint("GET", "/v1/identity", (r, p) -> r.identities()),
+            new Endpoint("GET", "/v1/identity/{id}", (r, p) -> r.identity(p.get("id"))),
             new Endpoint("GET", "/metrics", (r, p) -> r.metrics()));
 
     /** The paths plain TCP serves (read-only; everything else is on the unix socket). */
@@ -161,6 +166,8 @@ public final class AdminRoutes extends AllDirectives {
     private final Targets targets;
     private final Executor blocking;
     private final AdminMetrics metrics;
+    /** The cluster's allocator, or the reserved identities alone on an agent without a cluster. */
+    private final IdentityAllocator identities;
 
     public AdminRoutes(ActorSystem<?> system, AgentConfig config, Targets targets) {
         this.system = system;
@@ -169,6 +176,8 @@ public final class AdminRoutes extends AllDirectives {
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("membrane-blocking-dispatcher"));
         this.metrics =
                 new AdminMetrics(targets.maps().get(DatapathMaps.METRICS), targets.events(), targets.ipcacheCounts());
+        this.identities = targets.cluster().flatMap(ClusterHooks::identities).orElse(IdentityAllocator.reservedOnly());
+        targets.cluster().flatMap(ClusterHooks::identityMetrics).ifPresent(m -> metrics.identities(m, identities));
     }
 
     /** The full API, for the unix socket only root and the socket's group can reach. */
@@ -332,11 +341,8 @@ public final class AdminRoutes extends AllDirectives {
 
     private IpEntry ipEntry(IpCache.Listed l) {
         IpCacheEntry e = l.entry();
-        List<String> labels = targets.cluster()
-                .flatMap(c -> c.identities().byId(e.identity()))
-                .or(() -> ReservedIdentity.byId(e.identity()).map(ReservedIdentity::identity))
-                .map(i -> i.labels().texts())
-                .orElse(List.of());
+        List<String> labels =
+                identities.byId(e.identity()).map(i -> i.labels().texts()).orElse(List.of());
         return new IpEntry(
                 e.cidr().toString(),
                 Integer.toUnsignedLong(e.identity()),
@@ -400,6 +406,58 @@ public final class AdminRoutes extends AllDirectives {
             case MAP_FULL -> 507;
             case KERNEL -> 500;
         };
+    }
+
+    // --- identities ---
+
+    /** Every identity this node knows, or with {@code ?labels=} the one of that label set (404 if none). */
+    private Route identities() {
+        return parameterOptional("labels", text -> {
+            if (text.isEmpty()) {
+                return json(
+                        200, identities.all().stream().map(AdminRoutes::info).toList());
+            }
+            LabelSet labels;
+            try {
+                labels = LabelSet.parse(text.get());
+            } catch (LabelException e) {
+                return json(400, new ApiError(e.getMessage(), "labels", e.label()));
+            }
+            Optional<IdentityAllocator.IdentityUse> found =
+                    identities.byLabels(labels).map(this::use);
+            return found.isPresent()
+                    ? json(200, List.of(info(found.get())))
+                    : json(404, new ApiError("no identity has the labels " + labels, "labels", text.get()));
+        });
+    }
+
+    private Route identity(String idText) {
+        int id;
+        try {
+            id = Integer.parseUnsignedInt(idText);
+        } catch (NumberFormatException e) {
+            return json(400, new ApiError("an identity is a number", "id", idText));
+        }
+        Optional<IdentityAllocator.IdentityUse> found = identities.byId(id).map(this::use);
+        return found.isPresent()
+                ? json(200, info(found.get()))
+                : json(404, new ApiError("no identity " + idText + " (GET /v1/identity lists them)", "id", idText));
+    }
+
+    /** The identity with the nodes that use it, from the allocator's list. */
+    private IdentityAllocator.IdentityUse use(Identity identity) {
+        return identities.all().stream()
+                .filter(u -> u.identity().id() == identity.id())
+                .findFirst()
+                .orElse(new IdentityAllocator.IdentityUse(identity, List.of()));
+    }
+
+    private static IdentityInfo info(IdentityAllocator.IdentityUse u) {
+        return new IdentityInfo(
+                u.identity().id(),
+                u.identity().labels().texts(),
+                u.identity().scope().text(),
+                u.nodesUsing());
     }
 
     // --- live events ---

@@ -2,12 +2,14 @@ package io.membrane.actors.api;
 
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.identity.IdentityAllocator;
+import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.identity.LabelSet;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.maps.net.Cidr;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -25,8 +27,15 @@ public interface ClusterHooks {
     /** Members, their status and reachability, and the node registry. */
     CompletionStage<ClusterStatus> status();
 
-    /** This node's identity allocator: the labels of an identity, and the uses of the ipcache's external entries. */
-    IdentityAllocator identities();
+    /** The cluster-wide identity allocator of this node (GET /v1/identity; the ipcache and endpoints use it). */
+    default Optional<IdentityAllocator> identities() {
+        return Optional.empty();
+    }
+
+    /** What {@link #identities} records for /metrics. */
+    default Optional<IdentityMetrics> identityMetrics() {
+        return Optional.empty();
+    }
 
     /**
      * Publishes the cluster-wide external entry of {@code cidr}: the identity of {@code labels}, acquired for the

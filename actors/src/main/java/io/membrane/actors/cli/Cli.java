@@ -8,6 +8,7 @@ import io.membrane.actors.api.client.AdminUnreachableException;
 import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.MapDump;
 import io.membrane.actors.api.model.MapInfo;
 import io.membrane.actors.api.model.PrefilterChange;
@@ -106,6 +107,9 @@ public final class Cli implements Callable<Integer> {
         IpCommands.addTo(this);
         add("monitor", Monitor::new);
         add("cluster", Cluster::new);
+        add("identity", () -> new CommandLine(new IdentityCommand())
+                .addSubcommand(new IdentityList())
+                .addSubcommand(new IdentityGet()));
         add("uninstall", Uninstall::new);
         add("help", CommandLine.HelpCommand::new);
         add("completion", Completion::new);
@@ -332,11 +336,20 @@ public final class Cli implements Callable<Integer> {
             this.fetch = fetch;
         }
 
+        /** For a report whose request depends on its own options: it overrides {@link #fetch}. */
+        Report() {
+            this(null);
+        }
+
+        T fetch(AdminClient api) {
+            return fetch.apply(api);
+        }
+
         abstract void print(T reply);
 
         @Override
         public Integer call() {
-            T reply = fetch.apply(client());
+            T reply = fetch(client());
             if (json) {
                 out.println(ApiJson.pretty(reply));
             } else {
@@ -571,6 +584,63 @@ public final class Cli implements Callable<Integer> {
                     .forEach((name, n) -> out.printf(
                             "  %-12s api %-22s underlay %-15s joined %s%n",
                             name, n.address(), n.underlay(), java.time.Instant.ofEpochMilli(n.joinedAtMillis())));
+        }
+    }
+
+    // --- identities ---
+
+    @Command(
+            name = "identity",
+            mixinStandardHelpOptions = true,
+            description = "Security identities: numbers and the label sets they stand for.")
+    private static final class IdentityCommand extends Group {}
+
+    /** Cilium's columns: the number, then one label per line. */
+    private void printIdentities(List<IdentityInfo> identities) {
+        out.printf("%-10s %s%n", "ID", "LABELS");
+        for (IdentityInfo i : identities) {
+            List<String> labels = i.labels().isEmpty() ? List.of("") : i.labels();
+            out.printf("%-10d %s%n", i.id(), labels.get(0));
+            for (String label : labels.subList(1, labels.size())) {
+                out.printf("%-10s %s%n", "", label);
+            }
+        }
+    }
+
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "Every identity the agent knows (reserved and the cluster's table).")
+    private final class IdentityList extends Report<List<IdentityInfo>> {
+        @Option(names = "--labels", paramLabel = "LABELS", description = "only the identity of this label set")
+        String labels;
+
+        @Override
+        List<IdentityInfo> fetch(AdminClient api) {
+            return labels == null ? api.identities() : List.of(api.identityOf(labels));
+        }
+
+        @Override
+        void print(List<IdentityInfo> reply) {
+            printIdentities(reply);
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "One identity, and the nodes that use it.")
+    private final class IdentityGet extends Report<IdentityInfo> {
+        @Parameters(paramLabel = "ID", arity = "1", description = "the identity's number")
+        String id;
+
+        @Override
+        IdentityInfo fetch(AdminClient api) {
+            return api.identity(id);
+        }
+
+        @Override
+        void print(IdentityInfo i) {
+            printIdentities(List.of(i));
+            out.println("Scope:     " + i.scope());
+            out.println("Used by:   " + (i.nodesUsing().isEmpty() ? "(no node)" : String.join(", ", i.nodesUsing())));
         }
     }
 

@@ -1,7 +1,9 @@
 package io.membrane.actors.identity;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -33,4 +35,40 @@ public interface IdentityAllocator {
 
     /** An identity and the nodes that publish a use of it (names, sorted). */
     record IdentityUse(Identity identity, List<String> nodesUsing) {}
+
+    /**
+     * The allocator of an agent without a cluster: the reserved identities, and no number for anything else (there
+     * is no decider to ask, and a number made up here could mean other labels on another node).
+     */
+    static IdentityAllocator reservedOnly() {
+        return new IdentityAllocator() {
+            @Override
+            public CompletionStage<Identity> acquire(LabelSet labels, String holder) {
+                return ReservedIdentity.byLabels(labels)
+                        .map(r -> CompletableFuture.completedStage(r.identity()))
+                        .orElseGet(() -> CompletableFuture.failedStage(new IdentityUnavailableException(
+                                "this agent runs without a cluster: only reserved identities, none for " + labels)));
+            }
+
+            @Override
+            public void release(int id, String holder) {}
+
+            @Override
+            public Optional<Identity> byId(int id) {
+                return ReservedIdentity.byId(id).map(ReservedIdentity::identity);
+            }
+
+            @Override
+            public Optional<Identity> byLabels(LabelSet labels) {
+                return ReservedIdentity.byLabels(labels).map(ReservedIdentity::identity);
+            }
+
+            @Override
+            public List<IdentityUse> all() {
+                return Arrays.stream(ReservedIdentity.values())
+                        .map(r -> new IdentityUse(r.identity(), List.of()))
+                        .toList();
+            }
+        };
+    }
 }

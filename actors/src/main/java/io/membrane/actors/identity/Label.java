@@ -59,7 +59,14 @@ public record Label(Source source, String key, String value) implements Comparab
             rest = text.substring(colon + 1);
         }
         int eq = rest.indexOf('=');
-        return eq < 0 ? new Label(source, rest, "") : new Label(source, rest.substring(0, eq), rest.substring(eq + 1));
+        try {
+            return eq < 0
+                    ? new Label(source, rest, "")
+                    : new Label(source, rest.substring(0, eq), rest.substring(eq + 1));
+        } catch (LabelException e) {
+            // Name the label as the user wrote it ("app=a b"), not as the record would print it.
+            throw new LabelException(text, e.reason());
+        }
     }
 
     /** What a user may write: any label but a {@code reserved} one. */

@@ -6,10 +6,17 @@ package io.membrane.actors.identity;
  */
 public final class LabelException extends IllegalArgumentException {
     private final String label;
+    private final String reason;
 
-    public LabelException(String label, String message) {
-        super(message + ": '" + label + "'");
+    public LabelException(String label, String reason) {
+        super(reason + ": '" + label + "'");
         this.label = label;
+        this.reason = reason;
+    }
+
+    /** What is wrong, without the label. */
+    public String reason() {
+        return reason;
     }
 
     /** The offending label as it was written (or the whole set, for a set-wide rule). */

@@ -21,8 +21,9 @@ public record LabelSet(List<Label> labels) {
     public LabelSet {
         SortedSet<Label> sorted = new TreeSet<>(labels);
         if (sorted.size() > MAX_LABELS) {
+            // Names the first label past the limit in canonical order: the one that does not fit.
             throw new LabelException(
-                    sorted.first().toString(),
+                    new ArrayList<>(sorted).get(MAX_LABELS).toString(),
                     "a label set holds at most " + MAX_LABELS + " labels, not " + sorted.size());
         }
         labels = List.copyOf(sorted);

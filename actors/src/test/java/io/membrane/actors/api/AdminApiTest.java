@@ -343,6 +343,31 @@ class AdminApiTest {
         assertEquals("", out.strip(), "promtool's findings");
     }
 
+    /** An agent without a cluster knows the reserved identities and refuses or misses the rest, naming the field. */
+    @Test
+    void identitiesOfALoneAgentAreTheReservedOnes() throws Exception {
+        JsonNode all = JSON.readTree(get("/v1/identity").body());
+        assertEquals(6, all.size(), all.toString());
+        assertEquals("reserved:host", all.get(0).get("labels").get(0).asText());
+        JsonNode world = JSON.readTree(get("/v1/identity/2").body());
+        assertEquals("reserved", world.get("scope").asText());
+        assertEquals(List.of(), JSON.convertValue(world.get("nodes-using"), List.class));
+        JsonNode byLabels =
+                JSON.readTree(get("/v1/identity?labels=reserved:remote-node").body());
+        assertEquals(6, byLabels.get(0).get("id").asInt());
+        TestAgents.Response unknown = get("/v1/identity/300");
+        assertEquals(404, unknown.status(), unknown.body());
+        TestAgents.Response notANumber = get("/v1/identity/web");
+        assertEquals(400, notANumber.status());
+        assertEquals("id", JSON.readTree(notANumber.body()).get("field").asText());
+        TestAgents.Response badLabel = get("/v1/identity?labels=env=prod,app=we%20b");
+        assertEquals(400, badLabel.status());
+        JsonNode error = JSON.readTree(badLabel.body());
+        assertEquals("labels", error.get("field").asText());
+        assertEquals("app=we b", error.get("value").asText());
+        assertEquals(404, get("/v1/identity?labels=app=web").status());
+    }
+
     /**
      * Real replies of every route, good and refused, validate against the schema {@code api/v1/openapi.json}
      * documents for their method, path and status.
@@ -364,6 +389,16 @@ class AdminApiTest {
         };
         for (String path : List.of("/v1/healthz", "/v1/status", "/v1/prefilter", "/v1/map", "/v1/cluster")) {
             check.accept(new String[] {"GET", path}, get(path));
+        }
+        for (String path : List.of(
+                "/v1/identity",
+                "/v1/identity?labels=reserved:host",
+                "/v1/identity?labels=a%20b",
+                "/v1/identity?labels=app=web")) {
+            check.accept(new String[] {"GET", "/v1/identity"}, get(path));
+        }
+        for (String id : List.of("2", "300", "x")) {
+            check.accept(new String[] {"GET", "/v1/identity/{id}"}, get("/v1/identity/" + id));
         }
         for (JsonNode m : JSON.readTree(get("/v1/map").body()).get("maps")) {
             check.accept(

@@ -57,7 +57,8 @@ class OpenApiTest {
             Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class),
             Map.entry("IpEntry", IpEntry.class),
             Map.entry("IpChange", IpChange.class),
-            Map.entry("IpDeleted", IpDeleted.class));
+            Map.entry("IpDeleted", IpDeleted.class),
+            Map.entry("Identity", io.membrane.actors.api.model.IdentityInfo.class));
 
     @Test
     void everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() {

@@ -75,6 +75,27 @@ class CliTest {
     }
 
     @Test
+    void identityListAndGetPrintCiliumsColumnsAndRefuseInOneLine() {
+        Run list = cli("identity", "list");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(
+                list.out().startsWith("ID         LABELS\n1          reserved:host\n2          reserved:world\n"),
+                list.out());
+        Run get = cli("identity", "get", "6");
+        assertEquals(0, get.code(), get.err());
+        assertTrue(get.out().contains("6          reserved:remote-node\nScope:     reserved\n"), get.out());
+        Run byLabels = cli("identity", "list", "--labels", "reserved:health");
+        assertTrue(byLabels.out().endsWith("4          reserved:health\n"), byLabels.out());
+        Run missing = cli("identity", "get", "4242");
+        assertEquals(1, missing.code());
+        assertEquals(1, missing.err().lines().count(), missing.err());
+        assertTrue(missing.err().contains("no identity 4242") && missing.err().contains("(id = 4242)"), missing.err());
+        Run bad = cli("identity", "list", "--labels", "reserved:x,ke y=v");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("(labels = ke y=v)"), bad.err());
+    }
+
+    @Test
     void scopeIsSentAndAClusterScopeOnALoneAgentIsRefused() {
         Run r = cli("prefilter", "add", "--scope", "cluster", "198.51.100.0/24");
         assertEquals(1, r.code(), r.out());

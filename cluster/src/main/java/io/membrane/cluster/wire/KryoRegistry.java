@@ -4,6 +4,10 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.serializers.RecordSerializer;
 import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.identity.AllocateIdentity;
+import io.membrane.cluster.identity.IdentityEntry;
+import io.membrane.cluster.identity.IdentityGranted;
+import io.membrane.cluster.identity.IdentityUses;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -63,7 +67,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 111. */
+    /** THE table. Append only; see the class comment. The next free id is 115. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -78,7 +82,13 @@ public final class KryoRegistry {
             record(107, ForwardedPrefilterChange.class),
             record(108, ForwardedPrefilterResult.class),
             entry(109, CidrSet.class, WireSerializers.CidrSetSerializer::new),
-            record(110, IpClaim.class));
+            record(110, IpClaim.class),
+
+            // Identities: the decider's protocol and the table and use values in Distributed Data.
+            record(111, AllocateIdentity.class),
+            record(112, IdentityGranted.class),
+            record(113, IdentityEntry.class),
+            entry(114, IdentityUses.class, IdentityUses.Serializer::new));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of();

@@ -1,6 +1,10 @@
 package io.membrane.cluster.wire;
 
 import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.identity.AllocateIdentity;
+import io.membrane.cluster.identity.IdentityEntry;
+import io.membrane.cluster.identity.IdentityGranted;
+import io.membrane.cluster.identity.IdentityUses;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -74,6 +78,23 @@ final class WireSamples {
         m.put(
                 CidrSet.class,
                 List.of(CidrSet.empty(), s, s.mergeData(t), s.mergeData(t).remove(Cidr.parse("192.0.2.7"))));
+        m.put(
+                AllocateIdentity.class,
+                List.of(
+                        new AllocateIdentity("user:app=web,user:env=prod", "pekko://membrane@10.0.0.1:25520/user/x#1"),
+                        new AllocateIdentity("", "")));
+        m.put(
+                IdentityGranted.class,
+                List.of(
+                        new IdentityGranted("user:app=web", 256, ""),
+                        new IdentityGranted("user:app=db", 0, "every cluster identity is held")));
+        m.put(IdentityEntry.class, List.of(new IdentityEntry("user:app=web,user:env=prod"), new IdentityEntry("")));
+        m.put(
+                IdentityUses.class,
+                List.of(
+                        new IdentityUses("n1", new int[0]),
+                        new IdentityUses("n2", new int[] {65535, 256, 300}),
+                        new IdentityUses("nœud ✓", new int[] {1 << 24 | 5})));
         return m;
     }
 

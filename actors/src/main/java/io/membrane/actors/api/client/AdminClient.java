@@ -5,6 +5,7 @@ import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.Health;
+import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.IpChange;
 import io.membrane.actors.api.model.IpDeleted;
 import io.membrane.actors.api.model.IpEntry;
@@ -152,6 +153,21 @@ public final class AdminClient {
     /** DELETE /v1/ip/{cidr}: idempotent. */
     public IpDeleted deleteIp(String cidr) {
         return call("DELETE", "/v1/ip/" + cidr, null, IpDeleted.class);
+    }
+
+    /** GET /v1/identity: every identity the node knows, by number. */
+    public List<IdentityInfo> identities() {
+        return List.of(get("/v1/identity", IdentityInfo[].class));
+    }
+
+    /** GET /v1/identity?labels=: the identity of that label set (404 if none), e.g. {@code app=web,env=prod}. */
+    public IdentityInfo identityOf(String labels) {
+        return get("/v1/identity?labels=" + URLEncoder.encode(labels, StandardCharsets.UTF_8), IdentityInfo[].class)[0];
+    }
+
+    /** GET /v1/identity/{id}. */
+    public IdentityInfo identity(String id) {
+        return get("/v1/identity/" + URLEncoder.encode(id, StandardCharsets.UTF_8), IdentityInfo.class);
     }
 
     /** GET /metrics: the Prometheus text exposition. */

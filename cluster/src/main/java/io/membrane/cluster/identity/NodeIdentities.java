@@ -1,0 +1,267 @@
+package io.membrane.cluster.identity;
+
+import io.membrane.actors.identity.Identity;
+import io.membrane.actors.identity.IdentityUnavailableException;
+import io.membrane.actors.identity.LabelException;
+import io.membrane.actors.identity.LabelSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's side of the identities: the one actor that asks the decider, holds this node's uses and publishes
+ * them, and mirrors the replicated table into {@link ClusterIdentities}' snapshot (which any thread reads).
+ *
+ * <p>An acquire of a label set this node already holds adds the holder here. Any other goes to the decider through
+ * the singleton proxy, which drops messages while no decider runs and delivers at most once: the request is sent
+ * again every {@link IdentitySettings#tryTimeout} until the decider answers or {@link IdentitySettings#deadline}
+ * passes, and then the callers hear {@link IdentityUnavailableException}. Asking again is safe: the same labels get
+ * the same number. One request is under way per label set, whatever the number of callers.
+ *
+ * <p>Uses: the numbers with at least one holder, published under this node's unique address in the use keys
+ * (WriteAll, falling back to gossip when a member does not answer), a few milliseconds after they change.
+ */
+public final class NodeIdentities {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeIdentities.class);
+
+    /** Published use changes are gathered for this long before they are written. */
+    static final java.time.Duration PUBLISH_DELAY = java.time.Duration.ofMillis(10);
+
+    public sealed interface Command permits Acquire, Release, IdentityGranted, Internal {}
+
+    /** From {@link ClusterIdentities#acquire}: completes {@code result}. */
+    record Acquire(LabelSet labels, String holder, CompletableFuture<Identity> result) implements Command {}
+
+    record Release(int id, String holder) implements Command {}
+
+    private sealed interface Internal extends Command permits Retry, TableChanged, UsesChanged, Publish, Published {}
+
+    private record Retry(LabelSet labels) implements Internal {}
+
+    private record TableChanged(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
+
+    private record UsesChanged(int shard, Map<String, IdentityUses> entries) implements Internal {}
+
+    private record Publish() implements Internal {}
+
+    private record Published(int shard, boolean ok) implements Internal {}
+
+    /** Callers waiting for the decider's answer on one label set. */
+    private static final class Asking {
+        final long deadline;
+        final List<Acquire> callers = new ArrayList<>();
+
+        Asking(long deadline) {
+            this.deadline = deadline;
+        }
+    }
+
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses;
+    private final ActorRef<IdentityDecider.Command> decider;
+    private final ClusterIdentities snapshot;
+    private final IdentitySettings settings;
+    private final String nodeName;
+    private final String selfKey;
+    private final SelfUniqueAddress self;
+    private final String replyTo;
+
+    /** Holders of each number this node uses. */
+    private final Map<Integer, Set<String>> holders = new HashMap<>();
+
+    private final Map<LabelSet, Integer> heldByLabels = new HashMap<>();
+    private final Map<LabelSet, Asking> asking = new HashMap<>();
+    private final Map<Integer, Map<Integer, LabelSet>> tableShards = new HashMap<>();
+    private final Set<Integer> dirtyUseShards = new TreeSet<>();
+
+    private NodeIdentities(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses,
+            ActorRef<IdentityDecider.Command> decider,
+            ClusterIdentities snapshot,
+            IdentitySettings settings,
+            String nodeName) {
+        this.ctx = ctx;
+        this.timers = timers;
+        this.uses = uses;
+        this.decider = decider;
+        this.snapshot = snapshot;
+        this.settings = settings;
+        this.nodeName = nodeName;
+        this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+        this.selfKey = IdentityKeys.node(self.uniqueAddress());
+        this.replyTo = ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(ctx.getSelf());
+    }
+
+    static Behavior<Command> create(
+            ActorRef<IdentityDecider.Command> decider,
+            ClusterIdentities snapshot,
+            IdentitySettings settings,
+            String nodeName) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
+                (ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses) -> {
+                    IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
+                    return new NodeIdentities(ctx, timers, uses, decider, snapshot, settings, nodeName).running();
+                })));
+    }
+
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Release.class, this::onRelease)
+                .onMessage(IdentityGranted.class, this::onGranted)
+                .onMessage(Retry.class, this::onRetry)
+                .onMessage(TableChanged.class, this::onTableChanged)
+                .onMessage(UsesChanged.class, this::onUsesChanged)
+                .onMessage(Publish.class, p -> onPublish())
+                .onMessage(Published.class, p -> Behaviors.same())
+                .build();
+    }
+
+    private Behavior<Command> onAcquire(Acquire acquire) {
+        Integer id = heldByLabels.get(acquire.labels());
+        if (id != null) {
+            holders.get(id).add(acquire.holder());
+            acquire.result().complete(new Identity(id, acquire.labels()));
+            return Behaviors.same();
+        }
+        Asking a = asking.get(acquire.labels());
+        if (a == null) {
+            a = new Asking(System.nanoTime() + settings.deadline().toNanos());
+            asking.put(acquire.labels(), a);
+            ask(acquire.labels());
+        }
+        a.callers.add(acquire);
+        return Behaviors.same();
+    }
+
+    private void ask(LabelSet labels) {
+        decider.tell(new AllocateIdentity(labels.toString(), replyTo));
+        timers.startSingleTimer(labels, new Retry(labels), settings.tryTimeout());
+    }
+
+    private Behavior<Command> onRetry(Retry retry) {
+        Asking a = asking.get(retry.labels());
+        if (a == null) {
+            return Behaviors.same();
+        }
+        if (System.nanoTime() - a.deadline < 0) {
+            ask(retry.labels());
+            return Behaviors.same();
+        }
+        asking.remove(retry.labels());
+        IdentityUnavailableException e = new IdentityUnavailableException("no identity decider answered within "
+                + settings.deadline().toSeconds() + " s for " + retry.labels()
+                + " (its node may have just died and not be downed yet, or no majority is reachable); nothing"
+                + " was allocated, try again");
+        LOG.warn(e.getMessage());
+        a.callers.forEach(c -> c.result().completeExceptionally(e));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGranted(IdentityGranted granted) {
+        LabelSet labels;
+        try {
+            labels = LabelSet.parse(granted.labels());
+        } catch (LabelException e) {
+            return Behaviors.same();
+        }
+        Asking a = asking.remove(labels);
+        if (a == null) {
+            return Behaviors.same(); // a second answer to a request sent again
+        }
+        timers.cancel(labels);
+        if (!granted.error().isEmpty()) {
+            IdentityUnavailableException e = new IdentityUnavailableException(granted.error());
+            a.callers.forEach(c -> c.result().completeExceptionally(e));
+            return Behaviors.same();
+        }
+        int id = granted.id();
+        Identity identity = new Identity(id, labels);
+        Set<String> set = holders.computeIfAbsent(id, i -> new HashSet<>());
+        heldByLabels.put(labels, id);
+        a.callers.forEach(c -> set.add(c.holder()));
+        snapshot.learned(identity);
+        publishSoon(id);
+        a.callers.forEach(c -> c.result().complete(identity));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onRelease(Release release) {
+        Set<String> set = holders.get(release.id());
+        if (set != null && set.remove(release.holder()) && set.isEmpty()) {
+            holders.remove(release.id());
+            heldByLabels.values().remove(release.id());
+            publishSoon(release.id());
+        }
+        return Behaviors.same();
+    }
+
+    private void publishSoon(int id) {
+        dirtyUseShards.add(IdentityKeys.useShard(id));
+        if (!timers.isTimerActive("publish")) {
+            timers.startSingleTimer("publish", new Publish(), PUBLISH_DELAY);
+        }
+    }
+
+    private Behavior<Command> onPublish() {
+        Map<Integer, List<Integer>> byShard = new HashMap<>();
+        holders.keySet().forEach(id -> byShard.computeIfAbsent(IdentityKeys.useShard(id), s -> new ArrayList<>())
+                .add(id));
+        for (int shard : dirtyUseShards) {
+            int[] ids = byShard.getOrDefault(shard, List.of()).stream()
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            IdentityUses value = new IdentityUses(nodeName, ids);
+            uses.askUpdate(
+                    r -> new Replicator.Update<>(
+                            IdentityKeys.uses(shard),
+                            LWWMap.empty(),
+                            new Replicator.WriteAll(settings.writeTimeout()),
+                            r,
+                            m -> m.put(self, selfKey, value)),
+                    rsp -> new Published(shard, rsp instanceof Replicator.UpdateSuccess));
+        }
+        dirtyUseShards.clear();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onTableChanged(TableChanged changed) {
+        Map<Integer, LabelSet> next = new HashMap<>();
+        changed.entries().forEach((id, e) -> {
+            try {
+                next.put(id, LabelSet.parse(e.labels()));
+            } catch (LabelException x) {
+                LOG.warn("identity {} in the table has labels that do not parse: {}", id, x.getMessage());
+            }
+        });
+        Map<Integer, LabelSet> before = tableShards.put(changed.shard(), next);
+        snapshot.replaceShard(before == null ? Map.of() : before, next);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onUsesChanged(UsesChanged changed) {
+        snapshot.replaceUses(changed.shard(), changed.entries());
+        return Behaviors.same();
+    }
+}

@@ -4,6 +4,7 @@ import io.membrane.actors.Agent;
 import io.membrane.actors.AgentExtension;
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.ClusterHooks;
+import io.membrane.actors.api.model.ClusterRtt;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.identity.IdentityMetrics;
@@ -14,6 +15,7 @@ import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.cluster.identity.ClusterIdentities;
 import io.membrane.cluster.identity.IdentitySettings;
 import io.membrane.cluster.ipcache.IpCacheReplication;
+import io.membrane.cluster.probe.ClusterProbe;
 import io.membrane.cluster.wire.NodeInfo;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -98,7 +101,9 @@ public final class ClusterExtension implements AgentExtension {
                         .onFailure(SupervisorStrategy.restartWithBackoff(
                                 Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
                 "ipcache-replication");
-        return Optional.of(new Hooks(ctx.getSystem(), registry, replication, ipcache, identities));
+        ActorRef<ClusterProbe.Command> probe = ctx.spawn(
+                Behaviors.supervise(ClusterProbe.create()).onFailure(SupervisorStrategy.restart()), "cluster-probe");
+        return Optional.of(new Hooks(ctx.getSystem(), registry, replication, ipcache, identities, probe));
     }
 
     private record Hooks(
@@ -106,8 +111,56 @@ public final class ClusterExtension implements AgentExtension {
             ActorRef<NodeRegistry.Command> registry,
             ActorRef<PrefilterReplication.Command> replication,
             ActorRef<IpCacheReplication.Command> ipcache,
-            ClusterIdentities allocator)
+            ClusterIdentities allocator,
+            ActorRef<ClusterProbe.Command> probe)
             implements ClusterHooks {
+        @Override
+        public CompletionStage<ClusterRtt> rtt(String node, int count) {
+            Duration timeout = ClusterProbe.PING_TIMEOUT.multipliedBy(2).plusMillis(10L * count);
+            return AskPattern.<NodeRegistry.Command, Map<String, NodeInfo>>ask(
+                            registry, NodeRegistry.Get::new, Duration.ofSeconds(5), system.scheduler())
+                    .thenCompose(nodes -> {
+                        NodeInfo info = nodes.get(node);
+                        if (info == null) {
+                            throw new IllegalArgumentException("no node " + node + " in the registry (known: "
+                                    + new TreeMap<>(nodes).keySet() + ")");
+                        }
+                        return AskPattern.<ClusterProbe.Command, ClusterProbe.Result>ask(
+                                        probe,
+                                        r -> new ClusterProbe.Measure(info.clusterAddress(), count, r),
+                                        timeout,
+                                        system.scheduler())
+                                .thenApply(result -> rttOf(node, result));
+                    });
+        }
+
+        private static ClusterRtt rttOf(String node, ClusterProbe.Result result) {
+            if (result instanceof ClusterProbe.Failed f) {
+                throw new IllegalStateException(f.message());
+            }
+            ClusterProbe.Measured m = (ClusterProbe.Measured) result;
+            List<Double> us = new ArrayList<>();
+            for (long n : m.nanos()) {
+                us.add(n / 1000.0);
+            }
+            double[] sorted =
+                    us.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return new ClusterRtt(
+                    node,
+                    m.address(),
+                    sorted.length,
+                    percentile(sorted, 50),
+                    percentile(sorted, 99),
+                    sorted[sorted.length - 1],
+                    us);
+        }
+
+        /** Nearest rank on sorted values. */
+        private static double percentile(double[] sorted, int p) {
+            int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+            return sorted[Math.max(0, rank - 1)];
+        }
+
         @Override
         public Optional<IdentityAllocator> identities() {
             return Optional.of(allocator);
@@ -181,9 +234,16 @@ public final class ClusterExtension implements AgentExtension {
                     name,
                     new ClusterStatus.RegistryEntry(
                             n.name(), n.address(), n.underlay(), n.clusterAddress(), n.joinedAtMillis())));
+            // The singleton manager runs the decider on the oldest member that is up (or leaving, during a hand-over).
+            String decider = StreamSupport.stream(state.getMembers().spliterator(), false)
+                    .filter(m -> m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving())
+                    .reduce((a, b) -> b.isOlderThan(a) ? b : a)
+                    .map(m -> m.address().toString())
+                    .orElse(null);
             return new ClusterStatus(
                     cluster.selfMember().address().toString(),
                     state.getLeader() == null ? null : state.getLeader().toString(),
+                    decider,
                     members,
                     registry);
         }

@@ -152,8 +152,8 @@ class IpCacheClusterTest {
         assertRefused("PUT", "/v1/ip/198.51.100.7/24", "{\"labels\": [\"app=x\"]}", "cidr", "198.51.100.7/24");
         assertRefused("PUT", "/v1/ip/198.51.100.0/33", "{\"labels\": [\"app=x\"]}", "cidr", "198.51.100.0/33");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"reserved:host\"]}", "labels", "reserved:host");
-        assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"app=a b\"]}", "labels", "user:app=a b");
-        assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"=x\"]}", "labels", "user:=x");
+        assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"app=a b\"]}", "labels", "app=a b");
+        assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": [\"=x\"]}", "labels", "=x");
         assertRefused("PUT", "/v1/ip/203.0.113.0/24", "{\"labels\": []}", "labels", "[]");
         assertEquals(allocated, clusterIdentities(), "nothing allocated for refused input");
         assertTrue(api(nodes.get(0)).ips("203.0.113.0/24").isEmpty(), "nothing published for refused input");

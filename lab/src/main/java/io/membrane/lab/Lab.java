@@ -79,13 +79,19 @@ public final class Lab implements AutoCloseable {
             Path java,
             List<String> jvmArgs,
             Duration startTimeout,
-            int cidrCapacity) {
+            int cidrCapacity,
+            int ipcacheCapacity) {
         /** Each node's prefilter maps (exact and LPM, per family): enough for tests and demos by default. */
         public static final int DEFAULT_CIDR_CAPACITY = 16_384;
+        /** Each node's ipcache: enough for tests and demos by default. */
+        public static final int DEFAULT_IPCACHE_CAPACITY = 16_384;
 
         public Options {
             if (nodes < 1 || nodes > MAX_NODES) {
                 throw new IllegalArgumentException("--nodes must be 1.." + MAX_NODES + ", was " + nodes);
+            }
+            if (ipcacheCapacity < 1) {
+                throw new IllegalArgumentException("the ipcache capacity must be positive, was " + ipcacheCapacity);
             }
             if (cidrCapacity < 1) {
                 throw new IllegalArgumentException("the prefilter map capacity must be positive, was " + cidrCapacity);
@@ -112,28 +118,38 @@ public final class Lab implements AutoCloseable {
                     Path.of(System.getProperty("java.home"), "bin", "java"),
                     DEFAULT_JVM_ARGS,
                     Duration.ofSeconds(180),
-                    DEFAULT_CIDR_CAPACITY);
+                    DEFAULT_CIDR_CAPACITY,
+                    DEFAULT_IPCACHE_CAPACITY);
         }
 
         public Options withNodes(int n) {
-            return new Options(n, xdpMode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity);
+            return new Options(n, xdpMode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity, ipcacheCapacity);
         }
 
         public Options withXdpMode(String mode) {
-            return new Options(nodes, mode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity);
+            return new Options(
+                    nodes, mode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity, ipcacheCapacity);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(nodes, xdpMode, home, classpath, java, args, startTimeout, cidrCapacity);
+            return new Options(
+                    nodes, xdpMode, home, classpath, java, args, startTimeout, cidrCapacity, ipcacheCapacity);
         }
 
-        /** The sizes of each node's maps: the prefilter maps at {@link #cidrCapacity}, the others small. */
+        /**
+         * The sizes of each node's maps: the prefilter maps at {@link #cidrCapacity}, the ipcache at {@link
+         * #ipcacheCapacity}, the others small.
+         */
         public DatapathMaps.Sizes mapSizes() {
-            return new DatapathMaps.Sizes(cidrCapacity, cidrCapacity, 16_384, 1024, 16_384, 16_384, 1024);
+            return new DatapathMaps.Sizes(cidrCapacity, cidrCapacity, ipcacheCapacity, 1024, 16_384, 16_384, 1024);
+        }
+
+        public Options withIpcacheCapacity(int entries) {
+            return new Options(nodes, xdpMode, home, classpath, java, jvmArgs, startTimeout, cidrCapacity, entries);
         }
 
         public Options withCidrCapacity(int entries) {
-            return new Options(nodes, xdpMode, home, classpath, java, jvmArgs, startTimeout, entries);
+            return new Options(nodes, xdpMode, home, classpath, java, jvmArgs, startTimeout, entries, ipcacheCapacity);
         }
     }
 

@@ -34,6 +34,7 @@ final class LabFiles {
         p.setProperty("jvm-args", String.join(" ", options.jvmArgs()));
         p.setProperty("start-timeout", options.startTimeout().toString());
         p.setProperty("cidr-capacity", String.valueOf(options.cidrCapacity()));
+        p.setProperty("ipcache-capacity", String.valueOf(options.ipcacheCapacity()));
         try {
             Files.createDirectories(Lab.RUN_ROOT);
             try (OutputStream out = Files.newOutputStream(Lab.RUN_ROOT.resolve("lab.properties"))) {
@@ -65,7 +66,9 @@ final class LabFiles {
                 Path.of(p.getProperty("java")),
                 jvm.isEmpty() ? List.of() : List.of(jvm.split(" ")),
                 Duration.parse(p.getProperty("start-timeout")),
-                Integer.parseInt(p.getProperty("cidr-capacity", String.valueOf(Lab.Options.DEFAULT_CIDR_CAPACITY)))));
+                Integer.parseInt(p.getProperty("cidr-capacity", String.valueOf(Lab.Options.DEFAULT_CIDR_CAPACITY))),
+                Integer.parseInt(
+                        p.getProperty("ipcache-capacity", String.valueOf(Lab.Options.DEFAULT_IPCACHE_CAPACITY)))));
     }
 
     /** Writes the node's config, creating its run directory. */

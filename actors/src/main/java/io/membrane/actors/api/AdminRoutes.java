@@ -148,6 +148,7 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("GET", "/v1/map/{name}", (r, p) -> r.map(p.get("name"))),
             new Endpoint("GET", "/v1/monitor", (r, p) -> r.monitor()),
             new Endpoint("GET", "/v1/cluster", (r, p) -> r.cluster()),
+            new Endpoint("GET", "/v1/cluster/rtt", (r, p) -> r.clusterRtt()),
             new Endpoint("GET", "/v1/ip", (r, p) -> r.ipList()),
             Endpoint.withRest("PUT", "/v1/ip/{cidr}", (r, p) -> r.body(b -> r.ipPut(p.get("cidr"), b))),
             Endpoint.withRest("DELETE", "/v1/ip/{cidr}", (r, p) -> r.ipDelete(p.get("cidr"))),
@@ -321,6 +322,45 @@ public final class AdminRoutes extends AllDirectives {
             return json(404, new ApiError("this agent runs without a cluster", "", ""));
         }
         return onSuccess(targets.cluster().get().status(), s -> json(200, s));
+    }
+
+    /** Round trips to another node ({@code ?node=NAME}, {@code &count=} 1..10,000, default 100). */
+    private Route clusterRtt() {
+        if (targets.cluster().isEmpty()) {
+            return json(404, new ApiError("this agent runs without a cluster", "", ""));
+        }
+        return parameterOptional(
+                "node",
+                node -> parameterOptional("count", countText -> {
+                    if (node.isEmpty() || node.get().isEmpty()) {
+                        return json(
+                                400,
+                                new ApiError(
+                                        "name the other node: ?node=NAME (GET /v1/cluster lists them)", "node", ""));
+                    }
+                    int count;
+                    try {
+                        count = Integer.parseInt(countText.orElse("100"));
+                    } catch (NumberFormatException e) {
+                        count = -1;
+                    }
+                    if (count < 1 || count > 10_000) {
+                        return json(
+                                400, new ApiError("count is a number from 1 to 10000", "count", countText.orElse("")));
+                    }
+                    return onComplete(targets.cluster().get().rtt(node.get(), count), t -> {
+                        if (t.isSuccess()) {
+                            return json(200, t.get());
+                        }
+                        Throwable cause = t.failed().get() instanceof java.util.concurrent.CompletionException c
+                                        && c.getCause() != null
+                                ? c.getCause()
+                                : t.failed().get();
+                        return cause instanceof IllegalArgumentException
+                                ? json(404, new ApiError(cause.getMessage(), "node", node.get()))
+                                : json(503, new ApiError(cause.getMessage(), "node", node.get()));
+                    });
+                }));
     }
 
     // --- ipcache ---

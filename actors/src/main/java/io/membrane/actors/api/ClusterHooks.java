@@ -1,5 +1,6 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.api.model.ClusterRtt;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.identity.IdentityMetrics;
@@ -26,6 +27,12 @@ public interface ClusterHooks {
 
     /** Members, their status and reachability, and the node registry. */
     CompletionStage<ClusterStatus> status();
+
+    /**
+     * {@code count} Artery round trips to the node named {@code node}, one after the other; fails with
+     * {@link IllegalArgumentException} for a node the registry does not name.
+     */
+    CompletionStage<ClusterRtt> rtt(String node, int count);
 
     /** The cluster-wide identity allocator of this node (GET /v1/identity; the ipcache and endpoints use it). */
     default Optional<IdentityAllocator> identities() {

@@ -53,6 +53,7 @@ class OpenApiTest {
             Map.entry("EventCounters", AgentStatus.EventCounters.class),
             Map.entry("PrefilterSummary", AgentStatus.PrefilterSummary.class),
             Map.entry("ClusterStatus", ClusterStatus.class),
+            Map.entry("ClusterRtt", io.membrane.actors.api.model.ClusterRtt.class),
             Map.entry("ClusterMember", ClusterStatus.Member.class),
             Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class),
             Map.entry("IpEntry", IpEntry.class),
@@ -97,6 +98,7 @@ class OpenApiTest {
         ClusterStatus cluster = new ClusterStatus(
                 "pekko://membrane@10.0.0.1:25520",
                 null,
+                "pekko://membrane@10.0.0.1:25520",
                 List.of(new ClusterStatus.Member("pekko://membrane@10.0.0.1:25520", "up", true, true)),
                 Map.of(
                         "n1",

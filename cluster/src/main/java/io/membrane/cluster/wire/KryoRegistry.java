@@ -8,6 +8,7 @@ import io.membrane.cluster.identity.AllocateIdentity;
 import io.membrane.cluster.identity.IdentityEntry;
 import io.membrane.cluster.identity.IdentityGranted;
 import io.membrane.cluster.identity.IdentityUses;
+import io.membrane.cluster.probe.ClusterProbe;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -67,7 +68,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 115. */
+    /** THE table. Append only; see the class comment. The next free id is 117. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -88,7 +89,10 @@ public final class KryoRegistry {
             record(111, AllocateIdentity.class),
             record(112, IdentityGranted.class),
             record(113, IdentityEntry.class),
-            entry(114, IdentityUses.class, IdentityUses.Serializer::new));
+            entry(114, IdentityUses.class, IdentityUses.Serializer::new),
+            // The probe of Artery round trips (GET /v1/cluster/rtt).
+            record(115, ClusterProbe.Ping.class),
+            record(116, ClusterProbe.Pong.class));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of();

@@ -5,6 +5,7 @@ import io.membrane.cluster.identity.AllocateIdentity;
 import io.membrane.cluster.identity.IdentityEntry;
 import io.membrane.cluster.identity.IdentityGranted;
 import io.membrane.cluster.identity.IdentityUses;
+import io.membrane.cluster.probe.ClusterProbe;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.maps.net.Ipv6Prefix;
@@ -95,6 +96,12 @@ final class WireSamples {
                         new IdentityUses("n1", new int[0]),
                         new IdentityUses("n2", new int[] {65535, 256, 300}),
                         new IdentityUses("nœud ✓", new int[] {1 << 24 | 5})));
+        m.put(
+                ClusterProbe.Ping.class,
+                List.of(
+                        new ClusterProbe.Ping(1, "pekko://membrane@10.0.0.1:25520/user/agent/cluster-probe#1"),
+                        new ClusterProbe.Ping(Long.MAX_VALUE, "")));
+        m.put(ClusterProbe.Pong.class, List.of(new ClusterProbe.Pong(1), new ClusterProbe.Pong(Long.MIN_VALUE)));
         return m;
     }
 

@@ -8,9 +8,12 @@ import java.util.Map;
  *
  * @param self     this node's Pekko address
  * @param leader   the leader's address, null while there is none
+ * @param decider  the address of the member that runs the identity decider (the oldest up member), null while
+ *                 there is none
  * @param registry the node registry by node name
  */
-public record ClusterStatus(String self, String leader, List<Member> members, Map<String, RegistryEntry> registry) {
+public record ClusterStatus(
+        String self, String leader, String decider, List<Member> members, Map<String, RegistryEntry> registry) {
     /** A member as this node sees it; {@code status} is Pekko's member status in lower case ({@code up}). */
     public record Member(String address, String status, boolean reachable, boolean self) {}
 

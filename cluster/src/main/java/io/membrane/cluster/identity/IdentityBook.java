@@ -76,17 +76,21 @@ final class IdentityBook {
 
     /**
      * A book from the table a majority read returned: every entry held, every clock at {@code now}. Where the table
-     * names one label set under two numbers (a write of a decider that died, seen by some replicas), the lower
-     * number is kept and the other is left out, so that {@link #isStale} marks it for removal.
+     * names one label set under two numbers (a write of a decider that died unconfirmed, seen by some replicas, and
+     * the number its successor gave), both stay held: this book cannot tell which one callers were told, and
+     * dropping the wrong one would let it go to other labels while it is in use. New requests get the lower; the
+     * other is released like any number once nobody uses it.
      */
     static IdentityBook rebuild(Map<Integer, LabelSet> table, long now, int min, int max) {
         IdentityBook book = new IdentityBook(min, max);
         for (Map.Entry<Integer, LabelSet> e : new TreeMap<>(table).entrySet()) {
             int id = e.getKey();
-            if (id < min || id > max || book.byLabels.containsKey(e.getValue())) {
+            if (id < min || id > max) {
                 continue;
             }
-            book.put(new Entry(id, e.getValue(), State.HELD, now));
+            Entry entry = new Entry(id, e.getValue(), State.HELD, now);
+            book.byId.put(id, entry);
+            book.byLabels.putIfAbsent(entry.labels, entry);
             book.last = id;
         }
         return book;
@@ -151,7 +155,13 @@ final class IdentityBook {
         Entry e = byId.get(id);
         if (e != null && e.state == State.RELEASING) {
             byId.remove(id);
-            byLabels.remove(e.labels);
+            if (byLabels.remove(e.labels, e)) {
+                // A second number of the same labels (see rebuild) answers for them from now on.
+                byId.values().stream()
+                        .filter(other -> other.labels.equals(e.labels))
+                        .findFirst()
+                        .ifPresent(other -> byLabels.put(other.labels, other));
+            }
         }
     }
 

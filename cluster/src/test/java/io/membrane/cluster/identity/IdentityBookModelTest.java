@@ -268,14 +268,18 @@ class IdentityBookModelTest {
     }
 
     @Test
-    void aRebuiltBookWaitsAGracePeriodAndKeepsOneNumberPerLabelSet() {
+    void aRebuiltBookWaitsAGracePeriodAndKeepsBothNumbersOfALabelSetUntilTheyAreUnused() {
         Map<Integer, LabelSet> read = Map.of(300, LABELS.get(0), 301, LABELS.get(1), 299, LABELS.get(1));
         IdentityBook book = IdentityBook.rebuild(read, 5_000);
-        assertEquals(Optional.of(299), book.numberOf(LABELS.get(1)));
-        assertTrue(book.isStale(301, LABELS.get(1)), "the second number of one label set is to be removed");
+        assertEquals(Optional.of(299), book.numberOf(LABELS.get(1)), "new requests get the lower");
+        assertFalse(book.isStale(301, LABELS.get(1)), "either may be the one callers were told: both stay");
+        assertFalse(book.isStale(299, LABELS.get(1)));
         assertFalse(book.isStale(300, LABELS.get(0)));
         assertEquals(List.of(), book.releasable(Set.of(), 5_000 + GRACE - 1, GRACE));
-        assertEquals(List.of(299, 300), book.releasable(Set.of(), 5_000 + GRACE, GRACE));
-        assertEquals(301, book.request(LABELS.get(2), 5_000).orElseThrow().id(), "after the highest read");
+        assertEquals(List.of(299, 300), book.releasable(Set.of(301), 5_000 + GRACE, GRACE), "301 is in use");
+        book.released(299);
+        assertEquals(Optional.of(301), book.numberOf(LABELS.get(1)), "the one in use answers for the labels now");
+        assertEquals(
+                302, book.request(LABELS.get(2), 5_000 + GRACE).orElseThrow().id(), "after the highest read");
     }
 }

@@ -146,7 +146,8 @@ public final class IpCacheReplication {
     private record MirrorNow() implements Internal {}
 
     /** The IpCache's answer; {@code then} (may be null) hears {@code reply} once the map holds the change. */
-    private record Mirrored(IpCache.Result result, ActorRef<IpCache.Result> then, IpCache.Result reply)
+    /** {@code counted}: the answer to one of this actor's own mirror requests (not to SetNodes). */
+    private record Mirrored(IpCache.Result result, ActorRef<IpCache.Result> then, IpCache.Result reply, boolean counted)
             implements Internal {}
 
     private record PutAcquired(PutExternal put, Identity identity, Throwable failure) implements Internal {}
@@ -210,6 +211,11 @@ public final class IpCacheReplication {
     private final Set<Cidr> dirty = new HashSet<>();
     /** The IpCache is to be given every claim at the next mirror (first time, after a failure, membership). */
     private boolean fullNeeded = true;
+
+    /** Mirror requests sent to the IpCache and not answered yet, and whether changes came meanwhile. */
+    private int mirrorsInFlight;
+
+    private boolean mirrorWanted;
 
     private boolean serving;
     private long readStarted;
@@ -566,14 +572,21 @@ public final class IpCacheReplication {
         }
         nodesSent = nodes;
         ipcache.tell(new IpCache.SetNodes(
-                selfName, nodes, ctx.messageAdapter(IpCache.Result.class, r -> new Mirrored(r, null, null))));
+                selfName, nodes, ctx.messageAdapter(IpCache.Result.class, r -> new Mirrored(r, null, null, false))));
     }
 
     // --- mirroring ---
 
+    /**
+     * Mirrors now if no mirror request is under way, else once the last one is answered: changes that come while
+     * the IpCache works are batched by that wait, not by a timer (a timer would add the scheduler's tick to every
+     * change, a large part of what separates another node's write from this node's map).
+     */
     private void mirrorSoon() {
-        if (!timers.isTimerActive(MIRROR_TIMER)) {
-            timers.startSingleTimer(MIRROR_TIMER, new MirrorNow(), Replication.COALESCE);
+        if (mirrorsInFlight == 0) {
+            mirror(null, null);
+        } else {
+            mirrorWanted = true;
         }
     }
 
@@ -659,6 +672,7 @@ public final class IpCacheReplication {
             Function<ActorRef<IpCache.Result>, IpCache.Command> request,
             ActorRef<IpCache.Result> then,
             IpCache.Result reply) {
+        mirrorsInFlight++;
         ctx.ask(
                 IpCache.Result.class,
                 ipcache,
@@ -670,10 +684,15 @@ public final class IpCacheReplication {
                                 : new IpCache.Rejected(
                                         IpCacheException.Reason.KERNEL, "", "the ipcache did not answer: " + failure),
                         then,
-                        reply));
+                        reply,
+                        true));
     }
 
     private Behavior<Command> onMirrored(Mirrored m) {
+        if (m.counted() && --mirrorsInFlight == 0 && mirrorWanted) {
+            mirrorWanted = false;
+            mirror(null, null);
+        }
         if (m.result() instanceof IpCache.Rejected rej) {
             // The claims do not fit this node's map (full): keep serving, say so, compare everything next time.
             LOG.warn("ipcache claims not mirrored on this node: {}", rej.message());

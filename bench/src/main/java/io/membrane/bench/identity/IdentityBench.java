@@ -388,8 +388,20 @@ public final class IdentityBench {
             pool.shutdownNow();
         }
         double loadMs = (System.nanoTime() - l0) / 1e6;
+        // What a node holds once the load has reached every node: n1's pinned map and table, once n3's agree.
+        long settle = System.nanoTime() + 60_000_000_000L;
+        while (pinnedEntries(lab.node(3), maps) != pinnedEntries(lab.node(1), maps)
+                || clusterIdentitiesOrZero(lab, lab.node(3)) != clusterIdentities(lab, lab.node(1))) {
+            if (System.nanoTime() > settle) {
+                throw new IllegalStateException("n1 and n3 do not agree 60 s after the load: n1 "
+                        + pinnedEntries(lab.node(1), maps) + " entries, " + clusterIdentities(lab, lab.node(1))
+                        + " identities; n3 " + pinnedEntries(lab.node(3), maps) + ", "
+                        + clusterIdentitiesOrZero(lab, lab.node(3)));
+            }
+            LockSupport.parkNanos(200_000_000L);
+        }
         int expectedIdentities = clusterIdentities(lab, lab.node(1));
-        int expectedEntries = ipcacheEntries(lab, lab.node(1));
+        int expectedEntries = pinnedEntries(lab.node(1), maps);
         progress.accept(String.format(
                 Locale.ROOT,
                 "loaded in %.0f ms; n1 holds %d cluster identities, %d ipcache entries",
@@ -404,7 +416,9 @@ public final class IdentityBench {
         long deadline = System.nanoTime() + 180_000_000_000L;
         while (true) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("fresh n3 did not hold the table in 180 s" + lab.logTail(n3, 30));
+                throw new IllegalStateException("fresh n3 did not hold the table in 180 s: " + pinnedEntries(n3, maps)
+                        + " of " + expectedEntries + " entries, " + clusterIdentitiesOrZero(lab, n3) + " of "
+                        + expectedIdentities + " identities" + lab.logTail(n3, 30));
             }
             if (up < 0 && "up".equals(safeMembers(lab, n1).get(n3.artery()))) {
                 up = System.nanoTime();
@@ -429,10 +443,6 @@ public final class IdentityBench {
                     }
                 })
                 .orElse(0);
-    }
-
-    private static int ipcacheEntries(Lab lab, Node node) {
-        return get(lab, node, "/v1/ip").size();
     }
 
     /** The node's cluster identities, from its metrics (a whole table over the API would be megabytes). */

@@ -177,6 +177,13 @@ public final class ClusterExtension implements AgentExtension {
         }
 
         @Override
+        public CompletionStage<IpCache.Result> putIps(Map<Cidr, LabelSet> entries) {
+            List<IpCacheReplication.ExternalEntry> list = new ArrayList<>();
+            entries.forEach((cidr, labels) -> list.add(new IpCacheReplication.ExternalEntry(cidr, labels)));
+            return askIpCache(r -> new IpCacheReplication.PutExternalBatch(list, r), null);
+        }
+
+        @Override
         public CompletionStage<IpCache.Result> deleteIp(Cidr cidr) {
             return askIpCache(r -> new IpCacheReplication.DeleteExternal(cidr, r), cidr);
         }

@@ -174,6 +174,49 @@ class IpCacheClusterTest {
     }
 
     @Test
+    void aBatchOfExternalEntriesIsPublishedWholeOrNotAtAll() {
+        List<io.membrane.actors.api.model.IpBatch.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            // Two addresses per label set: 20 identities for 40 entries.
+            entries.add(new io.membrane.actors.api.model.IpBatch.Entry(
+                    "203.0.113." + i + "/32", List.of("app=batch" + (i % 20))));
+        }
+        long before = clusterIdentities();
+        assertEquals(
+                40,
+                api(nodes.get(0))
+                        .putIps(new io.membrane.actors.api.model.IpBatch(entries))
+                        .published());
+        assertEquals(before + 20, clusterIdentities(), "one number per label set of the batch");
+        int first = (int) api(nodes.get(0)).ips("203.0.113.0/32").get(0).identity();
+        int twentieth = (int) api(nodes.get(0)).ips("203.0.113.20/32").get(0).identity();
+        assertEquals(first, twentieth, "the same labels, the same number");
+        awaitEverywhere(
+                "the batch's last entry",
+                "203.0.113.39/32",
+                (int) api(nodes.get(0)).ips("203.0.113.39/32").get(0).identity() + " 0.0.0.0");
+
+        // One bad entry refuses the whole batch, naming it; nothing of it is published or allocated.
+        long allocated = clusterIdentities();
+        assertRefused(
+                "PATCH",
+                "/v1/ip",
+                "{\"entries\": [{\"cidr\": \"203.0.113.100/32\", \"labels\": [\"app=new\"]},"
+                        + " {\"cidr\": \"203.0.113.101/24\", \"labels\": [\"app=new2\"]}]}",
+                "entries[1].cidr",
+                "203.0.113.101/24");
+        assertRefused(
+                "PATCH",
+                "/v1/ip",
+                "{\"entries\": [{\"cidr\": \"203.0.113.100/32\", \"labels\": [\"app=new\"]},"
+                        + " {\"cidr\": \"203.0.113.100/32\", \"labels\": [\"app=new2\"]}]}",
+                "entries[1].cidr",
+                "203.0.113.100/32");
+        assertEquals(allocated, clusterIdentities(), "nothing allocated for a refused batch");
+        assertTrue(api(nodes.get(0)).ips("203.0.113.100/32").isEmpty(), "nothing published for a refused batch");
+    }
+
+    @Test
     void aNodesOwnEntriesResolveTheSameEverywhereAndLeaveWithIt() throws Exception {
         AgentNode n2 = nodes.get(1);
         AgentNode n3 = nodes.get(2);

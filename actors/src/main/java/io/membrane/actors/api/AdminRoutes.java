@@ -7,6 +7,7 @@ import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.Health;
 import io.membrane.actors.api.model.IdentityInfo;
+import io.membrane.actors.api.model.IpBatchApplied;
 import io.membrane.actors.api.model.IpDeleted;
 import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.api.model.MapDump;
@@ -150,6 +151,7 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("GET", "/v1/cluster", (r, p) -> r.cluster()),
             new Endpoint("GET", "/v1/cluster/rtt", (r, p) -> r.clusterRtt()),
             new Endpoint("GET", "/v1/ip", (r, p) -> r.ipList()),
+            new Endpoint("PATCH", "/v1/ip", (r, p) -> r.body(r::ipBatch)),
             Endpoint.withRest("PUT", "/v1/ip/{cidr}", (r, p) -> r.body(b -> r.ipPut(p.get("cidr"), b))),
             Endpoint.withRest("DELETE", "/v1/ip/{cidr}", (r, p) -> r.ipDelete(p.get("cidr"))),
             new Endpoint("GET", "/v1/identity", (r, p) -> r.identities()),
@@ -402,6 +404,13 @@ public final class AdminRoutes extends AllDirectives {
             }
             return ipRefused(r);
         });
+    }
+
+    private Route ipBatch(String body) {
+        Map<Cidr, LabelSet> entries = IpRequest.batch(body);
+        return onSuccess(
+                ipCluster().putIps(entries),
+                r -> r instanceof IpCache.Applied a ? json(200, new IpBatchApplied(a.changed())) : ipRefused(r));
     }
 
     private Route ipDelete(String cidrText) {

@@ -51,6 +51,12 @@ public interface ClusterHooks {
      */
     CompletionStage<IpCache.Result> putIp(Cidr cidr, LabelSet labels);
 
+    /**
+     * Publishes many external entries at once, all or nothing (distinct CIDRs, in this order); completes with
+     * {@link IpCache.Applied} counting them once a majority has every one, or a refusal (nothing published).
+     */
+    CompletionStage<IpCache.Result> putIps(Map<Cidr, LabelSet> entries);
+
     /** Removes the external entry of {@code cidr}; idempotent ({@link IpCache.Applied} counts 1 or 0). */
     CompletionStage<IpCache.Result> deleteIp(Cidr cidr);
 

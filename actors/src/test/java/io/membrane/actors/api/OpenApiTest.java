@@ -58,6 +58,9 @@ class OpenApiTest {
             Map.entry("RegistryEntry", ClusterStatus.RegistryEntry.class),
             Map.entry("IpEntry", IpEntry.class),
             Map.entry("IpChange", IpChange.class),
+            Map.entry("IpBatch", io.membrane.actors.api.model.IpBatch.class),
+            Map.entry("IpBatchEntry", io.membrane.actors.api.model.IpBatch.Entry.class),
+            Map.entry("IpBatchApplied", io.membrane.actors.api.model.IpBatchApplied.class),
             Map.entry("IpDeleted", IpDeleted.class),
             Map.entry("Identity", io.membrane.actors.api.model.IdentityInfo.class));
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -98,10 +99,25 @@ public final class IpCacheReplication {
     private static final List<Key<LWWMap<String, IpClaim>>> EXTERNAL_KEYS = keys(EXTERNAL_PREFIX);
     private static final List<Key<LWWMap<String, IpClaim>>> NODE_KEYS = keys(NODE_PREFIX);
 
-    public sealed interface Command permits PutExternal, DeleteExternal, PublishOwn, Internal {}
+    public sealed interface Command permits PutExternal, PutExternalBatch, DeleteExternal, PublishOwn, Internal {}
 
     /** PUT /v1/ip/{cidr}: answered with {@link IpCache.Published} or a refusal. */
     public record PutExternal(Cidr cidr, LabelSet labels, ActorRef<IpCache.Result> replyTo) implements Command {}
+
+    /** One external entry of a batch. */
+    public record ExternalEntry(Cidr cidr, LabelSet labels) {}
+
+    /**
+     * PATCH /v1/ip: many external entries at once, all or nothing — every identity is acquired first (the decider
+     * writes a batch of new numbers per key at once), then each touched key is written once. Answered with {@link
+     * IpCache.Applied} counting the entries, or a refusal (nothing published; what was acquired for it released).
+     * CIDRs must be distinct.
+     */
+    public record PutExternalBatch(List<ExternalEntry> entries, ActorRef<IpCache.Result> replyTo) implements Command {
+        public PutExternalBatch {
+            entries = List.copyOf(entries);
+        }
+    }
 
     /** DELETE /v1/ip/{cidr}: answered with {@link IpCache.Applied} (1: there was an entry; 0: none). */
     public record DeleteExternal(Cidr cidr, ActorRef<IpCache.Result> replyTo) implements Command {}
@@ -121,12 +137,17 @@ public final class IpCacheReplication {
                     MirrorNow,
                     Mirrored,
                     PutAcquired,
+                    BatchAcquired,
                     HoldAcquired,
                     RetryHolds,
                     Written,
                     LocalRead {}
 
     private record CheckUp() implements Internal {}
+
+    /** {@code identities} in the order of the batch's entries; {@code failure} null if every acquire succeeded. */
+    private record BatchAcquired(PutExternalBatch put, List<Identity> identities, Throwable failure)
+            implements Internal {}
 
     private record Replicas(int count) implements Internal {}
 
@@ -365,6 +386,8 @@ public final class IpCacheReplication {
         return Behaviors.receive(Command.class)
                 .onMessage(PutExternal.class, this::onPut)
                 .onMessage(PutAcquired.class, this::onPutAcquired)
+                .onMessage(PutExternalBatch.class, this::onPutBatch)
+                .onMessage(BatchAcquired.class, this::onBatchAcquired)
                 .onMessage(DeleteExternal.class, this::onDelete)
                 .onMessage(PublishOwn.class, this::onPublishOwn)
                 .onMessage(Written.class, this::onWritten)
@@ -398,6 +421,8 @@ public final class IpCacheReplication {
                 IpCacheException.Reason.NOT_CONFIRMED, "", "this node has not read the cluster's ipcache yet");
         if (c instanceof PutExternal p) {
             p.replyTo().tell(no);
+        } else if (c instanceof PutExternalBatch b) {
+            b.replyTo().tell(no);
         } else if (c instanceof DeleteExternal d) {
             d.replyTo().tell(no);
         } else if (c instanceof PublishOwn o) {
@@ -837,6 +862,86 @@ public final class IpCacheReplication {
                 put.replyTo(),
                 new IpCache.Published(entry, created),
                 undo);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onPutBatch(PutExternalBatch put) {
+        Set<Cidr> seen = new HashSet<>();
+        for (ExternalEntry e : put.entries()) {
+            if (!seen.add(e.cidr())) {
+                put.replyTo()
+                        .tell(new IpCache.Rejected(
+                                IpCacheException.Reason.INVALID_CIDR,
+                                e.cidr().toString(),
+                                e.cidr() + " is listed twice in one batch"));
+                return Behaviors.same();
+            }
+        }
+        List<CompletableFuture<Identity>> acquired = new ArrayList<>();
+        for (ExternalEntry e : put.entries()) {
+            acquired.add(identities.acquire(e.labels(), holder(e.cidr())).toCompletableFuture());
+        }
+        ctx.pipeToSelf(
+                CompletableFuture.allOf(acquired.toArray(CompletableFuture[]::new)),
+                (ok, failure) -> new BatchAcquired(
+                        put,
+                        acquired.stream()
+                                .map(f -> f.isDone() && !f.isCompletedExceptionally() ? f.join() : null)
+                                .toList(),
+                        failure));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onBatchAcquired(BatchAcquired a) {
+        PutExternalBatch put = a.put();
+        List<ExternalEntry> entries = put.entries();
+        Runnable undo = () -> {
+            for (int i = 0; i < entries.size(); i++) {
+                Identity identity = a.identities().get(i);
+                Cidr cidr = entries.get(i).cidr();
+                if (identity != null
+                        && !Integer.valueOf(identity.id()).equals(held.get(cidr))
+                        && !acquiring.contains(cidr)) {
+                    identities.release(identity.id(), holder(cidr));
+                }
+            }
+        };
+        if (a.failure() != null) {
+            undo.run();
+            Throwable t = unwrap(a.failure());
+            put.replyTo()
+                    .tell(new IpCache.Rejected(
+                            t instanceof IdentityUnavailableException
+                                    ? IpCacheException.Reason.IDENTITY_UNAVAILABLE
+                                    : IpCacheException.Reason.INVALID_ENTRY,
+                            "",
+                            "no identity for every entry of the batch: " + t.getMessage()));
+            return Behaviors.same();
+        }
+        long now = System.currentTimeMillis();
+        Map<Key<LWWMap<String, IpClaim>>, List<IpClaim>> byKey = new HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            ExternalEntry e = entries.get(i);
+            IpClaim claim = new IpClaim(
+                    e.cidr().toString(),
+                    "",
+                    "",
+                    e.labels().toString(),
+                    a.identities().get(i).id(),
+                    now);
+            byKey.computeIfAbsent(EXTERNAL_KEYS.get(shardOf(e.cidr())), k -> new ArrayList<>())
+                    .add(claim);
+        }
+        Map<Key<LWWMap<String, IpClaim>>, Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>>> changes =
+                new HashMap<>();
+        byKey.forEach((key, claims) -> changes.put(key, m -> {
+            LWWMap<String, IpClaim> out = m;
+            for (IpClaim c : claims) {
+                out = out.put(selfUnique, c.cidr(), c);
+            }
+            return out;
+        }));
+        write(changes, put.replyTo(), new IpCache.Applied(entries.size()), undo);
         return Behaviors.same();
     }
 

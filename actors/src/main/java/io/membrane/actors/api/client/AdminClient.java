@@ -6,6 +6,8 @@ import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.Health;
 import io.membrane.actors.api.model.IdentityInfo;
+import io.membrane.actors.api.model.IpBatch;
+import io.membrane.actors.api.model.IpBatchApplied;
 import io.membrane.actors.api.model.IpChange;
 import io.membrane.actors.api.model.IpDeleted;
 import io.membrane.actors.api.model.IpEntry;
@@ -148,6 +150,11 @@ public final class AdminClient {
     /** PUT /v1/ip/{cidr}: the cluster-wide external entry of {@code cidr} with the identity of {@code labels}. */
     public IpEntry putIp(String cidr, List<String> labels) {
         return call("PUT", "/v1/ip/" + cidr, new IpChange(labels), IpEntry.class);
+    }
+
+    /** PATCH /v1/ip: many external entries at once, all or nothing. */
+    public IpBatchApplied putIps(IpBatch batch) {
+        return call("PATCH", "/v1/ip", batch, IpBatchApplied.class);
     }
 
     /** DELETE /v1/ip/{cidr}: idempotent. */

@@ -104,6 +104,8 @@ public final class IdentityDecider {
 
     /** Each use key's entries, as last notified. */
     private final Map<Integer, Map<String, IdentityUses>> uses = new HashMap<>();
+    /** Serving: each table key as last checked against the book. */
+    private final Map<Integer, Map<Integer, IdentityEntry>> checked = new HashMap<>();
     /** Before serving: each table key as last notified, checked against the book once it is built. */
     private final Map<Integer, Map<Integer, IdentityEntry>> lastTable = new HashMap<>();
     /** Serving: table changes to write, by key; a number maps to its labels text or to null for a removal. */
@@ -416,7 +418,14 @@ public final class IdentityDecider {
 
     /** Entries the book does not have are written over (the book has the number) or removed (it has not). */
     private Behavior<Command> onTableChanged(TableChanged changed) {
+        // Only what changed since the shard's last notification is checked: a notification carries the whole
+        // shard, and a busy table changes every shard at every tick.
+        Map<Integer, IdentityEntry> before = checked.getOrDefault(changed.shard(), Map.of());
+        checked.put(changed.shard(), changed.entries());
         changed.entries().forEach((id, entry) -> {
+            if (entry.equals(before.get(id))) {
+                return;
+            }
             Optional<LabelSet> labels = parse(entry.labels());
             if (labels.isPresent() && !book.isStale(id, labels.get())) {
                 return;

@@ -67,6 +67,9 @@ public final class NodeIdentities {
     /** Callers waiting for the decider's answer on one label set. */
     private static final class Asking {
         final long deadline;
+        /** How many times the decider was asked; each retry waits twice as long as the last, up to 8 tries' worth. */
+        int tries;
+
         final List<Acquire> callers = new ArrayList<>();
 
         Asking(long deadline) {
@@ -91,6 +94,9 @@ public final class NodeIdentities {
     private final Map<LabelSet, Integer> heldByLabels = new HashMap<>();
     private final Map<LabelSet, Asking> asking = new HashMap<>();
     private final Map<Integer, Map<Integer, LabelSet>> tableShards = new HashMap<>();
+    /** Each table key's entries as last notified, to tell which changed. */
+    private final Map<Integer, Map<Integer, IdentityEntry>> rawShards = new HashMap<>();
+
     private final Set<Integer> dirtyUseShards = new TreeSet<>();
 
     private NodeIdentities(
@@ -155,9 +161,16 @@ public final class NodeIdentities {
         return Behaviors.same();
     }
 
+    /**
+     * Asks the decider (again). The wait before the next try doubles, up to eight times the first: a decider that is
+     * only slow (a large batch) must not be asked again for everything at every try, which would slow it further.
+     */
     private void ask(LabelSet labels) {
+        Asking a = asking.get(labels);
+        int tries = a == null ? 0 : a.tries++;
         decider.tell(new AllocateIdentity(labels.toString(), replyTo));
-        timers.startSingleTimer(labels, new Retry(labels), settings.tryTimeout());
+        timers.startSingleTimer(
+                labels, new Retry(labels), settings.tryTimeout().multipliedBy(1L << Math.min(tries, 3)));
     }
 
     private Behavior<Command> onRetry(Retry retry) {
@@ -247,14 +260,23 @@ public final class NodeIdentities {
     }
 
     private Behavior<Command> onTableChanged(TableChanged changed) {
+        // A notification carries the whole shard: only entries that changed since the last one are parsed.
+        Map<Integer, IdentityEntry> rawBefore = rawShards.getOrDefault(changed.shard(), Map.of());
+        Map<Integer, LabelSet> parsedBefore = tableShards.getOrDefault(changed.shard(), Map.of());
         Map<Integer, LabelSet> next = new HashMap<>();
         changed.entries().forEach((id, e) -> {
+            LabelSet known = parsedBefore.get(id);
+            if (known != null && e.equals(rawBefore.get(id))) {
+                next.put(id, known);
+                return;
+            }
             try {
                 next.put(id, LabelSet.parse(e.labels()));
             } catch (LabelException x) {
                 LOG.warn("identity {} in the table has labels that do not parse: {}", id, x.getMessage());
             }
         });
+        rawShards.put(changed.shard(), changed.entries());
         Map<Integer, LabelSet> before = tableShards.put(changed.shard(), next);
         snapshot.replaceShard(before == null ? Map.of() : before, next);
         return Behaviors.same();

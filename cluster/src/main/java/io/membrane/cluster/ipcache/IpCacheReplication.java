@@ -638,19 +638,30 @@ public final class IpCacheReplication {
             return;
         }
         Map<Cidr, List<IpCacheEntry>> adjust = new HashMap<>();
+        // Each dirty shard's claims are read once, not once per dirty CIDR: a batch dirties hundreds per shard.
+        Map<Integer, Map<Cidr, List<IpCacheEntry>>> byShard = new HashMap<>();
         for (java.util.Iterator<Cidr> it = dirty.iterator(); it.hasNext(); ) {
             Cidr c = it.next();
             int s = shardOf(c);
             if (serving
                     || (heard.contains(EXTERNAL_KEYS.get(s).id())
                             && heard.contains(NODE_KEYS.get(s).id()))) {
-                adjust.put(c, claims(s, c));
+                adjust.put(c, byShard.computeIfAbsent(s, this::claimsByCidr).getOrDefault(c, List.of()));
                 it.remove();
             }
         }
         if (!adjust.isEmpty() || then != null) {
             askIpCache(r -> new IpCache.Adjust(adjust, r), then, reply);
         }
+    }
+
+    /** The claims of shard {@code s} that count, by CIDR. */
+    private Map<Cidr, List<IpCacheEntry>> claimsByCidr(int s) {
+        Map<Cidr, List<IpCacheEntry>> out = new HashMap<>();
+        for (IpCacheEntry e : claims(s, null)) {
+            out.computeIfAbsent(e.cidr(), c -> new ArrayList<>()).add(e);
+        }
+        return out;
     }
 
     /** The claims of shard {@code s} that count (owners that are members), all of them or those of {@code only}. */

@@ -90,13 +90,11 @@ public final class PrefilterReplication {
     /** How often the changes waiting for the read are checked against {@link #READ_WAIT}. */
     static final Duration EXPIRE_POLL = Duration.ofMillis(200);
 
-    static final Duration COALESCE = Replication.COALESCE;
     /** How long the Prefilter may take over one request (a Reconcile of a whole list included). */
     static final Duration PREFILTER_TIMEOUT = Duration.ofSeconds(30);
 
     private static final String READY_TIMER = "ready";
     private static final String EXPIRE_TIMER = "expire-waiting";
-    private static final String RECONCILE_TIMER = "reconcile";
 
     public sealed interface Command permits Change, Internal {}
 
@@ -196,6 +194,11 @@ public final class PrefilterReplication {
     private final UniqueAddress self;
     private final ActorRef<Prefilter.Command> prefilter;
     private final ReplicatedDenyList list = new ReplicatedDenyList();
+    /** Requests to the Prefilter not answered yet; a reconcile wanted meanwhile; a ReconcileNow in the mailbox. */
+    private int prefilterAsks;
+
+    private boolean reconcileWanted;
+    private boolean reconcileQueued;
 
     private PrefilterReplication(
             ActorContext<Command> ctx,
@@ -255,6 +258,11 @@ public final class PrefilterReplication {
                 .onMessage(ShardChanged.class, c -> onEarlyShardChanged(catchUp, c))
                 .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
                 .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
+                // Nothing is mirrored before the read begins; the read asks again for what came meanwhile.
+                .onMessage(ReconcileNow.class, r -> {
+                    reconcileQueued = false;
+                    return Behaviors.same();
+                })
                 .build();
     }
 
@@ -263,7 +271,10 @@ public final class PrefilterReplication {
                 .onMessage(ReadShard.class, this::onReadShard)
                 .onMessage(ShardRead.class, r -> onShardRead(catchUp, r))
                 .onMessage(ShardChanged.class, c -> onEarlyShardChanged(catchUp, c))
-                .onMessage(ReconcileNow.class, r -> onMirrorEarly(catchUp))
+                .onMessage(ReconcileNow.class, r -> {
+                    reconcileQueued = false;
+                    return onMirrorEarly(catchUp);
+                })
                 .onMessage(Reconciled.class, this::onReconciled)
                 .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
                 .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
@@ -278,7 +289,10 @@ public final class PrefilterReplication {
                 .onMessage(RevisionChecked.class, r -> onRevisionChecked(serving, r))
                 .onMessage(ShardWritten.class, w -> onWritten(serving, w))
                 .onMessage(ShardChanged.class, this::onShardChanged)
-                .onMessage(ReconcileNow.class, r -> onReconcileNow())
+                .onMessage(ReconcileNow.class, r -> {
+                    reconcileQueued = false;
+                    return onReconcileNow();
+                })
                 .onMessage(Reconciled.class, r -> onServingReconciled(serving, r))
                 .onMessage(CheckUp.class, u -> Behaviors.same())
                 .onMessage(Replicas.class, r -> Behaviors.same())
@@ -568,6 +582,10 @@ public final class PrefilterReplication {
     }
 
     private Behavior<Command> onReconciled(Reconciled reconciled) {
+        if (--prefilterAsks == 0 && reconcileWanted) {
+            reconcileWanted = false;
+            reconcileSoon();
+        }
         LOG.debug("reconciled: {}", reconciled.result());
         if (reconciled.result() instanceof Prefilter.Rejected) {
             list.mirrorFailed();
@@ -589,12 +607,17 @@ public final class PrefilterReplication {
     }
 
     /**
-     * Reconciles {@link #COALESCE} after the first of a run of changes. The timer is not restarted by the later
-     * ones: a steady stream of notifications (256 keys read at start, a busy cluster) must not postpone it.
+     * Reconciles as soon as the Prefilter is idle: at once (after the notifications already in the mailbox, which
+     * one ReconcileNow covers) when no request to it is under way, else once the last one is answered. Changes that
+     * come while it works are batched by that wait, not by a timer, which would add the scheduler's tick to every
+     * change another node made.
      */
     private void reconcileSoon() {
-        if (!timers.isTimerActive(RECONCILE_TIMER)) {
-            timers.startSingleTimer(RECONCILE_TIMER, new ReconcileNow(), COALESCE);
+        if (prefilterAsks > 0) {
+            reconcileWanted = true;
+        } else if (!reconcileQueued) {
+            reconcileQueued = true;
+            ctx.getSelf().tell(new ReconcileNow());
         }
     }
 
@@ -603,6 +626,7 @@ public final class PrefilterReplication {
             ActorRef<Prefilter.Result> replyTo,
             int changed,
             boolean full) {
+        prefilterAsks++;
         ctx.ask(
                 Prefilter.Result.class,
                 prefilter,

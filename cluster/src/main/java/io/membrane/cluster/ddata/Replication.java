@@ -26,8 +26,6 @@ public final class Replication {
     public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** How long a failed read of one key waits before it is tried again. */
     public static final Duration READ_RETRY = Duration.ofMillis(200);
-    /** Changes arriving together (a batch touches many shards) are mirrored once. */
-    public static final Duration COALESCE = Duration.ofMillis(5);
 
     /** Whether every member is reachable from this node: then a write goes to all (WriteAll). */
     public static boolean allReachable(Cluster cluster) {

@@ -93,7 +93,6 @@ public final class IpCacheReplication {
     static final int STASH = 10_000;
 
     private static final String READY_TIMER = "ready";
-    private static final String MIRROR_TIMER = "mirror";
     private static final String HOLDS_TIMER = "holds";
 
     private static final List<Key<LWWMap<String, IpClaim>>> EXTERNAL_KEYS = keys(EXTERNAL_PREFIX);
@@ -134,7 +133,6 @@ public final class IpCacheReplication {
                     KeyChanged,
                     RegistryChanged,
                     MembersChanged,
-                    MirrorNow,
                     Mirrored,
                     PutAcquired,
                     BatchAcquired,
@@ -163,8 +161,6 @@ public final class IpCacheReplication {
 
     /** {@code removed}: the address of a member that was removed, empty for any other membership event. */
     private record MembersChanged(String removed) implements Internal {}
-
-    private record MirrorNow() implements Internal {}
 
     /** The IpCache's answer; {@code then} (may be null) hears {@code reply} once the map holds the change. */
     /** {@code counted}: the answer to one of this actor's own mirror requests (not to SetNodes). */
@@ -359,7 +355,6 @@ public final class IpCacheReplication {
                 .onMessage(KeyChanged.class, this::onKeyChanged)
                 .onMessage(RegistryChanged.class, this::onRegistryChanged)
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
-                .onMessage(MirrorNow.class, m -> onMirrorNow())
                 .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(Command.class, this::stashed)
                 .build();
@@ -372,7 +367,6 @@ public final class IpCacheReplication {
                 .onMessage(KeyChanged.class, this::onKeyChanged)
                 .onMessage(RegistryChanged.class, this::onRegistryChanged)
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
-                .onMessage(MirrorNow.class, m -> onMirrorNow())
                 .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
@@ -395,7 +389,6 @@ public final class IpCacheReplication {
                 .onMessage(KeyChanged.class, this::onKeyChanged)
                 .onMessage(RegistryChanged.class, this::onRegistryChanged)
                 .onMessage(MembersChanged.class, this::onMembersChanged)
-                .onMessage(MirrorNow.class, m -> onMirrorNow())
                 .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
@@ -615,18 +608,12 @@ public final class IpCacheReplication {
         }
     }
 
-    private Behavior<Command> onMirrorNow() {
-        mirror(null, null);
-        return Behaviors.same();
-    }
-
     /**
      * Brings the IpCache to the claims: in full once serving starts and after a failure or a membership change,
      * otherwise the dirty CIDRs (before serving only those of shards read from a majority). {@code then} (may be
      * null) hears {@code reply} once the IpCache has the change.
      */
     private void mirror(ActorRef<IpCache.Result> then, IpCache.Result reply) {
-        timers.cancel(MIRROR_TIMER);
         if (serving && fullNeeded) {
             fullNeeded = false;
             dirty.clear();

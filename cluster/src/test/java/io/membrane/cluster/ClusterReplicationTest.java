@@ -2,17 +2,11 @@ package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
 import static io.membrane.cluster.ClusterTestSupport.cluster;
-import static io.membrane.cluster.ClusterTestSupport.deleteTree;
-import static io.membrane.cluster.ClusterTestSupport.freePort;
-import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
 import static io.membrane.cluster.ClusterTestSupport.prefilter;
-import static io.membrane.cluster.ClusterTestSupport.seedLine;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.ClusterStatus;
 import io.membrane.actors.api.model.PrefilterChanged;
@@ -20,16 +14,11 @@ import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.cluster.ClusterTestSupport.Response;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.KernelTest;
-import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -45,36 +34,20 @@ import org.junit.jupiter.api.Test;
 class ClusterReplicationTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private final List<AgentNode> nodes = new ArrayList<>();
-    private final List<PinnedMaps> pins = new ArrayList<>();
-    private final List<Path> runDirs = new ArrayList<>();
+    private ThreeNodes three;
+    private List<AgentNode> nodes;
 
     @BeforeEach
     void start() throws Exception {
         KernelTest.assumeKernel();
-        int[] ports = {freePort(), freePort(), freePort()};
-        String seed = "pekko://membrane@127.0.0.1:" + ports[0];
-        String id = UUID.randomUUID().toString().substring(0, 6);
-        for (int i = 0; i < 3; i++) {
-            PinnedMaps p = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-cl-" + id + "-n" + (i + 1)));
-            pins.add(p);
-            Path run = Files.createTempDirectory("mbr-cl-n" + (i + 1));
-            runDirs.add(run);
-            AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], seedLine(seed));
-            nodes.add(ClusterNode.start(config));
-        }
-        await("three members up on n1 and n3")
-                .atMost(WAIT)
-                .until(() -> List.of(upMembers(nodes.get(0)), upMembers(nodes.get(2))), up -> up.equals(List.of(3, 3)));
+        three = ThreeNodes.start("cl", i -> "", WAIT);
+        nodes = three.nodes;
     }
 
     @AfterEach
     void stop() throws IOException {
-        nodes.forEach(AgentNode::close);
-        pins.forEach(PinnedMaps::removeAll);
-        // Each run dir now holds a durable store as well: leave nothing behind in /tmp.
-        for (Path dir : runDirs) {
-            deleteTree(dir);
+        if (three != null) {
+            three.close();
         }
     }
 

@@ -1,36 +1,26 @@
 package io.membrane.cluster;
 
 import static io.membrane.cluster.ClusterTestSupport.api;
-import static io.membrane.cluster.ClusterTestSupport.deleteTree;
-import static io.membrane.cluster.ClusterTestSupport.freePort;
-import static io.membrane.cluster.ClusterTestSupport.nodeConfig;
-import static io.membrane.cluster.ClusterTestSupport.seedLine;
-import static io.membrane.cluster.ClusterTestSupport.upMembers;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.membrane.actors.AgentConfig;
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.api.model.IpDeleted;
 import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheTable;
 import io.membrane.maps.KernelTest;
-import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -46,36 +36,21 @@ import org.junit.jupiter.api.Test;
 class IpCacheClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private final List<AgentNode> nodes = new ArrayList<>();
-    private final List<PinnedMaps> pins = new ArrayList<>();
-    private final List<Path> runDirs = new ArrayList<>();
+    private ThreeNodes three;
+    private List<AgentNode> nodes;
 
     @BeforeEach
     void start() throws Exception {
         KernelTest.assumeKernel();
-        int[] ports = {freePort(), freePort(), freePort()};
-        String seed = "pekko://membrane@127.0.0.1:" + ports[0];
-        String id = UUID.randomUUID().toString().substring(0, 6);
-        for (int i = 0; i < 3; i++) {
-            PinnedMaps p = PinnedMaps.at(Path.of("/sys/fs/bpf", "mbr-test-ip-" + id + "-n" + (i + 1)));
-            pins.add(p);
-            Path run = Files.createTempDirectory("mbr-ip-n" + (i + 1));
-            runDirs.add(run);
-            String extra = seedLine(seed) + "pekko.remote.artery.canonical.hostname = \"127.0.0." + (i + 1) + "\"\n";
-            AgentConfig config = nodeConfig(p.root(), run, "n" + (i + 1), ports[i], extra);
-            nodes.add(ClusterNode.start(config));
-        }
-        await("three members up on n1 and n3")
-                .atMost(WAIT)
-                .until(() -> List.of(upMembers(nodes.get(0)), upMembers(nodes.get(2))), up -> up.equals(List.of(3, 3)));
+        three = ThreeNodes.start(
+                "ip", i -> "pekko.remote.artery.canonical.hostname = \"127.0.0." + (i + 1) + "\"\n", WAIT);
+        nodes = three.nodes;
     }
 
     @AfterEach
     void stop() throws IOException {
-        nodes.forEach(AgentNode::close);
-        pins.forEach(PinnedMaps::removeAll);
-        for (Path dir : runDirs) {
-            deleteTree(dir);
+        if (three != null) {
+            three.close();
         }
     }
 

@@ -24,7 +24,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
 /** What the cluster tests that run agents in this JVM share: their API, their membership, clean-up. */
-final class ClusterTestSupport {
+public final class ClusterTestSupport {
     private ClusterTestSupport() {}
 
     /** A raw reply, for requests that are refused on purpose; {@link #as} reads an accepted one's record. */
@@ -114,7 +114,7 @@ final class ClusterTestSupport {
      * An actor system for an actor's testkit test: a cluster of its own, not joined yet (the test decides when),
      * on a free loopback port, without the durable store.
      */
-    static ActorTestKit unjoinedClusterKit(String name) {
+    public static ActorTestKit unjoinedClusterKit(String name) {
         return ActorTestKit.create(name, ConfigFactory.parseString("""
                 pekko.remote.artery.canonical.port = 0
                 pekko.cluster.seed-nodes = []

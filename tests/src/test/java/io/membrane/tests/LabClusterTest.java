@@ -12,11 +12,9 @@ import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
 import io.membrane.lab.Lab;
 import io.membrane.lab.Lab.Node;
-import io.membrane.maps.KernelTest;
 import io.membrane.topology.Command;
 import io.membrane.topology.Namespaces;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -50,34 +48,19 @@ import org.junit.jupiter.api.TestMethodOrder;
 class LabClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String OTHER = Lab.CLIENT_OTHER;
-    private static final long T0 = System.nanoTime();
-    private static final Consumer<String> LOG =
-            s -> System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - T0) / 1e9, s);
+    private static final LabFixture FIXTURE = new LabFixture(System.nanoTime());
+    private static final Consumer<String> LOG = FIXTURE.log();
 
     private static Lab lab;
-    private static boolean touched;
 
     @BeforeAll
     static void up() {
-        KernelTest.assumeKernel();
-        touched = true;
-        Lab.down(LOG);
-        lab = Lab.up(Lab.Options.defaults().withNodes(3), LOG);
+        lab = FIXTURE.up();
     }
 
     @AfterAll
     static void down() {
-        if (!touched) {
-            return;
-        }
-        try {
-            if (lab != null) {
-                lab.saveLogs(Path.of("target", "lab-logs"));
-            }
-        } finally {
-            Lab.down(LOG);
-        }
-        assertEquals(List.of(), Lab.present(), "nothing of the lab is left");
+        FIXTURE.down("lab-logs");
     }
 
     @Test

@@ -12,7 +12,6 @@ import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.lab.Lab;
 import io.membrane.lab.Lab.Node;
-import io.membrane.maps.KernelTest;
 import io.membrane.maps.LpmTrieMap;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,14 +54,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabIdentityTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long T0 = System.nanoTime();
-    private static final Consumer<String> LOG =
-            s -> System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - T0) / 1e9, s);
+    private static final LabFixture FIXTURE = new LabFixture(System.nanoTime());
+    private static final Consumer<String> LOG = FIXTURE.log();
     private static final int SETS = 150;
     private static final int ROUNDS = 3;
 
     private static Lab lab;
-    private static boolean touched;
     /** A node a failed test left killed: started again before the next test. */
     private static Node relaunch;
 
@@ -79,25 +75,12 @@ class LabIdentityTest {
 
     @BeforeAll
     static void up() {
-        KernelTest.assumeKernel();
-        touched = true;
-        Lab.down(LOG);
-        lab = Lab.up(Lab.Options.defaults().withNodes(3), LOG);
+        lab = FIXTURE.up();
     }
 
     @AfterAll
     static void down() {
-        if (!touched) {
-            return;
-        }
-        try {
-            if (lab != null) {
-                lab.saveLogs(Path.of("target", "lab-logs-identity"));
-            }
-        } finally {
-            Lab.down(LOG);
-        }
-        assertEquals(List.of(), Lab.present(), "nothing of the lab is left");
+        FIXTURE.down("lab-logs-identity");
     }
 
     @Test

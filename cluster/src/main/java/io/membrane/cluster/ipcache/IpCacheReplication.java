@@ -30,6 +30,7 @@ import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -348,26 +349,28 @@ public final class IpCacheReplication {
 
     // --- phases ---
 
-    private Behavior<Command> awaitingUp() {
+    /** What every phase does: record what the replicator and the registry report, and mirror it. */
+    private BehaviorBuilder<Command> mirroring() {
         return Behaviors.receive(Command.class)
-                .onMessage(CheckUp.class, u -> onCheckUp())
-                .onMessage(Replicas.class, this::onReplicas)
                 .onMessage(KeyChanged.class, this::onKeyChanged)
                 .onMessage(RegistryChanged.class, this::onRegistryChanged)
+                .onMessage(Mirrored.class, this::onMirrored);
+    }
+
+    private Behavior<Command> awaitingUp() {
+        return mirroring()
+                .onMessage(CheckUp.class, u -> onCheckUp())
+                .onMessage(Replicas.class, this::onReplicas)
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
-                .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(Command.class, this::stashed)
                 .build();
     }
 
     private Behavior<Command> reading() {
-        return Behaviors.receive(Command.class)
+        return mirroring()
                 .onMessage(ReadKey.class, this::onReadKey)
                 .onMessage(KeyRead.class, this::onKeyRead)
-                .onMessage(KeyChanged.class, this::onKeyChanged)
-                .onMessage(RegistryChanged.class, this::onRegistryChanged)
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
-                .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
                 .onMessage(CheckUp.class, u -> readIfDone())
@@ -377,7 +380,7 @@ public final class IpCacheReplication {
     }
 
     private Behavior<Command> serving() {
-        return Behaviors.receive(Command.class)
+        return mirroring()
                 .onMessage(PutExternal.class, this::onPut)
                 .onMessage(PutAcquired.class, this::onPutAcquired)
                 .onMessage(PutExternalBatch.class, this::onPutBatch)
@@ -386,10 +389,7 @@ public final class IpCacheReplication {
                 .onMessage(PublishOwn.class, this::onPublishOwn)
                 .onMessage(Written.class, this::onWritten)
                 .onMessage(LocalRead.class, this::onLocalRead)
-                .onMessage(KeyChanged.class, this::onKeyChanged)
-                .onMessage(RegistryChanged.class, this::onRegistryChanged)
                 .onMessage(MembersChanged.class, this::onMembersChanged)
-                .onMessage(Mirrored.class, this::onMirrored)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
                 .onMessage(CheckUp.class, u -> Behaviors.same())

@@ -4,10 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.membrane.actors.identity.Identity;
 import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.identity.LabelSet;
+import io.membrane.cluster.ClusterTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,12 +60,7 @@ class IdentityClusterTest {
 
     private void startCluster(IdentitySettings settings) {
         for (int i = 0; i < 3; i++) {
-            ActorTestKit kit = ActorTestKit.create(
-                    "membrane", ConfigFactory.parseString("""
-                    pekko.remote.artery.canonical.port = 0
-                    pekko.cluster.seed-nodes = []
-                    pekko.cluster.distributed-data.durable.keys = []
-                    """).withFallback(ConfigFactory.load()));
+            ActorTestKit kit = ClusterTestSupport.unjoinedClusterKit("membrane");
             kits.add(kit);
             Cluster first = Cluster.get(kits.get(0).system());
             Cluster.get(kit.system())

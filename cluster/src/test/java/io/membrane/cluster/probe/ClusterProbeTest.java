@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
+import io.membrane.cluster.ClusterTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,12 +38,7 @@ class ClusterProbeTest {
     void measuresRoundTripsToTheOtherNodesProbeAndFailsClearlyForAnAddressWithoutOne() {
         List<ActorRef<ClusterProbe.Command>> probes = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            ActorTestKit kit = ActorTestKit.create(
-                    "membrane", ConfigFactory.parseString("""
-                    pekko.remote.artery.canonical.port = 0
-                    pekko.cluster.seed-nodes = []
-                    pekko.cluster.distributed-data.durable.keys = []
-                    """).withFallback(ConfigFactory.load()));
+            ActorTestKit kit = ClusterTestSupport.unjoinedClusterKit("membrane");
             kits.add(kit);
             Cluster.get(kit.system())
                     .manager()

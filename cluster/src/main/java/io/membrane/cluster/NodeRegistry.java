@@ -8,6 +8,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
@@ -23,6 +25,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * when it joined) and removes the entry of a member that left or was downed, so the registry follows the
  * membership. Entries are keyed by node name in one LWWMap: one writer per entry, so last-writer-wins needs no
  * synchronized clocks.
+ *
+ * <p>A node restarted on the same address is a new incarnation, and its old one is removed about when the new one
+ * joins: a peer that hears of the removal late must not take the new entry with it. So a removal is skipped while
+ * a member with that address is in the cluster, and a node whose own entry went anyway writes it again.
  */
 public final class NodeRegistry {
     /** The registry's one key (the ipcache bridge reads it too, for the nodes' addresses). */
@@ -44,6 +50,8 @@ public final class NodeRegistry {
 
     private final ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator;
     private final SelfUniqueAddress node;
+    private final NodeInfo self;
+    private final Cluster cluster;
     private final String selfAddress;
     /** The registry as last notified, and each entry's name by its cluster address. */
     private final Map<String, NodeInfo> entries = new HashMap<>();
@@ -53,10 +61,13 @@ public final class NodeRegistry {
     private NodeRegistry(
             ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
             SelfUniqueAddress node,
-            String selfAddress) {
+            NodeInfo self,
+            Cluster cluster) {
         this.replicator = replicator;
         this.node = node;
-        this.selfAddress = selfAddress;
+        this.self = self;
+        this.cluster = cluster;
+        this.selfAddress = cluster.selfMember().address().toString();
     }
 
     public static Behavior<Command> create(NodeInfo self) {
@@ -69,14 +80,6 @@ public final class NodeRegistry {
                             rsp -> rsp instanceof Replicator.Changed<LWWMap<String, NodeInfo>> c
                                     ? new Updated(c.get(KEY).getEntries())
                                     : new Updated(Map.of()));
-                    replicator.askUpdate(
-                            r -> new Replicator.Update<>(
-                                    KEY,
-                                    LWWMap.empty(),
-                                    Replicator.writeLocal(),
-                                    r,
-                                    m -> m.put(node, self.name(), self)),
-                            rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
                     ActorRef<ClusterEvent.MemberEvent> events = ctx.messageAdapter(
                             ClusterEvent.MemberEvent.class,
                             e -> new MemberGone(
@@ -86,9 +89,9 @@ public final class NodeRegistry {
                     Cluster.get(ctx.getSystem())
                             .subscriptions()
                             .tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
-                    String selfAddress =
-                            Cluster.get(ctx.getSystem()).selfMember().address().toString();
-                    return new NodeRegistry(replicator, node, selfAddress).running();
+                    NodeRegistry registry = new NodeRegistry(replicator, node, self, Cluster.get(ctx.getSystem()));
+                    registry.writeOwn();
+                    return registry.running();
                 }));
     }
 
@@ -101,7 +104,17 @@ public final class NodeRegistry {
                 .build();
     }
 
+    private void writeOwn() {
+        replicator.askUpdate(
+                r -> new Replicator.Update<>(
+                        KEY, LWWMap.empty(), Replicator.writeLocal(), r, m -> m.put(node, self.name(), self)),
+                rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
+    }
+
     private Behavior<Command> onUpdated(Updated updated) {
+        if (!self.equals(updated.entries().get(self.name()))) {
+            writeOwn();
+        }
         entries.clear();
         entries.putAll(updated.entries());
         nameByAddress.clear();
@@ -112,7 +125,10 @@ public final class NodeRegistry {
     /** A removed member's entry goes, written by every node that sees it go (the same removal, idempotent). */
     private Behavior<Command> onMemberGone(MemberGone gone) {
         String name = nameByAddress.get(gone.address());
-        if (!gone.address().isEmpty() && name != null && !gone.address().equals(selfAddress)) {
+        if (!gone.address().isEmpty()
+                && name != null
+                && !gone.address().equals(selfAddress)
+                && !hasMemberAt(gone.address())) {
             replicator.askUpdate(
                     r -> new Replicator.Update<>(
                             KEY,
@@ -123,6 +139,18 @@ public final class NodeRegistry {
                     rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
         }
         return Behaviors.same();
+    }
+
+    /** Whether a member at {@code address} (a new incarnation of one that was removed) is in the cluster. */
+    private boolean hasMemberAt(String address) {
+        for (Member m : cluster.state().getMembers()) {
+            if (m.address().toString().equals(address)
+                    && m.status() != MemberStatus.removed()
+                    && m.status() != MemberStatus.down()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Behavior<Command> onGet(Get get) {

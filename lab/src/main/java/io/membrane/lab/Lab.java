@@ -137,6 +137,20 @@ public final class Lab implements AutoCloseable {
         }
 
         /**
+         * These options with the JVM options of {@code MEMBRANE_BENCH_JVM_ARGS} (split on white space) added, when it
+         * is set: how a benchmark's agents get a profiler or another collector without a rebuild.
+         */
+        public Options withBenchJvmArgs() {
+            String extra = System.getenv("MEMBRANE_BENCH_JVM_ARGS");
+            if (extra == null || extra.isBlank()) {
+                return this;
+            }
+            List<String> args = new java.util.ArrayList<>(jvmArgs);
+            args.addAll(List.of(extra.trim().split("\\s+")));
+            return withJvmArgs(args);
+        }
+
+        /**
          * The sizes of each node's maps: the prefilter maps at {@link #cidrCapacity}, the ipcache at {@link
          * #ipcacheCapacity}, the others small.
          */
@@ -191,6 +205,7 @@ public final class Lab implements AutoCloseable {
     private final Options options;
     private final List<Node> nodes;
     private final Consumer<String> progress;
+    private final java.util.Map<String, AdminClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Lab(Options options, Consumer<String> progress) {
         this.options = options;
@@ -324,7 +339,9 @@ public final class Lab implements AutoCloseable {
 
     /** The node's admin API, through its unix socket. */
     public AdminClient api(Node node) {
-        return AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30));
+        // One client per node, so its connections are reused (a restarted agent's are replaced unseen).
+        return clients.computeIfAbsent(
+                node.name(), n -> AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30)));
     }
 
     /** The agent's pid if its process runs. */

@@ -161,12 +161,8 @@ public final class ClusterBench {
         }
         Consumer<String> progress = s -> System.err.println("bench cluster: " + s);
         int capacity = Math.max(Lab.Options.DEFAULT_CIDR_CAPACITY, settings.joinCidrs() + 1024);
-        Lab.Options options = Lab.Options.defaults().withNodes(3).withCidrCapacity(capacity);
-        if (System.getenv("MEMBRANE_BENCH_JVM_ARGS") != null) {
-            List<String> jvm = new ArrayList<>(options.jvmArgs());
-            jvm.addAll(List.of(System.getenv("MEMBRANE_BENCH_JVM_ARGS").trim().split("\\s+")));
-            options = options.withJvmArgs(jvm);
-        }
+        Lab.Options options =
+                Lab.Options.defaults().withNodes(3).withCidrCapacity(capacity).withBenchJvmArgs();
         try (Lab lab = Lab.up(options, progress)) {
             DatapathMaps maps = new DatapathMaps(options.mapSizes());
             Propagation p;

@@ -153,7 +153,8 @@ public final class IdentityBench {
         }
         Consumer<String> progress = s -> System.err.println("bench identity: " + s);
         int entries = 2 * settings.joinIdentities() + 4 * 60_000;
-        Lab.Options options = Lab.Options.defaults().withNodes(3).withIpcacheCapacity(entries);
+        Lab.Options options =
+                Lab.Options.defaults().withNodes(3).withIpcacheCapacity(entries).withBenchJvmArgs();
         try (Lab lab = Lab.up(options, progress)) {
             DatapathMaps maps = new DatapathMaps(options.mapSizes());
             Latency latency;

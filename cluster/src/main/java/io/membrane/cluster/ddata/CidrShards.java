@@ -20,6 +20,29 @@ public final class CidrShards {
             Cidr.V6 v6 = (Cidr.V6) cidr;
             h = Arrays.hashCode(v6.prefix().addressBytes()) * 31 + v6.prefix().length();
         }
+        return mix(h, shards);
+    }
+
+    /**
+     * The shard of the block of 16 addresses that holds {@code cidr}, a /28 (IPv4) or /124 (IPv6), for prefixes at
+     * least that long; a shorter prefix as {@link #of}. Neighbouring addresses share a key, so a batch of a range's
+     * addresses (the endpoints of one node, a block of external hosts) is a few writes, not one of every key; and
+     * blocks this small still spread a range over every key, so no key grows large (a write carries a key's whole
+     * value).
+     */
+    public static int ofBlock(Cidr cidr, int shards) {
+        if (cidr instanceof Cidr.V4 v4 && v4.prefix().length() >= 28) {
+            return mix((v4.prefix().address() & 0xFFFF_FFF0) * 31 + 28, shards);
+        }
+        if (cidr instanceof Cidr.V6 v6 && v6.prefix().length() >= 124) {
+            byte[] block = v6.prefix().addressBytes();
+            block[15] &= (byte) 0xF0;
+            return mix(Arrays.hashCode(block) * 31 + 124, shards);
+        }
+        return of(cidr, shards);
+    }
+
+    private static int mix(int h, int shards) {
         h ^= h >>> 16;
         h *= 0x85ebca6b;
         h ^= h >>> 13;

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An answer with a new number goes out only after its entry is written with WriteMajority (durable): a successor
  * reads a majority, so it never gives that number to other labels. Requests that arrive together are written
- * together, one write per key touched; writes to different keys run at once, and a label set already being written
- * joins that write. A failed write is tried again; its requesters wait (they ask again anyway).
+ * together, one write per key touched; writes to different keys run at once, a key has one write under way at a
+ * time (what comes meanwhile goes in its next), and a label set already being written joins that write. A failed
+ * write is tried again; its requesters wait (they ask again anyway).
  *
  * <p>Release: every {@link IdentitySettings#releaseCheck}, the numbers that no current member published as used and
  * nobody asked for during the grace period are removed with WriteMajority; only then is a number free. Uses of a
@@ -51,8 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class IdentityDecider {
     private static final Logger LOG = LoggerFactory.getLogger(IdentityDecider.class);
 
-    /** The decider's protocol: {@link AllocateIdentity} from the nodes, and its own messages. */
-    public sealed interface Command permits AllocateIdentity, Internal {}
+    /** The decider's protocol: {@link AllocateIdentities} from the nodes, and its own messages. */
+    public sealed interface Command permits AllocateIdentities, Internal {}
 
     private sealed interface Internal extends Command
             permits CheckUp,
@@ -113,10 +114,14 @@ public final class IdentityDecider {
     /** Numbers whose put is waiting in {@link #dirty} or under way. */
     private final Set<Integer> writing = new HashSet<>();
     /** Requesters waiting for a label set's write. */
-    private final Map<LabelSet, List<ActorRef<IdentityGranted>>> waiters = new HashMap<>();
+    private final Map<LabelSet, List<ActorRef<IdentitiesGranted>>> waiters = new HashMap<>();
     /** Requesters of a label set whose number is being released: asked again once it is. */
-    private final Map<LabelSet, List<ActorRef<IdentityGranted>>> deferred = new HashMap<>();
+    private final Map<LabelSet, List<ActorRef<IdentitiesGranted>>> deferred = new HashMap<>();
+    /** Answers gathered while one message is handled, sent at its end: one message per node. */
+    private final Map<ActorRef<IdentitiesGranted>, List<IdentityGranted>> outbox = new LinkedHashMap<>();
 
+    /** Keys with a write under way. */
+    private final Set<Integer> inFlight = new HashSet<>();
     /** Keys whose last write to every member was not confirmed: the next goes to a majority. */
     private final Set<Integer> majorityOnly = new HashSet<>();
 
@@ -159,7 +164,7 @@ public final class IdentityDecider {
                 .onMessage(Replicas.class, r -> onReplicas(stash, r))
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(TableChanged.class, this::onEarlyTableChanged)
-                .onMessage(AllocateIdentity.class, a -> stashed(stash, a))
+                .onMessage(AllocateIdentities.class, a -> stashed(stash, a))
                 .build();
     }
 
@@ -196,7 +201,7 @@ public final class IdentityDecider {
         return reading(stash, new HashMap<>());
     }
 
-    private Behavior<Command> stashed(StashBuffer<Command> stash, AllocateIdentity request) {
+    private Behavior<Command> stashed(StashBuffer<Command> stash, AllocateIdentities request) {
         if (stash.isFull()) {
             LOG.warn("identity decider: {} requests wait for the start-up read; dropping {}", STASH, request.labels());
         } else {
@@ -216,7 +221,7 @@ public final class IdentityDecider {
                 })
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(TableChanged.class, this::onEarlyTableChanged)
-                .onMessage(AllocateIdentity.class, a -> stashed(stash, a))
+                .onMessage(AllocateIdentities.class, a -> stashed(stash, a))
                 .onMessage(CheckUp.class, c -> Behaviors.same())
                 .onMessage(Replicas.class, r -> Behaviors.same())
                 .build();
@@ -256,7 +261,7 @@ public final class IdentityDecider {
 
     private Behavior<Command> serving() {
         return Behaviors.receive(Command.class)
-                .onMessage(AllocateIdentity.class, this::onAllocate)
+                .onMessage(AllocateIdentities.class, this::onAllocate)
                 .onMessage(Flush.class, f -> onFlush())
                 .onMessage(TableWritten.class, this::onTableWritten)
                 .onMessage(TableChanged.class, this::onTableChanged)
@@ -269,34 +274,36 @@ public final class IdentityDecider {
                 .build();
     }
 
-    private Behavior<Command> onAllocate(AllocateIdentity request) {
-        ActorRef<IdentityGranted> replyTo = resolver.resolveActorRef(request.replyTo());
-        LabelSet labels;
-        try {
-            labels = LabelSet.parse(request.labels());
-        } catch (LabelException e) {
-            replyTo.tell(new IdentityGranted(request.labels(), 0, e.getMessage()));
-            return Behaviors.same();
+    private Behavior<Command> onAllocate(AllocateIdentities request) {
+        ActorRef<IdentitiesGranted> replyTo = resolver.resolveActorRef(request.replyTo());
+        for (String text : request.labels()) {
+            try {
+                allocate(LabelSet.parse(text), text, replyTo);
+            } catch (LabelException e) {
+                grant(replyTo, new IdentityGranted(text, 0, e.getMessage()));
+            }
         }
-        allocate(labels, request.labels(), replyTo);
+        sendGrants();
         return Behaviors.same();
     }
 
-    private void allocate(LabelSet labels, String text, ActorRef<IdentityGranted> replyTo) {
+    private void allocate(LabelSet labels, String text, ActorRef<IdentitiesGranted> replyTo) {
         Optional<ReservedIdentity> reserved = ReservedIdentity.byLabels(labels);
         if (reserved.isPresent()) {
-            replyTo.tell(new IdentityGranted(text, reserved.get().id(), ""));
+            grant(replyTo, new IdentityGranted(text, reserved.get().id(), ""));
             return;
         }
         Optional<IdentityBook.Answer> answer = book.request(labels, nowMillis());
         if (answer.isEmpty()) {
-            replyTo.tell(new IdentityGranted(
-                    text, 0, "every cluster identity (256..65535) is held; none is free for " + labels));
+            grant(
+                    replyTo,
+                    new IdentityGranted(
+                            text, 0, "every cluster identity (256..65535) is held; none is free for " + labels));
             return;
         }
         int id = answer.get().id();
         switch (answer.get().state()) {
-            case HELD -> replyTo.tell(new IdentityGranted(text, id, ""));
+            case HELD -> grant(replyTo, new IdentityGranted(text, id, ""));
             case WRITING -> {
                 waiters.computeIfAbsent(labels, l -> new ArrayList<>()).add(replyTo);
                 if (writing.add(id)) {
@@ -306,6 +313,15 @@ public final class IdentityDecider {
             case RELEASING ->
                 deferred.computeIfAbsent(labels, l -> new ArrayList<>()).add(replyTo);
         }
+    }
+
+    private void grant(ActorRef<IdentitiesGranted> to, IdentityGranted grant) {
+        outbox.computeIfAbsent(to, t -> new ArrayList<>()).add(grant);
+    }
+
+    private void sendGrants() {
+        outbox.forEach((to, grants) -> to.tell(new IdentitiesGranted(grants)));
+        outbox.clear();
     }
 
     /** Queues a table change of {@code id} ({@code labels} null: remove it) for the next flush. */
@@ -321,8 +337,15 @@ public final class IdentityDecider {
 
     private Behavior<Command> onFlush() {
         flushSent = false;
-        dirty.forEach(this::write);
-        dirty.clear();
+        for (java.util.Iterator<Map.Entry<Integer, Map<Integer, String>>> it =
+                        dirty.entrySet().iterator();
+                it.hasNext(); ) {
+            Map.Entry<Integer, Map<Integer, String>> shard = it.next();
+            if (inFlight.add(shard.getKey())) {
+                write(shard.getKey(), shard.getValue());
+                it.remove();
+            }
+        }
         return Behaviors.same();
     }
 
@@ -364,6 +387,7 @@ public final class IdentityDecider {
     }
 
     private Behavior<Command> onTableWritten(TableWritten w) {
+        inFlight.remove(w.shard());
         if (!w.ok()) {
             if (w.toAll()) {
                 majorityOnly.add(w.shard());
@@ -389,20 +413,25 @@ public final class IdentityDecider {
                 if (book.labelsOf(id).map(l -> l.toString().equals(labels)).orElse(false)) {
                     writing.remove(id);
                     book.written(id);
-                    for (ActorRef<IdentityGranted> r :
+                    for (ActorRef<IdentitiesGranted> r :
                             take(waiters, book.labelsOf(id).orElseThrow())) {
-                        r.tell(new IdentityGranted(labels, id, ""));
+                        grant(r, new IdentityGranted(labels, id, ""));
                     }
                 }
             } else if (book.stateOf(id).orElse(null) == IdentityBook.State.RELEASING) {
                 LabelSet set = book.labelsOf(id).orElseThrow();
                 book.released(id);
                 LOG.debug("identity {} released ({})", id, set);
-                for (ActorRef<IdentityGranted> r : take(deferred, set)) {
+                for (ActorRef<IdentitiesGranted> r : take(deferred, set)) {
                     allocate(set, set.toString(), r);
                 }
             }
         });
+        sendGrants();
+        if (dirty.containsKey(w.shard()) && !flushSent) {
+            flushSent = true;
+            ctx.getSelf().tell(new Flush());
+        }
         return Behaviors.same();
     }
 
@@ -482,9 +511,9 @@ public final class IdentityDecider {
         }
     }
 
-    private static List<ActorRef<IdentityGranted>> take(
-            Map<LabelSet, List<ActorRef<IdentityGranted>>> from, LabelSet l) {
-        List<ActorRef<IdentityGranted>> refs = from.remove(l);
+    private static List<ActorRef<IdentitiesGranted>> take(
+            Map<LabelSet, List<ActorRef<IdentitiesGranted>>> from, LabelSet l) {
+        List<ActorRef<IdentitiesGranted>> refs = from.remove(l);
         return refs == null ? List.of() : refs;
     }
 }

@@ -37,24 +37,32 @@ import org.slf4j.LoggerFactory;
  * the same number. One request is under way per label set, whatever the number of callers.
  *
  * <p>Uses: the numbers with at least one holder, published under this node's unique address in the use keys
- * (WriteAll, falling back to gossip when a member does not answer), a few milliseconds after they change.
+ * (WriteAll, falling back to gossip when a member does not answer), {@link #PUBLISH_DELAY} after they change, one
+ * write per key at a time (what changes meanwhile goes in the next). Uses only decide releases, which wait a grace
+ * period of minutes, so they are gathered for long enough that a burst of allocations is a few writes.
  */
 public final class NodeIdentities {
     private static final Logger LOG = LoggerFactory.getLogger(NodeIdentities.class);
 
     /** Published use changes are gathered for this long before they are written. */
-    static final java.time.Duration PUBLISH_DELAY = java.time.Duration.ofMillis(10);
+    static final java.time.Duration PUBLISH_DELAY = java.time.Duration.ofMillis(100);
 
-    public sealed interface Command permits Acquire, Release, IdentityGranted, Internal {}
+    /** Label sets per message to the decider: a few tens of KiB, well inside Artery's frame. */
+    static final int MAX_ASK = 500;
+
+    public sealed interface Command permits Acquire, Release, IdentitiesGranted, Internal {}
 
     /** From {@link ClusterIdentities#acquire}: completes {@code result}. */
     record Acquire(LabelSet labels, String holder, CompletableFuture<Identity> result) implements Command {}
 
     record Release(int id, String holder) implements Command {}
 
-    private sealed interface Internal extends Command permits Retry, TableChanged, UsesChanged, Publish, Published {}
+    private sealed interface Internal extends Command
+            permits Retry, AskNow, TableChanged, UsesChanged, Publish, Published {}
 
     private record Retry(LabelSet labels) implements Internal {}
+
+    private record AskNow() implements Internal {}
 
     private record TableChanged(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
 
@@ -97,7 +105,13 @@ public final class NodeIdentities {
     /** Each table key's entries as last notified, to tell which changed. */
     private final Map<Integer, Map<Integer, IdentityEntry>> rawShards = new HashMap<>();
 
+    /** Label sets to ask the decider for in the next message, and whether that message is on its way. */
+    private final Set<LabelSet> toAsk = new java.util.LinkedHashSet<>();
+
+    private boolean askSent;
     private final Set<Integer> dirtyUseShards = new TreeSet<>();
+    /** Use keys whose write is under way. */
+    private final Set<Integer> publishing = new HashSet<>();
 
     private NodeIdentities(
             ActorContext<Command> ctx,
@@ -135,12 +149,13 @@ public final class NodeIdentities {
         return Behaviors.receive(Command.class)
                 .onMessage(Acquire.class, this::onAcquire)
                 .onMessage(Release.class, this::onRelease)
-                .onMessage(IdentityGranted.class, this::onGranted)
+                .onMessage(IdentitiesGranted.class, this::onGranted)
                 .onMessage(Retry.class, this::onRetry)
+                .onMessage(AskNow.class, a -> onAskNow())
                 .onMessage(TableChanged.class, this::onTableChanged)
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(Publish.class, p -> onPublish())
-                .onMessage(Published.class, p -> Behaviors.same())
+                .onMessage(Published.class, this::onPublished)
                 .build();
     }
 
@@ -168,9 +183,31 @@ public final class NodeIdentities {
     private void ask(LabelSet labels) {
         Asking a = asking.get(labels);
         int tries = a == null ? 0 : a.tries++;
-        decider.tell(new AllocateIdentity(labels.toString(), replyTo));
+        toAsk.add(labels);
+        if (!askSent) {
+            // After whatever is already in the mailbox: label sets asked for together go in one message.
+            askSent = true;
+            ctx.getSelf().tell(new AskNow());
+        }
         timers.startSingleTimer(
                 labels, new Retry(labels), settings.tryTimeout().multipliedBy(1L << Math.min(tries, 3)));
+    }
+
+    private Behavior<Command> onAskNow() {
+        askSent = false;
+        List<String> batch = new ArrayList<>();
+        for (LabelSet labels : toAsk) {
+            batch.add(labels.toString());
+            if (batch.size() == MAX_ASK) {
+                decider.tell(new AllocateIdentities(batch, replyTo));
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            decider.tell(new AllocateIdentities(batch, replyTo));
+        }
+        toAsk.clear();
+        return Behaviors.same();
     }
 
     private Behavior<Command> onRetry(Retry retry) {
@@ -192,22 +229,27 @@ public final class NodeIdentities {
         return Behaviors.same();
     }
 
-    private Behavior<Command> onGranted(IdentityGranted granted) {
+    private Behavior<Command> onGranted(IdentitiesGranted granted) {
+        granted.grants().forEach(this::granted);
+        return Behaviors.same();
+    }
+
+    private void granted(IdentityGranted granted) {
         LabelSet labels;
         try {
             labels = LabelSet.parse(granted.labels());
         } catch (LabelException e) {
-            return Behaviors.same();
+            return;
         }
         Asking a = asking.remove(labels);
         if (a == null) {
-            return Behaviors.same(); // a second answer to a request sent again
+            return; // a second answer to a request sent again
         }
         timers.cancel(labels);
         if (!granted.error().isEmpty()) {
             IdentityUnavailableException e = new IdentityUnavailableException(granted.error());
             a.callers.forEach(c -> c.result().completeExceptionally(e));
-            return Behaviors.same();
+            return;
         }
         int id = granted.id();
         Identity identity = new Identity(id, labels);
@@ -217,7 +259,6 @@ public final class NodeIdentities {
         snapshot.learned(identity);
         publishSoon(id);
         a.callers.forEach(c -> c.result().complete(identity));
-        return Behaviors.same();
     }
 
     private Behavior<Command> onRelease(Release release) {
@@ -241,7 +282,12 @@ public final class NodeIdentities {
         Map<Integer, List<Integer>> byShard = new HashMap<>();
         holders.keySet().forEach(id -> byShard.computeIfAbsent(IdentityKeys.useShard(id), s -> new ArrayList<>())
                 .add(id));
-        for (int shard : dirtyUseShards) {
+        for (java.util.Iterator<Integer> it = dirtyUseShards.iterator(); it.hasNext(); ) {
+            int shard = it.next();
+            if (!publishing.add(shard)) {
+                continue; // written when the one under way is confirmed
+            }
+            it.remove();
             int[] ids = byShard.getOrDefault(shard, List.of()).stream()
                     .mapToInt(Integer::intValue)
                     .toArray();
@@ -255,7 +301,18 @@ public final class NodeIdentities {
                             m -> m.put(self, selfKey, value)),
                     rsp -> new Published(shard, rsp instanceof Replicator.UpdateSuccess));
         }
-        dirtyUseShards.clear();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onPublished(Published published) {
+        publishing.remove(published.shard());
+        if (!published.ok()) {
+            // Gossip brings it to the member that did not answer; the value is written again with the next change.
+            LOG.debug("use key {} not confirmed by every member", published.shard());
+        }
+        if (dirtyUseShards.contains(published.shard()) && !timers.isTimerActive("publish")) {
+            timers.startSingleTimer("publish", new Publish(), PUBLISH_DELAY);
+        }
         return Behaviors.same();
     }
 

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The bridge between the ipcache claims in Distributed Data and this node's IpCache actor, the only writer of the
  * map. Claims are {@link IpClaim}s in {@code LWWMap}s over two fixed sets of {@value #SHARDS} keys, a CIDR's shard
- * by {@link CidrShards} (many small keys: deltas are off, so a write carries a key's whole value):
+ * by {@link CidrShards#ofBlock} (many small keys, as deltas are off and a write carries a key's whole value; neighbours
+ * share one, so a batch of a range is a few writes):
  * <ul>
  *   <li>{@code ipcache-ext-NNN}, the external entries ({@code PUT /v1/ip/{cidr}}), keyed by CIDR: the cluster's, not
  *       the writer's, so they outlive the node that wrote them; durable (LMDB, reference.conf), like the deny list;
@@ -339,7 +340,7 @@ public final class IpCacheReplication {
     }
 
     static int shardOf(Cidr cidr) {
-        return CidrShards.of(cidr, SHARDS);
+        return CidrShards.ofBlock(cidr, SHARDS);
     }
 
     /** The key of a node-owned entry in its shard's map. */

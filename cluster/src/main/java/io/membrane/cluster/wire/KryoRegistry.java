@@ -4,7 +4,8 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.serializers.RecordSerializer;
 import io.membrane.cluster.ddata.CidrSet;
-import io.membrane.cluster.identity.AllocateIdentity;
+import io.membrane.cluster.identity.AllocateIdentities;
+import io.membrane.cluster.identity.IdentitiesGranted;
 import io.membrane.cluster.identity.IdentityEntry;
 import io.membrane.cluster.identity.IdentityGranted;
 import io.membrane.cluster.identity.IdentityUses;
@@ -68,7 +69,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 117. */
+    /** THE table. Append only; see the class comment. The next free id is 119. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -86,16 +87,18 @@ public final class KryoRegistry {
             record(110, IpClaim.class),
 
             // Identities: the decider's protocol and the table and use values in Distributed Data.
-            record(111, AllocateIdentity.class),
             record(112, IdentityGranted.class),
             record(113, IdentityEntry.class),
             entry(114, IdentityUses.class, IdentityUses.Serializer::new),
             // The probe of Artery round trips (GET /v1/cluster/rtt).
             record(115, ClusterProbe.Ping.class),
-            record(116, ClusterProbe.Pong.class));
+            record(116, ClusterProbe.Pong.class),
+            // The decider's protocol in batches (replaced AllocateIdentity, 111).
+            record(117, AllocateIdentities.class),
+            record(118, IdentitiesGranted.class));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
-    public static final Set<Integer> RETIRED_IDS = Set.of();
+    public static final Set<Integer> RETIRED_IDS = Set.of(111);
 
     private static final Map<Class<?>, Entry> BY_CLASS;
     private static final Map<Integer, Entry> TOP_LEVEL_BY_ID;

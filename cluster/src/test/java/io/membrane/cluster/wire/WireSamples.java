@@ -1,7 +1,8 @@
 package io.membrane.cluster.wire;
 
 import io.membrane.cluster.ddata.CidrSet;
-import io.membrane.cluster.identity.AllocateIdentity;
+import io.membrane.cluster.identity.AllocateIdentities;
+import io.membrane.cluster.identity.IdentitiesGranted;
 import io.membrane.cluster.identity.IdentityEntry;
 import io.membrane.cluster.identity.IdentityGranted;
 import io.membrane.cluster.identity.IdentityUses;
@@ -80,11 +81,6 @@ final class WireSamples {
                 CidrSet.class,
                 List.of(CidrSet.empty(), s, s.mergeData(t), s.mergeData(t).remove(Cidr.parse("192.0.2.7"))));
         m.put(
-                AllocateIdentity.class,
-                List.of(
-                        new AllocateIdentity("user:app=web,user:env=prod", "pekko://membrane@10.0.0.1:25520/user/x#1"),
-                        new AllocateIdentity("", "")));
-        m.put(
                 IdentityGranted.class,
                 List.of(
                         new IdentityGranted("user:app=web", 256, ""),
@@ -102,6 +98,20 @@ final class WireSamples {
                         new ClusterProbe.Ping(1, "pekko://membrane@10.0.0.1:25520/user/agent/cluster-probe#1"),
                         new ClusterProbe.Ping(Long.MAX_VALUE, "")));
         m.put(ClusterProbe.Pong.class, List.of(new ClusterProbe.Pong(1), new ClusterProbe.Pong(Long.MIN_VALUE)));
+        m.put(
+                AllocateIdentities.class,
+                List.of(
+                        new AllocateIdentities(
+                                List.of("user:app=web,user:env=prod", "user:app=db"),
+                                "pekko://membrane@10.0.0.1:25520/user/x#1"),
+                        new AllocateIdentities(List.of(), "")));
+        m.put(
+                IdentitiesGranted.class,
+                List.of(
+                        new IdentitiesGranted(List.of(
+                                new IdentityGranted("user:app=web", 256, ""),
+                                new IdentityGranted("user:app=db", 0, "every cluster identity is held"))),
+                        new IdentitiesGranted(List.of())));
         return m;
     }
 

@@ -102,6 +102,11 @@ public final class Http1Transport implements AdminTransport {
 
     /** The request line and headers of {@code request}, {@code Connection: close} and its Content-Length. */
     static byte[] head(Request request, String hostHeader) {
+        return head(request, hostHeader, false);
+    }
+
+    /** The same, with {@code Connection: keep-alive} when {@code keepAlive}. */
+    static byte[] head(Request request, String hostHeader, boolean keepAlive) {
         StringBuilder head = new StringBuilder()
                 .append(request.method())
                 .append(' ')
@@ -110,12 +115,51 @@ public final class Http1Transport implements AdminTransport {
                 .append("Host: ")
                 .append(hostHeader)
                 .append("\r\n")
-                .append("Connection: close\r\n");
+                .append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
         request.headers()
                 .forEach((name, value) ->
                         head.append(name).append(": ").append(value).append("\r\n"));
         head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
         return head.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The length of the first whole response in {@code raw} (its head and a body of its Content-Length, or chunks up
+     * to the last), or -1 while it is incomplete or its end is only the end of the stream (no length given).
+     */
+    static int completeLength(byte[] raw) throws IOException {
+        int end = indexOf(raw, HEAD_END, 0);
+        if (end < 0) {
+            return -1;
+        }
+        int start = end + HEAD_END.length;
+        String head = new String(raw, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (head.contains("\r\ntransfer-encoding:") && head.contains("chunked")) {
+            int pos = start;
+            while (true) {
+                int eol = indexOf(raw, CRLF, pos);
+                if (eol < 0) {
+                    return -1;
+                }
+                String size = new String(raw, pos, eol - pos, StandardCharsets.US_ASCII);
+                int semi = size.indexOf(';');
+                int n = number(semi >= 0 ? size.substring(0, semi) : size, 16);
+                pos = eol + CRLF.length + n + CRLF.length;
+                if (n == 0) {
+                    return pos <= raw.length ? pos : -1;
+                }
+                if (pos > raw.length) {
+                    return -1;
+                }
+            }
+        }
+        int at = head.indexOf("\r\ncontent-length:");
+        if (at < 0) {
+            return -1;
+        }
+        int eol = head.indexOf("\r\n", at + 2);
+        int length = number(head.substring(at + 17, eol < 0 ? head.length() : eol), 10);
+        return start + length <= raw.length ? start + length : -1;
     }
 
     /** One whole HTTP/1.1 response as read up to the end of the stream. */

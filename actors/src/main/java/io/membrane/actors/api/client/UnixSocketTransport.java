@@ -15,20 +15,47 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link AdminTransport} over the agent's unix-domain socket: HTTP/1.1 as {@link Http1Transport} speaks it, one
- * connection per request ({@code Connection: close}), the response read to the end of the stream. Enough for the admin API's
- * requests, not a general client. A missing socket reads as "connection refused" (the agent is not running); a
- * socket the caller may not open is an {@link AccessDeniedException} naming it.
+ * {@link AdminTransport} over the agent's unix-domain socket: HTTP/1.1 as {@link Http1Transport} speaks it, with
+ * persistent connections. A connection whose response is complete (by its Content-Length or last chunk) goes back to
+ * an idle pool and the next request reuses it: setting up a connection costs the agent a few milliseconds (a new HTTP
+ * stream), which a bench or the lab sending thousands of requests would otherwise measure. Requests from several
+ * threads at once each take a connection of their own. Enough for the admin API's requests, not a general client. A
+ * missing socket reads as "connection refused" (the agent is not running); a socket the caller may not open is an
+ * {@link AccessDeniedException} naming it.
  *
- * @param socket         the agent's API socket
- * @param connectTimeout how long to wait while the agent's listen backlog is full
- * @param requestTimeout how long to wait for each whole response
+ * <p>An idle connection the agent closed meanwhile is noticed when it answers nothing (end of stream before the first
+ * byte): the agent closes only connections without a request in flight, so the request is sent once more on a new one.
  */
-public record UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout)
-        implements AdminTransport {
+public final class UnixSocketTransport implements AdminTransport {
+    /** Idle connections kept for reuse; more are closed. */
+    static final int MAX_IDLE = 16;
+
+    private final Path socket;
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final Queue<SocketChannel> idle = new ConcurrentLinkedQueue<>();
+
+    /**
+     * @param socket         the agent's API socket
+     * @param connectTimeout how long to wait while the agent's listen backlog is full
+     * @param requestTimeout how long to wait for each whole response
+     */
+    public UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout) {
+        this.socket = socket;
+        this.connectTimeout = connectTimeout;
+        this.requestTimeout = requestTimeout;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
     @Override
     public String describe() {
         return "unix:" + socket;
@@ -36,32 +63,97 @@ public record UnixSocketTransport(Path socket, Duration connectTimeout, Duration
 
     @Override
     public Response send(Request request) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                Selector selector = Selector.open()) {
+        SocketChannel reused = idle.poll();
+        if (reused != null) {
+            Exchange e;
+            try {
+                e = exchange(reused, request, true);
+            } catch (IOException | RuntimeException failed) {
+                reused.close();
+                throw failed;
+            }
+            if (e != null) {
+                return finish(reused, e);
+            }
+            reused.close(); // the agent had closed it: a new one below
+        }
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
             channel.configureBlocking(false);
-            connect(channel, selector);
+            connect(channel);
+            Exchange e = exchange(channel, request, false);
+            if (e == null) {
+                throw new IOException("the agent closed the connection without a response");
+            }
+            return finish(channel, e);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** A response read whole, and whether its connection may carry another request. */
+    private record Exchange(Response response, boolean reusable) {}
+
+    private Response finish(SocketChannel channel, Exchange e) throws IOException {
+        if (e.reusable() && idle.size() < MAX_IDLE) {
+            idle.add(channel);
+        } else {
+            channel.close();
+        }
+        return e.response();
+    }
+
+    /**
+     * Sends {@code request} on {@code channel} and reads its response; null when the channel reached its end before
+     * a byte of the response, or ({@code reused}) could not be written to: an idle connection the agent had closed,
+     * which never saw the request. A timeout is never taken for that: the request may be under way.
+     */
+    private Exchange exchange(SocketChannel channel, Request request, boolean reused) throws IOException {
+        try (Selector selector = Selector.open()) {
             long deadline = System.nanoTime() + requestTimeout.toNanos();
-            ByteBuffer out = ByteBuffer.wrap(Http1Transport.head(request, "localhost"));
+            ByteBuffer out = ByteBuffer.wrap(Http1Transport.head(request, "localhost", true));
             ByteBuffer body = ByteBuffer.wrap(request.body());
             while (out.hasRemaining() || body.hasRemaining()) {
                 await(channel, selector, SelectionKey.OP_WRITE, deadline);
-                channel.write(out.hasRemaining() ? out : body);
+                try {
+                    channel.write(out.hasRemaining() ? out : body);
+                } catch (IOException closedByPeer) {
+                    if (reused) {
+                        return null;
+                    }
+                    throw closedByPeer;
+                }
             }
             ByteArrayOutputStream in = new ByteArrayOutputStream();
             ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
             while (true) {
+                int whole = Http1Transport.completeLength(in.toByteArray());
+                if (whole >= 0) {
+                    byte[] raw = in.toByteArray();
+                    Response response = Http1Transport.parse(raw);
+                    boolean reusable = whole == raw.length
+                            && !response.headers()
+                                    .getOrDefault("connection", "")
+                                    .toLowerCase(Locale.ROOT)
+                                    .contains("close");
+                    return new Exchange(response, reusable);
+                }
                 await(channel, selector, SelectionKey.OP_READ, deadline);
                 int n = channel.read(chunk.clear());
                 if (n < 0) {
-                    return Http1Transport.parse(in.toByteArray());
+                    if (in.size() == 0) {
+                        return null;
+                    }
+                    return new Exchange(Http1Transport.parse(in.toByteArray()), false);
                 }
                 in.write(chunk.array(), 0, n);
             }
         }
     }
 
-    private void connect(SocketChannel channel, Selector selector) throws IOException {
-        try {
+    private void connect(SocketChannel channel) throws IOException {
+        try (Selector selector = Selector.open()) {
             if (!channel.connect(UnixDomainSocketAddress.of(socket))) {
                 await(channel, selector, SelectionKey.OP_CONNECT, System.nanoTime() + connectTimeout.toNanos());
                 channel.finishConnect();

@@ -60,6 +60,76 @@ class UnixSocketTransportTest {
     }
 
     @Test
+    void aCompleteResponseIsKnownByItsLengthOrLastChunk() throws IOException {
+        byte[] sized = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(sized.length, Http1Transport.completeLength(sized));
+        assertEquals(-1, Http1Transport.completeLength(java.util.Arrays.copyOf(sized, sized.length - 1)));
+        byte[] chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        assertEquals(chunked.length, Http1Transport.completeLength(chunked));
+        assertEquals(-1, Http1Transport.completeLength(java.util.Arrays.copyOf(chunked, chunked.length - 2)));
+        assertEquals(
+                -1,
+                Http1Transport.completeLength("HTTP/1.1 200 OK\r\n\r\nuntil EOF".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * A fake agent that answers each request on a connection with a sized response, and closes each connection after
+     * {@code perConnection} answers; it counts the connections it accepted.
+     */
+    private static Thread fakeAgent(
+            ServerSocketChannel server, int perConnection, java.util.concurrent.atomic.AtomicInteger accepted) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    try (java.nio.channels.SocketChannel c = server.accept()) {
+                        accepted.incrementAndGet();
+                        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
+                        for (int answered = 0; answered < perConnection; ) {
+                            if (c.read(in) < 0) {
+                                break;
+                            }
+                            String seen = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
+                            if (seen.contains("\r\n\r\n")) {
+                                in.clear();
+                                answered++;
+                                c.write(java.nio.ByteBuffer.wrap(
+                                        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + answered)
+                                                .concat("!")
+                                                .getBytes(StandardCharsets.US_ASCII)));
+                            }
+                        }
+                    }
+                }
+            } catch (IOException closed) {
+                // the test closed the server
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void aConnectionIsReusedAndOneTheAgentClosedIsReplacedUnseen() throws Exception {
+        Path socket = dir.resolve("keep.sock");
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            fakeAgent(server, 2, accepted);
+            UnixSocketTransport transport =
+                    new UnixSocketTransport(socket, Duration.ofSeconds(2), Duration.ofSeconds(2));
+            AdminTransport.Request health = new AdminTransport.Request("GET", "/v1/healthz", Map.of(), new byte[0]);
+            assertEquals("1!", transport.send(health).bodyText());
+            assertEquals("2!", transport.send(health).bodyText(), "the second request on the same connection");
+            assertEquals(1, accepted.get());
+            // The fake closed that connection after two answers: the third goes on a new one, unseen by the caller.
+            assertEquals("1!", transport.send(health).bodyText());
+            assertEquals(2, accepted.get());
+        }
+    }
+
+    @Test
     void aMissingOrDeadSocketIsRefusedAndASilentOneTimesOut() throws Exception {
         ConnectException missing =
                 assertThrows(ConnectException.class, () -> get(dir.resolve("none.sock"), Duration.ofSeconds(1)));

@@ -341,7 +341,8 @@ public final class Lab implements AutoCloseable {
     public AdminClient api(Node node) {
         // One client per node, so its connections are reused (a restarted agent's are replaced unseen).
         return clients.computeIfAbsent(
-                node.name(), n -> AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30)));
+                node.name(), n -> AdminClient.connect(node.api(), Duration.ofSeconds(3), Duration.ofSeconds(30))
+                        .reusingConnections());
     }
 
     /** The agent's pid if its process runs. */

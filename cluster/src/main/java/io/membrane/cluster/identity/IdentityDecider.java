@@ -3,6 +3,7 @@ package io.membrane.cluster.identity;
 import io.membrane.actors.identity.LabelException;
 import io.membrane.actors.identity.LabelSet;
 import io.membrane.actors.identity.ReservedIdentity;
+import io.membrane.cluster.ddata.LwwDotMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,7 +21,6 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -97,7 +97,7 @@ public final class IdentityDecider {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final ReplicatorMessageAdapter<Command, LWWMap<Integer, IdentityEntry>> table;
+    private final ReplicatorMessageAdapter<Command, LwwDotMap<Integer, IdentityEntry>> table;
     private final IdentitySettings settings;
     private final SelfUniqueAddress self;
     private final ActorRefResolver resolver;
@@ -131,7 +131,7 @@ public final class IdentityDecider {
     private IdentityDecider(
             ActorContext<Command> ctx,
             TimerScheduler<Command> timers,
-            ReplicatorMessageAdapter<Command, LWWMap<Integer, IdentityEntry>> table,
+            ReplicatorMessageAdapter<Command, LwwDotMap<Integer, IdentityEntry>> table,
             IdentitySettings settings) {
         this.ctx = ctx;
         this.timers = timers;
@@ -145,7 +145,7 @@ public final class IdentityDecider {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(
                 STASH,
                 stash -> DistributedData.withReplicatorMessageAdapter(
-                        (ReplicatorMessageAdapter<Command, LWWMap<Integer, IdentityEntry>> table) -> {
+                        (ReplicatorMessageAdapter<Command, LwwDotMap<Integer, IdentityEntry>> table) -> {
                             IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
                             timers.startTimerWithFixedDelay(READY_TIMER, new CheckUp(), READY_POLL);
                             return new IdentityDecider(ctx, timers, table, settings).awaitingUp(stash);
@@ -231,7 +231,7 @@ public final class IdentityDecider {
         table.askGet(
                 r -> new Replicator.Get<>(
                         IdentityKeys.table(shard), new Replicator.ReadMajority(settings.writeTimeout()), r),
-                rsp -> rsp instanceof Replicator.GetSuccess<LWWMap<Integer, IdentityEntry>> g
+                rsp -> rsp instanceof Replicator.GetSuccess<LwwDotMap<Integer, IdentityEntry>> g
                         ? new ShardRead(shard, g.get(g.key()).getEntries())
                         : new ShardRead(shard, rsp instanceof Replicator.NotFound ? Map.of() : null));
     }
@@ -367,7 +367,7 @@ public final class IdentityDecider {
                 : new Replicator.WriteMajority(settings.writeTimeout());
         table.askUpdate(
                 r -> new Replicator.Update<>(
-                        IdentityKeys.table(shard), LWWMap.empty(), consistency, r, map -> apply(map, copy)),
+                        IdentityKeys.table(shard), LwwDotMap.empty(), consistency, r, map -> apply(map, copy)),
                 rsp -> new TableWritten(
                         shard,
                         copy,
@@ -376,8 +376,8 @@ public final class IdentityDecider {
                         rsp.getClass().getSimpleName()));
     }
 
-    private LWWMap<Integer, IdentityEntry> apply(LWWMap<Integer, IdentityEntry> map, Map<Integer, String> ops) {
-        LWWMap<Integer, IdentityEntry> out = map;
+    private LwwDotMap<Integer, IdentityEntry> apply(LwwDotMap<Integer, IdentityEntry> map, Map<Integer, String> ops) {
+        LwwDotMap<Integer, IdentityEntry> out = map;
         for (Map.Entry<Integer, String> op : ops.entrySet()) {
             out = op.getValue() == null
                     ? out.remove(self, op.getKey())

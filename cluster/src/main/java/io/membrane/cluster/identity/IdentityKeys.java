@@ -1,5 +1,7 @@
 package io.membrane.cluster.identity;
 
+import io.membrane.cluster.ddata.LwwDotMap;
+import io.membrane.cluster.ddata.LwwDotMapKey;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -8,22 +10,20 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
-import org.apache.pekko.cluster.ddata.LWWMap;
-import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.ReplicatedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
  * The Distributed Data keys of the identities: a fixed set, so no tombstones pile up. The table is
- * {@code identity-000..255} (durable, see reference.conf), written by the decider alone, each an LWWMap of number
+ * {@code identity-000..255} (durable, see reference.conf), written by the decider alone, each an LwwDotMap of number
  * to {@link IdentityEntry}, the number's block of {@value #TABLE_BLOCK} in turn ({@code (id / 16) mod 256}): 50,000
  * identities are ~200 per key. The uses are {@code iduse-00..31} (not durable: they describe the members that run
- * now), each an LWWMap of a node's unique address to the {@link IdentityUses} it publishes there, by blocks of
+ * now), each an LwwDotMap of a node's unique address to the {@link IdentityUses} it publishes there, by blocks of
  * {@value #USE_BLOCK}; one writer per entry.
  *
  * <p>Why blocks: a write carries a key's whole value (no deltas, see reference.conf), and its cost grows with the
- * key's size (measured: ~30 µs per LWWMap entry per write over the lab's three nodes). Numbers are handed out in
+ * key's size (measured: ~30 µs per LwwDotMap entry per write over the lab's three nodes). Numbers are handed out in
  * order, so with blocks a burst of allocations changes a few keys, where numbers spread one by one over every key
  * made a burst of a thousand write all 256 keys, the whole table, at every flush; and small blocks still spread a
  * growing table over every key, where whole ranges (256 numbers a key) made each write carry 256 entries.
@@ -34,11 +34,11 @@ final class IdentityKeys {
     static final int TABLE_BLOCK = 16;
     static final int USE_BLOCK = 64;
 
-    private static final List<Key<LWWMap<Integer, IdentityEntry>>> TABLE = IntStream.range(0, TABLE_SHARDS)
-            .mapToObj(s -> LWWMapKey.<Integer, IdentityEntry>create(String.format("identity-%03d", s)))
+    private static final List<Key<LwwDotMap<Integer, IdentityEntry>>> TABLE = IntStream.range(0, TABLE_SHARDS)
+            .mapToObj(s -> LwwDotMapKey.<Integer, IdentityEntry>create(String.format("identity-%03d", s)))
             .toList();
-    private static final List<Key<LWWMap<String, IdentityUses>>> USES = IntStream.range(0, USE_SHARDS)
-            .mapToObj(s -> LWWMapKey.<String, IdentityUses>create(String.format("iduse-%02d", s)))
+    private static final List<Key<LwwDotMap<String, IdentityUses>>> USES = IntStream.range(0, USE_SHARDS)
+            .mapToObj(s -> LwwDotMapKey.<String, IdentityUses>create(String.format("iduse-%02d", s)))
             .toList();
 
     private IdentityKeys() {}
@@ -51,11 +51,11 @@ final class IdentityKeys {
         return (id / USE_BLOCK) % USE_SHARDS;
     }
 
-    static Key<LWWMap<Integer, IdentityEntry>> table(int shard) {
+    static Key<LwwDotMap<Integer, IdentityEntry>> table(int shard) {
         return TABLE.get(shard);
     }
 
-    static Key<LWWMap<String, IdentityUses>> uses(int shard) {
+    static Key<LwwDotMap<String, IdentityUses>> uses(int shard) {
         return USES.get(shard);
     }
 
@@ -80,8 +80,10 @@ final class IdentityKeys {
             int shard = shardOf(rsp.key());
             ReplicatedData data = rsp instanceof Replicator.Changed<ReplicatedData> c ? c.get(c.key()) : null;
             return isTable(rsp.key())
-                    ? table.apply(shard, data == null ? Map.of() : ((LWWMap<Integer, IdentityEntry>) data).getEntries())
-                    : uses.apply(shard, data == null ? Map.of() : ((LWWMap<String, IdentityUses>) data).getEntries());
+                    ? table.apply(
+                            shard, data == null ? Map.of() : ((LwwDotMap<Integer, IdentityEntry>) data).getEntries())
+                    : uses.apply(
+                            shard, data == null ? Map.of() : ((LwwDotMap<String, IdentityUses>) data).getEntries());
         });
         ActorRef<Replicator.Command> replicator =
                 DistributedData.get(ctx.getSystem()).replicator();

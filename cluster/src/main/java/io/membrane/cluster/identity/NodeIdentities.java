@@ -4,6 +4,7 @@ import io.membrane.actors.identity.Identity;
 import io.membrane.actors.identity.IdentityUnavailableException;
 import io.membrane.actors.identity.LabelException;
 import io.membrane.actors.identity.LabelSet;
+import io.membrane.cluster.ddata.LwwDotMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,7 +19,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -87,7 +87,7 @@ public final class NodeIdentities {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses;
+    private final ReplicatorMessageAdapter<Command, LwwDotMap<String, IdentityUses>> uses;
     private final ActorRef<IdentityDecider.Command> decider;
     private final ClusterIdentities snapshot;
     private final IdentitySettings settings;
@@ -116,7 +116,7 @@ public final class NodeIdentities {
     private NodeIdentities(
             ActorContext<Command> ctx,
             TimerScheduler<Command> timers,
-            ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses,
+            ReplicatorMessageAdapter<Command, LwwDotMap<String, IdentityUses>> uses,
             ActorRef<IdentityDecider.Command> decider,
             ClusterIdentities snapshot,
             IdentitySettings settings,
@@ -139,7 +139,7 @@ public final class NodeIdentities {
             IdentitySettings settings,
             String nodeName) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
-                (ReplicatorMessageAdapter<Command, LWWMap<String, IdentityUses>> uses) -> {
+                (ReplicatorMessageAdapter<Command, LwwDotMap<String, IdentityUses>> uses) -> {
                     IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
                     return new NodeIdentities(ctx, timers, uses, decider, snapshot, settings, nodeName).running();
                 })));
@@ -295,7 +295,7 @@ public final class NodeIdentities {
             uses.askUpdate(
                     r -> new Replicator.Update<>(
                             IdentityKeys.uses(shard),
-                            LWWMap.empty(),
+                            LwwDotMap.empty(),
                             new Replicator.WriteAll(settings.writeTimeout()),
                             r,
                             m -> m.put(self, selfKey, value)),

@@ -10,6 +10,8 @@ import io.membrane.actors.ipcache.IpCacheEntry;
 import io.membrane.actors.ipcache.IpCacheException;
 import io.membrane.cluster.NodeRegistry;
 import io.membrane.cluster.ddata.CidrShards;
+import io.membrane.cluster.ddata.LwwDotMap;
+import io.membrane.cluster.ddata.LwwDotMapKey;
 import io.membrane.cluster.ddata.Replication;
 import io.membrane.cluster.wire.IpClaim;
 import io.membrane.cluster.wire.NodeInfo;
@@ -39,7 +41,6 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
-import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge between the ipcache claims in Distributed Data and this node's IpCache actor, the only writer of the
- * map. Claims are {@link IpClaim}s in {@code LWWMap}s over two fixed sets of {@value #SHARDS} keys, a CIDR's shard
+ * map. Claims are {@link IpClaim}s in {@code LwwDotMap}s over two fixed sets of {@value #SHARDS} keys, a CIDR's shard
  * by {@link CidrShards#ofBlock} (many small keys, as deltas are off and a write carries a key's whole value; neighbours
  * share one, so a batch of a range is a few writes):
  * <ul>
@@ -97,8 +98,8 @@ public final class IpCacheReplication {
     private static final String READY_TIMER = "ready";
     private static final String HOLDS_TIMER = "holds";
 
-    private static final List<Key<LWWMap<String, IpClaim>>> EXTERNAL_KEYS = keys(EXTERNAL_PREFIX);
-    private static final List<Key<LWWMap<String, IpClaim>>> NODE_KEYS = keys(NODE_PREFIX);
+    private static final List<Key<LwwDotMap<String, IpClaim>>> EXTERNAL_KEYS = keys(EXTERNAL_PREFIX);
+    private static final List<Key<LwwDotMap<String, IpClaim>>> NODE_KEYS = keys(NODE_PREFIX);
 
     public sealed interface Command permits PutExternal, PutExternalBatch, DeleteExternal, PublishOwn, Internal {}
 
@@ -151,13 +152,13 @@ public final class IpCacheReplication {
 
     private record Replicas(int count) implements Internal {}
 
-    private record ReadKey(Key<LWWMap<String, IpClaim>> key) implements Internal {}
+    private record ReadKey(Key<LwwDotMap<String, IpClaim>> key) implements Internal {}
 
     /** The start-up read of one key; {@code ok} false: failed, try again. */
-    private record KeyRead(Key<LWWMap<String, IpClaim>> key, boolean ok, Map<String, IpClaim> value)
+    private record KeyRead(Key<LwwDotMap<String, IpClaim>> key, boolean ok, Map<String, IpClaim> value)
             implements Internal {}
 
-    private record KeyChanged(Key<LWWMap<String, IpClaim>> key, Map<String, IpClaim> value) implements Internal {}
+    private record KeyChanged(Key<LwwDotMap<String, IpClaim>> key, Map<String, IpClaim> value) implements Internal {}
 
     private record RegistryChanged(Map<String, NodeInfo> nodes) implements Internal {}
 
@@ -176,11 +177,11 @@ public final class IpCacheReplication {
     private record RetryHolds() implements Internal {}
 
     /** {@code toAll}: a WriteAll, whose timeout falls back to a majority write. */
-    private record Written(long request, Key<LWWMap<String, IpClaim>> key, boolean toAll, boolean ok, String detail)
+    private record Written(long request, Key<LwwDotMap<String, IpClaim>> key, boolean toAll, boolean ok, String detail)
             implements Internal {}
 
     /** A written key read back from the local replica. */
-    private record LocalRead(long request, Key<LWWMap<String, IpClaim>> key, Map<String, IpClaim> value)
+    private record LocalRead(long request, Key<LwwDotMap<String, IpClaim>> key, Map<String, IpClaim> value)
             implements Internal {}
 
     /** A request waiting for its key writes (then for reading them back). */
@@ -190,7 +191,7 @@ public final class IpCacheReplication {
         /** What a failed write must undo (an identity acquired for nothing), or null. */
         final Runnable onFailure;
 
-        final List<Key<LWWMap<String, IpClaim>>> keys;
+        final List<Key<LwwDotMap<String, IpClaim>>> keys;
         int outstanding;
         final List<String> failures = new ArrayList<>();
 
@@ -198,7 +199,7 @@ public final class IpCacheReplication {
                 ActorRef<IpCache.Result> replyTo,
                 IpCache.Result onSuccess,
                 Runnable onFailure,
-                List<Key<LWWMap<String, IpClaim>>> keys) {
+                List<Key<LwwDotMap<String, IpClaim>>> keys) {
             this.replyTo = replyTo;
             this.onSuccess = onSuccess;
             this.onFailure = onFailure;
@@ -210,7 +211,7 @@ public final class IpCacheReplication {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private final StashBuffer<Command> stash;
-    private final ReplicatorMessageAdapter<Command, LWWMap<String, IpClaim>> replicator;
+    private final ReplicatorMessageAdapter<Command, LwwDotMap<String, IpClaim>> replicator;
     private final SelfUniqueAddress selfUnique;
     private final String selfName;
     private final String selfAddress;
@@ -253,7 +254,7 @@ public final class IpCacheReplication {
             ActorContext<Command> ctx,
             TimerScheduler<Command> timers,
             StashBuffer<Command> stash,
-            ReplicatorMessageAdapter<Command, LWWMap<String, IpClaim>> replicator,
+            ReplicatorMessageAdapter<Command, LwwDotMap<String, IpClaim>> replicator,
             String selfName,
             ActorRef<IpCache.Command> ipcache,
             IdentityAllocator identities) {
@@ -278,7 +279,7 @@ public final class IpCacheReplication {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(
                 STASH,
                 stash -> DistributedData.withReplicatorMessageAdapter(
-                        (ReplicatorMessageAdapter<Command, LWWMap<String, IpClaim>> claims) ->
+                        (ReplicatorMessageAdapter<Command, LwwDotMap<String, IpClaim>> claims) ->
                                 DistributedData.withReplicatorMessageAdapter(
                                         (ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> nodes) -> {
                                             subscribe(ctx, claims, nodes);
@@ -297,9 +298,9 @@ public final class IpCacheReplication {
      */
     private static void subscribe(
             ActorContext<Command> ctx,
-            ReplicatorMessageAdapter<Command, LWWMap<String, IpClaim>> claims,
+            ReplicatorMessageAdapter<Command, LwwDotMap<String, IpClaim>> claims,
             ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> nodes) {
-        for (Key<LWWMap<String, IpClaim>> key : allKeys()) {
+        for (Key<LwwDotMap<String, IpClaim>> key : allKeys()) {
             claims.subscribe(key, IpCacheReplication::notification);
         }
         nodes.subscribe(NodeRegistry.KEY, IpCacheReplication::notification);
@@ -321,20 +322,20 @@ public final class IpCacheReplication {
                             : Map.of());
         }
         return new KeyChanged(
-                (Key<LWWMap<String, IpClaim>>) rsp.key(),
+                (Key<LwwDotMap<String, IpClaim>>) rsp.key(),
                 rsp instanceof Replicator.Changed<?> c
-                        ? ((LWWMap<String, IpClaim>) c.dataValue()).getEntries()
+                        ? ((LwwDotMap<String, IpClaim>) c.dataValue()).getEntries()
                         : Map.of());
     }
 
-    private static List<Key<LWWMap<String, IpClaim>>> keys(String prefix) {
+    private static List<Key<LwwDotMap<String, IpClaim>>> keys(String prefix) {
         return IntStream.range(0, SHARDS)
-                .<Key<LWWMap<String, IpClaim>>>mapToObj(s -> LWWMapKey.create(String.format("%s%03d", prefix, s)))
+                .<Key<LwwDotMap<String, IpClaim>>>mapToObj(s -> LwwDotMapKey.create(String.format("%s%03d", prefix, s)))
                 .toList();
     }
 
-    private static List<Key<LWWMap<String, IpClaim>>> allKeys() {
-        List<Key<LWWMap<String, IpClaim>>> all = new ArrayList<>(EXTERNAL_KEYS);
+    private static List<Key<LwwDotMap<String, IpClaim>>> allKeys() {
+        List<Key<LwwDotMap<String, IpClaim>>> all = new ArrayList<>(EXTERNAL_KEYS);
         all.addAll(NODE_KEYS);
         return all;
     }
@@ -445,10 +446,10 @@ public final class IpCacheReplication {
     // --- reading ---
 
     private Behavior<Command> onReadKey(ReadKey read) {
-        Key<LWWMap<String, IpClaim>> key = read.key();
+        Key<LwwDotMap<String, IpClaim>> key = read.key();
         replicator.askGet(
                 replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(Replication.READ_TIMEOUT), replyTo),
-                rsp -> rsp instanceof Replicator.GetSuccess<LWWMap<String, IpClaim>> g
+                rsp -> rsp instanceof Replicator.GetSuccess<LwwDotMap<String, IpClaim>> g
                         ? new KeyRead(key, true, g.get(key).getEntries())
                         : new KeyRead(key, rsp instanceof Replicator.NotFound, Map.of()));
         return Behaviors.same();
@@ -504,7 +505,7 @@ public final class IpCacheReplication {
     }
 
     /** A key's new value: the CIDRs whose claims changed become dirty, and the uses of external ones follow. */
-    private void record(Key<LWWMap<String, IpClaim>> key, Map<String, IpClaim> value) {
+    private void record(Key<LwwDotMap<String, IpClaim>> key, Map<String, IpClaim> value) {
         Map<String, IpClaim> before = values.getOrDefault(key.id(), Map.of());
         values.put(key.id(), value);
         Set<Cidr> changed = new HashSet<>();
@@ -548,7 +549,7 @@ public final class IpCacheReplication {
 
     /** Every survivor removes a removed node's entries from Distributed Data (the same removal, idempotent). */
     private void removeOwnedBy(String address) {
-        for (Key<LWWMap<String, IpClaim>> key : NODE_KEYS) {
+        for (Key<LwwDotMap<String, IpClaim>> key : NODE_KEYS) {
             List<String> gone = values.getOrDefault(key.id(), Map.of()).entrySet().stream()
                     .filter(e -> e.getValue().clusterAddress().equals(address))
                     .map(Map.Entry::getKey)
@@ -556,8 +557,12 @@ public final class IpCacheReplication {
             if (!gone.isEmpty()) {
                 replicator.askUpdate(
                         r -> new Replicator.Update<>(
-                                key, LWWMap.empty(), new Replicator.WriteMajority(Replication.WRITE_TIMEOUT), r, m -> {
-                                    LWWMap<String, IpClaim> out = m;
+                                key,
+                                LwwDotMap.empty(),
+                                new Replicator.WriteMajority(Replication.WRITE_TIMEOUT),
+                                r,
+                                m -> {
+                                    LwwDotMap<String, IpClaim> out = m;
                                     for (String k : gone) {
                                         out = out.remove(selfUnique, k);
                                     }
@@ -733,7 +738,7 @@ public final class IpCacheReplication {
 
     private Set<Cidr> externalCidrs() {
         Set<Cidr> all = new HashSet<>(held.keySet());
-        for (Key<LWWMap<String, IpClaim>> key : EXTERNAL_KEYS) {
+        for (Key<LwwDotMap<String, IpClaim>> key : EXTERNAL_KEYS) {
             values.getOrDefault(key.id(), Map.of()).values().forEach(c -> cidrOf(c)
                     .ifPresent(all::add));
         }
@@ -918,7 +923,7 @@ public final class IpCacheReplication {
             return Behaviors.same();
         }
         long now = System.currentTimeMillis();
-        Map<Key<LWWMap<String, IpClaim>>, List<IpClaim>> byKey = new HashMap<>();
+        Map<Key<LwwDotMap<String, IpClaim>>, List<IpClaim>> byKey = new HashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             ExternalEntry e = entries.get(i);
             IpClaim claim = new IpClaim(
@@ -931,10 +936,10 @@ public final class IpCacheReplication {
             byKey.computeIfAbsent(EXTERNAL_KEYS.get(shardOf(e.cidr())), k -> new ArrayList<>())
                     .add(claim);
         }
-        Map<Key<LWWMap<String, IpClaim>>, Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>>> changes =
+        Map<Key<LwwDotMap<String, IpClaim>>, Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>>> changes =
                 new HashMap<>();
         byKey.forEach((key, claims) -> changes.put(key, m -> {
-            LWWMap<String, IpClaim> out = m;
+            LwwDotMap<String, IpClaim> out = m;
             for (IpClaim c : claims) {
                 out = out.put(selfUnique, c.cidr(), c);
             }
@@ -970,10 +975,10 @@ public final class IpCacheReplication {
             }
         }
         long now = System.currentTimeMillis();
-        Map<Key<LWWMap<String, IpClaim>>, Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>>> byKey =
+        Map<Key<LwwDotMap<String, IpClaim>>, Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>>> byKey =
                 new HashMap<>();
-        Map<Key<LWWMap<String, IpClaim>>, List<Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>>>> steps =
-                new HashMap<>();
+        Map<Key<LwwDotMap<String, IpClaim>>, List<Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>>>>
+                steps = new HashMap<>();
         publish.entries()
                 .forEach((cidr, id) -> steps.computeIfAbsent(NODE_KEYS.get(shardOf(cidr)), k -> new ArrayList<>())
                         .add(m -> m.put(
@@ -983,7 +988,7 @@ public final class IpCacheReplication {
         publish.withdrawn().forEach(cidr -> steps.computeIfAbsent(NODE_KEYS.get(shardOf(cidr)), k -> new ArrayList<>())
                 .add(m -> m.remove(selfUnique, ownedKey(cidr, selfName))));
         steps.forEach((key, fs) -> byKey.put(key, m -> {
-            LWWMap<String, IpClaim> out = m;
+            LwwDotMap<String, IpClaim> out = m;
             for (var f : fs) {
                 out = f.apply(out);
             }
@@ -1016,7 +1021,8 @@ public final class IpCacheReplication {
      * the change is recorded here and mirrored, and {@code replyTo} hears {@code onSuccess}.
      */
     private void write(
-            Map<Key<LWWMap<String, IpClaim>>, Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>>> byKey,
+            Map<Key<LwwDotMap<String, IpClaim>>, Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>>>
+                    byKey,
             ActorRef<IpCache.Result> replyTo,
             IpCache.Result onSuccess,
             Runnable onFailure) {
@@ -1035,12 +1041,12 @@ public final class IpCacheReplication {
 
     private void update(
             long request,
-            Key<LWWMap<String, IpClaim>> key,
+            Key<LwwDotMap<String, IpClaim>> key,
             boolean toAll,
             Replicator.WriteConsistency consistency,
-            Function<LWWMap<String, IpClaim>, LWWMap<String, IpClaim>> change) {
+            Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>> change) {
         replicator.askUpdate(
-                r -> new Replicator.Update<>(key, LWWMap.empty(), consistency, r, change::apply),
+                r -> new Replicator.Update<>(key, LwwDotMap.empty(), consistency, r, change::apply),
                 rsp -> new Written(
                         request,
                         key,
@@ -1084,13 +1090,13 @@ public final class IpCacheReplication {
         }
         // Confirmed by a majority, so the local replica has it: read it back, so the reply means "in this node's map".
         p.outstanding = p.keys.size();
-        for (Key<LWWMap<String, IpClaim>> key : p.keys) {
+        for (Key<LwwDotMap<String, IpClaim>> key : p.keys) {
             replicator.askGet(
                     r -> new Replicator.Get<>(key, Replicator.readLocal(), r),
                     rsp -> new LocalRead(
                             w.request(),
                             key,
-                            rsp instanceof Replicator.GetSuccess<LWWMap<String, IpClaim>> g
+                            rsp instanceof Replicator.GetSuccess<LwwDotMap<String, IpClaim>> g
                                     ? g.get(key).getEntries()
                                     : Map.of()));
         }

@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.serializers.RecordSerializer;
 import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.ddata.LwwDotMap;
 import io.membrane.cluster.identity.AllocateIdentities;
 import io.membrane.cluster.identity.IdentitiesGranted;
 import io.membrane.cluster.identity.IdentityEntry;
@@ -69,7 +70,7 @@ public final class KryoRegistry {
     private static final Class<?> LIST_12 = List.of(1).getClass();
     private static final Class<?> LIST_N = List.of().getClass();
 
-    /** THE table. Append only; see the class comment. The next free id is 119. */
+    /** THE table. Append only; see the class comment. The next free id is 120. */
     private static final List<Entry> TABLE = List.of(
             // JDK types the messages use (String is Kryo's id 1).
             entry(100, LIST_12, WireSerializers.ImmutableListSerializer::new),
@@ -95,7 +96,9 @@ public final class KryoRegistry {
             record(116, ClusterProbe.Pong.class),
             // The decider's protocol in batches (replaced AllocateIdentity, 111).
             record(117, AllocateIdentities.class),
-            record(118, IdentitiesGranted.class));
+            record(118, IdentitiesGranted.class),
+            // The map of the identity table, the uses and the ipcache claims (instead of Pekko's LWWMap).
+            entry(119, LwwDotMap.class, WireSerializers.LwwDotMapSerializer::new));
 
     /** Ids that were used once and whose classes left the wire: never to be given out again. */
     public static final Set<Integer> RETIRED_IDS = Set.of(111);

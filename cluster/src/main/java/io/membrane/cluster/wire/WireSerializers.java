@@ -7,6 +7,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ImmutableSerializer;
 import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.ddata.LwwDotMap;
 import io.membrane.cluster.ddata.Versions;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -140,6 +141,96 @@ final class WireSerializers {
     }
 
     /**
+     * The node table of a dotted value ({@link CidrSet}, {@link LwwDotMap}): how many, then each node's address and
+     * incarnation in ascending order; answers each node's index in the table.
+     */
+    static Map<UniqueAddress, Integer> writeNodes(Output output, TreeSet<UniqueAddress> nodes) {
+        Map<UniqueAddress, Integer> index = new HashMap<>();
+        output.writeVarInt(nodes.size(), true);
+        for (UniqueAddress node : nodes) {
+            index.put(node, index.size());
+            Address a = node.address();
+            if (a.host().isEmpty() || a.port().isEmpty()) {
+                throw new KryoException("node address without host or port: " + a);
+            }
+            writeString(output, a.protocol());
+            writeString(output, a.system());
+            writeString(output, a.host().get());
+            output.writeVarInt((Integer) a.port().get(), true);
+            output.writeLong(node.longUid());
+        }
+        return index;
+    }
+
+    /** A node table as {@link #writeNodes} wrote it, refused when out of order; {@code what} names the value. */
+    static UniqueAddress[] readNodes(Input input, String what) {
+        // A node takes at least 12 bytes (three string lengths, a port, an 8-byte uid).
+        int n = readLength(input, what + " nodes");
+        if (n > remaining(input) / 12) {
+            throw new KryoException(what + ": " + n + " nodes cannot fit in " + remaining(input) + " bytes");
+        }
+        UniqueAddress[] nodes = new UniqueAddress[n];
+        for (int i = 0; i < n; i++) {
+            String protocol = readString(input);
+            String system = readString(input);
+            String host = readString(input);
+            int port = input.readVarInt(true);
+            if (port <= 0 || port > 65_535) {
+                throw new KryoException(what + ": node port " + Integer.toUnsignedString(port) + " out of range");
+            }
+            nodes[i] = new UniqueAddress(new Address(protocol, system, host, port), input.readLong());
+            if (i > 0 && nodes[i - 1].compareTo(nodes[i]) >= 0) {
+                throw new KryoException(what + ": nodes not in ascending order at " + nodes[i]);
+            }
+        }
+        return nodes;
+    }
+
+    static void addNodes(Versions v, TreeSet<UniqueAddress> nodes) {
+        for (int i = 0; i < v.size(); i++) {
+            nodes.add(v.node(i));
+        }
+    }
+
+    static void writeVersions(Output output, Versions v, Map<UniqueAddress, Integer> index) {
+        output.writeVarInt(v.size(), true);
+        for (int i = 0; i < v.size(); i++) {
+            output.writeVarInt(index.get(v.node(i)), true);
+            output.writeVarLong(v.counter(i), true);
+        }
+    }
+
+    static Versions readVersions(Input input, UniqueAddress[] nodes) {
+        int n = readLength(input, "dot versions");
+        if (n > nodes.length) {
+            throw new KryoException("dots: " + n + " versions but only " + nodes.length + " nodes");
+        }
+        UniqueAddress[] which = new UniqueAddress[n];
+        long[] counters = new long[n];
+        for (int i = 0; i < n; i++) {
+            int node = input.readVarInt(true);
+            if (node < 0 || node >= nodes.length) {
+                throw new KryoException("dots: node index " + Integer.toUnsignedString(node) + " of " + nodes.length);
+            }
+            which[i] = nodes[node];
+            counters[i] = input.readVarLong(true);
+        }
+        try {
+            return Versions.of(which, counters);
+        } catch (IllegalArgumentException e) {
+            throw new KryoException("dots: " + e.getMessage(), e);
+        }
+    }
+
+    static void writeString(Output output, String s) {
+        STRINGS.write(null, output, s);
+    }
+
+    static String readString(Input input) {
+        return STRINGS.read(null, input, String.class);
+    }
+
+    /**
      * A {@link CidrSet} in a canonical form, so that equal sets make equal bytes (the replicator compares
      * replicas by a digest of their serialized value): a table of the nodes that appear, ascending; the set's
      * version vector as (node index, counter) pairs; then the elements in ascending order, each as a family tag,
@@ -155,20 +246,7 @@ final class WireSerializers {
             TreeSet<UniqueAddress> nodes = new TreeSet<>();
             addNodes(set.versions(), nodes);
             set.dots().values().forEach(v -> addNodes(v, nodes));
-            Map<UniqueAddress, Integer> index = new HashMap<>();
-            output.writeVarInt(nodes.size(), true);
-            for (UniqueAddress node : nodes) {
-                index.put(node, index.size());
-                Address a = node.address();
-                if (a.host().isEmpty() || a.port().isEmpty()) {
-                    throw new KryoException("node address without host or port: " + a);
-                }
-                writeString(output, a.protocol());
-                writeString(output, a.system());
-                writeString(output, a.host().get());
-                output.writeVarInt((Integer) a.port().get(), true);
-                output.writeLong(node.longUid());
-            }
+            Map<UniqueAddress, Integer> index = writeNodes(output, nodes);
             writeVersions(output, set.versions(), index);
             List<Cidr> elements = new ArrayList<>(set.elements());
             elements.sort(null);
@@ -190,25 +268,7 @@ final class WireSerializers {
 
         @Override
         public CidrSet read(Kryo kryo, Input input, Class<? extends CidrSet> type) {
-            // A node takes at least 12 bytes (three string lengths, a port, an 8-byte uid).
-            int n = readLength(input, "cidr set nodes");
-            if (n > remaining(input) / 12) {
-                throw new KryoException("cidr set: " + n + " nodes cannot fit in " + remaining(input) + " bytes");
-            }
-            UniqueAddress[] nodes = new UniqueAddress[n];
-            for (int i = 0; i < n; i++) {
-                String protocol = readString(input);
-                String system = readString(input);
-                String host = readString(input);
-                int port = input.readVarInt(true);
-                if (port <= 0 || port > 65_535) {
-                    throw new KryoException("cidr set: node port " + Integer.toUnsignedString(port) + " out of range");
-                }
-                nodes[i] = new UniqueAddress(new Address(protocol, system, host, port), input.readLong());
-                if (i > 0 && nodes[i - 1].compareTo(nodes[i]) >= 0) {
-                    throw new KryoException("cidr set: nodes not in ascending order at " + nodes[i]);
-                }
-            }
+            UniqueAddress[] nodes = readNodes(input, "cidr set");
             Versions versions = readVersions(input, nodes);
             int count = readLength(input, "cidr set elements");
             Map<Cidr, Versions> dots = new HashMap<>(count * 4 / 3 + 1);
@@ -223,43 +283,6 @@ final class WireSerializers {
             }
             try {
                 return CidrSet.of(dots, versions);
-            } catch (IllegalArgumentException e) {
-                throw new KryoException("cidr set: " + e.getMessage(), e);
-            }
-        }
-
-        private static void addNodes(Versions v, TreeSet<UniqueAddress> nodes) {
-            for (int i = 0; i < v.size(); i++) {
-                nodes.add(v.node(i));
-            }
-        }
-
-        private static void writeVersions(Output output, Versions v, Map<UniqueAddress, Integer> index) {
-            output.writeVarInt(v.size(), true);
-            for (int i = 0; i < v.size(); i++) {
-                output.writeVarInt(index.get(v.node(i)), true);
-                output.writeVarLong(v.counter(i), true);
-            }
-        }
-
-        private static Versions readVersions(Input input, UniqueAddress[] nodes) {
-            int n = readLength(input, "cidr set versions");
-            if (n > nodes.length) {
-                throw new KryoException("cidr set: " + n + " versions but only " + nodes.length + " nodes");
-            }
-            UniqueAddress[] which = new UniqueAddress[n];
-            long[] counters = new long[n];
-            for (int i = 0; i < n; i++) {
-                int node = input.readVarInt(true);
-                if (node < 0 || node >= nodes.length) {
-                    throw new KryoException(
-                            "cidr set: node index " + Integer.toUnsignedString(node) + " of " + nodes.length);
-                }
-                which[i] = nodes[node];
-                counters[i] = input.readVarLong(true);
-            }
-            try {
-                return Versions.of(which, counters);
             } catch (IllegalArgumentException e) {
                 throw new KryoException("cidr set: " + e.getMessage(), e);
             }
@@ -289,15 +312,75 @@ final class WireSerializers {
             }
             throw new KryoException("cidr set: unknown address family tag " + family);
         }
-
-        private static void writeString(Output output, String s) {
-            STRINGS.write(null, output, s);
-        }
-
-        private static String readString(Input input) {
-            return STRINGS.read(null, input, String.class);
-        }
-
-        private static final StringSerializer STRINGS = new StringSerializer();
     }
+
+    /**
+     * An {@link LwwDotMap} in a canonical form, as {@link CidrSetSerializer} writes a set: the node table (versions,
+     * dots and writers), the map's versions, then the entries in ascending key order, each as its key (Kryo, by
+     * registered class), the value's timestamp, the writer's index, the dots and the value (Kryo). Reading refuses
+     * keys out of order or not comparable, and a null value.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static final class LwwDotMapSerializer extends ImmutableSerializer<LwwDotMap> {
+        @Override
+        public void write(Kryo kryo, Output output, LwwDotMap map) {
+            Map<Comparable, LwwDotMap.Slot> slots = map.slots();
+            TreeSet<UniqueAddress> nodes = new TreeSet<>();
+            addNodes(map.versions(), nodes);
+            slots.values().forEach(slot -> {
+                addNodes(slot.dots(), nodes);
+                nodes.add(slot.writer());
+            });
+            Map<UniqueAddress, Integer> index = writeNodes(output, nodes);
+            writeVersions(output, map.versions(), index);
+            List<Comparable> keys = new ArrayList<>(slots.keySet());
+            keys.sort(null);
+            output.writeVarInt(keys.size(), true);
+            for (Comparable key : keys) {
+                LwwDotMap.Slot slot = slots.get(key);
+                kryo.writeClassAndObject(output, key);
+                output.writeLong(slot.timestamp());
+                output.writeVarInt(index.get(slot.writer()), true);
+                writeVersions(output, slot.dots(), index);
+                kryo.writeClassAndObject(output, slot.value());
+            }
+        }
+
+        @Override
+        public LwwDotMap read(Kryo kryo, Input input, Class<? extends LwwDotMap> type) {
+            UniqueAddress[] nodes = readNodes(input, "lww map");
+            Versions versions = readVersions(input, nodes);
+            int count = readLength(input, "lww map entries");
+            Map<Comparable, LwwDotMap.Slot> slots = new HashMap<>(count * 4 / 3 + 1);
+            Comparable previous = null;
+            for (int i = 0; i < count; i++) {
+                if (!(kryo.readClassAndObject(input) instanceof Comparable key)) {
+                    throw new KryoException("lww map: a key that is not comparable");
+                }
+                if (previous != null && previous.compareTo(key) >= 0) {
+                    throw new KryoException("lww map: keys not in ascending order at " + key);
+                }
+                previous = key;
+                long timestamp = input.readLong();
+                int writer = input.readVarInt(true);
+                if (writer < 0 || writer >= nodes.length) {
+                    throw new KryoException(
+                            "lww map: writer index " + Integer.toUnsignedString(writer) + " of " + nodes.length);
+                }
+                Versions dots = readVersions(input, nodes);
+                Object value = kryo.readClassAndObject(input);
+                if (value == null) {
+                    throw new KryoException("lww map: no value for " + key);
+                }
+                slots.put(key, new LwwDotMap.Slot(value, timestamp, nodes[writer], dots));
+            }
+            try {
+                return LwwDotMap.of((Map) slots, versions);
+            } catch (IllegalArgumentException e) {
+                throw new KryoException("lww map: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static final StringSerializer STRINGS = new StringSerializer();
 }

@@ -1,6 +1,7 @@
 package io.membrane.cluster.wire;
 
 import io.membrane.cluster.ddata.CidrSet;
+import io.membrane.cluster.ddata.LwwDotMap;
 import io.membrane.cluster.identity.AllocateIdentities;
 import io.membrane.cluster.identity.IdentitiesGranted;
 import io.membrane.cluster.identity.IdentityEntry;
@@ -98,6 +99,24 @@ final class WireSamples {
                         new ClusterProbe.Ping(1, "pekko://membrane@10.0.0.1:25520/user/agent/cluster-probe#1"),
                         new ClusterProbe.Ping(Long.MAX_VALUE, "")));
         m.put(ClusterProbe.Pong.class, List.of(new ClusterProbe.Pong(1), new ClusterProbe.Pong(Long.MIN_VALUE)));
+        org.apache.pekko.cluster.ddata.SelfUniqueAddress sa = new org.apache.pekko.cluster.ddata.SelfUniqueAddress(a);
+        org.apache.pekko.cluster.ddata.SelfUniqueAddress sb = new org.apache.pekko.cluster.ddata.SelfUniqueAddress(b);
+        m.put(
+                LwwDotMap.class,
+                List.of(
+                        LwwDotMap.empty(),
+                        LwwDotMap.<Integer, IdentityEntry>empty()
+                                .put(sa, 256, new IdentityEntry("user:app=web"))
+                                .put(sa, 65535, new IdentityEntry("user:app=db"))
+                                .mergeData(LwwDotMap.<Integer, IdentityEntry>empty()
+                                        .put(sb, 300, new IdentityEntry(""))),
+                        LwwDotMap.<String, IpClaim>empty()
+                                .put(sa, "10.0.1.7/32", new IpClaim("10.0.1.7/32", "", "", "user:app=db", 256, 1L))
+                                .remove(sa, "10.0.1.7/32")
+                                .put(sb, "2001:db8::/64", new IpClaim("2001:db8::/64", "n2", "x", "", 300, 0L)),
+                        LwwDotMap.<String, IdentityUses>empty()
+                                .put(sa, "pekko://membrane@10.0.0.1:25520#7", new IdentityUses("n1", new int[] {256
+                                }))));
         m.put(
                 AllocateIdentities.class,
                 List.of(

@@ -21,11 +21,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link AdminTransport} over the agent's unix-domain socket: HTTP/1.1 as {@link Http1Transport} speaks it, with
- * persistent connections. A connection whose response is complete (by its Content-Length or last chunk) goes back to
- * an idle pool and the next request reuses it: setting up a connection costs the agent a few milliseconds (a new HTTP
- * stream), which a bench or the lab sending thousands of requests would otherwise measure. Requests from several
- * threads at once each take a connection of their own. Enough for the admin API's requests, not a general client. A
+ * {@link AdminTransport} over the agent's unix-domain socket: HTTP/1.1 as {@link Http1Transport} speaks it, one
+ * connection per request ({@code Connection: close}) unless made {@link #keepingAlive}. Then a connection whose
+ * response is complete (by its Content-Length or last chunk) goes back to an idle pool and the next request reuses
+ * it: setting up a connection costs the agent a few milliseconds (a new HTTP stream), which a bench or the lab
+ * sending thousands of requests would otherwise measure. Requests from several threads at once each take a
+ * connection of their own. Not the default: an agent whose server stopped but whose process lives on (the in-JVM
+ * test agents) keeps its open connections and never answers on them. Enough for the admin API's requests, not a general client. A
  * missing socket reads as "connection refused" (the agent is not running); a socket the caller may not open is an
  * {@link AccessDeniedException} naming it.
  *
@@ -39,6 +41,7 @@ public final class UnixSocketTransport implements AdminTransport {
     private final Path socket;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final boolean keepAlive;
     private final Queue<SocketChannel> idle = new ConcurrentLinkedQueue<>();
 
     /**
@@ -47,9 +50,19 @@ public final class UnixSocketTransport implements AdminTransport {
      * @param requestTimeout how long to wait for each whole response
      */
     public UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout) {
+        this(socket, connectTimeout, requestTimeout, false);
+    }
+
+    private UnixSocketTransport(Path socket, Duration connectTimeout, Duration requestTimeout, boolean keepAlive) {
         this.socket = socket;
         this.connectTimeout = connectTimeout;
         this.requestTimeout = requestTimeout;
+        this.keepAlive = keepAlive;
+    }
+
+    /** A transport to the same socket that reuses its connections. */
+    public UnixSocketTransport keepingAlive() {
+        return new UnixSocketTransport(socket, connectTimeout, requestTimeout, true);
     }
 
     public Path socket() {
@@ -106,13 +119,13 @@ public final class UnixSocketTransport implements AdminTransport {
 
     /**
      * Sends {@code request} on {@code channel} and reads its response; null when the channel reached its end before
-     * a byte of the response, or ({@code reused}) could not be written to: an idle connection the agent had closed,
-     * which never saw the request. A timeout is never taken for that: the request may be under way.
+     * a byte of the response, or ({@code reused}) could not be written to or was reset before the first byte: an idle
+     * connection the agent had closed, which never saw the request. A timeout is never taken for that: the request may be under way.
      */
     private Exchange exchange(SocketChannel channel, Request request, boolean reused) throws IOException {
         try (Selector selector = Selector.open()) {
             long deadline = System.nanoTime() + requestTimeout.toNanos();
-            ByteBuffer out = ByteBuffer.wrap(Http1Transport.head(request, "localhost", true));
+            ByteBuffer out = ByteBuffer.wrap(Http1Transport.head(request, "localhost", keepAlive));
             ByteBuffer body = ByteBuffer.wrap(request.body());
             while (out.hasRemaining() || body.hasRemaining()) {
                 await(channel, selector, SelectionKey.OP_WRITE, deadline);
@@ -132,7 +145,8 @@ public final class UnixSocketTransport implements AdminTransport {
                 if (whole >= 0) {
                     byte[] raw = in.toByteArray();
                     Response response = Http1Transport.parse(raw);
-                    boolean reusable = whole == raw.length
+                    boolean reusable = keepAlive
+                            && whole == raw.length
                             && !response.headers()
                                     .getOrDefault("connection", "")
                                     .toLowerCase(Locale.ROOT)
@@ -140,7 +154,15 @@ public final class UnixSocketTransport implements AdminTransport {
                     return new Exchange(response, reusable);
                 }
                 await(channel, selector, SelectionKey.OP_READ, deadline);
-                int n = channel.read(chunk.clear());
+                int n;
+                try {
+                    n = channel.read(chunk.clear());
+                } catch (IOException reset) {
+                    if (reused && in.size() == 0) {
+                        return null; // reset by an agent that had closed it before reading the request
+                    }
+                    throw reset;
+                }
                 if (n < 0) {
                     if (in.size() == 0) {
                         return null;

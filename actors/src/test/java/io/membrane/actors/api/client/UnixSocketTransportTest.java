@@ -82,24 +82,11 @@ class UnixSocketTransportTest {
         Thread t = new Thread(() -> {
             try {
                 while (true) {
-                    try (java.nio.channels.SocketChannel c = server.accept()) {
-                        accepted.incrementAndGet();
-                        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
-                        for (int answered = 0; answered < perConnection; ) {
-                            if (c.read(in) < 0) {
-                                break;
-                            }
-                            String seen = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
-                            if (seen.contains("\r\n\r\n")) {
-                                in.clear();
-                                answered++;
-                                c.write(java.nio.ByteBuffer.wrap(
-                                        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + answered)
-                                                .concat("!")
-                                                .getBytes(StandardCharsets.US_ASCII)));
-                            }
-                        }
-                    }
+                    java.nio.channels.SocketChannel connection = server.accept();
+                    accepted.incrementAndGet();
+                    Thread one = new Thread(() -> answer(connection, perConnection));
+                    one.setDaemon(true);
+                    one.start();
                 }
             } catch (IOException closed) {
                 // the test closed the server
@@ -110,6 +97,26 @@ class UnixSocketTransportTest {
         return t;
     }
 
+    private static void answer(java.nio.channels.SocketChannel c, int perConnection) {
+        try (c) {
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
+            for (int answered = 0; answered < perConnection; ) {
+                if (c.read(in) < 0) {
+                    return;
+                }
+                String seen = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
+                if (seen.contains("\r\n\r\n")) {
+                    in.clear();
+                    answered++;
+                    c.write(java.nio.ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + answered + "!")
+                            .getBytes(StandardCharsets.US_ASCII)));
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
     @Test
     void aConnectionIsReusedAndOneTheAgentClosedIsReplacedUnseen() throws Exception {
         Path socket = dir.resolve("keep.sock");
@@ -118,7 +125,7 @@ class UnixSocketTransportTest {
             server.bind(UnixDomainSocketAddress.of(socket));
             fakeAgent(server, 2, accepted);
             UnixSocketTransport transport =
-                    new UnixSocketTransport(socket, Duration.ofSeconds(2), Duration.ofSeconds(2));
+                    new UnixSocketTransport(socket, Duration.ofSeconds(2), Duration.ofSeconds(2)).keepingAlive();
             AdminTransport.Request health = new AdminTransport.Request("GET", "/v1/healthz", Map.of(), new byte[0]);
             assertEquals("1!", transport.send(health).bodyText());
             assertEquals("2!", transport.send(health).bodyText(), "the second request on the same connection");
@@ -126,6 +133,11 @@ class UnixSocketTransportTest {
             // The fake closed that connection after two answers: the third goes on a new one, unseen by the caller.
             assertEquals("1!", transport.send(health).bodyText());
             assertEquals(2, accepted.get());
+            // Without keepingAlive every request has a connection of its own.
+            UnixSocketTransport plain = new UnixSocketTransport(socket, Duration.ofSeconds(2), Duration.ofSeconds(2));
+            assertEquals("1!", plain.send(health).bodyText());
+            assertEquals("1!", plain.send(health).bodyText());
+            assertEquals(4, accepted.get());
         }
     }
 

@@ -58,13 +58,16 @@ public final class NodeIdentities {
     record Release(int id, String holder) implements Command {}
 
     private sealed interface Internal extends Command
-            permits Retry, AskNow, TableChanged, UsesChanged, Publish, Published {}
+            permits Retry, AskNow, TableChanged, TableRead, UsesChanged, Publish, Published {}
 
     private record Retry(LabelSet labels) implements Internal {}
 
     private record AskNow() implements Internal {}
 
     private record TableChanged(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
+
+    /** A start-up read of a table key that brought nothing (not found, or no majority answered in time). */
+    private record TableRead(int shard) implements Internal {}
 
     private record UsesChanged(int shard, Map<String, IdentityUses> entries) implements Internal {}
 
@@ -141,8 +144,34 @@ public final class NodeIdentities {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LwwDotMap<String, IdentityUses>> uses) -> {
                     IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
+                    readTable(ctx, settings);
                     return new NodeIdentities(ctx, timers, uses, decider, snapshot, settings, nodeName).running();
                 })));
+    }
+
+    /**
+     * Reads every table key from a majority once, at start: a node that joins a cluster holding a large table has it
+     * in a second instead of waiting for gossip (one key exchange every two seconds, see reference.conf). A key read
+     * that fails is left to gossip and the subscription.
+     */
+    @SuppressWarnings("unchecked")
+    private static void readTable(ActorContext<Command> ctx, IdentitySettings settings) {
+        ActorRef<Replicator.Command> replicator =
+                DistributedData.get(ctx.getSystem()).replicator();
+        for (int s = 0; s < IdentityKeys.TABLE_SHARDS; s++) {
+            int shard = s;
+            ctx.ask(
+                    Replicator.GetResponse.class,
+                    replicator,
+                    settings.writeTimeout(),
+                    r -> new Replicator.Get<>(
+                            IdentityKeys.table(shard),
+                            new Replicator.ReadMajority(settings.writeTimeout()),
+                            (ActorRef<Replicator.GetResponse<LwwDotMap<Integer, IdentityEntry>>>) (ActorRef<?>) r),
+                    (rsp, failure) -> rsp instanceof Replicator.GetSuccess<?> g
+                            ? new TableChanged(shard, ((LwwDotMap<Integer, IdentityEntry>) g.dataValue()).getEntries())
+                            : new TableRead(shard));
+        }
     }
 
     private Behavior<Command> running() {
@@ -153,6 +182,7 @@ public final class NodeIdentities {
                 .onMessage(Retry.class, this::onRetry)
                 .onMessage(AskNow.class, a -> onAskNow())
                 .onMessage(TableChanged.class, this::onTableChanged)
+                .onMessage(TableRead.class, r -> Behaviors.same())
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(Publish.class, p -> onPublish())
                 .onMessage(Published.class, this::onPublished)

@@ -141,8 +141,7 @@ public final class IpCacheReplication {
                     BatchAcquired,
                     HoldAcquired,
                     RetryHolds,
-                    Written,
-                    LocalRead {}
+                    Written {}
 
     private record CheckUp() implements Internal {}
 
@@ -180,10 +179,6 @@ public final class IpCacheReplication {
     private record Written(long request, Key<LwwDotMap<String, IpClaim>> key, boolean toAll, boolean ok, String detail)
             implements Internal {}
 
-    /** A written key read back from the local replica. */
-    private record LocalRead(long request, Key<LwwDotMap<String, IpClaim>> key, Map<String, IpClaim> value)
-            implements Internal {}
-
     /** A request waiting for its key writes (then for reading them back). */
     private static final class PendingWrite {
         final ActorRef<IpCache.Result> replyTo;
@@ -194,6 +189,13 @@ public final class IpCacheReplication {
         final List<Key<LwwDotMap<String, IpClaim>>> keys;
         int outstanding;
         final List<String> failures = new ArrayList<>();
+        /**
+         * Each key's value as the replicator's update made it, which is what the local replica holds once the write
+         * is confirmed: recorded then without a read back. Written on the replicator's thread, read here after its
+         * answer (a message, so the write happens before).
+         */
+        final Map<Key<LwwDotMap<String, IpClaim>>, LwwDotMap<String, IpClaim>> written =
+                new java.util.concurrent.ConcurrentHashMap<>();
 
         PendingWrite(
                 ActorRef<IpCache.Result> replyTo,
@@ -245,8 +247,6 @@ public final class IpCacheReplication {
     private final Set<Cidr> acquiring = new HashSet<>();
 
     private final Map<Long, PendingWrite> pending = new HashMap<>();
-    /** Confirmed requests whose keys are being read back. */
-    private final Map<Long, PendingWrite> readingBack = new HashMap<>();
 
     private long nextRequest = 1;
 
@@ -390,7 +390,6 @@ public final class IpCacheReplication {
                 .onMessage(DeleteExternal.class, this::onDelete)
                 .onMessage(PublishOwn.class, this::onPublishOwn)
                 .onMessage(Written.class, this::onWritten)
-                .onMessage(LocalRead.class, this::onLocalRead)
                 .onMessage(MembersChanged.class, this::onMembersChanged)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
@@ -1045,8 +1044,15 @@ public final class IpCacheReplication {
             boolean toAll,
             Replicator.WriteConsistency consistency,
             Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>> change) {
+        PendingWrite p = pending.get(request);
         replicator.askUpdate(
-                r -> new Replicator.Update<>(key, LwwDotMap.empty(), consistency, r, change::apply),
+                r -> new Replicator.Update<>(key, LwwDotMap.empty(), consistency, r, m -> {
+                    LwwDotMap<String, IpClaim> out = change.apply(m);
+                    if (p != null) {
+                        p.written.put(key, out);
+                    }
+                    return out;
+                }),
                 rsp -> new Written(
                         request,
                         key,
@@ -1088,33 +1094,16 @@ public final class IpCacheReplication {
                             + "); it may still reach every node"));
             return Behaviors.same();
         }
-        // Confirmed by a majority, so the local replica has it: read it back, so the reply means "in this node's map".
-        p.outstanding = p.keys.size();
+        // Confirmed by a majority, so the local replica has what the update made: recorded and mirrored, so the reply
+        // means "in this node's map".
         for (Key<LwwDotMap<String, IpClaim>> key : p.keys) {
-            replicator.askGet(
-                    r -> new Replicator.Get<>(key, Replicator.readLocal(), r),
-                    rsp -> new LocalRead(
-                            w.request(),
-                            key,
-                            rsp instanceof Replicator.GetSuccess<LwwDotMap<String, IpClaim>> g
-                                    ? g.get(key).getEntries()
-                                    : Map.of()));
+            LwwDotMap<String, IpClaim> value = p.written.get(key);
+            if (value != null) {
+                notified.add(key.id());
+                record(key, value.getEntries());
+            }
         }
-        readingBack.put(w.request(), p);
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onLocalRead(LocalRead read) {
-        PendingWrite p = readingBack.get(read.request());
-        if (p == null) {
-            return Behaviors.same();
-        }
-        notified.add(read.key().id());
-        record(read.key(), read.value());
-        if (--p.outstanding == 0) {
-            readingBack.remove(read.request());
-            mirror(p.replyTo, p.onSuccess);
-        }
+        mirror(p.replyTo, p.onSuccess);
         return Behaviors.same();
     }
 

@@ -145,8 +145,12 @@ public final class Lab implements AutoCloseable {
             if (extra == null || extra.isBlank()) {
                 return this;
             }
+            List<String> added = List.of(extra.trim().split("\\s+"));
             List<String> args = new java.util.ArrayList<>(jvmArgs);
-            args.addAll(List.of(extra.trim().split("\\s+")));
+            if (added.stream().anyMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+                args.removeIf(a -> a.matches("-XX:\\+Use\\w+GC")); // a collector of its own replaces the default
+            }
+            args.addAll(added);
             return withJvmArgs(args);
         }
 

@@ -168,10 +168,15 @@ public final class IpCache {
     }
 
     private Behavior<Command> onFirstReconcile(Reconcile reconcile) {
+        long started = System.nanoTime();
         if (!onReconcile(reconcile)) {
             return Behaviors.same();
         }
-        LOG.info("ipcache serving: {} entries, {} conflicts", effective.size(), conflicts);
+        LOG.info(
+                "ipcache serving: {} entries, {} conflicts (the first reconcile took {} ms)",
+                effective.size(),
+                conflicts,
+                (System.nanoTime() - started) / 1_000_000);
         return serving();
     }
 

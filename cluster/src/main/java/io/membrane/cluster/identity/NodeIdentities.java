@@ -66,8 +66,8 @@ public final class NodeIdentities {
 
     private record TableChanged(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
 
-    /** A start-up read of a table key that brought nothing (not found, or no majority answered in time). */
-    private record TableRead(int shard) implements Internal {}
+    /** A start-up read of a table key; {@code entries} null when it brought nothing (not found, or timed out). */
+    private record TableRead(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
 
     private record UsesChanged(int shard, Map<String, IdentityUses> entries) implements Internal {}
 
@@ -168,9 +168,11 @@ public final class NodeIdentities {
                             IdentityKeys.table(shard),
                             new Replicator.ReadMajority(settings.writeTimeout()),
                             (ActorRef<Replicator.GetResponse<LwwDotMap<Integer, IdentityEntry>>>) (ActorRef<?>) r),
-                    (rsp, failure) -> rsp instanceof Replicator.GetSuccess<?> g
-                            ? new TableChanged(shard, ((LwwDotMap<Integer, IdentityEntry>) g.dataValue()).getEntries())
-                            : new TableRead(shard));
+                    (rsp, failure) -> new TableRead(
+                            shard,
+                            rsp instanceof Replicator.GetSuccess<?> g
+                                    ? ((LwwDotMap<Integer, IdentityEntry>) g.dataValue()).getEntries()
+                                    : null));
         }
     }
 
@@ -182,7 +184,7 @@ public final class NodeIdentities {
                 .onMessage(Retry.class, this::onRetry)
                 .onMessage(AskNow.class, a -> onAskNow())
                 .onMessage(TableChanged.class, this::onTableChanged)
-                .onMessage(TableRead.class, r -> Behaviors.same())
+                .onMessage(TableRead.class, this::onTableRead)
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(Publish.class, p -> onPublish())
                 .onMessage(Published.class, this::onPublished)
@@ -342,6 +344,18 @@ public final class NodeIdentities {
         }
         if (dirtyUseShards.contains(published.shard()) && !timers.isTimerActive("publish")) {
             timers.startSingleTimer("publish", new Publish(), PUBLISH_DELAY);
+        }
+        return Behaviors.same();
+    }
+
+    /**
+     * A start-up read counts only for a key not notified yet: its value is the majority's merged with this replica
+     * as it was when the read began, so it may be older than a notification that came meanwhile; and the read
+     * repairs this replica, whose notification then brings the whole.
+     */
+    private Behavior<Command> onTableRead(TableRead read) {
+        if (read.entries() != null && !rawShards.containsKey(read.shard())) {
+            return onTableChanged(new TableChanged(read.shard(), read.entries()));
         }
         return Behaviors.same();
     }

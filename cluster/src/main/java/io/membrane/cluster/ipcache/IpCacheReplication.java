@@ -141,7 +141,8 @@ public final class IpCacheReplication {
                     BatchAcquired,
                     HoldAcquired,
                     RetryHolds,
-                    Written {}
+                    Written,
+                    LocalRead {}
 
     private record CheckUp() implements Internal {}
 
@@ -179,6 +180,10 @@ public final class IpCacheReplication {
     private record Written(long request, Key<LwwDotMap<String, IpClaim>> key, boolean toAll, boolean ok, String detail)
             implements Internal {}
 
+    /** A written key read back from the local replica. */
+    private record LocalRead(long request, Key<LwwDotMap<String, IpClaim>> key, Map<String, IpClaim> value)
+            implements Internal {}
+
     /** A request waiting for its key writes (then for reading them back). */
     private static final class PendingWrite {
         final ActorRef<IpCache.Result> replyTo;
@@ -189,13 +194,6 @@ public final class IpCacheReplication {
         final List<Key<LwwDotMap<String, IpClaim>>> keys;
         int outstanding;
         final List<String> failures = new ArrayList<>();
-        /**
-         * Each key's value as the replicator's update made it, which is what the local replica holds once the write
-         * is confirmed: recorded then without a read back. Written on the replicator's thread, read here after its
-         * answer (a message, so the write happens before).
-         */
-        final Map<Key<LwwDotMap<String, IpClaim>>, LwwDotMap<String, IpClaim>> written =
-                new java.util.concurrent.ConcurrentHashMap<>();
 
         PendingWrite(
                 ActorRef<IpCache.Result> replyTo,
@@ -247,6 +245,8 @@ public final class IpCacheReplication {
     private final Set<Cidr> acquiring = new HashSet<>();
 
     private final Map<Long, PendingWrite> pending = new HashMap<>();
+    /** Confirmed requests whose keys are being read back. */
+    private final Map<Long, PendingWrite> readingBack = new HashMap<>();
 
     private long nextRequest = 1;
 
@@ -390,6 +390,7 @@ public final class IpCacheReplication {
                 .onMessage(DeleteExternal.class, this::onDelete)
                 .onMessage(PublishOwn.class, this::onPublishOwn)
                 .onMessage(Written.class, this::onWritten)
+                .onMessage(LocalRead.class, this::onLocalRead)
                 .onMessage(MembersChanged.class, this::onMembersChanged)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
@@ -523,7 +524,9 @@ public final class IpCacheReplication {
         }
         LOG.debug("{}: {} claims, {} CIDRs changed", key.id(), value.size(), changed.size());
         dirty.addAll(changed);
-        if (key.id().startsWith(EXTERNAL_PREFIX) && (serving || heard.contains(key.id()))) {
+        // Not while reading: serving starts with every external entry's hold, and a joining node that held each
+        // entry as its key came in asked the decider for every label set while it should be filling its map.
+        if (key.id().startsWith(EXTERNAL_PREFIX) && serving) {
             syncHolds(changed);
         }
         mirrorSoon();
@@ -1044,15 +1047,8 @@ public final class IpCacheReplication {
             boolean toAll,
             Replicator.WriteConsistency consistency,
             Function<LwwDotMap<String, IpClaim>, LwwDotMap<String, IpClaim>> change) {
-        PendingWrite p = pending.get(request);
         replicator.askUpdate(
-                r -> new Replicator.Update<>(key, LwwDotMap.empty(), consistency, r, m -> {
-                    LwwDotMap<String, IpClaim> out = change.apply(m);
-                    if (p != null) {
-                        p.written.put(key, out);
-                    }
-                    return out;
-                }),
+                r -> new Replicator.Update<>(key, LwwDotMap.empty(), consistency, r, change::apply),
                 rsp -> new Written(
                         request,
                         key,
@@ -1094,16 +1090,33 @@ public final class IpCacheReplication {
                             + "); it may still reach every node"));
             return Behaviors.same();
         }
-        // Confirmed by a majority, so the local replica has what the update made: recorded and mirrored, so the reply
-        // means "in this node's map".
+        // Confirmed by a majority, so the local replica has it: read it back, so the reply means "in this node's map".
+        p.outstanding = p.keys.size();
         for (Key<LwwDotMap<String, IpClaim>> key : p.keys) {
-            LwwDotMap<String, IpClaim> value = p.written.get(key);
-            if (value != null) {
-                notified.add(key.id());
-                record(key, value.getEntries());
-            }
+            replicator.askGet(
+                    r -> new Replicator.Get<>(key, Replicator.readLocal(), r),
+                    rsp -> new LocalRead(
+                            w.request(),
+                            key,
+                            rsp instanceof Replicator.GetSuccess<LwwDotMap<String, IpClaim>> g
+                                    ? g.get(key).getEntries()
+                                    : Map.of()));
         }
-        mirror(p.replyTo, p.onSuccess);
+        readingBack.put(w.request(), p);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onLocalRead(LocalRead read) {
+        PendingWrite p = readingBack.get(read.request());
+        if (p == null) {
+            return Behaviors.same();
+        }
+        notified.add(read.key().id());
+        record(read.key(), read.value());
+        if (--p.outstanding == 0) {
+            readingBack.remove(read.request());
+            mirror(p.replyTo, p.onSuccess);
+        }
         return Behaviors.same();
     }
 

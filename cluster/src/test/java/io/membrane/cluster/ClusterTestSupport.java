@@ -128,10 +128,23 @@ public final class ClusterTestSupport {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
 
+    /**
+     * A loopback port nobody listens on, from below the kernel's ephemeral range (32768 and up): a port the kernel
+     * hands out for a moment and takes back can be given to an outgoing connection (another node's Artery client)
+     * before the node that was meant to bind it does.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new IOException("no free loopback port in 20000..31999 after 200 tries");
     }
 
     /** Removes a directory and everything in it (nothing if it is not there). */

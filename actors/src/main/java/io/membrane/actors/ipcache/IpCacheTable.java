@@ -1,5 +1,6 @@
 package io.membrane.actors.ipcache;
 
+import io.membrane.actors.KernelBatchRefused;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.maps.BatchException;
@@ -77,11 +78,11 @@ public final class IpCacheTable {
         try {
             write(deletes, written);
             write(updates, written);
-        } catch (Refused r) {
+        } catch (KernelBatchRefused r) {
             for (int i = written.size() - 1; i >= 0; i--) {
                 undo(written.get(i));
             }
-            throw fromKernel(r.change, r.cause);
+            throw fromKernel(r.change(Change.class), r.refusal());
         }
         for (Change ch : deletes) {
             held.remove(ch.cidr);
@@ -94,19 +95,6 @@ public final class IpCacheTable {
 
     /** One entry before and after a batch ({@code null}: absent). */
     private record Change(Cidr cidr, IpcacheValue before, IpcacheValue after) {}
-
-    /** A batch the kernel refused part of: the change it stopped at, and why. */
-    private static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient Change change;
-        final BatchException cause;
-
-        Refused(Change change, BatchException cause) {
-            super(cause);
-            this.change = change;
-            this.cause = cause;
-        }
-    }
 
     /** Writes one kind of change (all deletes or all puts) in one kernel batch; what the kernel did goes to written. */
     private void write(List<Change> batch, List<Change> written) {
@@ -125,7 +113,7 @@ public final class IpCacheTable {
         } catch (BatchException e) {
             int done = Math.min(e.processed(), batch.size());
             written.addAll(batch.subList(0, done));
-            throw new Refused(batch.get(Math.min(done, batch.size() - 1)), e);
+            throw new KernelBatchRefused(batch.get(Math.min(done, batch.size() - 1)), e);
         }
     }
 

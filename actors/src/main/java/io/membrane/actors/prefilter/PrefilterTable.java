@@ -1,5 +1,6 @@
 package io.membrane.actors.prefilter;
 
+import io.membrane.actors.KernelBatchRefused;
 import io.membrane.datapath.structs.PrefilterFlag;
 import io.membrane.maps.BatchException;
 import io.membrane.maps.BpfException;
@@ -197,12 +198,15 @@ public final class PrefilterTable {
                 writeBatch(t, deletes.getOrDefault(t, List.of()), true, written);
                 writeBatch(t, updates.getOrDefault(t, List.of()), false, written);
             }
-        } catch (Refused r) {
+        } catch (KernelBatchRefused r) {
             // Newest first: the adds that filled the map leave before the removed entries come back.
             for (int i = written.size() - 1; i >= 0; i--) {
                 undo(written.get(i));
             }
-            throw fromKernel(r.change.cidr, r.cause, r.change.after.contains(scope) ? "add" : "remove");
+            throw fromKernel(
+                    r.change(Change.class).cidr,
+                    r.refusal(),
+                    r.change(Change.class).after.contains(scope) ? "add" : "remove");
         }
         for (Change ch : changed) {
             if (ch.after.isEmpty()) {
@@ -249,19 +253,6 @@ public final class PrefilterTable {
         }
     }
 
-    /** A batch the kernel refused part of: the change it stopped at, and why. */
-    private static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient Change change;
-        final BatchException cause;
-
-        Refused(Change change, BatchException cause) {
-            super(cause);
-            this.change = change;
-            this.cause = cause;
-        }
-    }
-
     /**
      * Writes (or, with {@code delete}, deletes) one map's share of a batch in one kernel call; what the kernel
      * did before it stopped goes to {@code written}, for the undo.
@@ -283,7 +274,7 @@ public final class PrefilterTable {
             written.addAll(batch);
         } catch (BatchException e) {
             written.addAll(batch.subList(0, Math.min(e.processed(), batch.size())));
-            throw new Refused(batch.get(Math.min(e.processed(), batch.size() - 1)), e);
+            throw new KernelBatchRefused(batch.get(Math.min(e.processed(), batch.size() - 1)), e);
         }
     }
 
@@ -320,9 +311,12 @@ public final class PrefilterTable {
                     List.of(new Change(done.cidr, done.after, done.before)),
                     absent,
                     new ArrayList<>());
-        } catch (Refused r) {
+        } catch (KernelBatchRefused r) {
             // Undoing is best effort: the entry is reported, and the next restore from the pinned maps shows it.
-            LOG.warn("could not undo {} after a failed batch: {}", done.cidr, r.cause.getMessage());
+            LOG.warn(
+                    "could not undo {} after a failed batch: {}",
+                    done.cidr,
+                    r.refusal().getMessage());
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.Set;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.AbstractReplicatedData;
 import org.apache.pekko.cluster.ddata.RemovedNodePruning;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A replicated set of CIDRs: an observed-remove set without tombstones ("optimized OR-set", Bieniusa et al.
@@ -173,11 +172,7 @@ public final class CidrSet extends AbstractReplicatedData<CidrSet> implements Re
 
     @Override
     public scala.collection.immutable.Set<UniqueAddress> modifiedByNodes() {
-        Set<UniqueAddress> nodes = new HashSet<>();
-        for (int i = 0; i < versions.size(); i++) {
-            nodes.add(versions.node(i));
-        }
-        return scala.collection.immutable.Set$.MODULE$.from(CollectionConverters.asScala(nodes));
+        return versions.nodeSet();
     }
 
     @Override

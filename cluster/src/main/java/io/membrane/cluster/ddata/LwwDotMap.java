@@ -4,7 +4,6 @@ import io.membrane.cluster.wire.WireMessage;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -12,7 +11,6 @@ import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.AbstractReplicatedData;
 import org.apache.pekko.cluster.ddata.RemovedNodePruning;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A replicated map whose keys form an observed-remove set without tombstones (as {@link CidrSet}: a concurrent put
@@ -229,11 +227,7 @@ public final class LwwDotMap<K extends Comparable<? super K>, V> extends Abstrac
 
     @Override
     public scala.collection.immutable.Set<UniqueAddress> modifiedByNodes() {
-        Set<UniqueAddress> nodes = new HashSet<>();
-        for (int i = 0; i < versions.size(); i++) {
-            nodes.add(versions.node(i));
-        }
-        return scala.collection.immutable.Set$.MODULE$.from(CollectionConverters.asScala(nodes));
+        return versions.nodeSet();
     }
 
     @Override

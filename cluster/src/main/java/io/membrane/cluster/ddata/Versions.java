@@ -229,4 +229,13 @@ public final class Versions {
         }
         return b.append('}').toString();
     }
+
+    /** The nodes of this vector as a Scala set (what {@code ReplicatedData.modifiedByNodes} answers). */
+    public scala.collection.immutable.Set<UniqueAddress> nodeSet() {
+        java.util.Set<UniqueAddress> nodes = new java.util.HashSet<>();
+        for (int i = 0; i < size(); i++) {
+            nodes.add(node(i));
+        }
+        return scala.collection.immutable.Set$.MODULE$.from(scala.jdk.javaapi.CollectionConverters.asScala(nodes));
+    }
 }

@@ -529,7 +529,12 @@ public final class IpCacheReplication {
         if (key.id().startsWith(EXTERNAL_PREFIX) && serving) {
             syncHolds(changed);
         }
-        mirrorSoon();
+        // Not while reading either: serving starts with one full reconcile, and mirroring each key as it came in
+        // made a joining node write its map twice. Nothing is missing meanwhile: a restarted node's pinned map keeps
+        // its entries until that reconcile.
+        if (serving) {
+            mirrorSoon();
+        }
     }
 
     private Behavior<Command> onRegistryChanged(RegistryChanged changed) {

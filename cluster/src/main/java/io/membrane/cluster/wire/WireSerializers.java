@@ -56,6 +56,14 @@ final class WireSerializers {
     static final class StringSerializer extends ImmutableSerializer<String> {
         @Override
         public void write(Kryo kryo, Output output, String s) {
+            if (isAscii(s)) {
+                // Most of what goes on the wire (CIDRs, labels, addresses): no encoder to make per string.
+                output.writeVarInt(s.length(), true);
+                for (int i = 0; i < s.length(); i++) {
+                    output.writeByte(s.charAt(i));
+                }
+                return;
+            }
             ByteBuffer bytes;
             try {
                 bytes = StandardCharsets.UTF_8
@@ -74,6 +82,9 @@ final class WireSerializers {
         public String read(Kryo kryo, Input input, Class<? extends String> type) {
             int n = readLength(input, "string");
             byte[] bytes = input.readBytes(n);
+            if (isAscii(bytes)) {
+                return new String(bytes, StandardCharsets.US_ASCII);
+            }
             try {
                 return StandardCharsets.UTF_8
                         .newDecoder()
@@ -84,6 +95,24 @@ final class WireSerializers {
             } catch (CharacterCodingException e) {
                 throw new KryoException("string is not valid UTF-8", e);
             }
+        }
+
+        private static boolean isAscii(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) >= 0x80) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean isAscii(byte[] b) {
+            for (byte x : b) {
+                if (x < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

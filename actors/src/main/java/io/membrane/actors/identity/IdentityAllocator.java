@@ -21,6 +21,15 @@ public interface IdentityAllocator {
      */
     CompletionStage<Identity> acquire(LabelSet labels, String holder);
 
+    /**
+     * Holds {@code id} for {@code holder} where a replicated entry (an ipcache claim) already names it for {@code
+     * labels}: an entry is written only after its number was granted, so a node whose table agrees needs not ask
+     * again. Otherwise, and by default, as {@link #acquire}.
+     */
+    default CompletionStage<Identity> hold(int id, LabelSet labels, String holder) {
+        return acquire(labels, holder);
+    }
+
     /** Drops {@code holder}'s use of {@code id}; idempotent. */
     void release(int id, String holder);
 

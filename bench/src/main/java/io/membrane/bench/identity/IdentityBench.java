@@ -55,8 +55,8 @@ import java.util.function.Consumer;
  *   <li>Propagation: {@code --updates} (default 100) PUTs of a known label set on n1, timed until the entry is
  *       readable in n3's pinned {@code membrane_ipcache} (read by this process, as the datapath would). Floor: a
  *       node-scoped prefilter PATCH on n3 until it is readable in n3's map.
- *   <li>Join: the cluster is loaded with {@code --join-identities} (default 50,000) label sets and twice as many
- *       ipcache entries; n3 is wiped and started fresh; the time from n1 seeing it up until n3's pinned ipcache
+ *   <li>Join: a fresh cluster (every node wiped) is loaded with {@code --join-identities} (default 50,000) label
+ *       sets and twice as many ipcache entries; n3 is wiped and started fresh; the time from n1 seeing it up until n3's pinned ipcache
  *       holds every entry and its table every identity.
  * </ul>
  * It refuses to run while a lab is up, removes its lab at the end whatever happens, replaces the {@code ##
@@ -167,6 +167,7 @@ public final class IdentityBench {
                 single = throughput(lab, settings.seconds(), 1, 120, progress);
                 throughput = throughput(lab, settings.seconds(), BATCH, 130, progress);
                 propagation = propagation(lab, maps, settings.updates(), progress);
+                freshCluster(lab, progress);
                 join = join(lab, maps, settings.joinIdentities(), progress);
             } finally {
                 Path logs = Path.of(System.getProperty("java.io.tmpdir"), "membrane-bench-identity-logs");
@@ -383,6 +384,23 @@ public final class IdentityBench {
     }
 
     // --- join ---
+
+    /**
+     * Every node wiped and started again, a cluster that has never run: the join set needs most of the 65,280
+     * cluster numbers, and the runs before it hold tens of thousands (released only after the grace period).
+     */
+    static void freshCluster(Lab lab, Consumer<String> progress) {
+        progress.accept("a fresh cluster for the join (the runs before hold their numbers)");
+        for (Node n : lab.nodes()) {
+            lab.wipe(n);
+        }
+        for (Node n : lab.nodes()) {
+            lab.launch(n);
+        }
+        for (Node n : lab.nodes()) {
+            lab.awaitReady(n);
+        }
+    }
 
     static Join join(Lab lab, DatapathMaps maps, int identities, Consumer<String> progress) {
         int entries = 2 * identities;

@@ -94,6 +94,16 @@ public final class ClusterIdentities implements IdentityAllocator {
     }
 
     @Override
+    public CompletionStage<Identity> hold(int id, LabelSet labels, String holder) {
+        if (!labels.equals(table.get(id))) {
+            return acquire(labels, holder);
+        }
+        CompletableFuture<Identity> result = new CompletableFuture<>();
+        node.tell(new NodeIdentities.Hold(new Identity(id, labels), holder, result));
+        return result;
+    }
+
+    @Override
     public void release(int id, String holder) {
         if (ReservedIdentity.byId(id).isEmpty()) {
             node.tell(new NodeIdentities.Release(id, holder));

@@ -50,10 +50,13 @@ public final class NodeIdentities {
     /** Label sets per message to the decider: a few tens of KiB, well inside Artery's frame. */
     static final int MAX_ASK = 500;
 
-    public sealed interface Command permits Acquire, Release, IdentitiesGranted, Internal {}
+    public sealed interface Command permits Acquire, Hold, Release, IdentitiesGranted, Internal {}
 
     /** From {@link ClusterIdentities#acquire}: completes {@code result}. */
     record Acquire(LabelSet labels, String holder, CompletableFuture<Identity> result) implements Command {}
+
+    /** From {@link ClusterIdentities#hold}: {@code identity} is in this node's table. */
+    record Hold(Identity identity, String holder, CompletableFuture<Identity> result) implements Command {}
 
     record Release(int id, String holder) implements Command {}
 
@@ -179,6 +182,7 @@ public final class NodeIdentities {
     private Behavior<Command> running() {
         return Behaviors.receive(Command.class)
                 .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Hold.class, this::onHold)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(IdentitiesGranted.class, this::onGranted)
                 .onMessage(Retry.class, this::onRetry)
@@ -291,6 +295,26 @@ public final class NodeIdentities {
         snapshot.learned(identity);
         publishSoon(id);
         a.callers.forEach(c -> c.result().complete(identity));
+    }
+
+    /**
+     * A use of a number the table names for these labels, held without asking the decider (see {@link
+     * ClusterIdentities#hold}); a label set this node holds under another number, or asks for, goes the usual way.
+     */
+    private Behavior<Command> onHold(Hold hold) {
+        Identity identity = hold.identity();
+        Integer held = heldByLabels.get(identity.labels());
+        if ((held != null && held != identity.id()) || asking.containsKey(identity.labels())) {
+            return onAcquire(new Acquire(identity.labels(), hold.holder(), hold.result()));
+        }
+        Set<String> set = holders.computeIfAbsent(identity.id(), i -> new HashSet<>());
+        if (set.isEmpty()) {
+            heldByLabels.put(identity.labels(), identity.id());
+            publishSoon(identity.id());
+        }
+        set.add(hold.holder());
+        hold.result().complete(identity);
+        return Behaviors.same();
     }
 
     private Behavior<Command> onRelease(Release release) {

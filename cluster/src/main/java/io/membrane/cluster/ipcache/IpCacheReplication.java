@@ -790,7 +790,7 @@ public final class IpCacheReplication {
         }
         acquiring.add(cidr);
         ctx.pipeToSelf(
-                identities.acquire(labels, holder(cidr)),
+                identities.hold(entry.identity(), labels, holder(cidr)),
                 (identity, failure) -> new HoldAcquired(cidr, entry.identity(), identity, failure));
     }
 

@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.cluster.UniqueAddress;
-import org.apache.pekko.cluster.ddata.AbstractReplicatedData;
 import org.apache.pekko.cluster.ddata.RemovedNodePruning;
 
 /**
@@ -29,7 +28,7 @@ import org.apache.pekko.cluster.ddata.RemovedNodePruning;
  * <p>Immutable. Removed nodes are pruned from the vectors ({@link RemovedNodePruning}), as Pekko does for its own
  * types, so a vector does not grow with every restart of every node.
  */
-public final class CidrSet extends AbstractReplicatedData<CidrSet> implements RemovedNodePruning, WireMessage {
+public final class CidrSet extends DottedData<CidrSet> implements WireMessage {
     private static final CidrSet EMPTY = new CidrSet(Map.of(), Versions.empty());
 
     /** Each element and its dots; never modified once the set is built. */
@@ -84,6 +83,7 @@ public final class CidrSet extends AbstractReplicatedData<CidrSet> implements Re
     }
 
     /** The set's version vector: every add it has seen. */
+    @Override
     public Versions versions() {
         return versions;
     }
@@ -168,16 +168,6 @@ public final class CidrSet extends AbstractReplicatedData<CidrSet> implements Re
             }
         }
         return new CidrSet(merged, versions.merge(that.versions));
-    }
-
-    @Override
-    public scala.collection.immutable.Set<UniqueAddress> modifiedByNodes() {
-        return versions.nodeSet();
-    }
-
-    @Override
-    public boolean needPruningFrom(UniqueAddress removedNode) {
-        return versions.at(removedNode) > 0;
     }
 
     /**

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.pekko.cluster.UniqueAddress;
-import org.apache.pekko.cluster.ddata.AbstractReplicatedData;
 import org.apache.pekko.cluster.ddata.RemovedNodePruning;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 
@@ -32,8 +31,8 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
  * @param <K> the key type: comparable (for the canonical order) and registered with the wire serializer
  * @param <V> the value type: registered with the wire serializer, with a value-based {@code equals}
  */
-public final class LwwDotMap<K extends Comparable<? super K>, V> extends AbstractReplicatedData<LwwDotMap<K, V>>
-        implements RemovedNodePruning, WireMessage {
+public final class LwwDotMap<K extends Comparable<? super K>, V> extends DottedData<LwwDotMap<K, V>>
+        implements WireMessage {
     @SuppressWarnings({"rawtypes", "unchecked"})
     private static final LwwDotMap EMPTY = new LwwDotMap(Map.of(), Versions.empty());
 
@@ -123,6 +122,7 @@ public final class LwwDotMap<K extends Comparable<? super K>, V> extends Abstrac
     }
 
     /** Every put this replica has seen. */
+    @Override
     public Versions versions() {
         return versions;
     }
@@ -223,16 +223,6 @@ public final class LwwDotMap<K extends Comparable<? super K>, V> extends Abstrac
             }
         }
         return new LwwDotMap<>(merged, versions.merge(that.versions));
-    }
-
-    @Override
-    public scala.collection.immutable.Set<UniqueAddress> modifiedByNodes() {
-        return versions.nodeSet();
-    }
-
-    @Override
-    public boolean needPruningFrom(UniqueAddress removedNode) {
-        return versions.at(removedNode) > 0;
     }
 
     /**

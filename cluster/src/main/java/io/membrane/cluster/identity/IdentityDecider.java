@@ -328,8 +328,12 @@ public final class IdentityDecider {
     private void change(int id, String labels) {
         dirty.computeIfAbsent(IdentityKeys.tableShard(id), s -> new LinkedHashMap<>())
                 .put(id, labels);
+        flushSoon();
+    }
+
+    /** A flush after whatever is already in the mailbox: requests that came together are written together. */
+    private void flushSoon() {
         if (!flushSent) {
-            // After whatever is already in the mailbox: requests that came together are written together.
             flushSent = true;
             ctx.getSelf().tell(new Flush());
         }
@@ -428,9 +432,8 @@ public final class IdentityDecider {
             }
         });
         sendGrants();
-        if (dirty.containsKey(w.shard()) && !flushSent) {
-            flushSent = true;
-            ctx.getSelf().tell(new Flush());
+        if (dirty.containsKey(w.shard())) {
+            flushSoon();
         }
         return Behaviors.same();
     }

@@ -335,15 +335,22 @@ public final class NodeIdentities {
     }
 
     private Behavior<Command> onPublish() {
+        // The keys to write now: changed, and none of their writes under way (those are written when confirmed).
+        Set<Integer> now = new HashSet<>(dirtyUseShards);
+        now.removeAll(publishing);
+        if (now.isEmpty()) {
+            return Behaviors.same();
+        }
+        dirtyUseShards.removeAll(now);
+        publishing.addAll(now);
         Map<Integer, List<Integer>> byShard = new HashMap<>();
-        holders.keySet().forEach(id -> byShard.computeIfAbsent(IdentityKeys.useShard(id), s -> new ArrayList<>())
-                .add(id));
-        for (java.util.Iterator<Integer> it = dirtyUseShards.iterator(); it.hasNext(); ) {
-            int shard = it.next();
-            if (!publishing.add(shard)) {
-                continue; // written when the one under way is confirmed
+        holders.keySet().forEach(id -> {
+            int shard = IdentityKeys.useShard(id);
+            if (now.contains(shard)) {
+                byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(id);
             }
-            it.remove();
+        });
+        for (int shard : now) {
             int[] ids = byShard.getOrDefault(shard, List.of()).stream()
                     .mapToInt(Integer::intValue)
                     .toArray();

@@ -847,14 +847,9 @@ public final class IpCacheReplication {
     private Behavior<Command> onPutAcquired(PutAcquired a) {
         PutExternal put = a.put();
         if (a.failure() != null) {
-            Throwable t = unwrap(a.failure());
             put.replyTo()
-                    .tell(new IpCache.Rejected(
-                            t instanceof IdentityUnavailableException
-                                    ? IpCacheException.Reason.IDENTITY_UNAVAILABLE
-                                    : IpCacheException.Reason.INVALID_ENTRY,
-                            put.labels().toString(),
-                            put.cidr() + ": no identity for " + put.labels() + ": " + t.getMessage()));
+                    .tell(noIdentity(
+                            a.failure(), put.labels().toString(), put.cidr() + ": no identity for " + put.labels()));
             return Behaviors.same();
         }
         int id = a.identity().id();
@@ -863,17 +858,31 @@ public final class IpCacheReplication {
         boolean created = external(put.cidr()).isEmpty();
         IpCacheEntry entry = new IpCacheEntry(put.cidr(), id, "", IpCacheEntry.Source.EXTERNAL, now);
         Cidr cidr = put.cidr();
-        Runnable undo = () -> {
-            if (!Integer.valueOf(id).equals(held.get(cidr)) && !acquiring.contains(cidr)) {
-                identities.release(id, holder(cidr));
-            }
-        };
+        Runnable undo = () -> releaseUnlessHeld(id, cidr);
         write(
                 Map.of(EXTERNAL_KEYS.get(shardOf(cidr)), m -> m.put(selfUnique, cidr.toString(), claim)),
                 put.replyTo(),
                 new IpCache.Published(entry, created),
                 undo);
         return Behaviors.same();
+    }
+
+    /** A request's refusal when its identity could not be had: unavailable (no decider) or refused. */
+    private static IpCache.Rejected noIdentity(Throwable failure, String value, String what) {
+        Throwable t = unwrap(failure);
+        return new IpCache.Rejected(
+                t instanceof IdentityUnavailableException
+                        ? IpCacheException.Reason.IDENTITY_UNAVAILABLE
+                        : IpCacheException.Reason.INVALID_ENTRY,
+                value,
+                what + ": " + t.getMessage());
+    }
+
+    /** Gives back a use acquired for a request that failed, unless the entry holds that number (or is acquiring). */
+    private void releaseUnlessHeld(int id, Cidr cidr) {
+        if (!Integer.valueOf(id).equals(held.get(cidr)) && !acquiring.contains(cidr)) {
+            identities.release(id, holder(cidr));
+        }
     }
 
     private Behavior<Command> onPutBatch(PutExternalBatch put) {
@@ -909,24 +918,14 @@ public final class IpCacheReplication {
         Runnable undo = () -> {
             for (int i = 0; i < entries.size(); i++) {
                 Identity identity = a.identities().get(i);
-                Cidr cidr = entries.get(i).cidr();
-                if (identity != null
-                        && !Integer.valueOf(identity.id()).equals(held.get(cidr))
-                        && !acquiring.contains(cidr)) {
-                    identities.release(identity.id(), holder(cidr));
+                if (identity != null) {
+                    releaseUnlessHeld(identity.id(), entries.get(i).cidr());
                 }
             }
         };
         if (a.failure() != null) {
             undo.run();
-            Throwable t = unwrap(a.failure());
-            put.replyTo()
-                    .tell(new IpCache.Rejected(
-                            t instanceof IdentityUnavailableException
-                                    ? IpCacheException.Reason.IDENTITY_UNAVAILABLE
-                                    : IpCacheException.Reason.INVALID_ENTRY,
-                            "",
-                            "no identity for every entry of the batch: " + t.getMessage()));
+            put.replyTo().tell(noIdentity(a.failure(), "", "no identity for every entry of the batch"));
             return Behaviors.same();
         }
         long now = System.currentTimeMillis();

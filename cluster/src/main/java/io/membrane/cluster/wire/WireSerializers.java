@@ -237,11 +237,7 @@ final class WireSerializers {
         UniqueAddress[] which = new UniqueAddress[n];
         long[] counters = new long[n];
         for (int i = 0; i < n; i++) {
-            int node = input.readVarInt(true);
-            if (node < 0 || node >= nodes.length) {
-                throw new KryoException("dots: node index " + Integer.toUnsignedString(node) + " of " + nodes.length);
-            }
-            which[i] = nodes[node];
+            which[i] = nodeAt(input, nodes, "dots: node");
             counters[i] = input.readVarLong(true);
         }
         try {
@@ -249,6 +245,15 @@ final class WireSerializers {
         } catch (IllegalArgumentException e) {
             throw new KryoException("dots: " + e.getMessage(), e);
         }
+    }
+
+    /** The node a varint index names in {@code nodes}; {@code what} names the index in the error. */
+    static UniqueAddress nodeAt(Input input, UniqueAddress[] nodes, String what) {
+        int index = input.readVarInt(true);
+        if (index < 0 || index >= nodes.length) {
+            throw new KryoException(what + " index " + Integer.toUnsignedString(index) + " of " + nodes.length);
+        }
+        return nodes[index];
     }
 
     static void writeString(Output output, String s) {
@@ -391,17 +396,13 @@ final class WireSerializers {
                 }
                 previous = key;
                 long timestamp = input.readLong();
-                int writer = input.readVarInt(true);
-                if (writer < 0 || writer >= nodes.length) {
-                    throw new KryoException(
-                            "lww map: writer index " + Integer.toUnsignedString(writer) + " of " + nodes.length);
-                }
+                UniqueAddress writer = nodeAt(input, nodes, "lww map: writer");
                 Versions dots = readVersions(input, nodes);
                 Object value = kryo.readClassAndObject(input);
                 if (value == null) {
                     throw new KryoException("lww map: no value for " + key);
                 }
-                slots.put(key, new LwwDotMap.Slot(value, timestamp, nodes[writer], dots));
+                slots.put(key, new LwwDotMap.Slot(value, timestamp, writer, dots));
             }
             try {
                 return LwwDotMap.of((Map) slots, versions);

@@ -9,6 +9,7 @@ import com.esotericsoftware.kryo.io.Output;
 import io.membrane.cluster.ddata.LwwDotMap;
 import io.membrane.cluster.identity.IdentityEntry;
 import java.io.NotSerializableException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -58,17 +59,16 @@ class LwwDotMapSerializerTest {
                 .put(A, 256, new IdentityEntry("user:a"))
                 .put(A, 257, new IdentityEntry("user:b"));
         byte[] bytes = serializer.toBinary(m);
-        // The two keys are Kryo ints right after the map's header: swap 256 and 257 where they are written.
-        byte[] swapped = bytes.clone();
-        Output o256 = new Output(16);
-        new com.esotericsoftware.kryo.Kryo().writeClassAndObject(o256, 256);
-        int at = indexOf(bytes, o256.toBytes(), 0);
-        int next = indexOf(bytes, o256.toBytes().length == 0 ? new byte[0] : encoded(257), at + 1);
+        // The two keys are Kryo ints in the payload: swap 256 and 257 where they are written (Latin-1 keeps bytes).
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        String k256 = new String(encoded(256), StandardCharsets.ISO_8859_1);
+        String k257 = new String(encoded(257), StandardCharsets.ISO_8859_1);
+        int at = text.indexOf(k256);
+        int next = text.indexOf(k257, at + k256.length());
         assertTrue(at > 0 && next > at, "both keys found in the payload");
-        byte[] k256 = o256.toBytes();
-        byte[] k257 = encoded(257);
-        System.arraycopy(k257, 0, swapped, at, k257.length);
-        System.arraycopy(k256, 0, swapped, next, k256.length);
+        byte[] swapped = bytes.clone();
+        System.arraycopy(encoded(257), 0, swapped, at, k257.length());
+        System.arraycopy(encoded(256), 0, swapped, next, k256.length());
         assertTrue(assertThrows(NotSerializableException.class, () -> serializer.fromBinary(swapped, MANIFEST))
                 .getMessage()
                 .contains("ascending"));
@@ -78,18 +78,5 @@ class LwwDotMapSerializerTest {
         Output o = new Output(16);
         new com.esotericsoftware.kryo.Kryo().writeClassAndObject(o, key);
         return o.toBytes();
-    }
-
-    private static int indexOf(byte[] data, byte[] what, int from) {
-        outer:
-        for (int i = from; i <= data.length - what.length; i++) {
-            for (int j = 0; j < what.length; j++) {
-                if (data[i + j] != what[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -124,11 +124,12 @@ public final class Http1Transport implements AdminTransport {
     }
 
     /**
-     * The length of the first whole response in {@code raw} (its head and a body of its Content-Length, or chunks up
-     * to the last), or -1 while it is incomplete or its end is only the end of the stream (no length given).
+     * The length of the first whole response in the first {@code length} bytes of {@code raw} (its head and a body
+     * of its Content-Length, or chunks up to the last), or -1 while it is incomplete or its end is only the end of
+     * the stream (no length given).
      */
-    static int completeLength(byte[] raw) throws IOException {
-        int end = indexOf(raw, HEAD_END, 0);
+    static int completeLength(byte[] raw, int length) throws IOException {
+        int end = indexOf(raw, length, HEAD_END, 0);
         if (end < 0) {
             return -1;
         }
@@ -137,7 +138,7 @@ public final class Http1Transport implements AdminTransport {
         if (head.contains("\r\ntransfer-encoding:") && head.contains("chunked")) {
             int pos = start;
             while (true) {
-                int eol = indexOf(raw, CRLF, pos);
+                int eol = indexOf(raw, length, CRLF, pos);
                 if (eol < 0) {
                     return -1;
                 }
@@ -146,9 +147,9 @@ public final class Http1Transport implements AdminTransport {
                 int n = number(semi >= 0 ? size.substring(0, semi) : size, 16);
                 pos = eol + CRLF.length + n + CRLF.length;
                 if (n == 0) {
-                    return pos <= raw.length ? pos : -1;
+                    return pos <= length ? pos : -1;
                 }
-                if (pos > raw.length) {
+                if (pos > length) {
                     return -1;
                 }
             }
@@ -158,8 +159,8 @@ public final class Http1Transport implements AdminTransport {
             return -1;
         }
         int eol = head.indexOf("\r\n", at + 2);
-        int length = number(head.substring(at + 17, eol < 0 ? head.length() : eol), 10);
-        return start + length <= raw.length ? start + length : -1;
+        int body = number(head.substring(at + 17, eol < 0 ? head.length() : eol), 10);
+        return start + body <= length ? start + body : -1;
     }
 
     /** One whole HTTP/1.1 response as read up to the end of the stream. */
@@ -234,8 +235,13 @@ public final class Http1Transport implements AdminTransport {
     }
 
     private static int indexOf(byte[] data, byte[] what, int from) {
+        return indexOf(data, data.length, what, from);
+    }
+
+    /** Where {@code what} first occurs in the first {@code length} bytes of {@code data} from {@code from}, or -1. */
+    static int indexOf(byte[] data, int length, byte[] what, int from) {
         outer:
-        for (int i = from; i <= data.length - what.length; i++) {
+        for (int i = from; i <= length - what.length; i++) {
             for (int j = 0; j < what.length; j++) {
                 if (data[i + j] != what[j]) {
                     continue outer;

@@ -1,6 +1,5 @@
 package io.membrane.actors.api.client;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
@@ -15,6 +14,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -138,15 +138,16 @@ public final class UnixSocketTransport implements AdminTransport {
                     throw closedByPeer;
                 }
             }
-            ByteArrayOutputStream in = new ByteArrayOutputStream();
-            ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            // Read straight into one growing array: a large response (GET /v1/ip of a big cluster) is not copied
+            // whole at every read.
+            byte[] in = new byte[64 * 1024];
+            int length = 0;
             while (true) {
-                int whole = Http1Transport.completeLength(in.toByteArray());
+                int whole = Http1Transport.completeLength(in, length);
                 if (whole >= 0) {
-                    byte[] raw = in.toByteArray();
-                    Response response = Http1Transport.parse(raw);
+                    Response response = Http1Transport.parse(Arrays.copyOf(in, length));
                     boolean reusable = keepAlive
-                            && whole == raw.length
+                            && whole == length
                             && !response.headers()
                                     .getOrDefault("connection", "")
                                     .toLowerCase(Locale.ROOT)
@@ -154,22 +155,25 @@ public final class UnixSocketTransport implements AdminTransport {
                     return new Exchange(response, reusable);
                 }
                 await(channel, selector, SelectionKey.OP_READ, deadline);
+                if (length == in.length) {
+                    in = Arrays.copyOf(in, in.length * 2);
+                }
                 int n;
                 try {
-                    n = channel.read(chunk.clear());
+                    n = channel.read(ByteBuffer.wrap(in, length, in.length - length));
                 } catch (IOException reset) {
-                    if (reused && in.size() == 0) {
+                    if (reused && length == 0) {
                         return null; // reset by an agent that had closed it before reading the request
                     }
                     throw reset;
                 }
                 if (n < 0) {
-                    if (in.size() == 0) {
+                    if (length == 0) {
                         return null;
                     }
-                    return new Exchange(Http1Transport.parse(in.toByteArray()), false);
+                    return new Exchange(Http1Transport.parse(Arrays.copyOf(in, length)), false);
                 }
-                in.write(chunk.array(), 0, n);
+                length += n;
             }
         }
     }

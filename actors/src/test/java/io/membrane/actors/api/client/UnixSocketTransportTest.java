@@ -61,16 +61,17 @@ class UnixSocketTransportTest {
 
     @Test
     void aCompleteResponseIsKnownByItsLengthOrLastChunk() throws IOException {
+        byte[] untilEof = "HTTP/1.1 200 OK\r\n\r\nuntil EOF".getBytes(StandardCharsets.US_ASCII);
         byte[] sized = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
-        assertEquals(sized.length, Http1Transport.completeLength(sized));
-        assertEquals(-1, Http1Transport.completeLength(java.util.Arrays.copyOf(sized, sized.length - 1)));
+        assertEquals(sized.length, Http1Transport.completeLength(sized, sized.length));
+        assertEquals(-1, Http1Transport.completeLength(sized, sized.length - 1));
+        byte[] spare = java.util.Arrays.copyOf(sized, sized.length + 100);
+        assertEquals(sized.length, Http1Transport.completeLength(spare, sized.length), "bytes past length unread");
         byte[] chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        assertEquals(chunked.length, Http1Transport.completeLength(chunked));
-        assertEquals(-1, Http1Transport.completeLength(java.util.Arrays.copyOf(chunked, chunked.length - 2)));
-        assertEquals(
-                -1,
-                Http1Transport.completeLength("HTTP/1.1 200 OK\r\n\r\nuntil EOF".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(chunked.length, Http1Transport.completeLength(chunked, chunked.length));
+        assertEquals(-1, Http1Transport.completeLength(chunked, chunked.length - 2));
+        assertEquals(-1, Http1Transport.completeLength(untilEof, untilEof.length));
     }
 
     /**
@@ -138,6 +139,34 @@ class UnixSocketTransportTest {
             assertEquals("1!", plain.send(health).bodyText());
             assertEquals("1!", plain.send(health).bodyText());
             assertEquals(4, accepted.get());
+        }
+    }
+
+    @Test
+    void aResponseLargerThanOneReadArrivesWhole() throws Exception {
+        Path socket = dir.resolve("big.sock");
+        String body = "x".repeat(300_000);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread t = new Thread(() -> {
+                try (java.nio.channels.SocketChannel c = server.accept()) {
+                    c.read(java.nio.ByteBuffer.allocate(4096));
+                    java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(
+                            ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                                    .getBytes(StandardCharsets.US_ASCII));
+                    while (out.hasRemaining()) {
+                        c.write(out);
+                    }
+                } catch (IOException e) {
+                    // the test fails on what it reads
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            AdminTransport.Response r = new UnixSocketTransport(socket, Duration.ofSeconds(2), Duration.ofSeconds(5))
+                    .keepingAlive()
+                    .send(new AdminTransport.Request("GET", "/v1/ip", Map.of(), new byte[0]));
+            assertEquals(body, r.bodyText());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.membrane.cluster;
 
+import io.membrane.cluster.ddata.ReplicasKnown;
 import io.membrane.cluster.wire.NodeInfo;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,7 +40,7 @@ public final class NodeRegistry {
     public record Get(ActorRef<Map<String, NodeInfo>> replyTo) implements Command {}
 
     /** What the replicator, the membership subscription and this actor's own writes answer with. */
-    private sealed interface Internal extends Command permits Updated, MemberGone, Written {}
+    private sealed interface Internal extends Command permits Updated, MemberGone, Written, MembersKnown {}
 
     private record Updated(Map<String, NodeInfo> entries) implements Internal {}
 
@@ -47,6 +48,12 @@ public final class NodeRegistry {
     private record MemberGone(String address) implements Internal {}
 
     private record Written(boolean ok) implements Internal {}
+
+    /** The replicator knows every member: this node's entry and the others' are exchanged at once. */
+    private record MembersKnown() implements Internal {}
+
+    /** How long the exchange once the replicator knows the members may take (gossip does it otherwise). */
+    private static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(3);
 
     private final ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator;
     private final SelfUniqueAddress node;
@@ -90,7 +97,8 @@ public final class NodeRegistry {
                             .subscriptions()
                             .tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
                     NodeRegistry registry = new NodeRegistry(replicator, node, self, Cluster.get(ctx.getSystem()));
-                    registry.writeOwn();
+                    registry.writeOwn(Replicator.writeLocal());
+                    ctx.spawnAnonymous(ReplicasKnown.create(ctx.getSelf(), new MembersKnown()));
                     return registry.running();
                 }));
     }
@@ -100,20 +108,33 @@ public final class NodeRegistry {
                 .onMessage(Updated.class, this::onUpdated)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessage(Written.class, w -> Behaviors.same())
+                .onMessage(MembersKnown.class, k -> onMembersKnown())
                 .onMessage(Get.class, this::onGet)
                 .build();
     }
 
-    private void writeOwn() {
+    private void writeOwn(Replicator.WriteConsistency consistency) {
         replicator.askUpdate(
-                r -> new Replicator.Update<>(
-                        KEY, LWWMap.empty(), Replicator.writeLocal(), r, m -> m.put(node, self.name(), self)),
+                r -> new Replicator.Update<>(KEY, LWWMap.empty(), consistency, r, m -> m.put(node, self.name(), self)),
                 rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
+    }
+
+    /**
+     * A node that joins writes its entry to every node and reads the others' from a majority, rather than waiting
+     * for gossip (seconds): the ipcache's node entries come from here. The read's answer is not used — what it
+     * brings changes this node's replica, and the subscription reports that.
+     */
+    private Behavior<Command> onMembersKnown() {
+        writeOwn(new Replicator.WriteAll(EXCHANGE_TIMEOUT));
+        replicator.askGet(
+                r -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(EXCHANGE_TIMEOUT), r),
+                rsp -> new Written(rsp instanceof Replicator.GetSuccess));
+        return Behaviors.same();
     }
 
     private Behavior<Command> onUpdated(Updated updated) {
         if (!self.equals(updated.entries().get(self.name()))) {
-            writeOwn();
+            writeOwn(Replicator.writeLocal());
         }
         entries.clear();
         entries.putAll(updated.entries());

@@ -123,7 +123,7 @@ public final class ClusterTestSupport {
     }
 
     /** Makes the kit's node a cluster of one. */
-    static void joinSelf(ActorTestKit kit) {
+    public static void joinSelf(ActorTestKit kit) {
         Cluster cluster = Cluster.get(kit.system());
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }

@@ -5,6 +5,8 @@ import io.membrane.actors.identity.IdentityUnavailableException;
 import io.membrane.actors.identity.LabelException;
 import io.membrane.actors.identity.LabelSet;
 import io.membrane.cluster.ddata.LwwDotMap;
+import io.membrane.cluster.ddata.ReplicasKnown;
+import io.membrane.cluster.ddata.Replication;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,11 +63,14 @@ public final class NodeIdentities {
     record Release(int id, String holder) implements Command {}
 
     private sealed interface Internal extends Command
-            permits Retry, AskNow, TableChanged, TableRead, UsesChanged, Publish, Published {}
+            permits Retry, AskNow, ReadTable, TableChanged, TableRead, UsesChanged, Publish, Published {}
 
     private record Retry(LabelSet labels) implements Internal {}
 
     private record AskNow() implements Internal {}
+
+    /** This node is Up and its replicator knows every member: the start-up read of the table can begin. */
+    private record ReadTable() implements Internal {}
 
     private record TableChanged(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
 
@@ -115,6 +120,10 @@ public final class NodeIdentities {
     private final Set<LabelSet> toAsk = new java.util.LinkedHashSet<>();
 
     private boolean askSent;
+    /** The start-up read: when it began, and how many table keys have answered. */
+    private long tableReadStarted;
+
+    private int tableReads;
     private final Set<Integer> dirtyUseShards = new TreeSet<>();
     /** Use keys whose write is under way. */
     private final Set<Integer> publishing = new HashSet<>();
@@ -147,18 +156,20 @@ public final class NodeIdentities {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LwwDotMap<String, IdentityUses>> uses) -> {
                     IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
-                    readTable(ctx, settings);
+                    ctx.spawnAnonymous(ReplicasKnown.create(ctx.getSelf(), new ReadTable()));
                     return new NodeIdentities(ctx, timers, uses, decider, snapshot, settings, nodeName).running();
                 })));
     }
 
     /**
-     * Reads every table key from a majority once, at start: a node that joins a cluster holding a large table has it
-     * in a second instead of waiting for gossip (one key exchange every two seconds, see reference.conf). A key read
-     * that fails is left to gossip and the subscription.
+     * Reads every table key from a majority once, as soon as the replicator knows the members (before, a majority is
+     * this node alone): a node that joins a cluster holding a large table has it in a second instead of waiting for
+     * gossip (one key exchange every two seconds, see reference.conf). A key read that fails is left to gossip and
+     * the subscription.
      */
     @SuppressWarnings("unchecked")
-    private static void readTable(ActorContext<Command> ctx, IdentitySettings settings) {
+    private Behavior<Command> onReadTable() {
+        tableReadStarted = System.nanoTime();
         ActorRef<Replicator.Command> replicator =
                 DistributedData.get(ctx.getSystem()).replicator();
         for (int s = 0; s < IdentityKeys.TABLE_SHARDS; s++) {
@@ -166,10 +177,10 @@ public final class NodeIdentities {
             ctx.ask(
                     Replicator.GetResponse.class,
                     replicator,
-                    settings.writeTimeout(),
+                    Replication.READ_TIMEOUT.plusSeconds(1),
                     r -> new Replicator.Get<>(
                             IdentityKeys.table(shard),
-                            new Replicator.ReadMajority(settings.writeTimeout()),
+                            new Replicator.ReadMajority(Replication.READ_TIMEOUT),
                             (ActorRef<Replicator.GetResponse<LwwDotMap<Integer, IdentityEntry>>>) (ActorRef<?>) r),
                     (rsp, failure) -> new TableRead(
                             shard,
@@ -177,6 +188,7 @@ public final class NodeIdentities {
                                     ? ((LwwDotMap<Integer, IdentityEntry>) g.dataValue()).getEntries()
                                     : null));
         }
+        return Behaviors.same();
     }
 
     private Behavior<Command> running() {
@@ -188,6 +200,7 @@ public final class NodeIdentities {
                 .onMessage(Retry.class, this::onRetry)
                 .onMessage(AskNow.class, a -> onAskNow())
                 .onMessage(TableChanged.class, this::onTableChanged)
+                .onMessage(ReadTable.class, r -> onReadTable())
                 .onMessage(TableRead.class, this::onTableRead)
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(Publish.class, p -> onPublish())
@@ -386,7 +399,13 @@ public final class NodeIdentities {
      */
     private Behavior<Command> onTableRead(TableRead read) {
         if (read.entries() != null && !rawShards.containsKey(read.shard())) {
-            return onTableChanged(new TableChanged(read.shard(), read.entries()));
+            onTableChanged(new TableChanged(read.shard(), read.entries()));
+        }
+        if (++tableReads == IdentityKeys.TABLE_SHARDS) {
+            LOG.info(
+                    "read the identity table from a majority: {} cluster identities in {} ms",
+                    snapshot.size(),
+                    (System.nanoTime() - tableReadStarted) / 1_000_000);
         }
         return Behaviors.same();
     }

@@ -238,6 +238,9 @@ public final class IpCacheReplication {
     private boolean mirrorWanted;
 
     private boolean serving;
+    /** Serving has begun, and every external entry's identity is held once its first reconcile is answered. */
+    private boolean holdAllAfterMirror;
+
     private long readStarted;
     /** The identity each external entry's use is held for on this node, by CIDR. */
     private final Map<Cidr, Integer> held = new HashMap<>();
@@ -492,7 +495,10 @@ public final class IpCacheReplication {
                 (System.nanoTime() - readStarted) / 1_000_000);
         sendNodes();
         mirror(null, null);
-        syncHolds(externalCidrs());
+        // After the map is full, not beside it: a joining node holds 100,000 entries' identities, and on a small
+        // node that work beside the reconcile delayed the map by a second. Nothing is released meanwhile: a number
+        // stays in use for its grace period after every use went.
+        holdAllAfterMirror = true;
         return stash.unstashAll(serving());
     }
 
@@ -544,8 +550,12 @@ public final class IpCacheReplication {
     }
 
     private Behavior<Command> onMembersChanged(MembersChanged changed) {
-        // Whose entries count changed: compare everything once.
-        fullNeeded = true;
+        // Whose entries count changed, and only node-owned claims depend on membership: external ones outlive their
+        // writer. A full compare here made every node walk every external entry whenever a node joined.
+        for (Key<LwwDotMap<String, IpClaim>> key : NODE_KEYS) {
+            values.getOrDefault(key.id(), Map.of()).values().forEach(c -> cidrOf(c)
+                    .ifPresent(dirty::add));
+        }
         sendNodes();
         mirrorSoon();
         if (!changed.removed().isEmpty() && !changed.removed().equals(selfAddress)) {
@@ -622,7 +632,7 @@ public final class IpCacheReplication {
     }
 
     /**
-     * Brings the IpCache to the claims: in full once serving starts and after a failure or a membership change,
+     * Brings the IpCache to the claims: in full once serving starts and after a failure,
      * otherwise the dirty CIDRs (before serving only those of shards read from a majority). {@code then} (may be
      * null) hears {@code reply} once the IpCache has the change.
      */
@@ -728,6 +738,10 @@ public final class IpCacheReplication {
         if (m.counted() && --mirrorsInFlight == 0 && mirrorWanted) {
             mirrorWanted = false;
             mirror(null, null);
+        }
+        if (m.counted() && holdAllAfterMirror) {
+            holdAllAfterMirror = false;
+            syncHolds(externalCidrs());
         }
         if (m.result() instanceof IpCache.Rejected rej) {
             // The claims do not fit this node's map (full): keep serving, say so, compare everything next time.

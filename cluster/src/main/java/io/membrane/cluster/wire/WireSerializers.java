@@ -56,12 +56,11 @@ final class WireSerializers {
     static final class StringSerializer extends ImmutableSerializer<String> {
         @Override
         public void write(Kryo kryo, Output output, String s) {
-            if (isAscii(s)) {
+            byte[] ascii = asciiBytes(s);
+            if (ascii != null) {
                 // Most of what goes on the wire (CIDRs, labels, addresses): no encoder to make per string.
-                output.writeVarInt(s.length(), true);
-                for (int i = 0; i < s.length(); i++) {
-                    output.writeByte(s.charAt(i));
-                }
+                output.writeVarInt(ascii.length, true);
+                output.writeBytes(ascii);
                 return;
             }
             ByteBuffer bytes;
@@ -97,13 +96,21 @@ final class WireSerializers {
             }
         }
 
-        private static boolean isAscii(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                if (s.charAt(i) >= 0x80) {
-                    return false;
+        /**
+         * The string's bytes if it is all ASCII, else null. Latin-1 encoding copies a compact string's bytes at once;
+         * it writes '?' for a character it cannot map (one for a surrogate pair), hence the length and '?' checks.
+         */
+        private static byte[] asciiBytes(String s) {
+            byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+            if (b.length != s.length()) {
+                return null;
+            }
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] < 0 || (b[i] == '?' && s.charAt(i) != '?')) {
+                    return null;
                 }
             }
-            return true;
+            return b;
         }
 
         private static boolean isAscii(byte[] b) {

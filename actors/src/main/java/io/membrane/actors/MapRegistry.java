@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -97,7 +98,16 @@ public final class MapRegistry {
                         return Behaviors.same();
                     })
                     .onSignal(PostStop.class, s -> {
-                        h.open().close();
+                        // At shutdown the actors that write the maps stop beside this one and may still handle a
+                        // last message (a member that left): against a closed map that is a supervised failure.
+                        if (CoordinatedShutdown.get(ctx.getSystem())
+                                .getShutdownReason()
+                                .isPresent()) {
+                            ctx.getSystem().getWhenTerminated().thenRun(() -> h.open()
+                                    .close());
+                        } else {
+                            h.open().close();
+                        }
                         return Behaviors.same();
                     })
                     .build();

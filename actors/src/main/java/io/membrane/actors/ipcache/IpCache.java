@@ -191,9 +191,23 @@ public final class IpCache {
             reconcile.replyTo().tell(refused.get());
             return false;
         }
-        Set<Cidr> touched = new HashSet<>(table.held().keySet());
-        touched.addAll(clusterClaims.keySet());
-        touched.addAll(byCidr.keySet());
+        // Only what differs from what this actor already has: a Reconcile mostly repeats the Adjusts before it.
+        Set<Cidr> touched = new HashSet<>();
+        byCidr.forEach((c, claims) -> {
+            if (!claims.equals(clusterClaims.get(c))) {
+                touched.add(c);
+            }
+        });
+        for (Cidr c : clusterClaims.keySet()) {
+            if (!byCidr.containsKey(c)) {
+                touched.add(c);
+            }
+        }
+        for (Cidr c : table.held().keySet()) {
+            if (!effective.containsKey(c)) {
+                touched.add(c); // restored from the pinned map, claimed by nobody yet
+            }
+        }
         touched.addAll(RESERVED.keySet());
         touched.addAll(nodeClaims.keySet());
         Map<Cidr, List<IpCacheEntry>> before = new HashMap<>(clusterClaims);
@@ -356,6 +370,10 @@ public final class IpCache {
 
     /** The winning claim of {@code cidr} among every layer, or null if none claims it. */
     private Listed resolve(Cidr cidr) {
+        List<IpCacheEntry> cluster = clusterClaims.getOrDefault(cidr, List.of());
+        if (cluster.size() == 1 && !nodeClaims.containsKey(cidr) && !RESERVED.containsKey(cidr)) {
+            return listed(cluster.get(0), 1); // nearly every entry: one claim, nothing to compare
+        }
         List<IpCacheEntry> claims = new ArrayList<>(2);
         claims.addAll(nodeClaims.getOrDefault(cidr, List.of()));
         claims.addAll(clusterClaims.getOrDefault(cidr, List.of()));
@@ -367,7 +385,10 @@ public final class IpCache {
         if (claims.isEmpty()) {
             return null;
         }
-        IpCacheEntry winner = claims.stream().min(IpCacheEntry.PRECEDENCE).orElseThrow();
+        return listed(claims.stream().min(IpCacheEntry.PRECEDENCE).orElseThrow(), claimed);
+    }
+
+    private Listed listed(IpCacheEntry winner, int claimed) {
         int nodeAddress =
                 winner.node().isEmpty() || winner.node().equals(self) ? 0 : underlays.getOrDefault(winner.node(), 0);
         return new Listed(winner, nodeAddress, claimed);

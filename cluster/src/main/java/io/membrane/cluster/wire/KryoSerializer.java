@@ -31,7 +31,16 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     /** The largest message this serializer writes or reads. */
     public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
-    private final Pool<Kryo> pool;
+    /** What a buffer is kept at between messages: a larger one (a big key's value) is dropped after its use. */
+    private static final int KEPT_BUFFER_BYTES = 64 << 10;
+
+    /**
+     * A Kryo and the output buffer it writes into, reused: a fresh buffer per message grew by doubling, copying each
+     * large value (a key of a few hundred claims) several times on every write, gossip and durable store.
+     */
+    private record Worker(Kryo kryo, Output output) {}
+
+    private final Pool<Worker> pool;
 
     public KryoSerializer(ExtendedActorSystem system) {
         this(system.dynamicAccess().classLoader());
@@ -40,8 +49,8 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     KryoSerializer(ClassLoader classLoader) {
         this.pool = new Pool<>(true, false, 64) {
             @Override
-            protected Kryo create() {
-                return KryoRegistry.newKryo(classLoader);
+            protected Worker create() {
+                return new Worker(KryoRegistry.newKryo(classLoader), new Output(4096, MAX_PAYLOAD_BYTES));
             }
         };
     }
@@ -59,12 +68,16 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     @Override
     public byte[] toBinary(Object o) {
         entryOf(o);
-        Kryo kryo = pool.obtain();
+        Worker worker = pool.obtain();
         try {
-            Output output = new Output(256, MAX_PAYLOAD_BYTES);
-            kryo.writeObject(output, o);
+            Output output = worker.output();
+            output.reset();
+            worker.kryo().writeObject(output, o);
             byte[] bytes = output.toBytes();
-            pool.free(kryo);
+            if (output.getBuffer().length > KEPT_BUFFER_BYTES) {
+                output.setBuffer(new byte[4096], MAX_PAYLOAD_BYTES);
+            }
+            pool.free(worker);
             return bytes;
         } catch (RuntimeException e) {
             // The Kryo is not returned to the pool: its state after a failure is not trusted.
@@ -80,15 +93,15 @@ public final class KryoSerializer extends SerializerWithStringManifest {
             throw new NotSerializableException(
                     "refused " + entry.type().getName() + ": " + bytes.length + " bytes > " + MAX_PAYLOAD_BYTES);
         }
-        Kryo kryo = pool.obtain();
+        Worker worker = pool.obtain();
         Object value;
         try {
             Input input = new Input(bytes);
-            value = kryo.readObject(input, entry.type());
+            value = worker.kryo().readObject(input, entry.type());
             if (input.position() != bytes.length) {
                 throw new IllegalStateException((bytes.length - input.position()) + " trailing bytes");
             }
-            pool.free(kryo);
+            pool.free(worker);
         } catch (RuntimeException e) {
             NotSerializableException refused = new NotSerializableException(
                     "refused " + entry.type().getName() + " (manifest " + manifest + "): " + e.getMessage());

@@ -1,7 +1,9 @@
 package io.membrane.actors.ipcache;
 
+import io.membrane.actors.RefusedException;
+
 /** An ipcache change was refused; nothing was applied. Carries why and the value at fault. */
-public final class IpCacheException extends RuntimeException {
+public final class IpCacheException extends RefusedException {
     private static final long serialVersionUID = 1L;
 
     /** Why a change was refused; the API maps each to a status code in one place. */
@@ -19,19 +21,13 @@ public final class IpCacheException extends RuntimeException {
     }
 
     private final Reason reason;
-    private final String offendingValue;
 
     public IpCacheException(Reason reason, String offendingValue, String message) {
-        super(message);
+        super(offendingValue, message);
         this.reason = reason;
-        this.offendingValue = offendingValue;
     }
 
     public Reason reason() {
         return reason;
-    }
-
-    public String offendingValue() {
-        return offendingValue;
     }
 }

@@ -80,6 +80,11 @@ public record Ipv4Prefix(int address, int length) implements IpPrefix, Comparabl
         return c != 0 ? c : Integer.compare(length, o.length);
     }
 
+    /** The address alone, dotted decimal, without the length. */
+    public String addressText() {
+        return IpText.v4(address);
+    }
+
     @Override
     public String toString() {
         return IpText.v4(address) + "/" + length;

@@ -3,11 +3,9 @@ package io.membrane.actors.endpoint;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -201,18 +199,7 @@ public final class Ipam {
         lines.add("next " + new Ipv4Prefix((int) next, 32).addressText());
         allocated.forEach(
                 (a, owner) -> lines.add("address " + new Ipv4Prefix((int) (long) a, 32).addressText() + " " + owner));
-        Files.createDirectories(stateFile.toAbsolutePath().getParent());
-        Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-        Files.write(tmp, lines, StandardCharsets.UTF_8);
-        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true); // on disk before it replaces the old state: a crash leaves one or the other
-        }
-        try {
-            Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.delete(tmp);
-            throw new IOException("the file system cannot replace " + stateFile + " atomically", e);
-        }
+        StateFiles.replace(stateFile, lines);
     }
 
     private void read() {

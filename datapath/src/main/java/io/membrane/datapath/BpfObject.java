@@ -111,6 +111,37 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets a {@code const volatile} global of the object before load — libbpf's {@code .rodata}, which the kernel
+     * freezes at load, so the verifier sees the value as a constant and prunes what it rules out. This is how one
+     * compiled object serves many endpoints, each loaded with its own values (Cilium's template path).
+     *
+     * @param value the variable's bytes, exactly its size, in the target's byte order
+     * @throws LoadException if the object has no such constant or it is another size
+     */
+    public void setConstant(String variable, byte[] value) {
+        ensureNotLoaded();
+        Btf.Variable v = btf().section(".rodata").orElse(List.of()).stream()
+                .filter(x -> x.name().equals(variable))
+                .findFirst()
+                .orElseThrow(() -> new LoadException(name, "has no const volatile global " + variable + " in .rodata"));
+        if (v.size() != value.length) {
+            throw new LoadException(
+                    name, "constant " + variable + " is " + v.size() + " bytes, not the " + value.length + " given");
+        }
+        Pointer rodata = maps.entrySet().stream()
+                .filter(e -> e.getKey().endsWith(".rodata"))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElseThrow(() -> new LoadException(name, "has no .rodata map for constant " + variable));
+        Pointer size = jnr.ffi.Memory.allocateDirect(NativeLibs.runtime(), 8);
+        Pointer image = NativeLibs.bpf().bpf_map__initial_value(rodata, size);
+        if (image == null || v.offset() + v.size() > size.getLong(0)) {
+            throw new LoadException(name, "libbpf gives no image of .rodata holding " + variable);
+        }
+        image.put(v.offset(), value, 0, value.length);
+    }
+
     /** Loads every program into the kernel (the verifier runs here) and creates the maps not bound. */
     public void load() {
         ensureNotLoaded();

@@ -17,6 +17,7 @@ import jnr.ffi.Pointer;
 public final class Btf {
     static final int KIND_STRUCT = 4;
     static final int KIND_ENUM = 6;
+    static final int KIND_DATASEC = 15;
 
     /** One member of a BTF struct; bitfields report the byte holding their first bit. */
     public record Member(String name, int offset, int size) {}
@@ -27,6 +28,9 @@ public final class Btf {
             return members.stream().filter(m -> m.name().equals(memberName)).findFirst();
         }
     }
+
+    /** A global variable of a data section: its offset and size in the section's image. */
+    public record Variable(String name, int offset, int size) {}
 
     /** One named value of a C enum. */
     public record Enumerator(String name, long value) {}
@@ -71,6 +75,26 @@ public final class Btf {
                         type.kflag() ? value : Integer.toUnsignedLong(value)));
             }
             return values;
+        });
+    }
+
+    /**
+     * The variables of a data section ({@code .rodata}, {@code .data}), from its DATASEC record: vlen {@code struct
+     * btf_var_secinfo}s of {type, offset, size} (12 bytes each), each type a VAR whose name is the variable's.
+     */
+    public Optional<List<Variable>> section(String name) {
+        return type(name, KIND_DATASEC).map(type -> {
+            LibBpf lib = NativeLibs.bpf();
+            List<Variable> vars = new ArrayList<>(type.vlen());
+            for (int i = 0; i < type.vlen(); i++) {
+                long base = 12 + 12L * i;
+                Pointer var = lib.btf__type_by_id(btf, type.record().getInt(base));
+                vars.add(new Variable(
+                        lib.btf__name_by_offset(btf, var.getInt(0)),
+                        type.record().getInt(base + 4),
+                        type.record().getInt(base + 8)));
+            }
+            return vars;
         });
     }
 

@@ -87,6 +87,9 @@ public interface LibBpf {
 
     int bpf_map__btf_value_type_id(Pointer map);
 
+    /** The initial image of an internal data map (.rodata, .data) before load, writable; its size to *psize. */
+    Pointer bpf_map__initial_value(Pointer map, Pointer psize);
+
     String bpf_program__name(Pointer prog);
 
     int bpf_program__fd(Pointer prog);

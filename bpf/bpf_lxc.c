@@ -14,8 +14,9 @@
  * Generated headers (written by the agent; examples in bpf/test/include/, contract in bpf/README.md):
  *   node_config.h  EVENTS_MAP, METRICS_MAP, IPCACHE_MAP, LXC_MAP, CT4_MAP, CT6_MAP (+ *_SIZE),
  *                  NODE_IPV4, ENABLE_IPV4, ENABLE_IPV6
- *   ep_config.h    LXC_ID, LXC_IFINDEX, LXC_IPV4, LXC_IPV6 (optional), SECLABEL, POLICY_MAP,
- *                  POLICY_MAP_SIZE
+ *   ep_config.h    POLICY_MAP, POLICY_MAP_SIZE: the shape every endpoint shares, not one endpoint
+ * One endpoint's own values are constants set before each load (EP_CONFIG below), and its policy map is
+ * bound to POLICY_MAP by fd: one compiled object serves every endpoint (Cilium's template path).
  *
  * Build: clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/$(uname -m)-linux-gnu -I bpf/lib -I <generated dir> -c bpf/bpf_lxc.c
  */
@@ -33,14 +34,36 @@
 #include "packet.h"
 #include "policy.h"
 
-#if !defined(LXC_ID) || !defined(SECLABEL) || !defined(POLICY_MAP) || !defined(POLICY_MAP_SIZE)
-#error "ep_config.h must define LXC_ID, LXC_IFINDEX, LXC_IPV4, SECLABEL, POLICY_MAP and POLICY_MAP_SIZE"
+#if !defined(POLICY_MAP) || !defined(POLICY_MAP_SIZE)
+#error "ep_config.h must define POLICY_MAP and POLICY_MAP_SIZE"
 #endif
 #if !defined(LXC_MAP) || !defined(LXC_MAP_SIZE)
 #error "node_config.h must define LXC_MAP and LXC_MAP_SIZE"
 #endif
 
-/* The endpoint's policy: its own map, named by the agent (membrane_policy_<id>). */
+/* The endpoint this copy of the object was loaded for, set by the agent before load. It lives in
+ * .rodata, which the kernel freezes at load: the verifier then knows the values and folds every test
+ * on them, so a constant costs what a #define did. Left unset (all zero) the program drops everything
+ * an endpoint sends: no address matches. */
+struct ep_config {      /* 32 B */
+	__u32 lxc_id;   /* endpoint id (u16 range; notify_hdr.source) */
+	__u32 ifindex;  /* host-side veth (reserved for local delivery) */
+	__u32 seclabel; /* the endpoint's security identity */
+	__be32 ipv4;    /* its IPv4; from_container drops other IPv4 sources (132) */
+	__u8 ipv6[16];  /* its IPv6, all zero for none; the same check (fe80::/10 exempt) */
+};
+_Static_assert(sizeof(struct ep_config) == 32, "ep_config");
+
+#ifdef EP_CONFIG_DEFAULT /* only bpf/test's example header: for bpftool, which sets no constants */
+const volatile struct ep_config EP_CONFIG = EP_CONFIG_DEFAULT;
+#else
+const volatile struct ep_config EP_CONFIG = {};
+#endif
+
+#define LXC_ID   ((__u16)EP_CONFIG.lxc_id)
+#define SECLABEL (EP_CONFIG.seclabel)
+
+/* The endpoint's policy: its own map (membrane_policy_<id>), bound to this definition by fd. */
 HASH_MAP_NO_PREALLOC(POLICY_MAP, struct policy_key, struct policy_entry, POLICY_MAP_SIZE);
 
 /* Local endpoints. Not read yet (local delivery comes with bpf_host); declared so the object carries
@@ -115,20 +138,20 @@ static __always_inline int parse_packet(struct __sk_buff *ctx, struct packet *pk
 /* The endpoint may only send from its own address. */
 static __always_inline int source_is_endpoint(const struct packet *pkt)
 {
-#ifdef LXC_IPV4
 	if (pkt->family == FAMILY_IPV4)
-		return pkt->saddr.ip4 == LXC_IPV4;
-#endif
-#ifdef LXC_IPV6
+		return pkt->saddr.ip4 == EP_CONFIG.ipv4;
 	if (pkt->family == FAMILY_IPV6) {
-		const union packet_addr lxc_ipv6 = { .bytes = LXC_IPV6 };
+		union packet_addr lxc_ipv6;
+		int i;
 
 		/* fe80::/10 link-local sources (MLD, DHCPv6) never leave the link: not checked. */
 		if (pkt->saddr.bytes[0] == 0xfe && (pkt->saddr.bytes[1] & 0xc0) == 0x80)
 			return 1;
+#pragma unroll
+		for (i = 0; i < 16; i++)
+			lxc_ipv6.bytes[i] = EP_CONFIG.ipv6[i];
 		return addr_equal(&pkt->saddr, &lxc_ipv6);
 	}
-#endif
 	return 1;
 }
 

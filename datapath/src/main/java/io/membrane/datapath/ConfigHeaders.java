@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,9 +42,6 @@ public final class ConfigHeaders {
         }
     }
 
-    /** What ep_config.h says about one endpoint. */
-    public record Endpoint(int id, int ifindex, int ipv4, Optional<byte[]> ipv6, int identity) {}
-
     private ConfigHeaders() {}
 
     public static String node(DatapathMaps maps, Node node) {
@@ -74,14 +70,16 @@ public final class ConfigHeaders {
         return end(sb, "MEMBRANE_PREFILTER_CONFIG_H");
     }
 
-    public static String endpoint(DatapathMaps maps, Endpoint ep) {
-        StringBuilder sb = begin("MEMBRANE_EP_CONFIG_H", "endpoint " + ep.id());
-        define(sb, "LXC_ID", String.valueOf(ep.id()));
-        define(sb, "LXC_IFINDEX", String.valueOf(ep.ifindex()));
-        define(sb, "LXC_IPV4", ipv4(ep.ipv4()));
-        ep.ipv6().ifPresent(a -> define(sb, "LXC_IPV6", ipv6(a)));
-        define(sb, "SECLABEL", String.valueOf(ep.identity()));
-        defineMap(sb, "POLICY_MAP", maps.policy(ep.id()));
+    /**
+     * The endpoints' shared header: what every endpoint's copy of bpf_lxc has in common (the policy map's shape),
+     * so that one compile serves them all. Each endpoint's own values are constants set at load ({@link
+     * io.membrane.datapath.structs.EndpointConfig}) and its policy map is bound to {@link
+     * DatapathMaps#POLICY_TEMPLATE} by fd.
+     */
+    public static String endpointTemplate(DatapathMaps maps) {
+        StringBuilder sb = begin("MEMBRANE_EP_CONFIG_H", "every endpoint (one compile; values set at load)");
+        define(sb, "POLICY_MAP", DatapathMaps.POLICY_TEMPLATE);
+        define(sb, "POLICY_MAP_SIZE", String.valueOf(maps.sizes().policy()));
         return end(sb, "MEMBRANE_EP_CONFIG_H");
     }
 
@@ -143,14 +141,6 @@ public final class ConfigHeaders {
         return String.format(
                 "bpf_htonl(0x%08x) /* %d.%d.%d.%d */",
                 address, address >>> 24, address >>> 16 & 0xff, address >>> 8 & 0xff, address & 0xff);
-    }
-
-    static String ipv6(byte[] a) {
-        StringBuilder sb = new StringBuilder("{ ");
-        for (int i = 0; i < a.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append("0x").append(HexFormat.of().toHexDigits(a[i]));
-        }
-        return sb.append(" }").toString();
     }
 
     /** All three kinds at once, for callers that build a whole include directory. */

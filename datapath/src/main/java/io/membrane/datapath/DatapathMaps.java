@@ -3,6 +3,7 @@ package io.membrane.datapath;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.Ct6Key;
 import io.membrane.datapath.structs.CtEntry;
+import io.membrane.datapath.structs.EndpointConfig;
 import io.membrane.datapath.structs.EndpointInfo;
 import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
@@ -185,6 +186,7 @@ public final class DatapathMaps {
             Notification.DROP_LAYOUT);
 
     public static final List<Layout<?>> ENDPOINT_LAYOUTS = List.of(
+            EndpointConfig.LAYOUT,
             MetricsValue.LAYOUT,
             PolicyKey.LAYOUT,
             PolicyEntry.LAYOUT,
@@ -245,6 +247,9 @@ public final class DatapathMaps {
     public List<Shared<?>> usedBy(Source source) {
         return DECLARED.stream().filter(m -> m.usedBy().contains(source)).toList();
     }
+
+    /** The name of bpf_lxc's policy map definition, to which each endpoint's own policy map is bound by fd. */
+    public static final String POLICY_TEMPLATE = "mbr_policy";
 
     /** The policy map of one endpoint: pinned as {@code membrane_policy_00042}, named {@code mbr_pol_00042}. */
     public MapSpec<BpfHashMap<PolicyKey, PolicyEntry>> policy(int endpointId) {

@@ -56,6 +56,22 @@ public final class ObjectLoader {
             List<Path> headerDirs,
             Collection<? extends BpfMap<?, ?>> agentMaps,
             List<Layout<?>> layouts) {
+        return load(sourceFile, headerDirs, agentMaps, layouts, Map.of(), Map.of());
+    }
+
+    /**
+     * One copy of a template (an endpoint's bpf_lxc): as {@link #load(String, List, Collection, List)}, and the
+     * object's maps named in {@code boundByDefinition} are bound to the map given (an endpoint's own policy map)
+     * rather than by kernel name, and each of {@code constants} (a const volatile global by name, its bytes) is set
+     * before load. The compile is the same for every copy, so the cache serves all but the first.
+     */
+    public Loaded load(
+            String sourceFile,
+            List<Path> headerDirs,
+            Collection<? extends BpfMap<?, ?>> agentMaps,
+            List<Layout<?>> layouts,
+            Map<String, ? extends BpfMap<?, ?>> boundByDefinition,
+            Map<String, byte[]> constants) {
         Map<String, BpfMap<?, ?>> byName = new TreeMap<>();
         for (BpfMap<?, ?> m : agentMaps) {
             BpfMap<?, ?> before = byName.put(m.spec().kernelName(), m);
@@ -75,7 +91,9 @@ public final class ObjectLoader {
                 if (def.isInternal()) {
                     continue;
                 }
-                BpfMap<?, ?> agentMap = byName.get(def.name());
+                BpfMap<?, ?> agentMap = boundByDefinition.containsKey(def.name())
+                        ? boundByDefinition.get(def.name())
+                        : byName.get(def.name());
                 if (agentMap == null) {
                     foreign.add(def.name());
                 } else {
@@ -87,6 +105,7 @@ public final class ObjectLoader {
                         obj.name(),
                         "defines maps the agent does not own: " + foreign + " (declare them in DatapathMaps)");
             }
+            constants.forEach(obj::setConstant);
             obj.load();
             return new Loaded(obj, compiled);
         } catch (RuntimeException e) {

@@ -54,13 +54,15 @@ class ConfigHeadersTest {
     @Test
     void sameInputSameBytesAndAnUnchangedFileIsNotRewritten() throws Exception {
         DatapathMaps maps = DatapathMaps.defaults();
-        ConfigHeaders.Endpoint ep = new ConfigHeaders.Endpoint(42, 7, 0x0a4e000b, Optional.empty(), 1042);
-        assertEquals(ConfigHeaders.endpoint(maps, ep), ConfigHeaders.endpoint(DatapathMaps.defaults(), ep));
+        assertEquals(ConfigHeaders.endpointTemplate(maps), ConfigHeaders.endpointTemplate(DatapathMaps.defaults()));
         assertEquals(
                 ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT),
                 ConfigHeaders.node(maps, ConfigHeaders.Node.DEFAULT));
-        String text = ConfigHeaders.endpoint(maps, ep);
-        assertTrue(text.contains("#define POLICY_MAP mbr_pol_00042\n"), text);
+        String text = ConfigHeaders.endpointTemplate(maps);
+        // The template names no endpoint: each endpoint's policy map is bound to this definition by fd.
+        assertTrue(text.contains("#define POLICY_MAP mbr_policy\n"), text);
+        assertTrue(text.contains("#define POLICY_MAP_SIZE " + maps.sizes().policy() + "\n"), text);
+        assertFalse(text.contains("SECLABEL") || text.contains("LXC_ID"), "values are constants set at load: " + text);
         assertEquals("membrane_policy_00042", maps.policy(42).name(), "the pin keeps the long name");
         assertFalse(text.matches("(?s).*20[0-9][0-9]-.*"), "no timestamps: " + text);
 
@@ -69,7 +71,7 @@ class ConfigHeadersTest {
         Files.setLastModifiedTime(file, old);
         ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text);
         assertEquals(old, Files.getLastModifiedTime(file), "equal bytes leave the file (and the cache key) alone");
-        ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text.replace("1042", "1043"));
-        assertTrue(Files.readString(file).contains("#define SECLABEL 1043"));
+        ConfigHeaders.write(dir, ConfigHeaders.ENDPOINT, text.replace("mbr_policy", "mbr_policy2"));
+        assertTrue(Files.readString(file).contains("#define POLICY_MAP mbr_policy2"));
     }
 }

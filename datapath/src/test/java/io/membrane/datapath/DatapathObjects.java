@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The real datapath objects (bpf/bpf_xdp.c, bpf/bpf_lxc.c) compiled once per JVM with headers generated the
@@ -37,11 +36,7 @@ final class DatapathObjects {
             Path node = dir.resolve("node");
             ConfigHeaders.writeNode(node, maps, ConfigHeaders.Node.DEFAULT);
             Path endpoint = dir.resolve("endpoint");
-            ConfigHeaders.write(
-                    endpoint,
-                    ConfigHeaders.ENDPOINT,
-                    ConfigHeaders.endpoint(
-                            maps, new ConfigHeaders.Endpoint(42, 7, 0x0a000002, Optional.empty(), 1042)));
+            ConfigHeaders.write(endpoint, ConfigHeaders.ENDPOINT, ConfigHeaders.endpointTemplate(maps));
             ObjectCache cache = new ObjectCache(dir.resolve("cache"), new Clang());
             xdp = cache.compile(PrefilterDropTest.BPF_DIR.resolve("bpf_xdp.c"), List.of(node))
                     .object();

@@ -9,6 +9,7 @@ import io.membrane.datapath.net.Devices;
 import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
+import io.membrane.datapath.structs.EndpointConfig;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.datapath.structs.Notification;
@@ -34,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +68,7 @@ class EndpointPolicyTest {
 
     private final List<BpfMap<?, ?>> opened = new ArrayList<>();
     private final List<ObjectLoader.Loaded> objects = new ArrayList<>();
+    private final List<ObjectCache.Compiled> compiles = new ArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
     private final List<ServerSocket> servers = new ArrayList<>();
     private EndpointLab lab;
@@ -104,23 +107,27 @@ class EndpointPolicyTest {
         ConfigHeaders.writeNode(nodeHeaders, maps, ConfigHeaders.Node.DEFAULT);
         ObjectLoader loader =
                 new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), PrefilterDropTest.BPF_DIR);
-        for (Object[] ep : new Object[][] {{a, A_ID, A_IP, A_IDENTITY}, {b, B_ID, B_IP, B_IDENTITY}}) {
+        // One template header for both endpoints: one compile, each copy loaded with its own constants and map.
+        Path epHeaders = tmp.resolve("endpoints");
+        ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, ConfigHeaders.endpointTemplate(maps));
+        for (Object[] ep :
+                new Object[][] {{a, A_ID, A_IP, A_IDENTITY, policyA}, {b, B_ID, B_IP, B_IDENTITY, policyB}}) {
             EndpointLab.Endpoint e = (EndpointLab.Endpoint) ep[0];
             int ifindex = Netns.call(lab.nodeNamespace(), () -> Devices.require(e.hostDevice()));
-            Path epHeaders = tmp.resolve("ep-" + e.name());
-            ConfigHeaders.write(
-                    epHeaders,
-                    ConfigHeaders.ENDPOINT,
-                    ConfigHeaders.endpoint(
-                            maps,
-                            new ConfigHeaders.Endpoint(
-                                    (int) ep[1],
-                                    ifindex,
-                                    Ipv4Prefix.host((String) ep[2]).address(),
-                                    Optional.empty(),
-                                    (int) ep[3])));
-            ObjectLoader.Loaded loaded =
-                    loader.load("bpf_lxc.c", List.of(epHeaders, nodeHeaders), opened, DatapathMaps.ENDPOINT_LAYOUTS);
+            EndpointConfig config = new EndpointConfig(
+                    (int) ep[1],
+                    ifindex,
+                    (int) ep[3],
+                    Ipv4Prefix.host((String) ep[2]).address(),
+                    Optional.empty());
+            ObjectLoader.Loaded loaded = loader.load(
+                    "bpf_lxc.c",
+                    List.of(epHeaders, nodeHeaders),
+                    shared.all(),
+                    DatapathMaps.ENDPOINT_LAYOUTS,
+                    Map.of(DatapathMaps.POLICY_TEMPLATE, (BpfMap<?, ?>) ep[4]),
+                    Map.of(EndpointConfig.VARIABLE, config.toBytes()));
+            compiles.add(loaded.compiled());
             objects.add(loaded);
             Netns.call(lab.nodeNamespace(), () -> {
                 Tc.attach(ifindex, Tc.Hook.INGRESS, loaded.program("from_container"));
@@ -210,6 +217,29 @@ class EndpointPolicyTest {
                 .filter(d -> d.flow().isPresent()
                         && d.flow().get().source().getHostAddress().equals(A_IP))
                 .toList();
+    }
+
+    @Test
+    void oneCompileServesBothEndpointsEachWithItsOwnIdentity() {
+        assertEquals(
+                List.of(false, true),
+                compiles.stream().map(ObjectCache.Compiled::cacheHit).toList());
+        assertEquals(compiles.get(0).object(), compiles.get(1).object(), "the same object file, loaded twice");
+        // Each copy says who it is: B's denies A's SYN with B's endpoint id and identity, its constants.
+        assertThrows(java.net.SocketTimeoutException.class, () -> {
+            try {
+                talk(9090, "denied");
+            } catch (IllegalStateException e) {
+                throw e.getCause();
+            }
+        });
+        List<Notification.Drop> drops = drops();
+        assertFalse(drops.isEmpty());
+        for (Notification.Drop d : drops) {
+            assertEquals(B_ID, d.source(), "the endpoint id of the copy on B's veth");
+            assertEquals(B_IDENTITY, d.destinationIdentity());
+            assertEquals(A_IDENTITY, d.sourceIdentity());
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.membrane.datapath.structs.Ct6Key;
 import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
+import io.membrane.datapath.structs.EndpointConfig;
 import io.membrane.datapath.structs.EndpointInfo;
 import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
@@ -83,6 +84,14 @@ class StructsRoundTripTest {
                 new Sample<>(EndpointKey.LAYOUT, new EndpointKey(IpcacheKey.FAMILY_IPV4, new byte[] {10, 0, 0, 2})),
                 new Sample<>(EndpointKey.LAYOUT, new EndpointKey(IpcacheKey.FAMILY_IPV6, v6a)),
                 new Sample<>(EndpointInfo.LAYOUT, new EndpointInfo(17, 42, 1, 0x02000000000aL, 0x02000000000bL)),
+                new Sample<>(
+                        EndpointConfig.LAYOUT,
+                        new EndpointConfig(
+                                42,
+                                17,
+                                1042,
+                                0x0ad30002,
+                                Optional.of(Ipv6Prefix.host("2001:db8::2").addressBytes()))),
                 new Sample<>(PolicyKey.LAYOUT, new PolicyKey(1000, 8080, PolicyKey.TCP, Direction.INGRESS)),
                 new Sample<>(PolicyEntry.LAYOUT, new PolicyEntry(PolicyEntry.F_DENY, 4, 400)),
                 new Sample<>(Ct4Key.LAYOUT, new Ct4Key(0x0a000001, 0x0a000002, 40_000, 443, 6, Direction.EGRESS)),
@@ -165,6 +174,9 @@ class StructsRoundTripTest {
 
     /** Record equality with arrays compared by content (a record's equals compares array identity). */
     private static boolean sameComponents(Object a, Object b) {
+        if (a instanceof Optional<?> oa && b instanceof Optional<?> ob) {
+            return oa.isPresent() == ob.isPresent() && (oa.isEmpty() || sameComponents(oa.get(), ob.get()));
+        }
         if (!(a instanceof Record) || a.getClass() != b.getClass()) {
             return Objects.deepEquals(a, b);
         }

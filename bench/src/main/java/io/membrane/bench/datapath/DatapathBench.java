@@ -23,6 +23,7 @@ import io.membrane.datapath.TestRun;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.CtEntry;
 import io.membrane.datapath.structs.Direction;
+import io.membrane.datapath.structs.EndpointConfig;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.datapath.structs.PolicyEntry;
@@ -269,33 +270,40 @@ public final class DatapathBench {
                 LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = shared.get(DatapathMaps.IPCACHE);
                 LruHashMap<Ct4Key, CtEntry> ct4 = shared.get(DatapathMaps.CT4);
                 BpfHashMap<PolicyKey, PolicyEntry> policy = f.add(BpfMaps.create(maps.policy(ENDPOINT_ID)));
-                List<BpfMap<?, ?>> agentMaps = new ArrayList<>(shared.all());
-                agentMaps.add(policy);
                 fillEndpointMaps(ipcache, policy, ct4);
 
-                ConfigHeaders.Endpoint ep =
-                        new ConfigHeaders.Endpoint(ENDPOINT_ID, 0, ENDPOINT_IP, Optional.empty(), ENDPOINT_IDENTITY);
-                String epConfig = ConfigHeaders.endpoint(maps, ep);
+                // The endpoints' template, and a variant: a TCP entry without a reply expires at once, so every
+                // SYN is a new flow. Each is loaded with the endpoint's constants and its policy map bound by fd.
+                String template = ConfigHeaders.endpointTemplate(maps);
                 Path epHeaders = work.resolve("ep");
-                ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, epConfig);
-                // The same program, except that a TCP entry without a reply expires at once: every SYN is new.
+                ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, template);
                 Path newFlowHeaders = work.resolve("ep-new-flow");
-                int endif = epConfig.lastIndexOf("#endif");
+                int endif = template.lastIndexOf("#endif");
                 ConfigHeaders.write(
                         newFlowHeaders,
                         ConfigHeaders.ENDPOINT,
-                        epConfig.substring(0, endif)
+                        template.substring(0, endif)
                                 + "/* bench only: a SYN's CT entry expires at once, so every run is a new flow */\n"
-                                + "#define CT_SYN_TIMEOUT 0\n\n" + epConfig.substring(endif));
-
+                                + "#define CT_SYN_TIMEOUT 0\n\n" + template.substring(endif));
+                Map<String, BpfMap<?, ?>> policyBinding = Map.of(DatapathMaps.POLICY_TEMPLATE, policy);
+                Map<String, byte[]> constants = Map.of(
+                        EndpointConfig.VARIABLE,
+                        new EndpointConfig(ENDPOINT_ID, 0, ENDPOINT_IDENTITY, ENDPOINT_IP, Optional.empty()).toBytes());
                 var lxc = f.add(loader.load(
-                                "bpf_lxc.c", List.of(epHeaders, nodeHeaders), agentMaps, DatapathMaps.ENDPOINT_LAYOUTS))
+                                "bpf_lxc.c",
+                                List.of(epHeaders, nodeHeaders),
+                                shared.all(),
+                                DatapathMaps.ENDPOINT_LAYOUTS,
+                                policyBinding,
+                                constants))
                         .program("to_container");
                 var lxcNewFlow = f.add(loader.load(
                                 "bpf_lxc.c",
                                 List.of(newFlowHeaders, nodeHeaders),
-                                agentMaps,
-                                DatapathMaps.ENDPOINT_LAYOUTS))
+                                shared.all(),
+                                DatapathMaps.ENDPOINT_LAYOUTS,
+                                policyBinding,
+                                constants))
                         .program("to_container");
                 var bare = loadBench(f, "bench_tc_lookup.c", List.of(ct4), List.of(Ct4Key.LAYOUT, CtEntry.LAYOUT))
                         .program("bench_tc_lookup");

@@ -3,10 +3,12 @@ package io.membrane.datapath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.datapath.net.Devices;
 import io.membrane.datapath.net.Netns;
+import io.membrane.maps.BpfException;
 import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.MapSpec;
@@ -14,6 +16,8 @@ import io.membrane.maps.layout.Layout;
 import io.membrane.topology.NamespacePair;
 import io.membrane.topology.Namespaces;
 import io.membrane.topology.Ping;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -23,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * XDP and tc attachment to a veth in a namespace of the test's own: attach, list, replace while traffic flows
- * (no packet may be lost during the swaps), detach.
+ * XDP, tc and tcx attachment to a veth in a namespace of the test's own: attach, list, replace while traffic flows
+ * (no packet may be lost during the swaps), detach; a pinned tcx link outlives its fd.
  */
 @Tag("kernel")
 class AttachTest {
@@ -163,5 +167,70 @@ class AttachTest {
         });
         assertTrue(swaps > 10, "swapped " + swaps + " times while the pings ran");
         assertEquals(60, replies.join(), "no packet lost while tc programs were swapped");
+    }
+
+    // --- tcx links ---
+
+    private long counted() {
+        return counter.lookup(0).orElseThrow();
+    }
+
+    @Test
+    void aPinnedLinkOutlivesItsFdAnUpdateSwapsUnderTrafficAndDetachEndsIt() throws Exception {
+        Program count = obj.program("tc_count");
+        Program pass = obj.program("tc_pass");
+        Path pin = kernel.pins().root().resolve("tcx_b_ingress");
+        int ifindex = Netns.call(lab.nsB(), () -> Devices.require(lab.devB()));
+        Tcx.Info first = Netns.call(lab.nsB(), () -> {
+            try (Tcx link = Tcx.attach(ifindex, Tcx.Hook.INGRESS, count)) {
+                link.pin(pin);
+                return link.info();
+            }
+        });
+        assertEquals(ifindex, first.ifindex());
+        assertEquals(Optional.of(Tcx.Hook.INGRESS), first.hook());
+
+        long before = counted();
+        assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+        assertTrue(counted() > before, "the pinned link stayed attached after its fd was closed");
+
+        try (Tcx link = Netns.call(lab.nsB(), () -> Tcx.pinned(pin))) {
+            assertEquals(first.linkId(), link.info().linkId());
+            link.update(pass);
+            assertNotEquals(first.programId(), link.info().programId(), "the link runs the other program now");
+            long passing = counted();
+            assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+            assertEquals(passing, counted(), "tc_pass counts nothing");
+
+            CompletableFuture<Integer> replies = CompletableFuture.supplyAsync(() -> Ping.repliesIn(Namespaces.exec(
+                            lab.nsA(), "ping", "-n", "-q", "-c", "60", "-i", "0.02", "-W", "1", NamespacePair.B_V4)
+                    .output()));
+            int swaps = 0;
+            for (Program current = pass; !replies.isDone(); swaps++) {
+                current = current == count ? pass : count;
+                link.update(current);
+                Thread.sleep(25);
+            }
+            assertTrue(swaps > 10, "swapped " + swaps + " times while the pings ran");
+            assertEquals(60, replies.join(), "no packet lost while the link's program was swapped");
+
+            link.update(count);
+            link.detach();
+            assertEquals(Optional.empty(), link.info().hook(), "a detached link is attached nowhere");
+            long detached = counted();
+            assertEquals(3, lab.pingFromA(NamespacePair.A_V4, NamespacePair.B_V4, 3));
+            assertEquals(detached, counted(), "nothing runs on the hook any more");
+            assertThrows(BpfException.class, () -> link.update(pass), "a detached link takes no program");
+        } finally {
+            Files.deleteIfExists(pin);
+        }
+    }
+
+    @Test
+    void aPinOfAnotherKindIsRefused() {
+        Path mapPin = kernel.pins().root().resolve("test_values");
+        assertTrue(Files.exists(mapPin), "the test's map is pinned there");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tcx.pinned(mapPin));
+        assertTrue(e.getMessage().contains("not a pinned tcx link"), e.getMessage());
     }
 }

@@ -45,6 +45,7 @@ class ArchitectureTest {
             "io.membrane.datapath.LibbpfLog", // libbpf's print hook
             "io.membrane.datapath.PerfEventReader", // perf_buffer__new/poll/consume
             "io.membrane.datapath.Tc", // bpf_tc_hook_create/attach/query/detach
+            "io.membrane.datapath.Tcx", // bpf_link_create/update/detach for tcx
             "io.membrane.datapath.TestRun", // BPF_PROG_TEST_RUN
             "io.membrane.datapath.Xdp", // bpf_xdp_attach/detach/query
             "io.membrane.datapath.net.Devices", // if_nametoindex

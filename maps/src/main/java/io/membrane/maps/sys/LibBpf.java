@@ -52,6 +52,14 @@ public interface LibBpf {
 
     int bpf_prog_test_run_opts(int progFd, Pointer opts);
 
+    /** A BPF link of {@code progFd} to {@code targetFd} (an ifindex for tcx); opts may be null. */
+    int bpf_link_create(int progFd, int targetFd, int attachType, Pointer opts);
+
+    /** Replaces a link's program in one step; opts may be null. */
+    int bpf_link_update(int linkFd, int newProgFd, Pointer opts);
+
+    int bpf_link_detach(int linkFd);
+
     // --- objects, programs and maps of an ELF object (libbpf.h) ---
 
     @SaveError

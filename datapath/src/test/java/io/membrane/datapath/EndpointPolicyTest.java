@@ -10,6 +10,8 @@ import io.membrane.datapath.net.Netns;
 import io.membrane.datapath.structs.Direction;
 import io.membrane.datapath.structs.DropReason;
 import io.membrane.datapath.structs.EndpointConfig;
+import io.membrane.datapath.structs.EndpointInfo;
+import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.datapath.structs.Notification;
@@ -35,7 +37,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -49,8 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Endpoint policy on real veths: endpoints A and B behind a node bridge, each with bpf_lxc on its host-side
  * veth. B is default-deny on ingress with one allow entry, A→B TCP 8080: a connection to 8080 carries data
  * both ways, 9090 and ICMP are dropped with POLICY_DENIED notifications naming both identities, and deleting
- * the allow entry stops new connections. Both copies come from one compile of the template, and replacing B's
- * under traffic loses nothing.
+ * the allow entry stops new connections. Each endpoint is programmed as the agent programs it ({@link
+ * EndpointDatapath}: one compile of the template, tcx links pinned): replacing B's copy under traffic loses
+ * nothing, its programs outlive the agent's handles and are restored, and a removed endpoint leaves nothing.
  */
 @Tag("kernel")
 class EndpointPolicyTest {
@@ -68,8 +70,6 @@ class EndpointPolicyTest {
     Path tmp;
 
     private final List<BpfMap<?, ?>> opened = new ArrayList<>();
-    private final List<ObjectLoader.Loaded> objects = new ArrayList<>();
-    private final List<ObjectCache.Compiled> compiles = new ArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
     private final List<ServerSocket> servers = new ArrayList<>();
     private EndpointLab lab;
@@ -77,12 +77,11 @@ class EndpointPolicyTest {
     private EndpointLab.Endpoint b;
     private PerfEventReader reader;
     private BpfHashMap<PolicyKey, PolicyEntry> policyB;
-    private ObjectLoader loader;
-    private Path epHeaders;
-    private Path nodeHeaders;
     private OpenMaps shared;
+    private EndpointDatapath.Template template;
     private EndpointConfig configB;
-    private int ifindexB;
+    private EndpointDatapath datapathA;
+    private EndpointDatapath datapathB;
 
     private <M extends BpfMap<?, ?>> M open(MapSpec<M> spec) {
         M m = kernel.pins().openOrCreate(spec);
@@ -97,20 +96,14 @@ class EndpointPolicyTest {
         opened.addAll(shared.all());
         PerfEventArrayMap events = shared.get(DatapathMaps.EVENTS);
         LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = shared.get(DatapathMaps.IPCACHE);
-        BpfHashMap<PolicyKey, PolicyEntry> policyA = open(maps.policy(A_ID));
-        policyB = open(maps.policy(B_ID));
         ipcache.put(IpcacheKey.of(Ipv4Prefix.host(A_IP)), new IpcacheValue(A_IDENTITY, 0));
         ipcache.put(IpcacheKey.of(Ipv4Prefix.host(B_IP)), new IpcacheValue(B_IDENTITY, 0));
-        // A may send anything; B's ingress is default-deny except TCP 8080 from A.
-        policyA.put(new PolicyKey(0, 0, 0, Direction.EGRESS), PolicyEntry.ALLOW);
-        policyB.put(new PolicyKey(0, 0, 0, Direction.EGRESS), PolicyEntry.ALLOW);
-        policyB.put(new PolicyKey(A_IDENTITY, 8080, PolicyKey.TCP, Direction.INGRESS), PolicyEntry.ALLOW);
 
         lab = EndpointLab.create("mbrep");
         a = lab.addEndpoint("a", A_IP);
         b = lab.addEndpoint("b", B_IP);
 
-        nodeHeaders = Files.createDirectories(tmp.resolve("node"));
+        Path nodeHeaders = Files.createDirectories(tmp.resolve("node"));
         // Per-flow packet counts in the CT entries: what shows that a replacement left no moment unfiltered.
         ConfigHeaders.Node node = ConfigHeaders.Node.DEFAULT;
         ConfigHeaders.writeNode(
@@ -118,28 +111,21 @@ class EndpointPolicyTest {
                 maps,
                 new ConfigHeaders.Node(
                         node.ipv4(), node.enableIpv4(), node.enableIpv6(), node.prefilterNotifyBudget(), true));
-        loader = new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), PrefilterDropTest.BPF_DIR);
+        ObjectLoader loader =
+                new ObjectLoader(new ObjectCache(tmp.resolve("cache"), new Clang()), PrefilterDropTest.BPF_DIR);
         // One template header for both endpoints: one compile, each copy loaded with its own constants and map.
-        epHeaders = tmp.resolve("endpoints");
+        Path epHeaders = tmp.resolve("endpoints");
         ConfigHeaders.write(epHeaders, ConfigHeaders.ENDPOINT, ConfigHeaders.endpointTemplate(maps));
-        for (Object[] ep :
-                new Object[][] {{a, A_ID, A_IP, A_IDENTITY, policyA}, {b, B_ID, B_IP, B_IDENTITY, policyB}}) {
-            EndpointLab.Endpoint e = (EndpointLab.Endpoint) ep[0];
-            int ifindex = Netns.call(lab.nodeNamespace(), () -> Devices.require(e.hostDevice()));
-            EndpointConfig config = new EndpointConfig(
-                    (int) ep[1],
-                    ifindex,
-                    (int) ep[3],
-                    Ipv4Prefix.host((String) ep[2]).address(),
-                    Optional.empty());
-            ObjectLoader.Loaded loaded = loadCopy(config, (BpfMap<?, ?>) ep[4]);
-            compiles.add(loaded.compiled());
-            attach(ifindex, loaded);
-            if (e == b) {
-                configB = config;
-                ifindexB = ifindex;
-            }
-        }
+        template = new EndpointDatapath.Template(loader, List.of(epHeaders, nodeHeaders), shared, kernel.pins());
+        datapathA = program(a, A_ID, A_IP, A_IDENTITY);
+        configB = new EndpointConfig(
+                B_ID, ifindexOf(b), B_IDENTITY, Ipv4Prefix.host(B_IP).address(), Optional.empty());
+        datapathB = Netns.call(
+                lab.nodeNamespace(), () -> EndpointDatapath.program(template, configB, Ipv4Prefix.host(B_IP)));
+        // Programmed, both allow everything; B's ingress becomes default-deny except TCP 8080 from A.
+        policyB = datapathB.policy();
+        policyB.delete(new PolicyKey(0, 0, 0, Direction.INGRESS));
+        policyB.put(new PolicyKey(A_IDENTITY, 8080, PolicyKey.TCP, Direction.INGRESS), PolicyEntry.ALLOW);
         reader = new PerfEventReader(events, 8, new PerfEventReader.Listener() {
             @Override
             public void onSample(int cpu, byte[] data) {
@@ -164,30 +150,22 @@ class EndpointPolicyTest {
         if (reader != null) {
             reader.close();
         }
-        objects.forEach(ObjectLoader.Loaded::close);
+        for (EndpointDatapath d : new EndpointDatapath[] {datapathA, datapathB}) {
+            if (d != null) {
+                d.close();
+            }
+        }
         opened.forEach(BpfMap::close);
     }
 
-    /** One endpoint's copy of the template: its constants, its policy map bound by fd. */
-    private ObjectLoader.Loaded loadCopy(EndpointConfig config, BpfMap<?, ?> policy) {
-        ObjectLoader.Loaded loaded = loader.load(
-                "bpf_lxc.c",
-                List.of(epHeaders, nodeHeaders),
-                shared.all(),
-                DatapathMaps.ENDPOINT_LAYOUTS,
-                Map.of(DatapathMaps.POLICY_TEMPLATE, policy),
-                Map.of(EndpointConfig.VARIABLE, config.toBytes()));
-        objects.add(loaded);
-        return loaded;
+    private int ifindexOf(EndpointLab.Endpoint e) {
+        return Netns.call(lab.nodeNamespace(), () -> Devices.require(e.hostDevice()));
     }
 
-    /** Both programs on the host-side veth; each replaces what was there in one netlink request. */
-    private void attach(int ifindex, ObjectLoader.Loaded loaded) {
-        Netns.call(lab.nodeNamespace(), () -> {
-            Tc.attach(ifindex, Tc.Hook.INGRESS, loaded.program("from_container"));
-            Tc.attach(ifindex, Tc.Hook.EGRESS, loaded.program("to_container"));
-            return null;
-        });
+    private EndpointDatapath program(EndpointLab.Endpoint e, int id, String ip, int identity) {
+        EndpointConfig config = new EndpointConfig(
+                id, ifindexOf(e), identity, Ipv4Prefix.host(ip).address(), Optional.empty());
+        return Netns.call(lab.nodeNamespace(), () -> EndpointDatapath.program(template, config, Ipv4Prefix.host(ip)));
     }
 
     /** An echo server on B:port, its socket opened inside B's namespace. */
@@ -249,6 +227,8 @@ class EndpointPolicyTest {
 
     @Test
     void oneCompileServesBothEndpointsEachWithItsOwnIdentity() {
+        List<ObjectCache.Compiled> compiles =
+                List.of(datapathA.compiled().orElseThrow(), datapathB.compiled().orElseThrow());
         assertEquals(
                 List.of(false, true),
                 compiles.stream().map(ObjectCache.Compiled::cacheHit).toList());
@@ -307,9 +287,11 @@ class EndpointPolicyTest {
                 BufferedReader in =
                         new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8))) {
             for (int regeneration = 0; regeneration < 20; regeneration++) {
-                ObjectLoader.Loaded next = loadCopy(configB, policyB);
-                assertTrue(next.compiled().cacheHit(), "a regeneration compiles nothing");
-                attach(ifindexB, next);
+                Netns.call(lab.nodeNamespace(), () -> {
+                    datapathB.regenerate(configB);
+                    return null;
+                });
+                assertTrue(datapathB.compiled().orElseThrow().cacheHit(), "a regeneration compiles nothing");
                 for (int i = 0; i < 5; i++, lines++) {
                     out.println("line " + lines);
                     assertEquals("echo line " + lines + " from 8080", in.readLine());
@@ -332,6 +314,73 @@ class EndpointPolicyTest {
         // Requests and replies: A's egress copy (never replaced) and B's ingress copies see the same packets.
         assertEquals(2L * pings, counted.get(Direction.EGRESS), "A's side of the flow: " + counted);
         assertEquals(counted.get(Direction.EGRESS), counted.get(Direction.INGRESS), "B's side saw all of them too");
+    }
+
+    /**
+     * The agent goes (its handles closed) and comes back: B's programs enforce all the while through their pinned
+     * links, the restored endpoint takes them over, and its next regeneration runs with the new constants.
+     */
+    @Test
+    void programsOutliveTheAgentAndARestoredEndpointRegenerates() throws Exception {
+        datapathB.close();
+        datapathB = null;
+        assertEquals("echo still from 8080", talk(8080, "still"), "allowed traffic flows with no agent");
+        assertDenied(9090);
+        assertFalse(drops().isEmpty(), "and the pinned programs still drop what policy denies");
+        notifications.clear();
+
+        EndpointDatapath restored = Netns.call(lab.nodeNamespace(), () -> EndpointDatapath.restore(template, configB));
+        datapathB = restored;
+        assertEquals(Optional.empty(), restored.compiled(), "restored: the links run the last run's copy");
+        EndpointConfig relabelled =
+                new EndpointConfig(B_ID, configB.ifindex(), B_IDENTITY + 1, configB.ipv4(), Optional.empty());
+        Netns.call(lab.nodeNamespace(), () -> {
+            restored.regenerate(relabelled);
+            return null;
+        });
+        assertDenied(9090);
+        List<Notification.Drop> drops = drops();
+        assertFalse(drops.isEmpty());
+        drops.forEach(d -> assertEquals(B_IDENTITY + 1, d.destinationIdentity(), "the new copy's identity"));
+        assertEquals("echo again from 8080", talk(8080, "again"), "the policy map came back with it");
+    }
+
+    /** Removed, the endpoint leaves nothing in the kernel: no links, no pins, no lxc entry, no policy map. */
+    @Test
+    void removeLeavesNothingOfTheEndpoint() {
+        Path links = EndpointDatapath.linkDir(kernel.pins(), B_ID);
+        assertTrue(Files.exists(links.resolve("from_container")) && Files.exists(links.resolve("to_container")));
+        BpfHashMap<EndpointKey, EndpointInfo> lxc = shared.get(DatapathMaps.LXC);
+        EndpointKey keyB =
+                new EndpointKey(IpcacheKey.FAMILY_IPV4, Ipv4Prefix.host(B_IP).addressBytes());
+        assertEquals(B_ID, lxc.lookup(keyB).orElseThrow().endpointId());
+
+        Netns.call(lab.nodeNamespace(), () -> {
+            datapathB.remove(Ipv4Prefix.host(B_IP));
+            datapathB.remove(Ipv4Prefix.host(B_IP)); // idempotent
+            return null;
+        });
+        assertFalse(Files.exists(links), "the links' pins");
+        assertEquals(Optional.empty(), lxc.lookup(keyB), "the lxc entry");
+        assertFalse(
+                Files.exists(kernel.pins().pathOf(PrefilterDropTest.smallMaps().policy(B_ID))), "the policy map");
+        // Nothing enforces on B's veth any more: what B's policy denied now arrives.
+        assertEquals("echo open from 9090", talk(9090, "open"));
+        assertTrue(
+                lxc.lookup(new EndpointKey(
+                                IpcacheKey.FAMILY_IPV4, Ipv4Prefix.host(A_IP).addressBytes()))
+                        .isPresent(),
+                "A is untouched");
+    }
+
+    private void assertDenied(int port) {
+        assertThrows(java.net.SocketTimeoutException.class, () -> {
+            try {
+                talk(port, "denied");
+            } catch (IllegalStateException e) {
+                throw e.getCause();
+            }
+        });
     }
 
     @Test

@@ -5,11 +5,16 @@ import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.IpEntry;
 import io.membrane.actors.ipcache.IpCacheTable;
 import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.structs.EndpointInfo;
+import io.membrane.datapath.structs.EndpointKey;
 import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.maps.BpfException;
 import io.membrane.maps.BpfFs;
+import io.membrane.maps.BpfHashMap;
+import io.membrane.maps.BpfMap;
 import io.membrane.maps.LpmTrieMap;
+import io.membrane.maps.MapSpec;
 import io.membrane.maps.PinnedMaps;
 import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
@@ -35,7 +40,8 @@ final class IpCommands {
     static void addTo(Cli cli) {
         cli.add("ip", () -> new CommandLine(new IpGroup()).addSubcommand(new IpList(cli)));
         cli.add("bpf", () -> new CommandLine(new BpfGroup())
-                .addSubcommand(new CommandLine(new BpfIpcache()).addSubcommand(new BpfIpcacheList(cli.out()))));
+                .addSubcommand(new CommandLine(new BpfIpcache()).addSubcommand(new BpfIpcacheList(cli.out())))
+                .addSubcommand(new CommandLine(new BpfEndpoint()).addSubcommand(new BpfEndpointList(cli.out()))));
     }
 
     @Command(name = "ip", description = "The ipcache: CIDRs and their identities.")
@@ -87,11 +93,9 @@ final class IpCommands {
     @Command(name = "ipcache", description = "The membrane_ipcache map.")
     static final class BpfIpcache extends Cli.Group {}
 
-    @Command(
-            name = "list",
-            description = "The entries of the pinned membrane_ipcache map, decoded (no agent needed; root).")
-    static final class BpfIpcacheList extends Cli.StandardCommand {
-        private final PrintStream out;
+    /** A reader of one of the agent's pinned maps: no agent needed (root), nothing mounted or created. */
+    abstract static class PinnedMapReader extends Cli.StandardCommand {
+        final PrintStream out;
 
         @Option(names = "--config", paramLabel = "FILE", description = "the agent's config, for its pin root")
         Path config;
@@ -99,7 +103,7 @@ final class IpCommands {
         @Option(names = "--pin-root", paramLabel = "DIR", description = "the pin root (default: the config's)")
         Path pinRoot;
 
-        BpfIpcacheList(PrintStream out) {
+        PinnedMapReader(PrintStream out) {
             this.out = out;
         }
 
@@ -112,22 +116,98 @@ final class IpCommands {
                 throw new CliException("no pinned maps at " + root + " (not a directory on bpffs; --pin-root DIR)");
             }
             PinnedMaps pins = PinnedMaps.at(root);
-            var spec = new DatapathMaps(c.mapSizes()).spec(DatapathMaps.IPCACHE);
-            Map<Cidr, IpcacheValue> entries = new TreeMap<>();
-            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = pins.openExistingAnySize(spec)
-                    .orElseThrow(() -> new CliException("no ipcache map pinned at " + pins.pathOf(spec)
-                            + " (is the agent set up? --pin-root DIR)"))) {
-                map.entries().forEach((k, v) -> entries.put(IpCacheTable.cidrOf(k), v));
+            DatapathMaps maps = new DatapathMaps(c.mapSizes());
+            MapSpec<?> spec = spec(maps);
+            try {
+                print(pins, maps);
             } catch (BpfException e) {
                 throw new CliException("cannot read " + pins.pathOf(spec) + ": " + e.getMessage());
+            }
+            return 0;
+        }
+
+        /** The map this command reads. */
+        abstract MapSpec<?> spec(DatapathMaps maps);
+
+        abstract void print(PinnedMaps pins, DatapathMaps maps);
+
+        <M extends BpfMap<?, ?>> M open(PinnedMaps pins, MapSpec<M> spec, String what) {
+            return pins.openExistingAnySize(spec)
+                    .orElseThrow(() -> new CliException("no " + what + " map pinned at " + pins.pathOf(spec)
+                            + " (is the agent set up? --pin-root DIR)"));
+        }
+    }
+
+    @Command(
+            name = "list",
+            description = "The entries of the pinned membrane_ipcache map, decoded (no agent needed; root).")
+    static final class BpfIpcacheList extends PinnedMapReader {
+        BpfIpcacheList(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        MapSpec<?> spec(DatapathMaps maps) {
+            return maps.spec(DatapathMaps.IPCACHE);
+        }
+
+        @Override
+        void print(PinnedMaps pins, DatapathMaps maps) {
+            Map<Cidr, IpcacheValue> entries = new TreeMap<>();
+            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = open(pins, maps.spec(DatapathMaps.IPCACHE), "ipcache")) {
+                map.entries().forEach((k, v) -> entries.put(IpCacheTable.cidrOf(k), v));
             }
             out.printf("%-42s %s%n", "IP PREFIX/ADDRESS", "IDENTITY");
             entries.forEach((cidr, v) -> out.printf(
                     "%-42s identity=%d node_addr=%s%n",
-                    cidr,
-                    Integer.toUnsignedLong(v.identity()),
-                    new Ipv4Prefix(v.nodeAddress(), 32).toString().replace("/32", "")));
-            return 0;
+                    cidr, Integer.toUnsignedLong(v.identity()), new Ipv4Prefix(v.nodeAddress(), 32).addressText()));
+        }
+    }
+
+    @Command(name = "endpoint", description = "The membrane_lxc map: this node's endpoints.")
+    static final class BpfEndpoint extends Cli.Group {}
+
+    @Command(
+            name = "list",
+            description = "The entries of the pinned membrane_lxc map, decoded (no agent needed; root).")
+    static final class BpfEndpointList extends PinnedMapReader {
+        BpfEndpointList(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        MapSpec<?> spec(DatapathMaps maps) {
+            return maps.spec(DatapathMaps.LXC);
+        }
+
+        @Override
+        void print(PinnedMaps pins, DatapathMaps maps) {
+            Map<String, EndpointInfo> entries = new TreeMap<>();
+            try (BpfHashMap<EndpointKey, EndpointInfo> map = open(pins, maps.spec(DatapathMaps.LXC), "lxc")) {
+                map.entries().forEach((k, v) -> entries.put(address(k), v));
+            }
+            // cilium-dbg bpf endpoint list's columns.
+            out.printf("%-40s %s%n", "IP ADDRESS", "LOCAL ENDPOINT INFO");
+            entries.forEach((ip, v) -> out.printf(
+                    "%-40s id=%-5d flags=0x%04x ifindex=%-4d mac=%s nodemac=%s%n",
+                    ip, v.endpointId(), v.flags(), v.ifindex(), mac(v.mac()), mac(v.nodeMac())));
+        }
+
+        private static String address(EndpointKey k) {
+            return k.family() == IpcacheKey.FAMILY_IPV4
+                    ? new Ipv4Prefix(java.nio.ByteBuffer.wrap(k.address(), 0, 4).getInt(), 32).addressText()
+                    : io.membrane.maps.net.Ipv6Prefix.addressText(java.util.Arrays.copyOf(k.address(), 16));
+        }
+
+        private static String mac(long mac) {
+            return String.format(
+                    "%02x:%02x:%02x:%02x:%02x:%02x",
+                    mac >>> 40 & 0xff,
+                    mac >>> 32 & 0xff,
+                    mac >>> 24 & 0xff,
+                    mac >>> 16 & 0xff,
+                    mac >>> 8 & 0xff,
+                    mac & 0xff);
         }
     }
 }

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.membrane.actors.AgentNode;
 import io.membrane.actors.TestAgents;
+import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.structs.EndpointInfo;
+import io.membrane.datapath.structs.EndpointKey;
+import io.membrane.datapath.structs.IpcacheKey;
+import io.membrane.maps.BpfHashMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.PinnedMaps;
+import io.membrane.maps.net.Ipv4Prefix;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -167,6 +173,30 @@ class CliTest {
         assertTrue(missing.err().startsWith("membrane: no pinned maps at " + none), missing.err());
         assertEquals(1, missing.err().lines().count(), missing.err());
         Files.delete(none);
+    }
+
+    @Test
+    void bpfEndpointListDecodesThePinnedLxcMap() {
+        DatapathMaps maps = new DatapathMaps(agent.config().mapSizes());
+        try (BpfHashMap<EndpointKey, EndpointInfo> lxc =
+                pins.openExisting(maps.spec(DatapathMaps.LXC)).orElseThrow()) {
+            EndpointKey key = new EndpointKey(
+                    IpcacheKey.FAMILY_IPV4, Ipv4Prefix.host("10.200.0.7").addressBytes());
+            lxc.put(key, new EndpointInfo(17, 42, 0, 0x02000ac80007L, 0x0200000000feL));
+            try {
+                Run run =
+                        cli("bpf", "endpoint", "list", "--pin-root", pins.root().toString());
+                assertEquals(0, run.code(), run.err());
+                assertTrue(run.out().startsWith("IP ADDRESS"), run.out());
+                assertTrue(
+                        run.out()
+                                .matches("(?s).*\\n10\\.200\\.0\\.7 +id=42 +flags=0x0000 ifindex=17 +"
+                                        + "mac=02:00:0a:c8:00:07 nodemac=02:00:00:00:00:fe\\n.*"),
+                        run.out());
+            } finally {
+                lxc.delete(key);
+            }
+        }
     }
 
     @Test

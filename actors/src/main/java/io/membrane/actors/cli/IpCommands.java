@@ -11,18 +11,14 @@ import io.membrane.datapath.structs.IpcacheKey;
 import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.maps.BpfException;
 import io.membrane.maps.BpfFs;
-import io.membrane.maps.BpfHashMap;
-import io.membrane.maps.BpfMap;
-import io.membrane.maps.LpmTrieMap;
+import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.MapSpec;
 import io.membrane.maps.PinnedMaps;
-import io.membrane.maps.net.Cidr;
 import io.membrane.maps.net.Ipv4Prefix;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine;
@@ -93,9 +89,14 @@ final class IpCommands {
     @Command(name = "ipcache", description = "The membrane_ipcache map.")
     static final class BpfIpcache extends Cli.Group {}
 
-    /** A reader of one of the agent's pinned maps: no agent needed (root), nothing mounted or created. */
-    abstract static class PinnedMapReader extends Cli.StandardCommand {
-        final PrintStream out;
+    /**
+     * A reader of one of the agent's pinned maps, printing one row per entry in key order: no agent needed (root),
+     * nothing mounted or created.
+     */
+    abstract static class PinnedMapReader<K, V> extends Cli.StandardCommand {
+        private final PrintStream out;
+        private final DatapathMaps.Shared<? extends KeyValueMap<K, V>> map;
+        private final String header;
 
         @Option(names = "--config", paramLabel = "FILE", description = "the agent's config, for its pin root")
         Path config;
@@ -103,11 +104,19 @@ final class IpCommands {
         @Option(names = "--pin-root", paramLabel = "DIR", description = "the pin root (default: the config's)")
         Path pinRoot;
 
-        PinnedMapReader(PrintStream out) {
+        PinnedMapReader(PrintStream out, DatapathMaps.Shared<? extends KeyValueMap<K, V>> map, String header) {
             this.out = out;
+            this.map = map;
+            this.header = header;
         }
 
+        /** What the rows are ordered by. */
+        abstract Comparable<?> order(K key);
+
+        abstract String row(K key, V value);
+
         @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
         public Integer call() {
             AgentConfig c = AgentConfig.load(Optional.ofNullable(config));
             Path root = pinRoot != null ? pinRoot : c.pinRoot();
@@ -116,51 +125,41 @@ final class IpCommands {
                 throw new CliException("no pinned maps at " + root + " (not a directory on bpffs; --pin-root DIR)");
             }
             PinnedMaps pins = PinnedMaps.at(root);
-            DatapathMaps maps = new DatapathMaps(c.mapSizes());
-            MapSpec<?> spec = spec(maps);
-            try {
-                print(pins, maps);
+            MapSpec<? extends KeyValueMap<K, V>> spec = new DatapathMaps(c.mapSizes()).spec(map);
+            TreeMap<Comparable, String> rows = new TreeMap<>();
+            try (KeyValueMap<K, V> m = pins.openExistingAnySize(spec)
+                    .orElseThrow(() -> new CliException(
+                            "no map pinned at " + pins.pathOf(spec) + " (is the agent set up? --pin-root DIR)"))) {
+                m.entries().forEach((k, v) -> rows.put(order(k), row(k, v)));
             } catch (BpfException e) {
                 throw new CliException("cannot read " + pins.pathOf(spec) + ": " + e.getMessage());
             }
+            out.println(header);
+            rows.values().forEach(out::println);
             return 0;
-        }
-
-        /** The map this command reads. */
-        abstract MapSpec<?> spec(DatapathMaps maps);
-
-        abstract void print(PinnedMaps pins, DatapathMaps maps);
-
-        <M extends BpfMap<?, ?>> M open(PinnedMaps pins, MapSpec<M> spec, String what) {
-            return pins.openExistingAnySize(spec)
-                    .orElseThrow(() -> new CliException("no " + what + " map pinned at " + pins.pathOf(spec)
-                            + " (is the agent set up? --pin-root DIR)"));
         }
     }
 
     @Command(
             name = "list",
             description = "The entries of the pinned membrane_ipcache map, decoded (no agent needed; root).")
-    static final class BpfIpcacheList extends PinnedMapReader {
+    static final class BpfIpcacheList extends PinnedMapReader<IpcacheKey, IpcacheValue> {
         BpfIpcacheList(PrintStream out) {
-            super(out);
+            super(out, DatapathMaps.IPCACHE, String.format("%-42s %s", "IP PREFIX/ADDRESS", "IDENTITY"));
         }
 
         @Override
-        MapSpec<?> spec(DatapathMaps maps) {
-            return maps.spec(DatapathMaps.IPCACHE);
+        Comparable<?> order(IpcacheKey key) {
+            return IpCacheTable.cidrOf(key);
         }
 
         @Override
-        void print(PinnedMaps pins, DatapathMaps maps) {
-            Map<Cidr, IpcacheValue> entries = new TreeMap<>();
-            try (LpmTrieMap<IpcacheKey, IpcacheValue> map = open(pins, maps.spec(DatapathMaps.IPCACHE), "ipcache")) {
-                map.entries().forEach((k, v) -> entries.put(IpCacheTable.cidrOf(k), v));
-            }
-            out.printf("%-42s %s%n", "IP PREFIX/ADDRESS", "IDENTITY");
-            entries.forEach((cidr, v) -> out.printf(
-                    "%-42s identity=%d node_addr=%s%n",
-                    cidr, Integer.toUnsignedLong(v.identity()), new Ipv4Prefix(v.nodeAddress(), 32).addressText()));
+        String row(IpcacheKey key, IpcacheValue v) {
+            return String.format(
+                    "%-42s identity=%d node_addr=%s",
+                    IpCacheTable.cidrOf(key),
+                    Integer.toUnsignedLong(v.identity()),
+                    new Ipv4Prefix(v.nodeAddress(), 32).addressText());
         }
     }
 
@@ -170,27 +169,22 @@ final class IpCommands {
     @Command(
             name = "list",
             description = "The entries of the pinned membrane_lxc map, decoded (no agent needed; root).")
-    static final class BpfEndpointList extends PinnedMapReader {
+    static final class BpfEndpointList extends PinnedMapReader<EndpointKey, EndpointInfo> {
         BpfEndpointList(PrintStream out) {
-            super(out);
-        }
-
-        @Override
-        MapSpec<?> spec(DatapathMaps maps) {
-            return maps.spec(DatapathMaps.LXC);
-        }
-
-        @Override
-        void print(PinnedMaps pins, DatapathMaps maps) {
-            Map<String, EndpointInfo> entries = new TreeMap<>();
-            try (BpfHashMap<EndpointKey, EndpointInfo> map = open(pins, maps.spec(DatapathMaps.LXC), "lxc")) {
-                map.entries().forEach((k, v) -> entries.put(address(k), v));
-            }
             // cilium-dbg bpf endpoint list's columns.
-            out.printf("%-40s %s%n", "IP ADDRESS", "LOCAL ENDPOINT INFO");
-            entries.forEach((ip, v) -> out.printf(
-                    "%-40s id=%-5d flags=0x%04x ifindex=%-4d mac=%s nodemac=%s%n",
-                    ip, v.endpointId(), v.flags(), v.ifindex(), mac(v.mac()), mac(v.nodeMac())));
+            super(out, DatapathMaps.LXC, String.format("%-40s %s", "IP ADDRESS", "LOCAL ENDPOINT INFO"));
+        }
+
+        @Override
+        Comparable<?> order(EndpointKey key) {
+            return (key.family() == IpcacheKey.FAMILY_IPV4 ? "4 " : "6 ") + address(key);
+        }
+
+        @Override
+        String row(EndpointKey key, EndpointInfo v) {
+            return String.format(
+                    "%-40s id=%-5d flags=0x%04x ifindex=%-4d mac=%s nodemac=%s",
+                    address(key), v.endpointId(), v.flags(), v.ifindex(), mac(v.mac()), mac(v.nodeMac()));
         }
 
         private static String address(EndpointKey k) {

@@ -19,6 +19,7 @@ import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.ObjectCache;
 import io.membrane.datapath.ObjectLoader;
 import io.membrane.datapath.OpenMaps;
+import io.membrane.datapath.Program;
 import io.membrane.datapath.TestRun;
 import io.membrane.datapath.structs.Ct4Key;
 import io.membrane.datapath.structs.CtEntry;
@@ -289,22 +290,16 @@ public final class DatapathBench {
                 Map<String, byte[]> constants = Map.of(
                         EndpointConfig.VARIABLE,
                         new EndpointConfig(ENDPOINT_ID, 0, ENDPOINT_IDENTITY, ENDPOINT_IP, Optional.empty()).toBytes());
-                var lxc = f.add(loader.load(
+                java.util.function.Function<Path, Program> toContainer = headers -> f.add(loader.load(
                                 "bpf_lxc.c",
-                                List.of(epHeaders, nodeHeaders),
+                                List.of(headers, nodeHeaders),
                                 shared.all(),
                                 DatapathMaps.ENDPOINT_LAYOUTS,
                                 policyBinding,
                                 constants))
                         .program("to_container");
-                var lxcNewFlow = f.add(loader.load(
-                                "bpf_lxc.c",
-                                List.of(newFlowHeaders, nodeHeaders),
-                                shared.all(),
-                                DatapathMaps.ENDPOINT_LAYOUTS,
-                                policyBinding,
-                                constants))
-                        .program("to_container");
+                var lxc = toContainer.apply(epHeaders);
+                var lxcNewFlow = toContainer.apply(newFlowHeaders);
                 var bare = loadBench(f, "bench_tc_lookup.c", List.of(ct4), List.of(Ct4Key.LAYOUT, CtEntry.LAYOUT))
                         .program("bench_tc_lookup");
 

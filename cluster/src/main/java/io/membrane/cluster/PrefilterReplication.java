@@ -7,6 +7,7 @@ import io.membrane.actors.prefilter.Scope;
 import io.membrane.cluster.ddata.CidrSet;
 import io.membrane.cluster.ddata.CidrSetKey;
 import io.membrane.cluster.ddata.CidrShards;
+import io.membrane.cluster.ddata.ReplicasKnown;
 import io.membrane.cluster.ddata.Replication;
 import io.membrane.maps.net.Cidr;
 import java.time.Duration;
@@ -25,7 +26,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * only writer of the maps: the first a Reconcile of the whole cluster scope, later an Adjust of what changed in
  * the keys that changed ({@link ReplicatedDenyList}). The replicator's callbacks only record the new value.
  *
- * <p>Phases: <b>awaiting-up</b> polls until this node is Up and its replicator knows every Up member (before that
- * a "majority" would be its own replica); <b>reading</b> reads every key with ReadMajority, mirroring adds as they
+ * <p>Phases: <b>awaiting-up</b> until this node is Up and its replicator knows every Up member ({@link
+ * ReplicasKnown}; before that a "majority" would be its own replica); <b>reading</b> reads every key with ReadMajority, mirroring adds as they
  * come but removing nothing, so a restarted node never drops cluster entries it has not heard of yet;
  * <b>serving</b> reconciles once every key is read, then takes changes. Changes that arrive before serving wait
  * up to {@link #READ_WAIT}, then are refused as not confirmed. Deadlines and their figures:
@@ -77,7 +77,6 @@ public final class PrefilterReplication {
     static final Duration PER_LISTED_CIDR = Duration.ofNanos(60_000);
 
     static final Duration WRITE_ALL_TIMEOUT = Replication.WRITE_ALL_TIMEOUT;
-    static final Duration READY_POLL = Replication.READY_POLL;
     static final Duration READ_TIMEOUT = Replication.READ_TIMEOUT;
     static final Duration READ_RETRY = Replication.READ_RETRY;
     /** Changes of at least this many CIDRs say in the log how long their confirmation took. */
@@ -93,7 +92,6 @@ public final class PrefilterReplication {
     /** How long the Prefilter may take over one request (a Reconcile of a whole list included). */
     static final Duration PREFILTER_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final String READY_TIMER = "ready";
     private static final String EXPIRE_TIMER = "expire-waiting";
 
     public sealed interface Command permits Change, Internal {}
@@ -104,8 +102,7 @@ public final class PrefilterReplication {
 
     /** What this actor sends itself, its replicator adapter and its asks answer with. */
     private sealed interface Internal extends Command
-            permits CheckUp,
-                    Replicas,
+            permits MembersKnown,
                     ReadShard,
                     ShardRead,
                     ShardChanged,
@@ -115,11 +112,8 @@ public final class PrefilterReplication {
                     ShardWritten,
                     Reconciled {}
 
-    /** Is this node Up yet? Then the start-up read can begin once the replicator knows the members. */
-    private record CheckUp() implements Internal {}
-
-    /** The replicator's count of replicas (this node included). */
-    private record Replicas(int count) implements Internal {}
+    /** This node is Up and its replicator counts every Up member: the start-up read can begin. */
+    private record MembersKnown() implements Internal {}
 
     private record ReadShard(int shard) implements Internal {}
 
@@ -215,8 +209,7 @@ public final class PrefilterReplication {
     public static Behavior<Command> create(ActorRef<Prefilter.Command> prefilter) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 DistributedData.withReplicatorMessageAdapter((ReplicatorMessageAdapter<Command, CidrSet> r) -> {
-                    // Polling needs no subscription that could miss an event that came first.
-                    timers.startTimerWithFixedDelay(READY_TIMER, new CheckUp(), READY_POLL);
+                    ctx.spawnAnonymous(ReplicasKnown.create(ctx.getSelf(), new MembersKnown()));
                     // One adapter serves every key (typed message adapters are per message class): the shard
                     // comes from the key the notification names.
                     for (int s = 0; s < SHARDS; s++) {
@@ -253,8 +246,7 @@ public final class PrefilterReplication {
 
     private Behavior<Command> awaitingUp(CatchUp catchUp) {
         return Behaviors.receive(Command.class)
-                .onMessage(CheckUp.class, u -> onCheckUp())
-                .onMessage(Replicas.class, r -> onReplicas(catchUp, r))
+                .onMessage(MembersKnown.class, k -> onMembersKnown(catchUp))
                 .onMessage(ShardChanged.class, c -> onEarlyShardChanged(catchUp, c))
                 .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
                 .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
@@ -278,8 +270,6 @@ public final class PrefilterReplication {
                 .onMessage(Reconciled.class, this::onReconciled)
                 .onMessage(Change.class, c -> onEarlyChange(catchUp, c))
                 .onMessage(ExpireWaiting.class, x -> onExpireWaiting(catchUp))
-                .onMessage(CheckUp.class, u -> Behaviors.same()) // a poll already under way
-                .onMessage(Replicas.class, r -> Behaviors.same())
                 .build();
     }
 
@@ -294,30 +284,15 @@ public final class PrefilterReplication {
                     return onReconcileNow();
                 })
                 .onMessage(Reconciled.class, r -> onServingReconciled(serving, r))
-                .onMessage(CheckUp.class, u -> Behaviors.same())
-                .onMessage(Replicas.class, r -> Behaviors.same())
                 .build();
     }
 
     // --- awaiting-up ---
 
-    private Behavior<Command> onCheckUp() {
-        if (Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
-            replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
-        }
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onReplicas(CatchUp catchUp, Replicas replicas) {
+    private Behavior<Command> onMembersKnown(CatchUp catchUp) {
         int up = upMembers();
-        if (replicas.count() < up) {
-            // The replicator has not processed every MemberUp yet: a majority of what it knows would be too
-            // small. The poll asks again.
-            return Behaviors.same();
-        }
         LOG.info("up in a cluster of {}: reading the cluster deny list ({} keys) from a majority", up, SHARDS);
         catchUp.readStarted = System.nanoTime();
-        timers.cancel(READY_TIMER);
         for (int s = 0; s < SHARDS; s++) {
             ctx.getSelf().tell(new ReadShard(s));
         }

@@ -4,12 +4,10 @@ import io.membrane.maps.BpfException;
 import io.membrane.maps.sys.NativeLibs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
@@ -102,15 +100,10 @@ public final class Tcx implements AutoCloseable {
 
     public Info info() {
         ensureOpen();
-        ByteBuffer info = ByteBuffer.allocateDirect(LINK_INFO_SIZE).order(ByteOrder.nativeOrder());
-        ByteBuffer len = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+        Pointer info = Memory.allocateDirect(NativeLibs.runtime(), LINK_INFO_SIZE);
+        Pointer len = Memory.allocateDirect(NativeLibs.runtime(), 4);
         len.putInt(0, LINK_INFO_SIZE);
-        int rc = NativeLibs.bpf()
-                .bpf_obj_get_info_by_fd(
-                        fd, Pointer.wrap(NativeLibs.runtime(), info), Pointer.wrap(NativeLibs.runtime(), len));
-        Reference.reachabilityFence(info);
-        Reference.reachabilityFence(len);
-        BpfException.check(rc, "query " + what, what);
+        BpfException.check(NativeLibs.bpf().bpf_obj_get_info_by_fd(fd, info, len), "query " + what, what);
         if (info.getInt(0) != LINK_TYPE_TCX) {
             throw new IllegalStateException(what + " is a link of type " + info.getInt(0) + ", not tcx");
         }

@@ -18,10 +18,8 @@ import io.membrane.datapath.structs.Notification;
 import io.membrane.datapath.structs.PolicyEntry;
 import io.membrane.datapath.structs.PolicyKey;
 import io.membrane.maps.BpfHashMap;
-import io.membrane.maps.BpfMap;
 import io.membrane.maps.KernelTest;
 import io.membrane.maps.LpmTrieMap;
-import io.membrane.maps.MapSpec;
 import io.membrane.maps.PerfEventArrayMap;
 import io.membrane.maps.net.Ipv4Prefix;
 import io.membrane.topology.EndpointLab;
@@ -69,7 +67,6 @@ class EndpointPolicyTest {
     @TempDir
     Path tmp;
 
-    private final List<BpfMap<?, ?>> opened = new ArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
     private final List<ServerSocket> servers = new ArrayList<>();
     private EndpointLab lab;
@@ -83,17 +80,10 @@ class EndpointPolicyTest {
     private EndpointDatapath datapathA;
     private EndpointDatapath datapathB;
 
-    private <M extends BpfMap<?, ?>> M open(MapSpec<M> spec) {
-        M m = kernel.pins().openOrCreate(spec);
-        opened.add(m);
-        return m;
-    }
-
     @BeforeEach
     void setUp() throws Exception {
         DatapathMaps maps = PrefilterDropTest.smallMaps();
         shared = OpenMaps.openOrCreate(kernel.pins(), maps, DatapathMaps.Source.BPF_LXC);
-        opened.addAll(shared.all());
         PerfEventArrayMap events = shared.get(DatapathMaps.EVENTS);
         LpmTrieMap<IpcacheKey, IpcacheValue> ipcache = shared.get(DatapathMaps.IPCACHE);
         ipcache.put(IpcacheKey.of(Ipv4Prefix.host(A_IP)), new IpcacheValue(A_IDENTITY, 0));
@@ -155,7 +145,9 @@ class EndpointPolicyTest {
                 d.close();
             }
         }
-        opened.forEach(BpfMap::close);
+        if (shared != null) {
+            shared.close();
+        }
     }
 
     private int ifindexOf(EndpointLab.Endpoint e) {

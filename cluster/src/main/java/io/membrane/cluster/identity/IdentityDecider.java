@@ -4,6 +4,8 @@ import io.membrane.actors.identity.LabelException;
 import io.membrane.actors.identity.LabelSet;
 import io.membrane.actors.identity.ReservedIdentity;
 import io.membrane.cluster.ddata.LwwDotMap;
+import io.membrane.cluster.ddata.ReplicasKnown;
+import io.membrane.cluster.ddata.Replication;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,7 +22,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -56,8 +57,7 @@ public final class IdentityDecider {
     public sealed interface Command permits AllocateIdentities, Internal {}
 
     private sealed interface Internal extends Command
-            permits CheckUp,
-                    Replicas,
+            permits MembersKnown,
                     ShardRead,
                     ShardReadRetry,
                     TableChanged,
@@ -66,9 +66,8 @@ public final class IdentityDecider {
                     TableWritten,
                     ReleaseCheck {}
 
-    private record CheckUp() implements Internal {}
-
-    private record Replicas(int count) implements Internal {}
+    /** This node is Up and its replicator counts every Up member: a majority read now means one. */
+    private record MembersKnown() implements Internal {}
 
     /** A start-up read of one table key; {@code entries} null when it failed. */
     private record ShardRead(int shard, Map<Integer, IdentityEntry> entries) implements Internal {}
@@ -87,9 +86,7 @@ public final class IdentityDecider {
 
     private record ReleaseCheck() implements Internal {}
 
-    private static final String READY_TIMER = "ready";
     private static final String RETRY_TIMER = "retry-flush";
-    private static final java.time.Duration READY_POLL = java.time.Duration.ofMillis(50);
     private static final java.time.Duration READ_RETRY = java.time.Duration.ofMillis(200);
     private static final java.time.Duration WRITE_RETRY = java.time.Duration.ofMillis(200);
     private static final int STASH = 100_000;
@@ -147,7 +144,7 @@ public final class IdentityDecider {
                 stash -> DistributedData.withReplicatorMessageAdapter(
                         (ReplicatorMessageAdapter<Command, LwwDotMap<Integer, IdentityEntry>> table) -> {
                             IdentityKeys.subscribeAll(ctx, TableChanged::new, UsesChanged::new);
-                            timers.startTimerWithFixedDelay(READY_TIMER, new CheckUp(), READY_POLL);
+                            ctx.spawnAnonymous(ReplicasKnown.create(ctx.getSelf(), new MembersKnown()));
                             return new IdentityDecider(ctx, timers, table, settings).awaitingUp(stash);
                         }))));
     }
@@ -160,8 +157,7 @@ public final class IdentityDecider {
 
     private Behavior<Command> awaitingUp(StashBuffer<Command> stash) {
         return Behaviors.receive(Command.class)
-                .onMessage(CheckUp.class, c -> onCheckUp())
-                .onMessage(Replicas.class, r -> onReplicas(stash, r))
+                .onMessage(MembersKnown.class, k -> onMembersKnown(stash))
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(TableChanged.class, this::onEarlyTableChanged)
                 .onMessage(AllocateIdentities.class, a -> stashed(stash, a))
@@ -173,24 +169,8 @@ public final class IdentityDecider {
         return Behaviors.same();
     }
 
-    private Behavior<Command> onCheckUp() {
-        if (Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
-            table.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
-        }
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onReplicas(StashBuffer<Command> stash, Replicas replicas) {
-        int up = 0;
-        for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
-            if (m.status() == MemberStatus.up()) {
-                up++;
-            }
-        }
-        if (replicas.count() < up) {
-            return Behaviors.same();
-        }
-        timers.cancel(READY_TIMER);
+    private Behavior<Command> onMembersKnown(StashBuffer<Command> stash) {
+        int up = Replication.upMembers(Cluster.get(ctx.getSystem()));
         LOG.info(
                 "identity decider: reading the identity table ({} keys) from a majority of {}",
                 IdentityKeys.TABLE_SHARDS,
@@ -222,8 +202,6 @@ public final class IdentityDecider {
                 .onMessage(UsesChanged.class, this::onUsesChanged)
                 .onMessage(TableChanged.class, this::onEarlyTableChanged)
                 .onMessage(AllocateIdentities.class, a -> stashed(stash, a))
-                .onMessage(CheckUp.class, c -> Behaviors.same())
-                .onMessage(Replicas.class, r -> Behaviors.same())
                 .build();
     }
 
@@ -269,8 +247,6 @@ public final class IdentityDecider {
                 .onMessage(ReleaseCheck.class, c -> onReleaseCheck())
                 .onMessage(ShardRead.class, r -> Behaviors.same())
                 .onMessage(ShardReadRetry.class, r -> Behaviors.same())
-                .onMessage(CheckUp.class, c -> Behaviors.same())
-                .onMessage(Replicas.class, r -> Behaviors.same())
                 .build();
     }
 

@@ -12,6 +12,7 @@ import io.membrane.cluster.NodeRegistry;
 import io.membrane.cluster.ddata.CidrShards;
 import io.membrane.cluster.ddata.LwwDotMap;
 import io.membrane.cluster.ddata.LwwDotMapKey;
+import io.membrane.cluster.ddata.ReplicasKnown;
 import io.membrane.cluster.ddata.Replication;
 import io.membrane.cluster.wire.IpClaim;
 import io.membrane.cluster.wire.NodeInfo;
@@ -129,8 +130,8 @@ public final class IpCacheReplication {
             implements Command {}
 
     private sealed interface Internal extends Command
-            permits CheckUp,
-                    Replicas,
+            permits MembersKnown,
+                    RegistryPoll,
                     ReadKey,
                     KeyRead,
                     KeyChanged,
@@ -144,13 +145,15 @@ public final class IpCacheReplication {
                     Written,
                     LocalRead {}
 
-    private record CheckUp() implements Internal {}
+    /** This node is Up and its replicator counts every Up member: the start-up read can begin. */
+    private record MembersKnown() implements Internal {}
+
+    /** While reading: whether the read is complete and the registry names this node yet. */
+    private record RegistryPoll() implements Internal {}
 
     /** {@code identities} in the order of the batch's entries; {@code failure} null if every acquire succeeded. */
     private record BatchAcquired(PutExternalBatch put, List<Identity> identities, Throwable failure)
             implements Internal {}
-
-    private record Replicas(int count) implements Internal {}
 
     private record ReadKey(Key<LwwDotMap<String, IpClaim>> key) implements Internal {}
 
@@ -286,8 +289,7 @@ public final class IpCacheReplication {
                                 DistributedData.withReplicatorMessageAdapter(
                                         (ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> nodes) -> {
                                             subscribe(ctx, claims, nodes);
-                                            timers.startTimerWithFixedDelay(
-                                                    READY_TIMER, new CheckUp(), Replication.READY_POLL);
+                                            ctx.spawnAnonymous(ReplicasKnown.create(ctx.getSelf(), new MembersKnown()));
                                             return new IpCacheReplication(
                                                             ctx, timers, stash, claims, selfName, ipcache, identities)
                                                     .awaitingUp();
@@ -364,8 +366,7 @@ public final class IpCacheReplication {
 
     private Behavior<Command> awaitingUp() {
         return mirroring()
-                .onMessage(CheckUp.class, u -> onCheckUp())
-                .onMessage(Replicas.class, this::onReplicas)
+                .onMessage(MembersKnown.class, k -> onMembersKnown())
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
                 .onMessage(Command.class, this::stashed)
                 .build();
@@ -378,8 +379,7 @@ public final class IpCacheReplication {
                 .onMessage(MembersChanged.class, m -> Behaviors.same())
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
-                .onMessage(CheckUp.class, u -> readIfDone())
-                .onMessage(Replicas.class, r -> Behaviors.same())
+                .onMessage(RegistryPoll.class, u -> readIfDone())
                 .onMessage(Command.class, this::stashed)
                 .build();
     }
@@ -397,8 +397,7 @@ public final class IpCacheReplication {
                 .onMessage(MembersChanged.class, this::onMembersChanged)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
-                .onMessage(CheckUp.class, u -> Behaviors.same())
-                .onMessage(Replicas.class, r -> Behaviors.same())
+                .onMessage(RegistryPoll.class, u -> Behaviors.same())
                 .onMessage(ReadKey.class, r -> Behaviors.same())
                 .onMessage(KeyRead.class, r -> Behaviors.same())
                 .build();
@@ -430,17 +429,8 @@ public final class IpCacheReplication {
 
     // --- awaiting-up ---
 
-    private Behavior<Command> onCheckUp() {
-        if (Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up()) {
-            replicator.askReplicaCount(Replicator.GetReplicaCount::new, rc -> new Replicas(rc.n()));
-        }
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onReplicas(Replicas replicas) {
-        if (replicas.count() < upMembers()) {
-            return Behaviors.same();
-        }
+    private Behavior<Command> onMembersKnown() {
+        timers.startTimerWithFixedDelay(READY_TIMER, new RegistryPoll(), Replication.READY_POLL);
         readStarted = System.nanoTime();
         allKeys().forEach(k -> ctx.getSelf().tell(new ReadKey(k)));
         return reading();
@@ -1155,9 +1145,5 @@ public final class IpCacheReplication {
             }
         }
         return out;
-    }
-
-    private int upMembers() {
-        return Replication.upMembers(Cluster.get(ctx.getSystem()));
     }
 }

@@ -9,8 +9,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
@@ -40,12 +38,11 @@ public final class NodeRegistry {
     public record Get(ActorRef<Map<String, NodeInfo>> replyTo) implements Command {}
 
     /** What the replicator, the membership subscription and this actor's own writes answer with. */
-    private sealed interface Internal extends Command permits Updated, MemberGone, Written, MembersKnown {}
+    private sealed interface Internal extends Command permits Updated, MemberChanged, Written, MembersKnown {}
 
     private record Updated(Map<String, NodeInfo> entries) implements Internal {}
 
-    /** {@code address}: a member that was removed, empty for any other membership event. */
-    private record MemberGone(String address) implements Internal {}
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Internal {}
 
     private record Written(boolean ok) implements Internal {}
 
@@ -58,12 +55,13 @@ public final class NodeRegistry {
     private final ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator;
     private final SelfUniqueAddress node;
     private final NodeInfo self;
-    private final Cluster cluster;
     private final String selfAddress;
     /** The registry as last notified, and each entry's name by its cluster address. */
     private final Map<String, NodeInfo> entries = new HashMap<>();
 
     private final Map<String, String> nameByAddress = new HashMap<>();
+    /** The membership as this actor's subscription reports it ({@code Cluster.state()} can lag it). */
+    private final MembersSeen members = new MembersSeen();
 
     private NodeRegistry(
             ReplicatorMessageAdapter<Command, LWWMap<String, NodeInfo>> replicator,
@@ -73,7 +71,6 @@ public final class NodeRegistry {
         this.replicator = replicator;
         this.node = node;
         this.self = self;
-        this.cluster = cluster;
         this.selfAddress = cluster.selfMember().address().toString();
     }
 
@@ -87,12 +84,8 @@ public final class NodeRegistry {
                             rsp -> rsp instanceof Replicator.Changed<LWWMap<String, NodeInfo>> c
                                     ? new Updated(c.get(KEY).getEntries())
                                     : new Updated(Map.of()));
-                    ActorRef<ClusterEvent.MemberEvent> events = ctx.messageAdapter(
-                            ClusterEvent.MemberEvent.class,
-                            e -> new MemberGone(
-                                    e instanceof ClusterEvent.MemberRemoved
-                                            ? e.member().address().toString()
-                                            : ""));
+                    ActorRef<ClusterEvent.MemberEvent> events =
+                            ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
                     Cluster.get(ctx.getSystem())
                             .subscriptions()
                             .tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
@@ -106,7 +99,7 @@ public final class NodeRegistry {
     private Behavior<Command> running() {
         return Behaviors.receive(Command.class)
                 .onMessage(Updated.class, this::onUpdated)
-                .onMessage(MemberGone.class, this::onMemberGone)
+                .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessage(Written.class, w -> Behaviors.same())
                 .onMessage(MembersKnown.class, k -> onMembersKnown())
                 .onMessage(Get.class, this::onGet)
@@ -144,12 +137,14 @@ public final class NodeRegistry {
     }
 
     /** A removed member's entry goes, written by every node that sees it go (the same removal, idempotent). */
-    private Behavior<Command> onMemberGone(MemberGone gone) {
-        String name = nameByAddress.get(gone.address());
-        if (!gone.address().isEmpty()
+    private Behavior<Command> onMemberChanged(MemberChanged changed) {
+        members.apply(changed.event());
+        String address = changed.event().member().address().toString();
+        String name = nameByAddress.get(address);
+        if (changed.event() instanceof ClusterEvent.MemberRemoved
                 && name != null
-                && !gone.address().equals(selfAddress)
-                && !hasMemberAt(gone.address())) {
+                && !address.equals(selfAddress)
+                && !members.hasMemberAt(address)) {
             replicator.askUpdate(
                     r -> new Replicator.Update<>(
                             KEY,
@@ -160,18 +155,6 @@ public final class NodeRegistry {
                     rsp -> new Written(rsp instanceof Replicator.UpdateSuccess));
         }
         return Behaviors.same();
-    }
-
-    /** Whether a member at {@code address} (a new incarnation of one that was removed) is in the cluster. */
-    private boolean hasMemberAt(String address) {
-        for (Member m : cluster.state().getMembers()) {
-            if (m.address().toString().equals(address)
-                    && m.status() != MemberStatus.removed()
-                    && m.status() != MemberStatus.down()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private Behavior<Command> onGet(Get get) {

@@ -8,6 +8,7 @@ import io.membrane.actors.identity.LabelSet;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheEntry;
 import io.membrane.actors.ipcache.IpCacheException;
+import io.membrane.cluster.MembersSeen;
 import io.membrane.cluster.NodeRegistry;
 import io.membrane.cluster.ddata.CidrShards;
 import io.membrane.cluster.ddata.LwwDotMap;
@@ -38,8 +39,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
@@ -165,8 +164,7 @@ public final class IpCacheReplication {
 
     private record RegistryChanged(Map<String, NodeInfo> nodes) implements Internal {}
 
-    /** {@code removed}: the address of a member that was removed, empty for any other membership event. */
-    private record MembersChanged(String removed) implements Internal {}
+    private record MembersChanged(ClusterEvent.MemberEvent event) implements Internal {}
 
     /** The IpCache's answer; {@code then} (may be null) hears {@code reply} once the map holds the change. */
     /** {@code counted}: the answer to one of this actor's own mirror requests (not to SetNodes). */
@@ -229,6 +227,9 @@ public final class IpCacheReplication {
     private final Set<String> notified = new HashSet<>();
 
     private Map<String, NodeInfo> registry = Map.of();
+    /** Whose node-owned claims count, as this actor's subscription reports the membership. */
+    private final MembersSeen members = new MembersSeen();
+
     private List<IpCache.NodeAddresses> nodesSent;
     /** CIDRs whose claims may differ from what the IpCache was last given. */
     private final Set<Cidr> dirty = new HashSet<>();
@@ -309,12 +310,8 @@ public final class IpCacheReplication {
             claims.subscribe(key, IpCacheReplication::notification);
         }
         nodes.subscribe(NodeRegistry.KEY, IpCacheReplication::notification);
-        ActorRef<ClusterEvent.MemberEvent> events = ctx.messageAdapter(ClusterEvent.MemberEvent.class, e -> {
-            String removed = e instanceof ClusterEvent.MemberRemoved
-                    ? e.member().address().toString()
-                    : "";
-            return new MembersChanged(removed);
-        });
+        ActorRef<ClusterEvent.MemberEvent> events =
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
     }
 
@@ -367,7 +364,7 @@ public final class IpCacheReplication {
     private Behavior<Command> awaitingUp() {
         return mirroring()
                 .onMessage(MembersKnown.class, k -> onMembersKnown())
-                .onMessage(MembersChanged.class, m -> Behaviors.same())
+                .onMessage(MembersChanged.class, this::onMembersSeen)
                 .onMessage(Command.class, this::stashed)
                 .build();
     }
@@ -376,7 +373,7 @@ public final class IpCacheReplication {
         return mirroring()
                 .onMessage(ReadKey.class, this::onReadKey)
                 .onMessage(KeyRead.class, this::onKeyRead)
-                .onMessage(MembersChanged.class, m -> Behaviors.same())
+                .onMessage(MembersChanged.class, this::onMembersSeen)
                 .onMessage(HoldAcquired.class, this::onHoldAcquired)
                 .onMessage(RetryHolds.class, r -> onRetryHolds())
                 .onMessage(RegistryPoll.class, u -> readIfDone())
@@ -539,7 +536,14 @@ public final class IpCacheReplication {
         return Behaviors.same();
     }
 
+    /** Before serving, membership is only recorded: the first full mirror counts it. */
+    private Behavior<Command> onMembersSeen(MembersChanged changed) {
+        members.apply(changed.event());
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onMembersChanged(MembersChanged changed) {
+        members.apply(changed.event());
         // Whose entries count changed, and only node-owned claims depend on membership: external ones outlive their
         // writer. A full compare here made every node walk every external entry whenever a node joined.
         for (Key<LwwDotMap<String, IpClaim>> key : NODE_KEYS) {
@@ -548,8 +552,11 @@ public final class IpCacheReplication {
         }
         sendNodes();
         mirrorSoon();
-        if (!changed.removed().isEmpty() && !changed.removed().equals(selfAddress)) {
-            removeOwnedBy(changed.removed());
+        String address = changed.event().member().address().toString();
+        if (changed.event() instanceof ClusterEvent.MemberRemoved
+                && !address.equals(selfAddress)
+                && !members.hasMemberAt(address)) {
+            removeOwnedBy(address);
         }
         return Behaviors.same();
     }
@@ -582,10 +589,10 @@ public final class IpCacheReplication {
 
     /** The registry's member nodes and their underlay addresses, to the IpCache when they changed. */
     private void sendNodes() {
-        Set<String> members = memberAddresses();
+        Set<String> memberAddresses = members.addresses();
         List<IpCache.NodeAddresses> nodes = new ArrayList<>();
         registry.values().stream()
-                .filter(n -> members.contains(n.clusterAddress()))
+                .filter(n -> memberAddresses.contains(n.clusterAddress()))
                 .sorted(java.util.Comparator.comparing(NodeInfo::name))
                 .forEach(n -> {
                     List<Cidr> addresses = new ArrayList<>();
@@ -666,14 +673,14 @@ public final class IpCacheReplication {
 
     /** The claims of shard {@code s} that count (owners that are members), all of them or those of {@code only}. */
     private List<IpCacheEntry> claims(int s, Cidr only) {
-        Set<String> members = memberAddresses();
+        Set<String> memberAddresses = members.addresses();
         List<IpCacheEntry> out = new ArrayList<>();
         for (IpClaim c :
                 values.getOrDefault(EXTERNAL_KEYS.get(s).id(), Map.of()).values()) {
             entryOf(c, IpCacheEntry.Source.EXTERNAL, only).ifPresent(out::add);
         }
         for (IpClaim c : values.getOrDefault(NODE_KEYS.get(s).id(), Map.of()).values()) {
-            if (members.contains(c.clusterAddress())) {
+            if (memberAddresses.contains(c.clusterAddress())) {
                 entryOf(c, IpCacheEntry.Source.ENDPOINT, only).ifPresent(out::add);
             }
         }
@@ -1130,20 +1137,5 @@ public final class IpCacheReplication {
 
     private static Throwable unwrap(Throwable t) {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    }
-
-    private boolean isMember(Member m) {
-        return m.status() != MemberStatus.down() && m.status() != MemberStatus.removed();
-    }
-
-    /** The addresses of the members whose entries count: every member but those down or removed. */
-    private Set<String> memberAddresses() {
-        Set<String> out = new HashSet<>();
-        for (Member m : Cluster.get(ctx.getSystem()).state().getMembers()) {
-            if (isMember(m)) {
-                out.add(m.address().toString());
-            }
-        }
-        return out;
     }
 }

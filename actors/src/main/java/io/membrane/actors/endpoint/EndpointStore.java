@@ -108,6 +108,18 @@ public final class EndpointStore {
         Files.deleteIfExists(d);
     }
 
+    /** The endpoint kept under {@code id}, if any; one that cannot be read is an IOException naming why. */
+    public Optional<Saved> load(String id) throws IOException {
+        requireId(id);
+        try {
+            return Optional.of(read(id, Files.readAllLines(dir.resolve(id).resolve(FILE), StandardCharsets.UTF_8)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("endpoint " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Every endpoint kept, by id. */
     public Loaded loadAll() throws IOException {
         Map<String, Saved> found = new TreeMap<>();

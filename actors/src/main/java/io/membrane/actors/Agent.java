@@ -4,13 +4,29 @@ import io.membrane.actors.api.AdminListeners;
 import io.membrane.actors.api.AdminRoutes;
 import io.membrane.actors.api.BearerToken;
 import io.membrane.actors.api.ClusterHooks;
+import io.membrane.actors.endpoint.Endpoint;
+import io.membrane.actors.endpoint.EndpointCounts;
+import io.membrane.actors.endpoint.EndpointManager;
+import io.membrane.actors.endpoint.EndpointStore;
+import io.membrane.actors.endpoint.Ipam;
+import io.membrane.actors.endpoint.KernelEndpointHost;
+import io.membrane.actors.endpoint.LocalOwnEntries;
+import io.membrane.actors.endpoint.OwnIpEntries;
+import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.ipcache.IpCache;
 import io.membrane.actors.ipcache.IpCacheTable;
 import io.membrane.actors.loader.DatapathLoader;
 import io.membrane.actors.monitor.EventPumpActor;
 import io.membrane.actors.prefilter.Prefilter;
 import io.membrane.actors.prefilter.PrefilterTable;
+import io.membrane.datapath.Clang;
+import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.EndpointDatapath;
+import io.membrane.datapath.ObjectCache;
+import io.membrane.datapath.ObjectLoader;
+import io.membrane.maps.net.Ipv4Prefix;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -152,14 +168,25 @@ public final class Agent {
                 loader,
                 events,
                 config.listenerQueue(),
+                Optional.empty(),
                 Optional.empty());
         Optional<ClusterHooks> cluster = extension.start(ctx, local);
         if (cluster.isEmpty()) {
             // Alone, no cluster state will ever come: the ipcache holds only what the agent derives itself.
             ipcache.tell(new IpCache.Reconcile(List.of(), ctx.getSystem().ignoreRef()));
         }
-        AdminRoutes.Targets targets = new AdminRoutes.Targets(
-                registry, h, prefilter, ipcache, ipcacheCounts, loader, events, config.listenerQueue(), cluster);
+        // After the cluster: an endpoint's identity and its ipcache entries go through it.
+        Optional<EndpointManager.Handle> endpoints;
+        try {
+            endpoints =
+                    config.endpoints().podCidr().map(pool -> startEndpoints(ctx, config, h, ipcache, cluster, pool));
+        } catch (RuntimeException e) {
+            // A pod CIDR that is not the one the node's endpoints were given, a run directory that cannot be read.
+            started.completeExceptionally(e);
+            LOG.error("agent could not start its endpoints: {}", e.getMessage());
+            return Behaviors.stopped();
+        }
+        AdminRoutes.Targets targets = local.with(cluster, endpoints);
         AdminRoutes routes = new AdminRoutes(ctx.getSystem(), config, targets);
         CompletableFuture<AdminListeners> bound = AdminListeners.start(
                         ctx.getSystem(),
@@ -195,6 +222,52 @@ public final class Agent {
                     return Behaviors.stopped();
                 })
                 .build();
+    }
+
+    /**
+     * The endpoint manager, restarted with back-off if it fails (it restores its endpoints from the run directory
+     * and the pins; each endpoint is supervised on its own below it). The template's headers are written here:
+     * bpf_lxc is compiled once per configuration, the first time an endpoint needs it.
+     */
+    private static EndpointManager.Handle startEndpoints(
+            ActorContext<Command> ctx,
+            AgentConfig config,
+            MapRegistry.Handles h,
+            ActorRef<IpCache.Command> ipcache,
+            Optional<ClusterHooks> cluster,
+            Ipv4Prefix pool) {
+        Path nodeHeaders = config.headerDir();
+        ConfigHeaders.writeNode(nodeHeaders, h.specs(), config.nodeHeader());
+        Path templateHeaders = nodeHeaders.resolve("endpoints");
+        ConfigHeaders.write(templateHeaders, ConfigHeaders.ENDPOINT, ConfigHeaders.endpointTemplate(h.specs()));
+        ObjectLoader loader = new ObjectLoader(new ObjectCache(config.objectCacheDir(), new Clang()), config.bpfDir());
+        EndpointDatapath.Template template =
+                new EndpointDatapath.Template(loader, List.of(templateHeaders, nodeHeaders), h.open(), h.pins());
+        Ipam ipam = Ipam.open(pool, config.runDir().resolve("ipam"));
+        KernelEndpointHost host =
+                KernelEndpointHost.start(template, config.endpoints().netns(), ipam.gateway());
+        IdentityAllocator identities =
+                cluster.flatMap(ClusterHooks::identities).orElse(IdentityAllocator.reservedOnly());
+        OwnIpEntries own = cluster.<OwnIpEntries>map(c -> c::publishOwnIps)
+                .orElseGet(() ->
+                        new LocalOwnEntries(ipcache, "local", ctx.getSystem().scheduler()));
+        EndpointCounts counts = new EndpointCounts();
+        Endpoint.Services services = new Endpoint.Services(
+                host,
+                identities,
+                own,
+                EndpointStore.at(config.runDir().resolve("endpoints")),
+                counts,
+                config.endpoints().interfaceCheck(),
+                Duration.ofSeconds(1));
+        ActorRef<EndpointManager.Command> ref = ctx.spawn(
+                Behaviors.supervise(EndpointManager.create(new EndpointManager.Settings(
+                                services, ipam, config.endpoints().readyTimeout())))
+                        .onFailure(SupervisorStrategy.restartWithBackoff(
+                                Duration.ofMillis(200), Duration.ofSeconds(10), 0.2)),
+                "endpoints",
+                BLOCKING);
+        return new EndpointManager.Handle(ref, counts);
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.membrane.datapath.ConfigHeaders;
 import io.membrane.datapath.DatapathMaps;
 import io.membrane.datapath.Xdp;
+import io.membrane.maps.net.Ipv4Prefix;
 import java.io.File;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -43,7 +44,17 @@ public record AgentConfig(
         Duration retryMin,
         Duration retryMax,
         Duration deviceCheck,
+        Endpoints endpoints,
         Config raw) {
+
+    /**
+     * The node's endpoints. {@code podCidr}: the pool their addresses come from (its first host address is their
+     * gateway); none: endpoints are refused. {@code netns}: where their host-side veths are when that is not the
+     * agent's own namespace (tests). {@code readyTimeout}: how long a {@code sync} create, a label change or a
+     * delete may take before it is answered with a failure.
+     */
+    public record Endpoints(
+            Optional<Ipv4Prefix> podCidr, Optional<String> netns, Duration interfaceCheck, Duration readyTimeout) {}
 
     /**
      * A native device that carries the prefilter; {@code netns} names the network namespace it lives in when
@@ -139,10 +150,33 @@ public record AgentConfig(
                     m.getDuration("device-retry.min"),
                     m.getDuration("device-retry.max"),
                     m.getDuration("device-retry.check-interval"),
+                    endpoints(m),
                     raw);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
+    }
+
+    private static Endpoints endpoints(Config m) {
+        Config e = m.getConfig("endpoints");
+        Optional<Ipv4Prefix> pool = Optional.empty();
+        String cidr = e.getString("pod-cidr");
+        if (!cidr.isBlank()) {
+            try {
+                pool = Optional.of(Ipv4Prefix.parse(cidr));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("membrane.endpoints.pod-cidr: '" + cidr + "' is no IPv4 CIDR");
+            }
+            if (pool.get().length() > 30) {
+                throw new IllegalArgumentException("membrane.endpoints.pod-cidr: " + cidr
+                        + " leaves no address beside network, gateway and" + " broadcast");
+            }
+        }
+        return new Endpoints(
+                pool,
+                Optional.of(e.getString("netns")).filter(n -> !n.isBlank()),
+                e.getDuration("interface-check"),
+                e.getDuration("ready-timeout"));
     }
 
     private static int port(Config m, String path) {

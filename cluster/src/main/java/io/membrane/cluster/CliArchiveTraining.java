@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Run by the build (cluster/pom.xml, package phase) under {@code -XX:ArchiveClassesAtExit}: makes the class-data
@@ -74,7 +75,8 @@ public final class CliArchiveTraining {
                             List.of(),
                             null,
                             List.of(new MapInfo("membrane_metrics", "percpu_array", 0, 1, null, null)),
-                            new AgentStatus.PrefilterSummary(0, 0));
+                            new AgentStatus.PrefilterSummary(0, 0),
+                            Map.of("ready", 0));
                 } else if (path.startsWith("/v1/prefilter")) {
                     body = new PrefilterState(0, List.of(), List.of());
                 } else {

@@ -5,6 +5,7 @@ import io.membrane.actors.MapRegistry;
 import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
+import io.membrane.actors.api.model.EndpointModel;
 import io.membrane.actors.api.model.Health;
 import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.IpBatchApplied;
@@ -15,6 +16,7 @@ import io.membrane.actors.api.model.MapInfo;
 import io.membrane.actors.api.model.MapList;
 import io.membrane.actors.api.model.PrefilterChanged;
 import io.membrane.actors.api.model.PrefilterState;
+import io.membrane.actors.endpoint.EndpointManager;
 import io.membrane.actors.identity.Identity;
 import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.identity.LabelException;
@@ -37,6 +39,7 @@ import io.membrane.datapath.DatapathMaps;
 import io.membrane.maps.BpfMap;
 import io.membrane.maps.KeyValueMap;
 import io.membrane.maps.net.Cidr;
+import io.membrane.maps.net.Ipv6Prefix;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,7 +94,14 @@ public final class AdminRoutes extends AllDirectives {
             ActorRef<DatapathLoader.Command> loader,
             EventPumpActor.Current events,
             int listenerQueue,
-            Optional<ClusterHooks> cluster) {}
+            Optional<ClusterHooks> cluster,
+            Optional<EndpointManager.Handle> endpoints) {
+        /** These targets with the cluster's hooks and the endpoints, which start after the rest. */
+        public Targets with(Optional<ClusterHooks> hooks, Optional<EndpointManager.Handle> manager) {
+            return new Targets(
+                    registry, maps, prefilter, ipcache, ipcacheCounts, loader, events, listenerQueue, hooks, manager);
+        }
+    }
 
     /**
      * One route: an HTTP method, a path template whose {@code {name}} parts each match one segment, and the
@@ -154,6 +164,12 @@ public final class AdminRoutes extends AllDirectives {
             new Endpoint("PATCH", "/v1/ip", (r, p) -> r.body(r::ipBatch)),
             Endpoint.withRest("PUT", "/v1/ip/{cidr}", (r, p) -> r.body(b -> r.ipPut(p.get("cidr"), b))),
             Endpoint.withRest("DELETE", "/v1/ip/{cidr}", (r, p) -> r.ipDelete(p.get("cidr"))),
+            new Endpoint("GET", "/v1/endpoint", (r, p) -> r.endpointList()),
+            new Endpoint("GET", "/v1/endpoint/{id}", (r, p) -> r.endpointGet(p.get("id"))),
+            new Endpoint("PUT", "/v1/endpoint/{id}", (r, p) -> r.body(b -> r.endpointPut(p.get("id"), b))),
+            new Endpoint("DELETE", "/v1/endpoint/{id}", (r, p) -> r.endpointDelete(p.get("id"))),
+            new Endpoint("GET", "/v1/endpoint/{id}/log", (r, p) -> r.endpointLog(p.get("id"))),
+            new Endpoint("PATCH", "/v1/endpoint/{id}/labels", (r, p) -> r.body(b -> r.endpointLabels(p.get("id"), b))),
             new Endpoint("GET", "/v1/identity", (r, p) -> r.identities()),
             new Endpoint("GET", "/v1/identity/{id}", (r, p) -> r.identity(p.get("id"))),
             new Endpoint("GET", "/metrics", (r, p) -> r.metrics()));
@@ -457,6 +473,133 @@ public final class AdminRoutes extends AllDirectives {
         };
     }
 
+    // --- endpoints ---
+
+    private Route endpointList() {
+        return parameterOptional("labels", text -> {
+            if (targets.endpoints().isEmpty()) {
+                return json(200, List.of());
+            }
+            List<String> labels = text.filter(t -> !t.isBlank())
+                    .map(t -> List.of(t.split(",", -1)))
+                    .orElse(List.of());
+            return endpointReply(r -> new EndpointManager.List_(labels, r));
+        });
+    }
+
+    private Route endpointGet(String idText) {
+        int id = endpointId(idText);
+        return endpointReply(r -> new EndpointManager.Get(id, r));
+    }
+
+    private Route endpointLog(String idText) {
+        int id = endpointId(idText);
+        return onSuccess(
+                ask(endpoints().ref(), (ActorRef<EndpointManager.Reply> r) -> new EndpointManager.Get(id, r)),
+                reply -> reply instanceof EndpointManager.Found f
+                        ? json(
+                                200,
+                                f.status().log().stream()
+                                        .map(e -> new EndpointModel.LogEntry(
+                                                e.at().toString(), e.state().text(), e.message()))
+                                        .toList())
+                        : endpointRefused(reply));
+    }
+
+    private Route endpointPut(String idText, String body) {
+        int id = endpointId(idText);
+        EndpointRequest.Put put = EndpointRequest.put(body);
+        return endpointReply(r -> new EndpointManager.Create(
+                id, put.interfaceName(), put.ipv4(), put.ipv6(), put.labels(), put.mac(), put.sync(), r));
+    }
+
+    private Route endpointLabels(String idText, String body) {
+        int id = endpointId(idText);
+        List<String> labels = EndpointRequest.labels(body);
+        return endpointReply(r -> new EndpointManager.SetLabels(id, labels, r));
+    }
+
+    private Route endpointDelete(String idText) {
+        int id = endpointId(idText);
+        return endpointReply(r -> new EndpointManager.Delete(id, r));
+    }
+
+    private Route endpointReply(Function<ActorRef<EndpointManager.Reply>, EndpointManager.Command> request) {
+        EndpointManager.Handle handle = endpoints();
+        CompletionStage<EndpointManager.Reply> reply = AskPattern.ask(
+                handle.ref(), request::apply, config.endpoints().readyTimeout().plus(ASK_TIMEOUT), system.scheduler());
+        return onSuccess(reply, r -> {
+            if (r instanceof EndpointManager.Found f) {
+                return json(f.created() ? 201 : 200, endpointModel(f.status()));
+            }
+            if (r instanceof EndpointManager.Listed l) {
+                return json(
+                        200,
+                        l.endpoints().stream().map(AdminRoutes::endpointModel).toList());
+            }
+            return endpointRefused(r);
+        });
+    }
+
+    private static Route endpointRefused(EndpointManager.Reply r) {
+        if (r instanceof EndpointManager.Refused no) {
+            return json(no.conflict() ? 409 : 400, new ApiError(no.message(), no.field(), no.value()));
+        }
+        if (r instanceof EndpointManager.NotFound nf) {
+            return json(
+                    404,
+                    new ApiError(
+                            "no endpoint " + nf.id() + " (GET /v1/endpoint lists them)",
+                            "id",
+                            String.valueOf(nf.id())));
+        }
+        EndpointManager.Failed failed = (EndpointManager.Failed) r;
+        return json(500, new ApiError(failed.message(), "", ""));
+    }
+
+    private EndpointManager.Handle endpoints() {
+        return targets.endpoints()
+                .orElseThrow(() -> new Refusal(
+                        400, "this node has no pod CIDR for endpoints (membrane.endpoints.pod-cidr)", "id", ""));
+    }
+
+    /** An endpoint id of a path: 1..65535, as Cilium's. */
+    private static int endpointId(String text) {
+        try {
+            int id = Integer.parseInt(text);
+            if (id >= 1 && id <= 65_535) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new Refusal(400, "an endpoint id is a number 1..65535", "id", text);
+    }
+
+    static EndpointModel endpointModel(io.membrane.actors.endpoint.Endpoint.Status s) {
+        String health =
+                switch (s.state()) {
+                    case READY -> s.lastError().isPresent() ? "Warning" : "OK";
+                    case DISCONNECTING, DISCONNECTED, INVALID -> "Failure";
+                    default -> s.lastError().isPresent() ? "Warning" : "Pending";
+                };
+        return new EndpointModel(
+                s.id(),
+                s.state().text(),
+                Integer.toUnsignedLong(s.identity()),
+                s.labels().texts(),
+                new EndpointModel.Addressing(
+                        s.ipv4().addressText(),
+                        s.ipv6()
+                                .map(a -> Ipv6Prefix.addressText(a.addressBytes()))
+                                .orElse(null)),
+                s.interfaceName(),
+                s.ifindex().orElse(0),
+                s.mac().orElse(null),
+                new EndpointModel.Policy(0, 0, "disabled", "disabled"),
+                new EndpointModel.Health(health, s.lastError().orElse(null)));
+    }
+
     // --- identities ---
 
     /** Every identity this node knows, or with {@code ?labels=} the one of that label set (404 if none). */
@@ -565,8 +708,15 @@ public final class AdminRoutes extends AllDirectives {
                         mapInfos(maps.join()),
                         new AgentStatus.PrefilterSummary(
                                 prefilter.join().revision(),
-                                prefilter.join().deny().size())));
+                                prefilter.join().deny().size()),
+                        targets.endpoints().map(AdminRoutes::endpointCounts).orElse(null)));
         return onSuccess(all, out -> json(200, out));
+    }
+
+    private static Map<String, Integer> endpointCounts(EndpointManager.Handle h) {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        h.counts().byState().forEach((state, n) -> out.put(state.text(), n));
+        return out;
     }
 
     private AgentStatus.EventCounters eventCounters() {

@@ -22,7 +22,8 @@ import java.util.Map;
 final class IpRequest {
     private IpRequest() {}
 
-    static LabelSet labels(String body) {
+    /** {@code body} as a JSON object, or a 400 that shows {@code shape}. */
+    static JsonNode object(String body, String shape) {
         JsonNode root;
         try {
             root = ApiJson.MAPPER.readTree(body);
@@ -30,8 +31,13 @@ final class IpRequest {
             throw new Refusal(400, "body is not valid JSON: " + e.getOriginalMessage(), "", "");
         }
         if (root == null || !root.isObject()) {
-            throw new Refusal(400, "body must be a JSON object {\"labels\": [\"app=db\", ...]}", "", "");
+            throw new Refusal(400, "body must be a JSON object " + shape, "", "");
         }
+        return root;
+    }
+
+    static LabelSet labels(String body) {
+        JsonNode root = object(body, "{\"labels\": [\"app=db\", ...]}");
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!name.equals("labels")) {

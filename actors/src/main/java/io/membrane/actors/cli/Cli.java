@@ -105,6 +105,7 @@ public final class Cli implements Callable<Integer> {
                 .addSubcommand(new MapList())
                 .addSubcommand(new MapGet()));
         IpCommands.addTo(this);
+        EndpointCommands.addTo(this);
         add("monitor", Monitor::new);
         add("cluster", Cluster::new);
         add("identity", () -> new CommandLine(new IdentityCommand())
@@ -388,6 +389,15 @@ public final class Cli implements Callable<Integer> {
             }
             if (s.events() != null) {
                 out.println("Events:      " + ApiJson.compact(s.events()));
+            }
+            if (s.endpoints() != null) {
+                List<String> counts = new ArrayList<>();
+                s.endpoints().forEach((state, n) -> {
+                    if (n > 0) {
+                        counts.add(n + " " + state);
+                    }
+                });
+                out.println("Endpoints:   " + (counts.isEmpty() ? "none" : String.join(", ", counts)));
             }
         }
     }

@@ -16,6 +16,9 @@ public interface EndpointHost extends AutoCloseable {
     /** Runs {@code work} where the endpoints' devices are, off the calling thread. */
     <T> CompletionStage<T> run(Callable<T> work);
 
+    /** Makes the endpoints' gateway if it is not there (idempotent). */
+    void ensureGateway();
+
     /** The interface index of {@code name}, empty if there is no such device. */
     OptionalInt ifindex(String name);
 

@@ -16,6 +16,7 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -90,6 +91,9 @@ public final class EndpointManager {
     /** A sync create's endpoint answered (or did not in time). */
     private record Answered(Create create, Endpoint.Outcome outcome, Throwable failure) implements Internal {}
 
+    /** The running manager and the counts it keeps, for the API. */
+    public record Handle(ActorRef<Command> ref, EndpointCounts counts) {}
+
     /** What every endpoint uses, and where the manager keeps its own state. */
     public record Settings(Endpoint.Services services, Ipam ipam, Duration readyTimeout) {}
 
@@ -101,6 +105,7 @@ public final class EndpointManager {
     private final Map<Integer, EndpointLog> logs = new HashMap<>();
     private final ActorRef<Endpoint.Disconnected> gone;
     private long spawned;
+    private boolean gatewayMade;
 
     private EndpointManager(ActorContext<Command> ctx, Settings settings) {
         this.ctx = ctx;
@@ -332,11 +337,6 @@ public final class EndpointManager {
     }
 
     private Behavior<Command> onSetLabels(SetLabels s) {
-        Child child = children.get(s.id());
-        if (child == null) {
-            s.replyTo().tell(new NotFound(s.id()));
-            return Behaviors.same();
-        }
         LabelSet labels;
         try {
             labels = LabelSet.parseUser(s.labels());
@@ -344,29 +344,27 @@ public final class EndpointManager {
             s.replyTo().tell(new Refused("labels", e.label(), e.getMessage(), false));
             return Behaviors.same();
         }
-        ActorRef<Reply> to = s.replyTo();
-        AskPattern.<Endpoint.Command, Endpoint.Outcome>ask(
-                        child.ref(),
-                        r -> new Endpoint.SetLabels(labels, r),
-                        settings.readyTimeout(),
-                        ctx.getSystem().scheduler())
-                .whenComplete((o, t) -> to.tell(outcome(s.id(), o, t)));
-        return Behaviors.same();
+        return forward(s.id(), s.replyTo(), r -> new Endpoint.SetLabels(labels, r));
     }
 
     private Behavior<Command> onDelete(Delete d) {
-        Child child = children.get(d.id());
+        return forward(d.id(), d.replyTo(), Endpoint.Delete::new);
+    }
+
+    /** Asks endpoint {@code id} and answers {@code to} with its outcome (NotFound if there is no such endpoint). */
+    private Behavior<Command> forward(
+            int id, ActorRef<Reply> to, Function<ActorRef<Endpoint.Outcome>, Endpoint.Command> request) {
+        Child child = children.get(id);
         if (child == null) {
-            d.replyTo().tell(new NotFound(d.id()));
+            to.tell(new NotFound(id));
             return Behaviors.same();
         }
-        ActorRef<Reply> to = d.replyTo();
         AskPattern.<Endpoint.Command, Endpoint.Outcome>ask(
                         child.ref(),
-                        Endpoint.Delete::new,
+                        request::apply,
                         settings.readyTimeout(),
                         ctx.getSystem().scheduler())
-                .whenComplete((o, t) -> to.tell(outcome(d.id(), o, t)));
+                .whenComplete((o, t) -> to.tell(outcome(id, o, t)));
         return Behaviors.same();
     }
 
@@ -384,6 +382,16 @@ public final class EndpointManager {
 
     private ActorRef<Endpoint.Command> spawn(
             Endpoint.Definition d, int ifindex, int savedIdentity, EndpointState initial, String why) {
+        if (!gatewayMade) {
+            EndpointHost host = settings.services().host();
+            host.run(() -> {
+                        host.ensureGateway();
+                        return null;
+                    })
+                    .toCompletableFuture()
+                    .join();
+            gatewayMade = true;
+        }
         EndpointLog log = new EndpointLog(LOG_CAPACITY, Instant.now(), initial, why);
         settings.services().counts().entered(d.id(), initial);
         logs.put(d.id(), log);

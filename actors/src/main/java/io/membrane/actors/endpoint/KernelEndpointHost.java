@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 /**
  * The endpoints' host on this kernel: {@link EndpointDatapath} for programs, links and maps, {@link HostRoutes} for
  * the route to each endpoint and the gateway, all run by a few threads that sit in the devices' namespace. The
- * gateway is made once, when the host is created.
+ * gateway is made when the first endpoint comes, so an agent without endpoints makes no device.
  */
 public final class KernelEndpointHost implements EndpointHost {
     private static final int THREADS = 2;
@@ -34,38 +34,35 @@ public final class KernelEndpointHost implements EndpointHost {
     private final HostRoutes routes;
     private final Netns.Workers workers;
 
-    private KernelEndpointHost(EndpointDatapath.Template template, HostRoutes routes, Netns.Workers workers) {
+    private final Ipv4Prefix gateway;
+
+    private KernelEndpointHost(
+            EndpointDatapath.Template template, HostRoutes routes, Netns.Workers workers, Ipv4Prefix gateway) {
         this.template = template;
         this.routes = routes;
         this.workers = workers;
+        this.gateway = gateway;
     }
 
     /**
      * @param netns the namespace of the host-side veths; empty: the agent's own
-     * @param gateway the endpoints' gateway address, made on the gateway device
+     * @param gateway the endpoints' gateway address, made on the gateway device by {@link #ensureGateway}
      */
     public static KernelEndpointHost start(
             EndpointDatapath.Template template, Optional<String> netns, Ipv4Prefix gateway) {
         HostRoutes routes = netns.map(HostRoutes::in).orElseGet(HostRoutes::here);
         Netns.Workers workers = netns.map(n -> Netns.workers(n, THREADS)).orElseGet(() -> Netns.workersHere(THREADS));
-        KernelEndpointHost host = new KernelEndpointHost(template, routes, workers);
-        try {
-            host.run(() -> {
-                        routes.ensureGateway(gateway);
-                        return null;
-                    })
-                    .toCompletableFuture()
-                    .join();
-            return host;
-        } catch (RuntimeException e) {
-            workers.close();
-            throw e;
-        }
+        return new KernelEndpointHost(template, routes, workers, gateway);
     }
 
     @Override
     public <T> CompletionStage<T> run(Callable<T> work) {
         return workers.submit(work);
+    }
+
+    @Override
+    public void ensureGateway() {
+        routes.ensureGateway(gateway);
     }
 
     @Override

@@ -62,7 +62,13 @@ class OpenApiTest {
             Map.entry("IpBatchEntry", io.membrane.actors.api.model.IpBatch.Entry.class),
             Map.entry("IpBatchApplied", io.membrane.actors.api.model.IpBatchApplied.class),
             Map.entry("IpDeleted", IpDeleted.class),
-            Map.entry("Identity", io.membrane.actors.api.model.IdentityInfo.class));
+            Map.entry("Identity", io.membrane.actors.api.model.IdentityInfo.class),
+            Map.entry("Endpoint", io.membrane.actors.api.model.EndpointModel.class),
+            Map.entry("EndpointAddressing", io.membrane.actors.api.model.EndpointModel.Addressing.class),
+            Map.entry("EndpointPolicy", io.membrane.actors.api.model.EndpointModel.Policy.class),
+            Map.entry("EndpointHealth", io.membrane.actors.api.model.EndpointModel.Health.class),
+            Map.entry("EndpointLogEntry", io.membrane.actors.api.model.EndpointModel.LogEntry.class),
+            Map.entry("EndpointChange", io.membrane.actors.api.model.EndpointChange.class));
 
     @Test
     void everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() {

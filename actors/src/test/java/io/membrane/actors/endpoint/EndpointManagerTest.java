@@ -391,6 +391,11 @@ class EndpointManagerTest {
                 }
 
                 @Override
+                public void ensureGateway() {
+                    real.ensureGateway();
+                }
+
+                @Override
                 public OptionalInt ifindex(String name) {
                     return real.ifindex(name);
                 }

@@ -4,6 +4,8 @@ import io.membrane.actors.api.model.AgentStatus;
 import io.membrane.actors.api.model.ApiError;
 import io.membrane.actors.api.model.ApiJson;
 import io.membrane.actors.api.model.ClusterStatus;
+import io.membrane.actors.api.model.EndpointChange;
+import io.membrane.actors.api.model.EndpointModel;
 import io.membrane.actors.api.model.Health;
 import io.membrane.actors.api.model.IdentityInfo;
 import io.membrane.actors.api.model.IpBatch;
@@ -183,6 +185,37 @@ public final class AdminClient {
     /** GET /v1/identity/{id}. */
     public IdentityInfo identity(String id) {
         return get("/v1/identity/" + URLEncoder.encode(id, StandardCharsets.UTF_8), IdentityInfo.class);
+    }
+
+    /** GET /v1/endpoint (with {@code labels} not empty: ?labels=k=v,...). */
+    public List<EndpointModel> endpoints(String labels) {
+        String query = labels.isEmpty() ? "" : "?labels=" + URLEncoder.encode(labels, StandardCharsets.UTF_8);
+        return List.of(get("/v1/endpoint" + query, EndpointModel[].class));
+    }
+
+    /** GET /v1/endpoint/{id}. */
+    public EndpointModel endpoint(int id) {
+        return get("/v1/endpoint/" + id, EndpointModel.class);
+    }
+
+    /** GET /v1/endpoint/{id}/log, oldest first. */
+    public List<EndpointModel.LogEntry> endpointLog(int id) {
+        return List.of(get("/v1/endpoint/" + id + "/log", EndpointModel.LogEntry[].class));
+    }
+
+    /** PUT /v1/endpoint/{id}. */
+    public EndpointModel putEndpoint(int id, EndpointChange change) {
+        return call("PUT", "/v1/endpoint/" + id, change, EndpointModel.class);
+    }
+
+    /** PATCH /v1/endpoint/{id}/labels: answered once the endpoint is ready with the new labels' identity. */
+    public EndpointModel setEndpointLabels(int id, List<String> labels) {
+        return call("PATCH", "/v1/endpoint/" + id + "/labels", new IpChange(labels), EndpointModel.class);
+    }
+
+    /** DELETE /v1/endpoint/{id}. */
+    public EndpointModel deleteEndpoint(int id) {
+        return call("DELETE", "/v1/endpoint/" + id, null, EndpointModel.class);
     }
 
     /** GET /metrics: the Prometheus text exposition. */

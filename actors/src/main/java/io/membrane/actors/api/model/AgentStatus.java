@@ -3,9 +3,18 @@ package io.membrane.actors.api.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
 
-/** GET /v1/status: the prefilter's devices, the event pump, the maps and the deny list, in one reply. */
-public record AgentStatus(List<Device> devices, EventCounters events, List<MapInfo> maps, PrefilterSummary prefilter) {
+/**
+ * GET /v1/status: the prefilter's devices, the event pump, the maps, the deny list and the endpoints by state (absent
+ * on a node without a pod CIDR), in one reply.
+ */
+public record AgentStatus(
+        List<Device> devices,
+        EventCounters events,
+        List<MapInfo> maps,
+        PrefilterSummary prefilter,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> endpoints) {
     /**
      * The prefilter on one device. {@code mode} and {@code programId} are there while a program is attached,
      * {@code error} after a failed attempt, {@code compileCacheHit} once a compile was needed.

@@ -50,7 +50,15 @@ final class LauncherCommands {
                                             + " 100k CIDRs."),
                             new Script(
                                     "cli",
-                                    "A client command's wall time (bin/membrane status) against bpftool map show's."))),
+                                    "A client command's wall time (bin/membrane status) against bpftool map show's."),
+                            new Script(
+                                    "identity",
+                                    "A 3-node lab: identity allocation, ipcache propagation, a node joining 50k"
+                                            + " identities."),
+                            new Script(
+                                    "endpoint",
+                                    "Endpoint create → ready, regeneration and restore against a cold compile and a"
+                                            + " bare load."))),
             new Script(
                     "maps",
                     "The maps layer on its own: maps demo.",

@@ -136,6 +136,9 @@ class EndpointApiTest {
                 List.of(22),
                 api.endpoints("app=db").stream().map(EndpointModel::id).toList());
         assertEquals(2, api.status().endpoints().get("ready"));
+        String metrics = api.metrics();
+        assertTrue(metrics.contains("membrane_endpoints{state=\"ready\"} 2.0"), metrics);
+        assertTrue(metrics.contains("membrane_endpoint_state_transitions_total{state=\"regenerating\"} 2.0"), metrics);
         tcpEcho(a, b);
 
         // Bad input: refused naming the field, nothing changes.

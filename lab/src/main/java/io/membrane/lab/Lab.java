@@ -28,7 +28,10 @@ import java.util.function.Consumer;
  * run directory (config, log, pid file, admin API socket) under {@value #RUN_ROOT_NAME}, the XDP prefilter on its
  * fabric device, its artery endpoint on its fabric address, and its metrics and health on 127.0.0.1:{@value
  * #API_PORT} inside its namespace. Its full API is the unix socket in its run directory, a file reachable from
- * any namespace. Nothing of the lab touches the root namespace's interfaces or routes.
+ * any namespace. Each node has a pod CIDR ({@code 10.241.N.0/24}) and routes the others' to their fabric address
+ * (native routing, no overlay); workloads ({@link LabWorkloads}) are namespaces {@code mbr-w-NAME} behind a veth
+ * into a node's namespace, registered as endpoints through that node's API. Nothing of the lab touches the root
+ * namespace's interfaces or routes.
  *
  * <p>{@link #up} builds it and waits until every node's API answers, its prefilter is attached and the cluster
  * has every node up; {@link #down()} removes everything it can find of a lab (processes, namespaces, pins, run
@@ -186,6 +189,16 @@ public final class Lab implements AutoCloseable {
 
         public Path config() {
             return runDir.resolve("membrane.conf");
+        }
+
+        /** The node's pod CIDR, {@code 10.241.N.0/24}: its endpoints' addresses; the others route it over the fabric. */
+        public String podCidr() {
+            return "10.241." + index + ".0/24";
+        }
+
+        /** The endpoints' gateway on this node: the pod CIDR's first address. */
+        public String gateway() {
+            return "10.241." + index + ".1";
         }
 
         public Path log() {

@@ -25,6 +25,11 @@ public record LabCli(PrintStream out, PrintStream err) {
                   kill NODE | stop NODE | restart NODE          kill -9, SIGTERM, or (re)start a node's agent
                   ping FROM NODE [COUNT]                        ping NODE's fabric address from the client
                                                                 namespace with source FROM (10.79.0.100..105)
+                  endpoint add NODE NAME [--labels k=v,...]     a workload namespace behind a veth into NODE,
+                                                                registered as an endpoint (address from NODE's
+                                                                pod CIDR 10.241.N.0/24)
+                  endpoint delete NAME | endpoint list          remove a workload; every workload and its endpoint
+                  exec NAME COMMAND...                          run COMMAND inside workload NAME
                   NODE COMMAND...                               any client command against NODE's API socket, e.g.
                                                                 bin/membrane lab n1 cluster""";
     }
@@ -77,6 +82,21 @@ public record LabCli(PrintStream out, PrintStream err) {
                             "%s -> %s (%s): %d/%d replies%n", args.get(0), node.name(), node.address(), replies, count);
                     yield replies > 0 ? 0 : 1;
                 }
+                case "endpoint" -> endpoint(args);
+                case "exec" -> {
+                    if (args.size() < 2) {
+                        throw new IllegalArgumentException("exec needs NAME COMMAND...");
+                    }
+                    existing();
+                    try {
+                        yield LabWorkloads.exec(args.get(0), args.subList(1, args.size()));
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException("cannot run " + args.get(1) + ": " + e.getMessage(), e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        yield 1;
+                    }
+                }
                 case "help", "-h", "--help" -> {
                     out.println(usage());
                     yield 0;
@@ -93,6 +113,60 @@ public record LabCli(PrintStream out, PrintStream err) {
             err.println("membrane lab: " + e.getMessage());
             return 1;
         }
+    }
+
+    private int endpoint(List<String> args) {
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException("endpoint what? add NODE NAME [--labels k=v,...], delete NAME, list");
+        }
+        LabWorkloads workloads = new LabWorkloads(existing());
+        String sub = args.remove(0);
+        switch (sub) {
+            case "add" -> {
+                List<String> labels = List.of();
+                if (args.size() == 4 && args.get(2).equals("--labels")) {
+                    labels = List.of(args.get(3).split(",", -1));
+                } else if (args.size() != 2) {
+                    throw new IllegalArgumentException("endpoint add needs NODE NAME [--labels k=v,...]");
+                }
+                Lab.Node node = existing().node(args.get(0));
+                LabWorkloads.Running r = workloads.add(node, args.get(1), labels);
+                out.printf(
+                        "workload %s on %s: endpoint %d, %s, identity %d, %s (bin/membrane lab exec %s ...)%n",
+                        r.name(),
+                        node.name(),
+                        r.endpoint().id(),
+                        r.address(),
+                        r.endpoint().identity(),
+                        r.endpoint().state(),
+                        r.name());
+            }
+            case "delete" -> {
+                if (args.size() != 1) {
+                    throw new IllegalArgumentException("endpoint delete needs NAME");
+                }
+                workloads.delete(args.get(0));
+                out.println("workload " + args.get(0) + " deleted");
+            }
+            case "list" -> {
+                noMore(args);
+                String row = "%-12s %-5s %-9s %-15s %-9s %-12s %s%n";
+                out.printf(row, "WORKLOAD", "NODE", "ENDPOINT", "IPv4", "IDENTITY", "STATUS", "LABELS");
+                for (LabWorkloads.Running r : workloads.list()) {
+                    out.printf(
+                            row,
+                            r.name(),
+                            r.node().name(),
+                            r.endpoint().id(),
+                            r.address(),
+                            r.endpoint().identity(),
+                            r.endpoint().state(),
+                            String.join(",", r.endpoint().labels()));
+                }
+            }
+            default -> throw new IllegalArgumentException("endpoint " + sub + "? add, delete or list");
+        }
+        return 0;
     }
 
     private int up(List<String> args) {

@@ -16,11 +16,13 @@ import java.util.regex.Pattern;
 
 /**
  * The lab's network, built with the topology toolkit: the fabric namespace and its bridge, each node's namespace
- * and the client's joined to it by a veth ({@value Lab#DEVICE} on the member's side), and how to find and remove
- * all of it again by its fixed names.
+ * and the client's joined to it by a veth ({@value Lab#DEVICE} on the member's side), each node's routes to the
+ * others' pod CIDRs, and how to find and remove all of it again (workloads' namespaces too) by its fixed names.
  */
 final class LabNetwork {
     private static final Pattern NODE_NS = Pattern.compile("mbr-n\\d+");
+    /** A workload's namespace ({@link LabWorkloads}). */
+    static final String WORKLOAD_PREFIX = "mbr-w-";
 
     private LabNetwork() {}
 
@@ -32,6 +34,26 @@ final class LabNetwork {
             join(fabric, n.namespace(), List.of(n.address()));
         }
         join(fabric, CLIENT_NS, CLIENT_ADDRESSES);
+        // Native routing: each node forwards, and reaches every other node's pod CIDR through its fabric address.
+        for (Node n : nodes) {
+            Namespaces.exec(n.namespace(), "sysctl", "-qw", "net.ipv4.ip_forward=1")
+                    .orThrow();
+            for (Node other : nodes) {
+                if (other != n) {
+                    Namespaces.exec(
+                                    n.namespace(),
+                                    "ip",
+                                    "route",
+                                    "add",
+                                    other.podCidr(),
+                                    "via",
+                                    other.address(),
+                                    "dev",
+                                    DEVICE)
+                            .orThrow();
+                }
+            }
+        }
     }
 
     /** A namespace on the fabric: veth {@code ns} (bridge port) ↔ {@value Lab#DEVICE} (inside ns) with addresses. */
@@ -44,7 +66,8 @@ final class LabNetwork {
     static List<String> namespaces() {
         return Namespaces.named(name -> name.equals(FABRIC_NS)
                 || name.equals(CLIENT_NS)
-                || NODE_NS.matcher(name).matches());
+                || NODE_NS.matcher(name).matches()
+                || name.startsWith(WORKLOAD_PREFIX));
     }
 
     /** Deletes every lab namespace (and with them the veths, the bridge and the XDP attachments). */

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * A lab node's agent configuration: only what a node of the lab differs in (pins, run directory, device, map
- * sizes, its name, its artery address and the seeds), built as a Typesafe {@link Config} and rendered as HOCON,
+ * sizes, pod CIDR, its name, its artery address and the seeds), built as a Typesafe {@link Config} and rendered as HOCON,
  * so quoting and nesting are the library's and the file reads back exactly as the agent will parse it.
  */
 final class NodeConfig {
@@ -47,6 +47,7 @@ final class NodeConfig {
                         ConfigValueFactory.fromIterable(
                                 List.of(Map.of("name", Lab.DEVICE, "xdp-mode", options.xdpMode()))))
                 .withValue("membrane.maps", ConfigValueFactory.fromMap(maps))
+                .withValue("membrane.endpoints.pod-cidr", ConfigValueFactory.fromAnyRef(n.podCidr()))
                 .withValue("membrane.cluster.node-name", ConfigValueFactory.fromAnyRef(n.name()))
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(n.address()))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(Lab.ARTERY_PORT))

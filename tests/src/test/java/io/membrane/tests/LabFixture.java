@@ -1,10 +1,18 @@
 package io.membrane.tests;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.membrane.datapath.DatapathMaps;
+import io.membrane.datapath.structs.IpcacheKey;
+import io.membrane.datapath.structs.IpcacheValue;
 import io.membrane.lab.Lab;
 import io.membrane.maps.KernelTest;
+import io.membrane.maps.LpmTrieMap;
+import io.membrane.maps.PinnedMaps;
+import io.membrane.maps.net.Ipv4Prefix;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -48,5 +56,25 @@ final class LabFixture {
 
     Consumer<String> log() {
         return log;
+    }
+
+    /**
+     * Waits until the node's pinned ipcache maps {@code prefix} to {@code identity} exactly (-1: holds no entry for
+     * it), read by this process as the datapath reads it. Exact, not a lookup: the trie's longest match would
+     * answer world for a missing prefix.
+     */
+    static void awaitPinned(Lab lab, Lab.Node node, Ipv4Prefix prefix, long identity) {
+        DatapathMaps maps = new DatapathMaps(lab.options().mapSizes());
+        await(node.name() + "'s pinned ipcache: " + prefix + " -> " + identity)
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    try (LpmTrieMap<IpcacheKey, IpcacheValue> map = PinnedMaps.at(node.pinRoot())
+                            .openExisting(maps.spec(DatapathMaps.IPCACHE))
+                            .orElseThrow()) {
+                        IpcacheValue v = map.entries().get(IpcacheKey.of(prefix));
+                        return (v == null ? -1 : Integer.toUnsignedLong(v.identity())) == identity;
+                    }
+                });
     }
 }

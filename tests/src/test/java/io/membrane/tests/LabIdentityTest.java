@@ -396,21 +396,8 @@ class LabIdentityTest {
                 .orElseThrow(() -> new AssertionError("no lab node runs the decider " + address));
     }
 
-    /** Waits until the node's pinned ipcache maps {@code prefix} to {@code id} (-1: holds no entry for it). */
     private static void awaitPinned(Node node, Ipv4Prefix prefix, int id) {
-        DatapathMaps maps = new DatapathMaps(lab.options().mapSizes());
-        await(node.name() + "'s pinned ipcache: " + prefix + " -> " + id)
-                .atMost(Duration.ofSeconds(15))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    try (LpmTrieMap<IpcacheKey, IpcacheValue> map = PinnedMaps.at(node.pinRoot())
-                            .openExisting(maps.spec(DatapathMaps.IPCACHE))
-                            .orElseThrow()) {
-                        // Exact, not a lookup: the trie's longest match would answer world for a missing prefix.
-                        IpcacheValue v = map.entries().get(IpcacheKey.of(prefix));
-                        return (v == null ? -1 : v.identity()) == id;
-                    }
-                });
+        LabFixture.awaitPinned(lab, node, prefix, id);
     }
 
     private static JsonNode getJson(Node node, String path) {

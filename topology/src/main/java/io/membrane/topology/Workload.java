@@ -15,23 +15,42 @@ public record Workload(String namespace, String address, String hostDevice, Stri
     /** Makes the workload's namespace and veth; nothing is left behind if a step fails. */
     public static Workload create(
             String nodeNamespace, String namespace, String hostDevice, String address, String gateway) {
+        Workload w = unaddressed(nodeNamespace, namespace, hostDevice);
+        try {
+            return w.addressed(address, gateway);
+        } catch (RuntimeException e) {
+            w.delete();
+            throw e;
+        }
+    }
+
+    /**
+     * The namespace and the veth, both ends up, no address yet: what an endpoint is registered with before its
+     * address is known (the node's IPAM gives it). {@link #addressed} completes it.
+     */
+    public static Workload unaddressed(String nodeNamespace, String namespace, String hostDevice) {
         Links.requireName(hostDevice);
         Namespaces.create(namespace);
-        Workload w = new Workload(namespace, address, hostDevice, "eth0");
+        Workload w = new Workload(namespace, "", hostDevice, "eth0");
         try {
             Links.veth(nodeNamespace, hostDevice, namespace, w.podDevice());
             Links.up(nodeNamespace, hostDevice);
-            Links.address(namespace, w.podDevice(), address, 32);
             Links.up(namespace, w.podDevice());
-            Namespaces.exec(namespace, "ip", "route", "add", gateway + "/32", "dev", w.podDevice(), "scope", "link")
-                    .orThrow();
-            Namespaces.exec(namespace, "ip", "route", "add", "default", "via", gateway, "dev", w.podDevice())
-                    .orThrow();
             return w;
         } catch (RuntimeException e) {
             Namespaces.delete(namespace);
             throw e;
         }
+    }
+
+    /** Gives the workload {@code address}/32 and its routes through {@code gateway}. */
+    public Workload addressed(String address, String gateway) {
+        Links.address(namespace, podDevice, address, 32);
+        Namespaces.exec(namespace, "ip", "route", "add", gateway + "/32", "dev", podDevice, "scope", "link")
+                .orThrow();
+        Namespaces.exec(namespace, "ip", "route", "add", "default", "via", gateway, "dev", podDevice)
+                .orThrow();
+        return new Workload(namespace, address, hostDevice, podDevice);
     }
 
     /** Runs {@code cmd} inside the workload. */

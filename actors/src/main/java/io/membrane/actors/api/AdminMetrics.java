@@ -1,5 +1,6 @@
 package io.membrane.actors.api;
 
+import io.membrane.actors.endpoint.EndpointCounts;
 import io.membrane.actors.identity.IdentityAllocator;
 import io.membrane.actors.identity.IdentityMetrics;
 import io.membrane.actors.ipcache.IpCache;
@@ -53,6 +54,30 @@ final class AdminMetrics {
     /** Adds the identity allocator's counter, histogram and gauge (a clustered agent's). */
     void identities(IdentityMetrics identityMetrics, IdentityAllocator allocator) {
         identityMetrics.register(registry, allocator);
+    }
+
+    /** Adds the endpoints by state, and how often each state was entered (a node with a pod CIDR). */
+    void endpoints(EndpointCounts counts) {
+        registry.register((MultiCollector) () -> endpointSnapshots(counts));
+    }
+
+    private static MetricSnapshots endpointSnapshots(EndpointCounts counts) {
+        GaugeSnapshot.Builder now =
+                GaugeSnapshot.builder().name("membrane_endpoints").help("Endpoints of this node, by lifecycle state.");
+        counts.byState()
+                .forEach((state, n) -> now.dataPoint(GaugeDataPointSnapshot.builder()
+                        .labels(Labels.of("state", state.text()))
+                        .value(n)
+                        .build()));
+        CounterSnapshot.Builder entered = CounterSnapshot.builder()
+                .name("membrane_endpoint_state_transitions")
+                .help("Times an endpoint entered each lifecycle state since the agent started.");
+        counts.transitions()
+                .forEach((state, n) -> entered.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                        .labels(Labels.of("state", state.text()))
+                        .value(n)
+                        .build()));
+        return new MetricSnapshots(now.build(), entered.build());
     }
 
     /** Counts one answered request; {@code path} is the route's template, so a map name adds no series. */

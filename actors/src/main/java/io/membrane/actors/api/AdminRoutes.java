@@ -197,6 +197,7 @@ public final class AdminRoutes extends AllDirectives {
                 new AdminMetrics(targets.maps().get(DatapathMaps.METRICS), targets.events(), targets.ipcacheCounts());
         this.identities = targets.cluster().flatMap(ClusterHooks::identities).orElse(IdentityAllocator.reservedOnly());
         targets.cluster().flatMap(ClusterHooks::identityMetrics).ifPresent(m -> metrics.identities(m, identities));
+        targets.endpoints().ifPresent(e -> metrics.endpoints(e.counts()));
     }
 
     /** The full API, for the unix socket only root and the socket's group can reach. */

@@ -152,6 +152,16 @@ public final class EndpointDatapath implements AutoCloseable {
         config = next;
     }
 
+    /** The key of the object the template compiles to now: what a loaded copy's {@link #compiled} names. */
+    public static String templateKey(Template t) {
+        return t.loader().compile("bpf_lxc.c", t.headerDirs()).key();
+    }
+
+    /** The device the from-container link is attached to, as the kernel reports it (0: none, it went). */
+    public int attachedIfindex() {
+        return fromContainer.info().hook().isPresent() ? fromContainer.info().ifindex() : 0;
+    }
+
     /** How this process's copy was compiled; empty for a restored endpoint not regenerated yet. */
     public Optional<ObjectCache.Compiled> compiled() {
         return Optional.ofNullable(loaded).map(ObjectLoader.Loaded::compiled);

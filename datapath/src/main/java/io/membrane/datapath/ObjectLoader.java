@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compile, check, bind and load, in that order: compiles a program of the bpf/ tree through the cache with
@@ -32,6 +34,8 @@ public final class ObjectLoader {
 
     private final ObjectCache cache;
     private final Path bpfDir;
+    /** The objects (by key) whose BTF passed the layout check, each with the list of layouts it was checked for. */
+    private final Set<String> checked = ConcurrentHashMap.newKeySet();
 
     /**
      * @param bpfDir the tree holding bpf_xdp.c, bpf_lxc.c and lib/
@@ -39,6 +43,11 @@ public final class ObjectLoader {
     public ObjectLoader(ObjectCache cache, Path bpfDir) {
         this.cache = cache;
         this.bpfDir = bpfDir;
+    }
+
+    /** What {@code sourceFile} with {@code headerDirs} compiles to (from the cache when it holds it). */
+    public ObjectCache.Compiled compile(String sourceFile, List<Path> headerDirs) {
+        return cache.compile(bpfDir.resolve(sourceFile), headerDirs);
     }
 
     public ObjectCache cache() {
@@ -85,7 +94,12 @@ public final class ObjectLoader {
         ObjectCache.Compiled compiled = cache.compile(bpfDir.resolve(sourceFile), headerDirs);
         BpfObject obj = BpfObject.open(compiled.object());
         try {
-            LayoutCheck.check(obj.btf(), layouts);
+            // An object's BTF is fixed by its key: checked once, not again for every copy of a template.
+            String checkedKey = compiled.key() + "/" + System.identityHashCode(layouts);
+            if (!checked.contains(checkedKey)) {
+                LayoutCheck.check(obj.btf(), layouts);
+                checked.add(checkedKey);
+            }
             List<String> foreign = new ArrayList<>();
             for (ObjectMap def : obj.maps()) {
                 if (def.isInternal()) {

@@ -90,9 +90,9 @@ public final class Endpoint {
             Optional<Ipv6Prefix> ipv6,
             LabelSet labels,
             Optional<String> mac) {
-        EndpointStore.Saved saved(int identity, EndpointState state) {
+        EndpointStore.Saved saved(int identity, EndpointState state, String program) {
             return new EndpointStore.Saved(
-                    String.valueOf(id), interfaceName, Optional.of(ipv4), ipv6, labels, mac, identity, state);
+                    String.valueOf(id), interfaceName, Optional.of(ipv4), ipv6, labels, mac, identity, state, program);
         }
     }
 
@@ -116,7 +116,9 @@ public final class Endpoint {
                     InterfaceChecked,
                     Removed {}
 
-    private record Restored(Optional<EndpointHost.Programmed> programmed, Throwable failure) implements Internal {}
+    /** {@code current}: the pinned links run what a regeneration would load (same object, same device). */
+    private record Restored(Optional<EndpointHost.Programmed> programmed, boolean current, Throwable failure)
+            implements Internal {}
 
     private record IdentityReady(Identity identity, LabelSet labels) implements Internal {}
 
@@ -154,6 +156,10 @@ public final class Endpoint {
     private Optional<String> lastError = Optional.empty();
     /** The labels whose identity is being asked for. */
     private LabelSet asked;
+    /** The compiled template's key the links run, as last saved ("": not known). */
+    private String runningProgram = "";
+    /** After a restore whose pinned program is current: the identity it was built for (0: none, regenerate). */
+    private int restoredCurrent;
 
     private Endpoint(
             ActorContext<Command> ctx,
@@ -192,6 +198,7 @@ public final class Endpoint {
                             definition.id(), s.interfaceName(), definition.ipv4(), s.ipv6(), s.labels(), s.mac()))
                     .orElse(definition);
             Endpoint e = new Endpoint(ctx, timers, services, log, parent, d, ifindex);
+            e.runningProgram = kept.map(EndpointStore.Saved::program).orElse("");
             return e.start(kept.map(EndpointStore.Saved::identity).orElse(savedIdentity));
         }));
     }
@@ -200,10 +207,17 @@ public final class Endpoint {
         if (services.host().pinned(definition.id())) {
             enter(EndpointState.RESTORING, "restoring the endpoint's pinned programs and maps");
             EndpointConfig config = config(savedIdentity);
+            EndpointHost host = services.host();
+            String saved = runningProgram;
+            int device = ifindex;
             ctx.pipeToSelf(
-                    services.host()
-                            .run(() -> services.host().restore(config, definition.ipv4(), definition.interfaceName())),
-                    (p, t) -> new Restored(Optional.ofNullable(p), t));
+                    host.run(() -> {
+                        EndpointHost.Programmed p = host.restore(config, definition.ipv4(), definition.interfaceName());
+                        boolean current =
+                                !saved.isEmpty() && saved.equals(host.templateKey()) && p.attachedIfindex() == device;
+                        return new Restored(Optional.of(p), current, null);
+                    }),
+                    (r, t) -> r != null ? r : new Restored(Optional.empty(), false, t));
             return restoring(savedIdentity);
         }
         return waitingForIdentity("allocating the labels' identity");
@@ -345,6 +359,7 @@ public final class Endpoint {
         if (!deleting.isEmpty()) {
             return disconnecting("deleted while restoring");
         }
+        restoredCurrent = r.current() ? savedIdentity : 0;
         if (savedIdentity > 0 && nextLabels.isEmpty()) {
             asked = definition.labels();
             services.identities()
@@ -387,7 +402,17 @@ public final class Endpoint {
         }
         wanted = r.identity();
         timers.cancel(IDENTITY_TIMER);
-        // Kept before the kernel work: a restart after a failed regeneration resumes with these labels.
+        if (restoredCurrent != 0 && restoredCurrent == wanted.id() && programmed.isPresent()) {
+            // The pinned links run the object and constants a regeneration would load: nothing to reload.
+            restoredCurrent = 0;
+            realized = wanted;
+            publish(Map.of(new Cidr.V4(definition.ipv4()), realized.id()), Set.of());
+            return ready();
+        }
+        restoredCurrent = 0;
+        // Kept before the kernel work: a restart after a failed regeneration resumes with these labels, and, the
+        // program unknown until the load succeeds, regenerates rather than trusting the pinned one.
+        runningProgram = "";
         save(wanted.id(), EndpointState.WAITING_TO_REGENERATE);
         return regenerate("identity " + wanted.id() + " for " + r.labels());
     }
@@ -409,6 +434,7 @@ public final class Endpoint {
             throw new EndpointException(definition.id(), "regeneration failed: " + message(r.failure()), r.failure());
         }
         programmed = r.programmed();
+        programmed.ifPresent(p -> runningProgram = p.programKey());
         Identity previous = realized;
         realized = wanted;
         save(realized.id(), EndpointState.READY);
@@ -462,7 +488,7 @@ public final class Endpoint {
     private Behavior<Command> onCheckInterface() {
         String name = definition.interfaceName();
         ctx.pipeToSelf(
-                services.host().run(() -> services.host().ifindex(name)),
+                services.host().ifindex(name),
                 (idx, t) -> new InterfaceChecked(idx != null ? idx : OptionalInt.of(ifindex)));
         return Behaviors.same();
     }
@@ -536,7 +562,7 @@ public final class Endpoint {
 
     private void save(int identity, EndpointState state) {
         try {
-            services.store().save(definition.saved(identity, state));
+            services.store().save(definition.saved(identity, state, runningProgram));
         } catch (IOException e) {
             throw new UncheckedIOException("endpoint " + definition.id() + ": cannot save its state", e);
         }

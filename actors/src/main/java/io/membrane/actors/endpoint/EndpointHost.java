@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The node's side of the endpoints, where their devices live: what an Endpoint actor asks of the kernel. Every
- * method but {@link #run} blocks and must be called from work given to {@link #run}, which runs it in the network
+ * method but {@link #run} and {@link #ifindex} blocks and must be called from work given to {@link #run}, which runs it in the network
  * namespace of the host-side veths (the agent's own, or the one a test or the lab names). An actor test puts a
  * wrapper around the kernel's to make a step fail.
  */
@@ -19,8 +19,11 @@ public interface EndpointHost extends AutoCloseable {
     /** Makes the endpoints' gateway if it is not there (idempotent). */
     void ensureGateway();
 
-    /** The interface index of {@code name}, empty if there is no such device. */
-    OptionalInt ifindex(String name);
+    /**
+     * The interface index of {@code name}, empty if there is no such device. Callable from any thread, and never
+     * queued behind kernel work: a create's checks and the interface watch must not wait for regenerations.
+     */
+    CompletionStage<OptionalInt> ifindex(String name);
 
     /**
      * Programs a new endpoint: policy map, program, links, lxc entry, route. Nothing is left if a step fails.
@@ -38,8 +41,17 @@ public interface EndpointHost extends AutoCloseable {
     /** Removes what a failed or interrupted run left of {@code endpointId} without a handle (pins, entry, route). */
     void removeLeftovers(int endpointId, Ipv4Prefix ipv4);
 
+    /** The key of the object the template compiles to now (see {@link Programmed#programKey}). */
+    String templateKey();
+
     /** One endpoint's programs and maps, as held by its actor. */
     interface Programmed {
+        /** The compiled template's key this process loaded; "" for a restored endpoint not regenerated yet. */
+        String programKey();
+
+        /** The device its links are attached to, as the kernel reports it (0: none). */
+        int attachedIfindex();
+
         /** Reloads with {@code next}'s constants; the links move in one step each. */
         void regenerate(EndpointConfig next);
 

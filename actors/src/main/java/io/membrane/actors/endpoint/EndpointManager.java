@@ -209,7 +209,7 @@ public final class EndpointManager {
         int ifindex = ifindexOf(c.interfaceName()).orElse(0);
         Endpoint.Definition d = new Endpoint.Definition(c.id(), c.interfaceName(), ipv4, ipv6, labels, c.mac());
         try {
-            settings.services().store().save(d.saved(0, EndpointState.WAITING_FOR_IDENTITY));
+            settings.services().store().save(d.saved(0, EndpointState.WAITING_FOR_IDENTITY, ""));
         } catch (IOException e) {
             settings.ipam().release(ipv4, owner);
             c.replyTo().tell(new Failed("endpoint " + c.id() + ": cannot save its state: " + e.getMessage()));
@@ -423,6 +423,6 @@ public final class EndpointManager {
 
     private OptionalInt ifindexOf(String name) {
         EndpointHost host = settings.services().host();
-        return host.run(() -> host.ifindex(name)).toCompletableFuture().join();
+        return host.ifindex(name).toCompletableFuture().join();
     }
 }

@@ -32,6 +32,8 @@ public final class EndpointStore {
      * What is kept of one endpoint.
      *
      * @param identity its labels' identity number when it had one (0: none yet)
+     * @param program the compiled template's key the endpoint's links run ("": not known), so that a restore can
+     *     tell whether the pinned program is what a regeneration would load
      */
     public record Saved(
             String id,
@@ -41,7 +43,20 @@ public final class EndpointStore {
             LabelSet labels,
             Optional<String> mac,
             int identity,
-            EndpointState state) {
+            EndpointState state,
+            String program) {
+        public Saved(
+                String id,
+                String interfaceName,
+                Optional<Ipv4Prefix> ipv4,
+                Optional<Ipv6Prefix> ipv6,
+                LabelSet labels,
+                Optional<String> mac,
+                int identity,
+                EndpointState state) {
+            this(id, interfaceName, ipv4, ipv6, labels, mac, identity, state, "");
+        }
+
         public Saved {
             requireId(id);
             if (interfaceName.isEmpty()
@@ -95,6 +110,9 @@ public final class EndpointStore {
         s.mac().ifPresent(m -> lines.add("mac " + m));
         lines.add("identity " + s.identity());
         lines.add("state " + s.state().text());
+        if (!s.program().isEmpty()) {
+            lines.add("program " + s.program());
+        }
         s.labels().texts().forEach(l -> lines.add("label " + l));
         StateFiles.replace(dir.resolve(s.id()).resolve(FILE), lines);
     }
@@ -176,7 +194,8 @@ public final class EndpointStore {
                     LabelSet.parse(String.join(",", labels)),
                     Optional.ofNullable(one.get("mac")),
                     Integer.parseInt(required(one, "identity")),
-                    EndpointState.of(required(one, "state")));
+                    EndpointState.of(required(one, "state")),
+                    one.getOrDefault("program", ""));
         } catch (LabelException e) {
             throw new IllegalArgumentException("bad label: " + e.getMessage(), e);
         }

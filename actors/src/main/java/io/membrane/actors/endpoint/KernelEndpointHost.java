@@ -28,20 +28,34 @@ import java.util.stream.Stream;
  * gateway is made when the first endpoint comes, so an agent without endpoints makes no device.
  */
 public final class KernelEndpointHost implements EndpointHost {
-    private static final int THREADS = 2;
+    /**
+     * More threads than CPUs: much of an endpoint's programming is waiting (an RCU grace period per tcx attach or
+     * update, an ip(8) process for its route), and with two threads twenty endpoints created at once queued behind
+     * each other's waits.
+     */
+    private static final int THREADS = 6;
 
     private final EndpointDatapath.Template template;
     private final HostRoutes routes;
     private final Netns.Workers workers;
 
     private final Ipv4Prefix gateway;
+    /** Device lookups, on a thread of their own: never behind a load. */
+    private final Netns.Workers lookups;
+
+    private String templateKey;
 
     private KernelEndpointHost(
-            EndpointDatapath.Template template, HostRoutes routes, Netns.Workers workers, Ipv4Prefix gateway) {
+            EndpointDatapath.Template template,
+            HostRoutes routes,
+            Netns.Workers workers,
+            Ipv4Prefix gateway,
+            Optional<String> netns) {
         this.template = template;
         this.routes = routes;
         this.workers = workers;
         this.gateway = gateway;
+        this.lookups = netns.map(n -> Netns.workers(n, 1)).orElseGet(() -> Netns.workersHere(1));
     }
 
     /**
@@ -52,7 +66,7 @@ public final class KernelEndpointHost implements EndpointHost {
             EndpointDatapath.Template template, Optional<String> netns, Ipv4Prefix gateway) {
         HostRoutes routes = netns.map(HostRoutes::in).orElseGet(HostRoutes::here);
         Netns.Workers workers = netns.map(n -> Netns.workers(n, THREADS)).orElseGet(() -> Netns.workersHere(THREADS));
-        return new KernelEndpointHost(template, routes, workers, gateway);
+        return new KernelEndpointHost(template, routes, workers, gateway, netns);
     }
 
     @Override
@@ -61,13 +75,22 @@ public final class KernelEndpointHost implements EndpointHost {
     }
 
     @Override
+    public synchronized String templateKey() {
+        // The headers are fixed for the agent's life: one hash of the sources, then the same answer.
+        if (templateKey == null) {
+            templateKey = EndpointDatapath.templateKey(template);
+        }
+        return templateKey;
+    }
+
+    @Override
     public void ensureGateway() {
         routes.ensureGateway(gateway);
     }
 
     @Override
-    public OptionalInt ifindex(String name) {
-        return Devices.ifindex(name);
+    public CompletionStage<OptionalInt> ifindex(String name) {
+        return lookups.submit(() -> Devices.ifindex(name));
     }
 
     @Override
@@ -124,6 +147,7 @@ public final class KernelEndpointHost implements EndpointHost {
     @Override
     public void close() {
         workers.close();
+        lookups.close();
     }
 
     private final class Kernel implements Programmed {
@@ -138,6 +162,16 @@ public final class KernelEndpointHost implements EndpointHost {
         @Override
         public void regenerate(EndpointConfig next) {
             datapath.regenerate(next);
+        }
+
+        @Override
+        public String programKey() {
+            return datapath.compiled().map(c -> c.key()).orElse("");
+        }
+
+        @Override
+        public int attachedIfindex() {
+            return datapath.attachedIfindex();
         }
 
         @Override

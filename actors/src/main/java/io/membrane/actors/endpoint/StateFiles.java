@@ -1,18 +1,18 @@
 package io.membrane.actors.endpoint;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
  * The endpoints' small state files in the run directory: text lines, replaced whole and atomically (written beside,
- * forced to disk, renamed over), so a crash at any moment leaves either the old file or the new one, never half.
+ * renamed over), so an agent that dies at any moment leaves either the old file or the new one, never half. They
+ * are not forced to disk: what they describe (pinned links and maps on bpffs) does not survive a reboot either, and
+ * an fsync per change cost a create several milliseconds on this machine's disk.
  */
 final class StateFiles {
     private StateFiles() {}
@@ -21,9 +21,6 @@ final class StateFiles {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(tmp, lines, StandardCharsets.UTF_8);
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
         try {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -331,8 +331,10 @@ class EndpointManagerTest {
         var m = manager();
         ready(ask(m, r -> create(9, w, List.of("app=web"), r)));
         long linkId;
+        int programId;
         try (Tcx from = Tcx.pinned(k.linkDir(9).resolve("from_container"))) {
             linkId = from.info().linkId();
+            programId = from.info().programId();
         }
         TESTKIT.stop(m);
         assertEquals(3, Ping.from(w.namespace(), EndpointKernel.GATEWAY.addressText(), 3), "no agent, traffic flows");
@@ -344,7 +346,8 @@ class EndpointManagerTest {
             assertEquals(EndpointState.RESTORING, s.log().get(0).state());
         });
         try (Tcx from = Tcx.pinned(k.linkDir(9).resolve("from_container"))) {
-            assertEquals(linkId, from.info().linkId(), "the same link, its program replaced in place");
+            assertEquals(linkId, from.info().linkId(), "the same link");
+            assertEquals(programId, from.info().programId(), "its program current: restored without a reload");
         }
         assertEquals(
                 Optional.of("9"), k.ipam().holder(Ipv4Prefix.host(w.address())), "the address stays the endpoint's");
@@ -391,12 +394,17 @@ class EndpointManagerTest {
                 }
 
                 @Override
+                public String templateKey() {
+                    return real.templateKey();
+                }
+
+                @Override
                 public void ensureGateway() {
                     real.ensureGateway();
                 }
 
                 @Override
-                public OptionalInt ifindex(String name) {
+                public CompletionStage<OptionalInt> ifindex(String name) {
                     return real.ifindex(name);
                 }
 
@@ -445,6 +453,16 @@ class EndpointManagerTest {
                 @Override
                 public EndpointConfig config() {
                     return p.config();
+                }
+
+                @Override
+                public String programKey() {
+                    return p.programKey();
+                }
+
+                @Override
+                public int attachedIfindex() {
+                    return p.attachedIfindex();
                 }
 
                 @Override

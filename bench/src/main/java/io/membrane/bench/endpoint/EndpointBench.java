@@ -77,7 +77,34 @@ public final class EndpointBench {
             double[] bareLoad,
             double compileColdMs,
             double restoreMs,
-            long clangRuns) {}
+            long clangRuns,
+            double[] identityPhase,
+            double[] datapathPhase) {}
+
+    /**
+     * From each endpoint's log: the time from waiting-for-identity to waiting-to-regenerate (the identity) and from
+     * regenerating to ready (the datapath), in ms, for endpoints 1..n.
+     */
+    private static double[][] phases(AdminClient api, int n) {
+        double[] identity = new double[n];
+        double[] datapath = new double[n];
+        for (int id = 1; id <= n; id++) {
+            Map<String, java.time.Instant> at = new LinkedHashMap<>();
+            for (EndpointModel.LogEntry e : api.endpointLog(id)) {
+                at.putIfAbsent(e.state(), java.time.Instant.parse(e.timestamp()));
+            }
+            identity[id - 1] = millis(at.get("waiting-for-identity"), at.get("waiting-to-regenerate"));
+            datapath[id - 1] = millis(at.get("regenerating"), at.get("ready"));
+        }
+        return new double[][] {identity, datapath};
+    }
+
+    private static double millis(java.time.Instant from, java.time.Instant to) {
+        if (from == null || to == null) {
+            throw new BenchFailure("an endpoint's log lacks a state of the create");
+        }
+        return Duration.between(from, to).toNanos() / 1e6;
+    }
 
     static void run(BenchArgs args) throws Exception {
         String id = String.valueOf(ProcessHandle.current().pid());
@@ -105,6 +132,7 @@ public final class EndpointBench {
             for (int i = 0; i < ENDPOINTS; i++) {
                 ready[i] = create(api, i + 1, workloads.get(i), "app=seq" + (i % 10));
             }
+            double[][] phases = phases(api, ENDPOINTS);
             double[] concurrent = new double[CONCURRENT];
             ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
             try {
@@ -143,7 +171,18 @@ public final class EndpointBench {
             AdminClient again = AdminClient.connect(node.apiBase(), Duration.ofSeconds(5), Duration.ofSeconds(60));
             awaitAllReady(again, ENDPOINTS);
             double restore = (System.nanoTime() - t0) / 1e6;
-            report(args, new Results(ready, concurrent, regenerate, bare, compileCold, restore, clangRuns));
+            report(
+                    args,
+                    new Results(
+                            ready,
+                            concurrent,
+                            regenerate,
+                            bare,
+                            compileCold,
+                            restore,
+                            clangRuns,
+                            phases[0],
+                            phases[1]));
         } finally {
             if (node != null) {
                 node.close();
@@ -304,6 +343,8 @@ public final class EndpointBench {
                         + " all %d ready.%n%n"
                         + "| figure | ours | baseline | ratio | target | met |%n|---|---|---|---|---|---|%n"
                         + "| create → ready p50 | %.1f ms | %.0f ms (compile) | %.3f | — | — |%n"
+                        + "| … of which the identity, p50 | %.1f ms | — | — | — | — |%n"
+                        + "| … of which the datapath, p50 | %.1f ms | %.1f ms (bare load) | %.2f | — | — |%n"
                         + "| create → ready p99 | %.1f ms | %.0f ms (compile) | %.3f | ≤ %.0f ms | %s |%n"
                         + "| create → ready p99, %d at once | %.1f ms | %.0f ms (compile) | %.3f | ≤ %.0f ms | %s |%n"
                         + "| regeneration p50 | %.1f ms | %.1f ms (bare load) | %.2f | — | — |%n"
@@ -318,6 +359,10 @@ public final class EndpointBench {
                 readyP50,
                 r.compileColdMs(),
                 readyP50 / r.compileColdMs(),
+                Percentiles.of(r.identityPhase(), 50),
+                Percentiles.of(r.datapathPhase(), 50),
+                bareP50,
+                Percentiles.of(r.datapathPhase(), 50) / bareP50,
                 readyP99,
                 r.compileColdMs(),
                 readyP99 / r.compileColdMs(),
@@ -353,6 +398,8 @@ public final class EndpointBench {
         json.put("endpoint_ready_p50_ms", Stats.round(readyP50, 2));
         json.put("endpoint_ready_p99_ms", Stats.round(readyP99, 2));
         json.put("endpoint_ready_concurrent_p99_ms", Stats.round(concurrentP99, 2));
+        json.put("ready_identity_p50_ms", Stats.round(Percentiles.of(r.identityPhase(), 50), 2));
+        json.put("ready_datapath_p50_ms", Stats.round(Percentiles.of(r.datapathPhase(), 50), 2));
         json.put("regenerate_p50_ms", Stats.round(regenP50, 2));
         json.put("regenerate_p99_ms", Stats.round(regenP99, 2));
         json.put("bare_load_p50_ms", Stats.round(bareP50, 2));

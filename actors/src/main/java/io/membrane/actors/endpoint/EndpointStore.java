@@ -45,18 +45,6 @@ public final class EndpointStore {
             int identity,
             EndpointState state,
             String program) {
-        public Saved(
-                String id,
-                String interfaceName,
-                Optional<Ipv4Prefix> ipv4,
-                Optional<Ipv6Prefix> ipv6,
-                LabelSet labels,
-                Optional<String> mac,
-                int identity,
-                EndpointState state) {
-            this(id, interfaceName, ipv4, ipv6, labels, mac, identity, state, "");
-        }
-
         public Saved {
             requireId(id);
             if (interfaceName.isEmpty()

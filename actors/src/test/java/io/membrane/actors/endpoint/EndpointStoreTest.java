@@ -31,7 +31,8 @@ class EndpointStoreTest {
                 LabelSet.parseUser(List.of("app=web", "env=prod")),
                 Optional.of("02:00:0a:c8:00:05"),
                 300,
-                state);
+                state,
+                "");
     }
 
     @Test
@@ -47,7 +48,8 @@ class EndpointStoreTest {
                 LabelSet.parseUser(List.of("app=db")),
                 Optional.empty(),
                 0,
-                EndpointState.WAITING_FOR_IDENTITY);
+                EndpointState.WAITING_FOR_IDENTITY,
+                "bpf_lxc-0123456789abcdef01234567"); // the object its links run, for a restore without reload
         store.save(a);
         store.save(b);
         store.save(web("web-1", EndpointState.REGENERATING)); // replaces, whole
@@ -119,6 +121,7 @@ class EndpointStoreTest {
                         LabelSet.parseUser(List.of()),
                         Optional.empty(),
                         0,
-                        EndpointState.READY));
+                        EndpointState.READY,
+                        ""));
     }
 }

@@ -118,7 +118,7 @@ class LabEndpointTest {
                         "-i",
                         "0.01",
                         "-c",
-                        "6000",
+                        "3000",
                         "-W",
                         "1",
                         b.address())

@@ -88,6 +88,11 @@ public final class HostRoutes {
         }
     }
 
+    /** Removes every route of ours (uninstall); routes of other protocols stay. */
+    public void removeAllEndpointRoutes() {
+        ip("route", "flush", "proto", String.valueOf(PROTOCOL)).orThrow();
+    }
+
     /** The destinations of the routes of ours, as {@code ip route show proto 177} lists them. */
     public List<String> endpointRoutes() {
         List<String> out = new ArrayList<>();

@@ -74,6 +74,13 @@ class HostRoutesTest {
                 .orThrow()
                 .output();
         assertTrue(left.contains("proto static"), left);
+        routes.addEndpointRoute(Ipv4Prefix.host(a.address()), a.hostDevice());
+        routes.removeAllEndpointRoutes(); // uninstall: ours go, the operator's stays
+        assertEquals(List.of(), routes.endpointRoutes());
+        assertTrue(Namespaces.exec(node, "ip", "route", "show", "10.61.0.11/32")
+                .orThrow()
+                .output()
+                .contains("proto static"));
         routes.removeGateway();
         routes.ensureGateway(GATEWAY);
         routes.removeGateway();

@@ -484,7 +484,7 @@ public final class AdminRoutes extends AllDirectives {
             List<String> labels = text.filter(t -> !t.isBlank())
                     .map(t -> List.of(t.split(",", -1)))
                     .orElse(List.of());
-            return endpointReply(r -> new EndpointManager.List_(labels, r));
+            return endpointReply(r -> new EndpointManager.ListEndpoints(labels, r));
         });
     }
 

@@ -43,7 +43,7 @@ public final class EndpointManager {
     private static final int LOG_CAPACITY = 64;
     private static final Duration ASK = Duration.ofSeconds(5);
 
-    public sealed interface Command permits Create, Get, List_, SetLabels, Delete, Internal {}
+    public sealed interface Command permits Create, Get, ListEndpoints, SetLabels, Delete, Internal {}
 
     /**
      * PUT /v1/endpoint/{id}. {@code ipv4} empty: one is allocated from the pod CIDR. {@code sync}: answered once
@@ -63,7 +63,7 @@ public final class EndpointManager {
     public record Get(int id, ActorRef<Reply> replyTo) implements Command {}
 
     /** GET /v1/endpoint: those that have every one of {@code labels} (empty: all). */
-    public record List_(java.util.List<String> labels, ActorRef<Reply> replyTo) implements Command {}
+    public record ListEndpoints(java.util.List<String> labels, ActorRef<Reply> replyTo) implements Command {}
 
     public record SetLabels(int id, java.util.List<String> labels, ActorRef<Reply> replyTo) implements Command {}
 
@@ -126,7 +126,7 @@ public final class EndpointManager {
                 .onMessage(Create.class, this::onCreate)
                 .onMessage(Answered.class, this::onAnswered)
                 .onMessage(Get.class, this::onGet)
-                .onMessage(List_.class, this::onList)
+                .onMessage(ListEndpoints.class, this::onList)
                 .onMessage(SetLabels.class, this::onSetLabels)
                 .onMessage(Delete.class, this::onDelete)
                 .onMessage(Gone.class, this::onGone)
@@ -184,7 +184,9 @@ public final class EndpointManager {
     // --- requests ---
 
     private Behavior<Command> onCreate(Create c) {
-        Optional<Refused> bad = check(c);
+        // One lookup of the device serves the check and the endpoint's constants.
+        OptionalInt device = ifindexOf(c.interfaceName());
+        Optional<Refused> bad = check(c, device);
         if (bad.isPresent()) {
             c.replyTo().tell(bad.get());
             return Behaviors.same();
@@ -206,7 +208,7 @@ public final class EndpointManager {
                             e.reason() == IpamException.Reason.IN_USE));
             return Behaviors.same();
         }
-        int ifindex = ifindexOf(c.interfaceName()).orElse(0);
+        int ifindex = device.orElse(0);
         Endpoint.Definition d = new Endpoint.Definition(c.id(), c.interfaceName(), ipv4, ipv6, labels, c.mac());
         try {
             settings.services().store().save(d.saved(0, EndpointState.WAITING_FOR_IDENTITY, ""));
@@ -231,14 +233,14 @@ public final class EndpointManager {
     }
 
     /** The first thing wrong with a create, if any; nothing is changed by looking. */
-    private Optional<Refused> check(Create c) {
+    private Optional<Refused> check(Create c, OptionalInt device) {
         if (c.id() < 1 || c.id() > 65_535) {
             return Optional.of(new Refused("id", String.valueOf(c.id()), "an endpoint id is 1..65535", false));
         }
         if (children.containsKey(c.id())) {
             return Optional.of(new Refused("id", String.valueOf(c.id()), "endpoint " + c.id() + " exists", true));
         }
-        if (ifindexOf(c.interfaceName()).isEmpty()) {
+        if (device.isEmpty()) {
             return Optional.of(new Refused(
                     "interface-name",
                     c.interfaceName(),
@@ -308,7 +310,7 @@ public final class EndpointManager {
         return Behaviors.same();
     }
 
-    private Behavior<Command> onList(List_ l) {
+    private Behavior<Command> onList(ListEndpoints l) {
         LabelSet wanted;
         try {
             wanted = LabelSet.parseUser(l.labels());

@@ -94,6 +94,12 @@ class EndpointManagerTest {
                 id, w.hostDevice(), Optional.of(w.address()), Optional.empty(), labels, Optional.empty(), true, to);
     }
 
+    /** A sync create without a reply address yet (the loop gives it one). */
+    private static EndpointManager.Create attempt(
+            int id, String device, Optional<String> ipv4, List<String> labels, Optional<String> mac) {
+        return new EndpointManager.Create(id, device, ipv4, Optional.empty(), labels, mac, true, null);
+    }
+
     private static Endpoint.Status ready(EndpointManager.Reply r) {
         EndpointManager.Found f = assertInstanceOf(EndpointManager.Found.class, r, () -> r.toString());
         assertEquals(EndpointState.READY, f.status().state(), f.status().toString());
@@ -153,84 +159,16 @@ class EndpointManagerTest {
         Workload w = k.workload("a", "10.62.0.10");
         var m = manager();
         record Bad(String field, EndpointManager.Create create) {}
+        String dev = w.hostDevice();
+        Optional<String> none = Optional.empty();
         for (Bad bad : List.of(
-                new Bad(
-                        "id",
-                        new EndpointManager.Create(
-                                0,
-                                w.hostDevice(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "interface-name",
-                        new EndpointManager.Create(
-                                3,
-                                "nosuch" + k.id,
-                                Optional.empty(),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "addressing.ipv4",
-                        new EndpointManager.Create(
-                                3,
-                                w.hostDevice(),
-                                Optional.of("10.63.0.5"),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "addressing.ipv4",
-                        new EndpointManager.Create(
-                                3,
-                                w.hostDevice(),
-                                Optional.of("10.62.0.1"),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "addressing.ipv4",
-                        new EndpointManager.Create(
-                                3,
-                                w.hostDevice(),
-                                Optional.of("10.62.0.x"),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "labels",
-                        new EndpointManager.Create(
-                                3,
-                                w.hostDevice(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                List.of("=x"),
-                                Optional.empty(),
-                                true,
-                                null)),
-                new Bad(
-                        "mac",
-                        new EndpointManager.Create(
-                                3,
-                                w.hostDevice(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                List.of(),
-                                Optional.of("zz"),
-                                true,
-                                null)))) {
+                new Bad("id", attempt(0, dev, none, List.of(), none)),
+                new Bad("interface-name", attempt(3, "nosuch" + k.id, none, List.of(), none)),
+                new Bad("addressing.ipv4", attempt(3, dev, Optional.of("10.63.0.5"), List.of(), none)),
+                new Bad("addressing.ipv4", attempt(3, dev, Optional.of("10.62.0.1"), List.of(), none)),
+                new Bad("addressing.ipv4", attempt(3, dev, Optional.of("10.62.0.x"), List.of(), none)),
+                new Bad("labels", attempt(3, dev, none, List.of("=x"), none)),
+                new Bad("mac", attempt(3, dev, none, List.of(), Optional.of("zz"))))) {
             var c = bad.create();
             EndpointManager.Reply r = ask(
                     m,
